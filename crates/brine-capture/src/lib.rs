@@ -1,0 +1,1 @@
+//! brine-capture (under construction)

@@ -1,0 +1,1 @@
+//! brine-source-macros (under construction)

@@ -1,0 +1,1 @@
+//! brine-source (under construction)

@@ -1,0 +1,1 @@
+//! brine-temp (under construction)

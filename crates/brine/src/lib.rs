@@ -1,0 +1,1 @@
+//! brine (under construction)
