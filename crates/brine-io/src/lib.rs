@@ -1,1 +1,74 @@
-pub fn x(){}
+//! The brine envelope format: any serde value to and from bytes that check
+//! themselves.
+//!
+//! A brine envelope is [postcard](https://docs.rs/postcard) bytes behind a
+//! 32-byte header that says what they are: a magic number, the format version,
+//! the payload's length and checksum, and the stored type's name. Loading checks
+//! all of it before the decoder sees a byte, so a file that is damaged, cut
+//! short, of another format or of another type gives a clear error — never a
+//! wrong value.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Sample<'a> {
+//!     label: &'a str,
+//!     readings: Vec<f64>,
+//! }
+//!
+//! let bytes = brine_io::dump(&Sample { label: "probe-1", readings: vec![0.5, 1.25] })?;
+//!
+//! // `label` borrows from `bytes`: loading copies no string.
+//! let sample: Sample = brine_io::load(&bytes)?;
+//! assert_eq!(sample.readings, [0.5, 1.25]);
+//!
+//! // A wrong type or damaged bytes are errors that say what is wrong.
+//! let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
+//! assert!(error.to_string().contains("type mismatch"));
+//! let mut damaged = bytes.clone();
+//! *damaged.last_mut().unwrap() ^= 1;
+//! assert!(brine_io::load::<Sample>(&damaged).unwrap_err().to_string().contains("checksum"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What postcard can't store
+//!
+//! Postcard writes no field names and no type tags. Serde features that need
+//! them are refused with an error that names the feature and the remedy:
+//! `#[serde(skip_serializing_if)]` and `#[serde(flatten)]` at dump time;
+//! `#[serde(untagged)]`, internally and adjacently tagged enums, and anything
+//! else that needs `deserialize_any`, at load time.
+//!
+//! The byte layout is specified in `docs/FORMAT.md`.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod dump;
+mod error;
+mod format;
+mod guard;
+mod load;
+mod type_name;
+
+pub use dump::{dump, dump_into, dump_into_seekable};
+pub use error::{DumpError, LoadError};
+pub use format::{HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
+pub use load::{DEFAULT_MAX_LEN, Envelope, Options, inspect, load, load_from};
+
+/// The canonical name of `T` that envelopes store and the type check compares.
+///
+/// It is `std::any::type_name` with references dropped, the standard
+/// library's paths shortened to their last segment, and the owned and
+/// borrowed forms that serde encodes alike made equal (`&str` and `String`,
+/// `&[T]` and `Vec<T>`, `Box<T>` and `T`).
+///
+/// ```
+/// assert_eq!(brine_io::type_name::<&str>(), "String");
+/// assert_eq!(brine_io::type_name::<std::collections::BTreeMap<u8, &[u16]>>(), "BTreeMap<u8, Vec<u16>>");
+/// ```
+pub fn type_name<T: ?Sized>() -> String {
+    type_name::canonical::<T>()
+}

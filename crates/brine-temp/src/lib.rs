@@ -1,1 +1,139 @@
-//! brine-temp (under construction)
+//! Dump any serde value to a named temporary file and load it back.
+//!
+//! A dump is a [`NamedTempFile`]: written and flushed, positioned at its start,
+//! readable and writable by its owner only (mode 0600 on Unix), with a random
+//! name, and deleted when the handle is dropped — or kept, atomically, with
+//! [`NamedTempFile::persist`]. The file holds a [`brine_io`] envelope, so
+//! [`load`] checks format, length, checksum and type before it decodes.
+//!
+//! ```
+//! use std::collections::HashMap;
+//!
+//! let scores = HashMap::from([("ada".to_string(), 90u32), ("alan".to_string(), 85)]);
+//! let file = brine_temp::dump(&scores)?;
+//! println!("stored in {}", file.path().display());
+//!
+//! // `load` takes the handle, a `&Path`, a `&str` or a `PathBuf`
+//! let back: HashMap<String, u32> = brine_temp::load(&file)?;
+//! assert_eq!(back, scores);
+//!
+//! let path = file.path().to_owned();
+//! drop(file);
+//! assert!(!path.exists()); // deleted on drop
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Keeping a dump: an atomic save
+//!
+//! [`NamedTempFile::persist`] renames the temporary file over the target, so a
+//! reader of the target sees the old file or the new one, never half of one.
+//! A rename can't cross filesystems: create the temporary file in the
+//! target's directory with [`Builder::dir`], as below. For a save that must
+//! survive a power cut, call `sync_all` on the file before persisting.
+//!
+//! ```
+//! let dir = tempfile::tempdir()?; // stands for the directory of your choice
+//! let target = dir.path().join("state.brine");
+//!
+//! let file = brine_temp::Builder::new().dir(dir.path()).dump(&vec![1u8, 2, 3])?;
+//! file.as_file().sync_all()?; // only needed for durability across a crash
+//! file.persist(&target)?;     // atomic: same directory, same filesystem
+//!
+//! assert_eq!(brine_temp::load::<Vec<u8>>(&target)?, [1, 2, 3]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! When the temporary file must live elsewhere (another filesystem than the
+//! target), `persist` fails with `EXDEV` ("cross-device link") and gives the
+//! file back inside the error; copy it to a temporary file next to the target
+//! and persist that one instead.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod builder;
+mod error;
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use builder::Builder;
+pub use error::{DumpError, LoadError};
+pub use tempfile::NamedTempFile;
+
+/// Dumps `value` to a new named temporary file in the system's temporary
+/// directory; see the [crate docs](crate) and [`Builder`] for the options.
+///
+/// The value is streamed to the file in 64 KiB chunks: a dump holds no
+/// second copy of the value in memory.
+///
+/// # Errors
+///
+/// [`DumpError::Create`] when the file can't be created, [`DumpError::Write`]
+/// when writing fails (the file is removed), [`DumpError::Encode`] when the
+/// value can't be stored (see [`brine_io::DumpError`]).
+///
+/// # Example
+///
+/// ```
+/// let file = brine_temp::dump(&(1u8, "two", [3.0f32]))?;
+/// assert!(file.path().exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError> {
+    Builder::new().dump(value)
+}
+
+/// Loads a value from a file written by [`dump`] (or any brine envelope).
+///
+/// `path` is anything that names a file: `&NamedTempFile`, `&Path`, `&str`,
+/// `PathBuf`.
+///
+/// # Errors
+///
+/// [`LoadError::Read`] with the path when the file can't be read (missing,
+/// no permission), [`LoadError::Format`] with the path when its content is
+/// not a valid envelope of type `T` (see [`brine_io::LoadError`]).
+///
+/// # Example
+///
+/// ```
+/// let file = brine_temp::dump(&String::from("hello"))?;
+/// assert_eq!(brine_temp::load::<String>(&file)?, "hello");
+///
+/// let missing = brine_temp::load::<String>("/no/such/file.brine").unwrap_err();
+/// assert!(missing.to_string().contains("/no/such/file.brine"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, LoadError> {
+    load_with(path, &brine_io::Options::new())
+}
+
+/// [`load`] with [`brine_io::Options`]: switch off the type check, change the
+/// length cap.
+///
+/// # Errors
+///
+/// As [`load`].
+///
+/// # Example
+///
+/// ```
+/// use brine_io::Options;
+///
+/// let file = brine_temp::dump(&vec![7u64; 100])?;
+/// let small = Options::new().max_len(16);
+/// assert!(brine_temp::load_with::<Vec<u64>>(&file, &small).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_with<T: DeserializeOwned>(
+    path: impl AsRef<Path>,
+    options: &brine_io::Options,
+) -> Result<T, LoadError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+    options.load(&bytes).map_err(|source| LoadError::Format { path: path.to_owned(), source })
+}

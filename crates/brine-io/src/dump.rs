@@ -1,0 +1,255 @@
+//! Writing envelopes: to a `Vec<u8>`, to any writer, to a seekable writer.
+
+use std::io::{self, Seek, SeekFrom, Write};
+
+use postcard::ser_flavors::Flavor;
+use serde::Serialize;
+use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
+
+use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN};
+use crate::{DumpError, guard, type_name};
+
+/// Writes `value` as a brine envelope into a new `Vec<u8>`.
+///
+/// The buffer is sized exactly before anything is written, so the value is
+/// encoded once, into one allocation.
+///
+/// # Errors
+///
+/// [`DumpError::Unsupported`] when the value uses a serde feature the format
+/// cannot store faithfully (`#[serde(skip_serializing_if)]`,
+/// `#[serde(flatten)]`, sequences of unknown length), and
+/// [`DumpError::Serialize`] when its `Serialize` impl fails.
+///
+/// # Example
+///
+/// ```
+/// let bytes = brine_io::dump(&vec![1u32, 2, 3])?;
+/// let back: Vec<u32> = brine_io::load(&bytes)?;
+/// assert_eq!(back, [1, 2, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
+    let name = stored_name::<T>()?;
+    // A first, cheap pass only counts bytes, so the real pass never reallocates.
+    // Its errors are left to the guarded pass, which reports them in full.
+    let payload_len = postcard::experimental::serialized_size(value).unwrap_or(0);
+    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + payload_len);
+    buf.extend_from_slice(&[0u8; HEADER_LEN]);
+    buf.extend_from_slice(name.as_bytes());
+    let mut ser = postcard::Serializer { output: VecFlavor(buf) };
+    guard::serialize(value, &mut ser)?;
+    let mut buf = ser.output.0;
+    let header = Header {
+        name_len: name.len() as u32,
+        payload_len: (buf.len() - HEADER_LEN - name.len()) as u64,
+        checksum: xxh3_64(&buf[HEADER_LEN..]),
+    };
+    buf[..HEADER_LEN].copy_from_slice(&header.encode());
+    Ok(buf)
+}
+
+/// Writes `value` as a brine envelope to `writer`, streaming.
+///
+/// The header carries the payload's length and checksum, which a writer that
+/// can't seek back must know first: the value is encoded twice, once to
+/// count and hash it and once to write it, and never held in memory as a
+/// whole. With a file or any other `Write + Seek`, prefer
+/// [`dump_into_seekable`], which encodes once.
+///
+/// Output is written in 64 KiB chunks; the writer needs no buffering of its own.
+///
+/// # Errors
+///
+/// As [`dump`], plus [`DumpError::Io`] when writing fails and
+/// [`DumpError::Unstable`] when the two encodings differ.
+///
+/// # Example
+///
+/// ```
+/// let mut out = Vec::new();
+/// brine_io::dump_into(&("id", 7u8), &mut out)?;
+/// assert_eq!(brine_io::load::<(&str, u8)>(&out)?, ("id", 7));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dump_into<T, W>(value: &T, mut writer: W) -> Result<(), DumpError>
+where
+    T: Serialize + ?Sized,
+    W: Write,
+{
+    let name = stored_name::<T>()?;
+    let (first_len, checksum) = stream(value, &name, io::sink())?;
+    let header = Header { name_len: name.len() as u32, payload_len: first_len, checksum };
+    writer.write_all(&header.encode())?;
+    writer.write_all(name.as_bytes())?;
+    let (second_len, second_checksum) = stream(value, &name, &mut writer)?;
+    if (second_len, second_checksum) != (first_len, checksum) {
+        return Err(DumpError::Unstable { first: first_len, second: second_len });
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Writes `value` as a brine envelope to a seekable writer, such as a file,
+/// in one streaming pass.
+///
+/// The envelope is written from the writer's current position; the header is
+/// filled in at the end, and the writer is left positioned after the envelope.
+///
+/// # Errors
+///
+/// As [`dump_into`].
+///
+/// # Example
+///
+/// ```
+/// use std::io::{Cursor, Seek};
+///
+/// let mut file = Cursor::new(Vec::new());
+/// brine_io::dump_into_seekable(&vec![0.5f64; 3], &mut file)?;
+/// assert_eq!(brine_io::load::<Vec<f64>>(file.get_ref())?, [0.5; 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dump_into_seekable<T, W>(value: &T, mut writer: W) -> Result<(), DumpError>
+where
+    T: Serialize + ?Sized,
+    W: Write + Seek,
+{
+    let name = stored_name::<T>()?;
+    let start = writer.stream_position()?;
+    writer.write_all(&[0u8; HEADER_LEN])?;
+    writer.write_all(name.as_bytes())?;
+    let (payload_len, checksum) = stream(value, &name, &mut writer)?;
+    let header = Header { name_len: name.len() as u32, payload_len, checksum };
+    let end = writer.stream_position()?;
+    writer.seek(SeekFrom::Start(start))?;
+    writer.write_all(&header.encode())?;
+    writer.seek(SeekFrom::Start(end))?;
+    writer.flush()?;
+    Ok(())
+}
+
+fn stored_name<T: ?Sized>() -> Result<String, DumpError> {
+    let name = type_name::canonical::<T>();
+    if name.len() > MAX_TYPE_NAME_LEN {
+        return Err(DumpError::TypeNameTooLong { len: name.len(), max: MAX_TYPE_NAME_LEN });
+    }
+    Ok(name)
+}
+
+/// Encodes `value`'s payload into `writer` in chunks; returns its length and
+/// the envelope checksum (of `name` followed by the payload).
+fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<(u64, u64), DumpError>
+where
+    T: Serialize + ?Sized,
+    W: Write,
+{
+    let mut hasher = Xxh3Default::new();
+    hasher.update(name.as_bytes());
+    let sink = ChunkFlavor { chunk: Vec::with_capacity(CHUNK), writer, hasher, len: 0, error: None };
+    let mut ser = postcard::Serializer { output: sink };
+    let result = guard::serialize(value, &mut ser);
+    let mut sink = ser.output;
+    if let Some(error) = sink.error.take() {
+        return Err(DumpError::Io(error));
+    }
+    result?;
+    sink.flush_chunk();
+    match sink.error {
+        Some(error) => Err(DumpError::Io(error)),
+        None => Ok((sink.len, sink.hasher.digest())),
+    }
+}
+
+/// Postcard output into a `Vec<u8>` that already has room.
+struct VecFlavor(Vec<u8>);
+
+impl Flavor for VecFlavor {
+    type Output = Vec<u8>;
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
+    }
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// Postcard output gathered in chunks that are hashed and written as they fill.
+///
+/// Postcard maps every flavor error to its own, so an I/O error is kept here.
+struct ChunkFlavor<W> {
+    chunk: Vec<u8>,
+    writer: W,
+    hasher: Xxh3Default,
+    len: u64,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> ChunkFlavor<W> {
+    fn emit(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        if self.error.is_some() {
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        if let Err(error) = self.writer.write_all(bytes) {
+            self.error = Some(error);
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        Ok(())
+    }
+
+    fn flush_chunk(&mut self) {
+        let chunk = std::mem::take(&mut self.chunk);
+        let _ = self.emit(&chunk);
+        self.chunk = chunk;
+        self.chunk.clear();
+    }
+}
+
+impl<W: Write> Flavor for ChunkFlavor<W> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        if self.chunk.len() == CHUNK {
+            self.flush_chunk();
+            if self.error.is_some() {
+                return Err(postcard::Error::SerializeBufferFull);
+            }
+        }
+        self.chunk.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        if self.chunk.len() + bytes.len() > CHUNK {
+            self.flush_chunk();
+            if bytes.len() >= CHUNK {
+                return self.emit(bytes);
+            }
+            if self.error.is_some() {
+                return Err(postcard::Error::SerializeBufferFull);
+            }
+        }
+        self.chunk.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}

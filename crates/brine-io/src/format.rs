@@ -1,0 +1,142 @@
+//! The envelope's byte layout (docs/FORMAT.md is the spec) and its checks.
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  magic          89 42 52 49 4E 45 0D 0A   ("\x89BRINE\r\n")
+//!      8     2  version        u16 little-endian, 1
+//!     10     2  flags          u16 little-endian, 0 (reserved)
+//!     12     4  name length    u32 little-endian, N
+//!     16     8  payload length u64 little-endian, L
+//!     24     8  checksum       u64 little-endian: XXH3-64 (seed 0) of name ++ payload
+//!     32     N  type name      UTF-8, canonical form of the stored type
+//!   32+N     L  payload        postcard encoding of the value
+//! ```
+
+use std::fmt;
+
+use crate::LoadError;
+
+/// The first eight bytes of every envelope: a non-ASCII byte (so text tools
+/// don't take the file for text), the name, and CR LF (so a newline
+/// translation is caught at once).
+pub const MAGIC: [u8; 8] = *b"\x89BRINE\r\n";
+/// The format version this library writes and reads.
+pub const VERSION: u16 = 1;
+/// Length of the fixed header that precedes the type name.
+pub const HEADER_LEN: usize = 32;
+/// The longest type name the format stores.
+pub const MAX_TYPE_NAME_LEN: usize = 64 * 1024;
+
+/// The fixed header, decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub name_len: u32,
+    pub payload_len: u64,
+    pub checksum: u64,
+}
+
+impl Header {
+    pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..8].copy_from_slice(&MAGIC);
+        out[8..10].copy_from_slice(&VERSION.to_le_bytes());
+        out[10..12].copy_from_slice(&0u16.to_le_bytes());
+        out[12..16].copy_from_slice(&self.name_len.to_le_bytes());
+        out[16..24].copy_from_slice(&self.payload_len.to_le_bytes());
+        out[24..32].copy_from_slice(&self.checksum.to_le_bytes());
+        out
+    }
+
+    /// Checks magic, version and flags, and decodes the lengths and checksum.
+    ///
+    /// `input` may be shorter than a header: a prefix of the magic is reported
+    /// as truncated, anything else as not brine.
+    pub(crate) fn decode(input: &[u8]) -> Result<Header, LoadError> {
+        let magic_len = input.len().min(MAGIC.len());
+        if input[..magic_len] != MAGIC[..magic_len] {
+            return Err(LoadError::not_brine(input));
+        }
+        let Some(fixed) = input.get(..HEADER_LEN) else {
+            return Err(truncated("header", HEADER_LEN as u64, input.len() as u64));
+        };
+        let version = u16::from_le_bytes([fixed[8], fixed[9]]);
+        if version != VERSION {
+            return Err(LoadError::version(version));
+        }
+        let flags = u16::from_le_bytes([fixed[10], fixed[11]]);
+        if flags != 0 {
+            return Err(LoadError::UnsupportedFlags { found: flags });
+        }
+        Ok(Header {
+            name_len: u32::from_le_bytes(le(&fixed[12..16])),
+            payload_len: u64::from_le_bytes(le(&fixed[16..24])),
+            checksum: u64::from_le_bytes(le(&fixed[24..32])),
+        })
+    }
+
+    /// Checks both lengths against their caps.
+    pub(crate) fn check_caps(&self, max_len: u64) -> Result<(), LoadError> {
+        if self.name_len as usize > MAX_TYPE_NAME_LEN {
+            return Err(LoadError::TooLarge {
+                part: "type name",
+                len: u64::from(self.name_len),
+                max: MAX_TYPE_NAME_LEN as u64,
+            });
+        }
+        if self.payload_len > max_len {
+            return Err(LoadError::TooLarge { part: "payload", len: self.payload_len, max: max_len });
+        }
+        Ok(())
+    }
+
+    /// Length of name and payload together, which the caps keep far from overflow.
+    pub(crate) fn body_len(&self) -> u64 {
+        u64::from(self.name_len).saturating_add(self.payload_len)
+    }
+}
+
+fn le<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&bytes[..N]);
+    out
+}
+
+pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> LoadError {
+    LoadError::Truncated { part, needed, available }
+}
+
+/// The checksum of an envelope's type name and payload.
+pub(crate) fn checksum(name: &[u8], payload: &[u8]) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    hasher.update(name);
+    hasher.update(payload);
+    hasher.digest()
+}
+
+/// Bytes shown in hex in error messages (at most the first 16).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HexBytes(pub Vec<u8>);
+
+impl fmt::Display for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("nothing (empty input)");
+        }
+        for (i, byte) in self.0.iter().take(16).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{byte:02X}")?;
+        }
+        if self.0.len() > 16 {
+            f.write_str(" ..")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{self}]")
+    }
+}

@@ -1,0 +1,185 @@
+//! [`Builder`]: where and how a temporary file is made, and what is written to it.
+
+use std::ffi::OsString;
+use std::fs::Permissions;
+use std::io::{self, Seek, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tempfile::NamedTempFile;
+
+use crate::DumpError;
+
+/// Options for the temporary file of a dump: name, directory, permissions.
+///
+/// Setters take and return the builder, so a configured builder can be kept
+/// and used for many dumps.
+///
+/// # Example
+///
+/// ```
+/// use brine_temp::Builder;
+///
+/// let dir = tempfile::tempdir()?;
+/// let snapshots = Builder::new().prefix("snapshot-").suffix(".brine").dir(dir.path());
+///
+/// let first = snapshots.dump(&[1u16, 2, 3])?;
+/// let name = first.path().file_name().unwrap().to_string_lossy().into_owned();
+/// assert!(name.starts_with("snapshot-") && name.ends_with(".brine"));
+/// assert_eq!(first.path().parent(), Some(dir.path()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    prefix: OsString,
+    suffix: OsString,
+    rand_bytes: usize,
+    dir: Option<PathBuf>,
+    permissions: Option<Permissions>,
+    keep: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// Defaults: prefix `"brine-"`, no suffix, 12 random characters, the
+    /// system's temporary directory, mode 0600, deleted on drop.
+    pub fn new() -> Self {
+        Builder {
+            prefix: "brine-".into(),
+            suffix: OsString::new(),
+            rand_bytes: 12,
+            dir: None,
+            permissions: None,
+            keep: false,
+        }
+    }
+
+    /// The start of the file name.
+    pub fn prefix(mut self, prefix: impl Into<OsString>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The end of the file name, such as `".brine"` or `".rs"`.
+    pub fn suffix(mut self, suffix: impl Into<OsString>) -> Self {
+        self.suffix = suffix.into();
+        self
+    }
+
+    /// How many random characters go between prefix and suffix (default 12).
+    pub fn rand_bytes(mut self, count: usize) -> Self {
+        self.rand_bytes = count;
+        self
+    }
+
+    /// The directory to create the file in (default: [`std::env::temp_dir`]).
+    ///
+    /// Use the target's directory when the file is to be
+    /// [persisted](NamedTempFile::persist): a rename can't cross filesystems.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The file's permissions (default: read and write for the owner only).
+    pub fn permissions(mut self, permissions: Permissions) -> Self {
+        self.permissions = Some(permissions);
+        self
+    }
+
+    /// Keep the file when the handle is dropped (default: delete it).
+    pub fn keep(mut self, keep: bool) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// The directory files are created in.
+    pub fn target_dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+
+    /// Dumps `value` as a brine envelope to a new temporary file.
+    ///
+    /// The value is streamed to the file in 64 KiB chunks in one pass; the file
+    /// is flushed and positioned at its start.
+    ///
+    /// # Errors
+    ///
+    /// As [`dump`](crate::dump).
+    pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, DumpError> {
+        let mut file = self.tempfile()?;
+        match brine_io::dump_into_seekable(value, file.as_file_mut()) {
+            Ok(()) => {}
+            Err(brine_io::DumpError::Io(source)) => {
+                return Err(DumpError::Write { path: file.path().to_owned(), source });
+            }
+            Err(error) => return Err(DumpError::Encode(error)),
+        }
+        rewind(file)
+    }
+
+    /// Creates a temporary file and fills it with whatever `write` writes.
+    ///
+    /// This is the hook for other content than envelopes (Rust source, say):
+    /// the file gets this builder's name, place and permissions, `write`
+    /// writes through a buffer, and the file is flushed and positioned at its
+    /// start. When `write` fails, the file is removed.
+    ///
+    /// # Errors
+    ///
+    /// [`DumpError::Create`], or [`DumpError::Write`] with the error `write` returned.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::io::Write;
+    ///
+    /// let file = brine_temp::Builder::new()
+    ///     .suffix(".txt")
+    ///     .write_with(|out| writeln!(out, "hello"))?;
+    /// assert_eq!(std::fs::read_to_string(&file)?, "hello\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_with<F>(&self, write: F) -> Result<NamedTempFile, DumpError>
+    where
+        F: FnOnce(&mut dyn Write) -> io::Result<()>,
+    {
+        let mut file = self.tempfile()?;
+        let written = {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
+            write(&mut out).and_then(|()| out.flush())
+        };
+        if let Err(source) = written {
+            return Err(DumpError::Write { path: file.path().to_owned(), source });
+        }
+        rewind(file)
+    }
+
+    /// Creates an empty temporary file with this builder's options.
+    ///
+    /// # Errors
+    ///
+    /// [`DumpError::Create`] naming the directory.
+    pub fn tempfile(&self) -> Result<NamedTempFile, DumpError> {
+        let mut options = tempfile::Builder::new();
+        options.prefix(&self.prefix).suffix(&self.suffix).rand_bytes(self.rand_bytes);
+        if let Some(permissions) = &self.permissions {
+            options.permissions(permissions.clone());
+        }
+        options.disable_cleanup(self.keep);
+        let dir = self.target_dir();
+        options.tempfile_in(&dir).map_err(|source| DumpError::Create { dir, source })
+    }
+}
+
+fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, DumpError> {
+    match file.as_file_mut().rewind() {
+        Ok(()) => Ok(file),
+        Err(source) => Err(DumpError::Write { path: file.path().to_owned(), source }),
+    }
+}

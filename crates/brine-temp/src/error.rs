@@ -1,0 +1,67 @@
+//! Errors of dumping to and loading from files.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a value could not be dumped to a temporary file.
+///
+/// When a dump fails, the temporary file is removed: no partial file is left.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DumpError {
+    /// The temporary file could not be created in `dir`.
+    #[error("cannot create a temporary file in {}: {source}", dir.display())]
+    Create {
+        /// The directory it was to be created in.
+        dir: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing the file failed (disk full, file size limit, I/O error).
+    #[error("cannot write temporary file {}: {source}", path.display())]
+    Write {
+        /// The temporary file, removed since.
+        path: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// The value could not be encoded.
+    #[error(transparent)]
+    Encode(brine_io::DumpError),
+}
+
+/// Why a value could not be loaded from a file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// The file's content is not a valid envelope of the requested type.
+    #[error("{}: {source}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: brine_io::LoadError,
+    },
+}
+
+impl LoadError {
+    /// The format error, when the file was read but its content was refused.
+    pub fn format_error(&self) -> Option<&brine_io::LoadError> {
+        match self {
+            LoadError::Format { source, .. } => Some(source),
+            LoadError::Read { .. } => None,
+        }
+    }
+}
