@@ -37,7 +37,9 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
     let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + payload_len);
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let mut ser = postcard::Serializer { output: VecFlavor(buf) };
+    let mut ser = postcard::Serializer {
+        output: VecFlavor(buf),
+    };
     guard::serialize(value, &mut ser)?;
     let mut buf = ser.output.0;
     let header = Header {
@@ -79,12 +81,19 @@ where
 {
     let name = stored_name::<T>()?;
     let (first_len, checksum) = stream(value, &name, io::sink())?;
-    let header = Header { name_len: name.len() as u32, payload_len: first_len, checksum };
+    let header = Header {
+        name_len: name.len() as u32,
+        payload_len: first_len,
+        checksum,
+    };
     writer.write_all(&header.encode())?;
     writer.write_all(name.as_bytes())?;
     let (second_len, second_checksum) = stream(value, &name, &mut writer)?;
     if (second_len, second_checksum) != (first_len, checksum) {
-        return Err(DumpError::Unstable { first: first_len, second: second_len });
+        return Err(DumpError::Unstable {
+            first: first_len,
+            second: second_len,
+        });
     }
     writer.flush()?;
     Ok(())
@@ -120,7 +129,11 @@ where
     writer.write_all(&[0u8; HEADER_LEN])?;
     writer.write_all(name.as_bytes())?;
     let (payload_len, checksum) = stream(value, &name, &mut writer)?;
-    let header = Header { name_len: name.len() as u32, payload_len, checksum };
+    let header = Header {
+        name_len: name.len() as u32,
+        payload_len,
+        checksum,
+    };
     let end = writer.stream_position()?;
     writer.seek(SeekFrom::Start(start))?;
     writer.write_all(&header.encode())?;
@@ -132,7 +145,10 @@ where
 fn stored_name<T: ?Sized>() -> Result<String, DumpError> {
     let name = type_name::canonical::<T>();
     if name.len() > MAX_TYPE_NAME_LEN {
-        return Err(DumpError::TypeNameTooLong { len: name.len(), max: MAX_TYPE_NAME_LEN });
+        return Err(DumpError::TypeNameTooLong {
+            len: name.len(),
+            max: MAX_TYPE_NAME_LEN,
+        });
     }
     Ok(name)
 }
@@ -146,7 +162,13 @@ where
 {
     let mut hasher = Xxh3Default::new();
     hasher.update(name.as_bytes());
-    let sink = ChunkFlavor { chunk: Vec::with_capacity(CHUNK), writer, hasher, len: 0, error: None };
+    let sink = ChunkFlavor {
+        chunk: Vec::with_capacity(CHUNK),
+        writer,
+        hasher,
+        len: 0,
+        error: None,
+    };
     let mut ser = postcard::Serializer { output: sink };
     let result = guard::serialize(value, &mut ser);
     let mut sink = ser.output;

@@ -37,16 +37,16 @@ impl Side {
 }
 
 /// Serializes `value` through postcard's serializer `ser`, guarded.
-pub(crate) fn serialize<T, F>(
-    value: &T,
-    ser: &mut postcard::Serializer<F>,
-) -> Result<(), DumpError>
+pub(crate) fn serialize<T, F>(value: &T, ser: &mut postcard::Serializer<F>) -> Result<(), DumpError>
 where
     T: Serialize + ?Sized,
     F: postcard::ser_flavors::Flavor,
 {
     let side = Side::default();
-    let result = value.serialize(Guard { inner: ser, side: &side });
+    let result = value.serialize(Guard {
+        inner: ser,
+        side: &side,
+    });
     match result {
         Ok(()) => Ok(()),
         Err(error) => Err(side.take().unwrap_or_else(|| error.into_dump_error())),
@@ -81,7 +81,9 @@ impl<E: Display> GuardError<E> {
     fn into_dump_error(self) -> DumpError {
         match self {
             GuardError::Custom(message) => DumpError::Serialize { message },
-            GuardError::Inner(error) => DumpError::Serialize { message: error.to_string() },
+            GuardError::Inner(error) => DumpError::Serialize {
+                message: error.to_string(),
+            },
         }
     }
 }
@@ -114,11 +116,16 @@ struct Wrap<'s, 'v, T: ?Sized> {
 impl<T: Serialize + ?Sized> Serialize for Wrap<'_, '_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.value
-            .serialize(Guard { inner: serializer, side: self.side })
+            .serialize(Guard {
+                inner: serializer,
+                side: self.side,
+            })
             .map_err(|error| match error {
                 GuardError::Inner(error) => error,
                 GuardError::Custom(message) => {
-                    self.side.keep(DumpError::Serialize { message: message.clone() });
+                    self.side.keep(DumpError::Serialize {
+                        message: message.clone(),
+                    });
                     ser::Error::custom(message)
                 }
             })
@@ -127,7 +134,10 @@ impl<T: Serialize + ?Sized> Serialize for Wrap<'_, '_, T> {
 
 impl<'s, S> Guard<'s, S> {
     fn wrap<'v, T: ?Sized>(&self, value: &'v T) -> Wrap<'s, 'v, T> {
-        Wrap { value, side: self.side }
+        Wrap {
+            value,
+            side: self.side,
+        }
     }
 
     fn refuse<E>(&self, error: DumpError) -> GuardError<E> {
@@ -145,7 +155,10 @@ struct Compound<'s, C> {
 
 impl<'s, C> Compound<'s, C> {
     fn wrap<'v, T: ?Sized>(&self, value: &'v T) -> Wrap<'s, 'v, T> {
-        Wrap { value, side: self.side }
+        Wrap {
+            value,
+            side: self.side,
+        }
     }
 }
 
@@ -191,7 +204,9 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<S::Ok, Self::Error> {
-        self.inner.serialize_unit_struct(name).map_err(GuardError::Inner)
+        self.inner
+            .serialize_unit_struct(name)
+            .map_err(GuardError::Inner)
     }
 
     fn serialize_unit_variant(
@@ -200,7 +215,9 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         index: u32,
         variant: &'static str,
     ) -> Result<S::Ok, Self::Error> {
-        self.inner.serialize_unit_variant(name, index, variant).map_err(GuardError::Inner)
+        self.inner
+            .serialize_unit_variant(name, index, variant)
+            .map_err(GuardError::Inner)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -209,7 +226,9 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         value: &T,
     ) -> Result<S::Ok, Self::Error> {
         let value = self.wrap(value);
-        self.inner.serialize_newtype_struct(name, &value).map_err(GuardError::Inner)
+        self.inner
+            .serialize_newtype_struct(name, &value)
+            .map_err(GuardError::Inner)
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -251,7 +270,10 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, Self::Error> {
         let side = self.side;
-        let inner = self.inner.serialize_tuple_struct(name, len).map_err(GuardError::Inner)?;
+        let inner = self
+            .inner
+            .serialize_tuple_struct(name, len)
+            .map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -290,7 +312,10 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         len: usize,
     ) -> Result<Self::SerializeStruct, Self::Error> {
         let side = self.side;
-        let inner = self.inner.serialize_struct(name, len).map_err(GuardError::Inner)?;
+        let inner = self
+            .inner
+            .serialize_struct(name, len)
+            .map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -352,7 +377,9 @@ impl<C: ser::SerializeMap> ser::SerializeMap for Compound<'_, C> {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
         let value = self.wrap(value);
-        self.inner.serialize_value(&value).map_err(GuardError::Inner)
+        self.inner
+            .serialize_value(&value)
+            .map_err(GuardError::Inner)
     }
 
     fn end(self) -> Result<C::Ok, Self::Error> {
@@ -372,7 +399,9 @@ macro_rules! compound_struct {
                 value: &T,
             ) -> Result<(), Self::Error> {
                 let value = self.wrap(value);
-                self.inner.serialize_field(key, &value).map_err(GuardError::Inner)
+                self.inner
+                    .serialize_field(key, &value)
+                    .map_err(GuardError::Inner)
             }
 
             fn skip_field(&mut self, key: &'static str) -> Result<(), Self::Error> {

@@ -42,7 +42,10 @@
 //!
 //! The byte layout is specified in `docs/FORMAT.md`.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -60,12 +60,18 @@ impl Ty {
                     path
                 };
                 match path.as_str() {
-                    "str" => Ty::Path { path: "String".into(), args },
+                    "str" => Ty::Path {
+                        path: "String".into(),
+                        args,
+                    },
                     p if TRANSPARENT.contains(&p) && args.len() == 1 => args.remove(0),
                     _ => Ty::Path { path, args },
                 }
             }
-            Ty::Slice(inner) => Ty::Path { path: "Vec".into(), args: vec![inner.simplify()] },
+            Ty::Slice(inner) => Ty::Path {
+                path: "Vec".into(),
+                args: vec![inner.simplify()],
+            },
             Ty::Array(inner, len) => Ty::Array(Box::new(inner.simplify()), len),
             Ty::Tuple(items) => Ty::Tuple(items.into_iter().map(Ty::simplify).collect()),
         }
@@ -178,7 +184,11 @@ impl Parser<'_> {
         }
         let path = self.rest[..end].to_owned();
         self.rest = &self.rest[end..];
-        let args = if self.eat("<") { self.list(">")? } else { Vec::new() };
+        let args = if self.eat("<") {
+            self.list(">")?
+        } else {
+            Vec::new()
+        };
         Some(Ty::Path { path, args })
     }
 
@@ -238,7 +248,10 @@ mod tests {
         assert_eq!(canonical::<(i32,)>(), "(i32,)");
         assert_eq!(canonical::<()>(), "()");
         assert_eq!(canonical::<(u8, &str)>(), "(u8, String)");
-        assert_eq!(canonical::<HashMap<String, Vec<Option<i64>>>>(), "HashMap<String, Vec<Option<i64>>>");
+        assert_eq!(
+            canonical::<HashMap<String, Vec<Option<i64>>>>(),
+            "HashMap<String, Vec<Option<i64>>>"
+        );
     }
 
     #[test]
