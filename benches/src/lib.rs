@@ -1,1 +1,123 @@
+//! The objects every benchmark measures, so that every area and every peer is
+//! timed on the same data: the seed workflow's five objects.
 
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A small struct, as found inside larger ones.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Item {
+    /// An identifier.
+    pub id: u32,
+    /// A label.
+    pub name: String,
+    /// A measurement.
+    pub value: f64,
+}
+
+/// A struct with one `i64`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Small {
+    /// The one field.
+    pub value: i64,
+}
+
+/// A struct with 500 ints and 10 small structs.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Large {
+    /// 500 ints.
+    pub ints: Vec<i64>,
+    /// 10 small structs.
+    pub items: Vec<Item>,
+}
+
+/// `{"level1": {"level2": {"level3": [0, 1, ..., 99]}}}`
+pub type Nested = HashMap<String, HashMap<String, HashMap<String, Vec<i64>>>>;
+
+/// A list of 1000 ints.
+pub fn list_1000() -> Vec<i64> {
+    (0..1000).map(|i| i * 37 - 500).collect()
+}
+
+/// The nested map: level1/level2/level3 holding 100 ints.
+pub fn nested() -> Nested {
+    let level3 = HashMap::from([("level3".to_string(), (0..100).collect::<Vec<i64>>())]);
+    let level2 = HashMap::from([("level2".to_string(), level3)]);
+    HashMap::from([("level1".to_string(), level2)])
+}
+
+/// The struct with one `i64`.
+pub fn small() -> Small {
+    Small { value: 1_234_567_890 }
+}
+
+/// The struct with 500 ints and 10 small structs.
+pub fn large() -> Large {
+    Large {
+        ints: (0..500).map(|i| i * i - 1000).collect(),
+        items: (0..10)
+            .map(|i| Item { id: i, name: format!("item-{i}"), value: f64::from(i) * 1.5 })
+            .collect(),
+    }
+}
+
+/// One million `f64`.
+pub fn floats_1m() -> Vec<f64> {
+    (0..1_000_000).map(|i| f64::from(i) * 0.001).collect()
+}
+
+/// Runs `$body` once per seed object, with `$name` the object's label and
+/// `$value` a reference to it.
+#[macro_export]
+macro_rules! for_each_seed {
+    (|$name:ident, $value:ident| $body:block) => {{
+        {
+            let $name = "list_1000";
+            let v = $crate::list_1000();
+            let $value = &v;
+            $body
+        }
+        {
+            let $name = "nested_map";
+            let v = $crate::nested();
+            let $value = &v;
+            $body
+        }
+        {
+            let $name = "small_struct";
+            let v = $crate::small();
+            let $value = &v;
+            $body
+        }
+        {
+            let $name = "large_struct";
+            let v = $crate::large();
+            let $value = &v;
+            $body
+        }
+        {
+            let $name = "floats_1m";
+            let v = $crate::floats_1m();
+            let $value = &v;
+            $body
+        }
+    }};
+}
+
+/// The process's peak resident set size so far, in bytes (Linux: `VmHWM`).
+pub fn peak_rss() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// The process's resident set size now, in bytes (Linux: `VmRSS`).
+pub fn current_rss() -> Option<u64> {
+    status_bytes("VmRSS:")
+}
+
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

@@ -9,10 +9,14 @@ use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN};
 use crate::{DumpError, guard, type_name};
 
+/// Room reserved for the payload before encoding starts: enough for small values.
+const INITIAL_PAYLOAD_CAPACITY: usize = 64;
+
 /// Writes `value` as a brine envelope into a new `Vec<u8>`.
 ///
-/// The buffer is sized exactly before anything is written, so the value is
-/// encoded once, into one allocation.
+/// The value is encoded once, straight into the returned buffer, which grows
+/// as needed (a pre-pass to size it exactly costs more than the few doublings
+/// it saves).
 ///
 /// # Errors
 ///
@@ -31,15 +35,10 @@ use crate::{DumpError, guard, type_name};
 /// ```
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
     let name = stored_name::<T>()?;
-    // A first, cheap pass only counts bytes, so the real pass never reallocates.
-    // Its errors are left to the guarded pass, which reports them in full.
-    let payload_len = postcard::experimental::serialized_size(value).unwrap_or(0);
-    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + payload_len);
+    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let mut ser = postcard::Serializer {
-        output: VecFlavor(buf),
-    };
+    let mut ser = postcard::Serializer { output: VecFlavor(buf) };
     guard::serialize(value, &mut ser)?;
     let mut buf = ser.output.0;
     let header = Header {
@@ -80,20 +79,13 @@ where
     W: Write,
 {
     let name = stored_name::<T>()?;
-    let (first_len, checksum) = stream(value, &name, io::sink())?;
-    let header = Header {
-        name_len: name.len() as u32,
-        payload_len: first_len,
-        checksum,
-    };
+    let (first_len, checksum) = stream(value, name, io::sink())?;
+    let header = Header { name_len: name.len() as u32, payload_len: first_len, checksum };
     writer.write_all(&header.encode())?;
     writer.write_all(name.as_bytes())?;
-    let (second_len, second_checksum) = stream(value, &name, &mut writer)?;
+    let (second_len, second_checksum) = stream(value, name, &mut writer)?;
     if (second_len, second_checksum) != (first_len, checksum) {
-        return Err(DumpError::Unstable {
-            first: first_len,
-            second: second_len,
-        });
+        return Err(DumpError::Unstable { first: first_len, second: second_len });
     }
     writer.flush()?;
     Ok(())
@@ -128,12 +120,8 @@ where
     let start = writer.stream_position()?;
     writer.write_all(&[0u8; HEADER_LEN])?;
     writer.write_all(name.as_bytes())?;
-    let (payload_len, checksum) = stream(value, &name, &mut writer)?;
-    let header = Header {
-        name_len: name.len() as u32,
-        payload_len,
-        checksum,
-    };
+    let (payload_len, checksum) = stream(value, name, &mut writer)?;
+    let header = Header { name_len: name.len() as u32, payload_len, checksum };
     let end = writer.stream_position()?;
     writer.seek(SeekFrom::Start(start))?;
     writer.write_all(&header.encode())?;
@@ -142,13 +130,10 @@ where
     Ok(())
 }
 
-fn stored_name<T: ?Sized>() -> Result<String, DumpError> {
+fn stored_name<T: ?Sized>() -> Result<&'static str, DumpError> {
     let name = type_name::canonical::<T>();
     if name.len() > MAX_TYPE_NAME_LEN {
-        return Err(DumpError::TypeNameTooLong {
-            len: name.len(),
-            max: MAX_TYPE_NAME_LEN,
-        });
+        return Err(DumpError::TypeNameTooLong { len: name.len(), max: MAX_TYPE_NAME_LEN });
     }
     Ok(name)
 }
@@ -162,13 +147,7 @@ where
 {
     let mut hasher = Xxh3Default::new();
     hasher.update(name.as_bytes());
-    let sink = ChunkFlavor {
-        chunk: Vec::with_capacity(CHUNK),
-        writer,
-        hasher,
-        len: 0,
-        error: None,
-    };
+    let sink = ChunkFlavor { chunk: Vec::with_capacity(CHUNK), writer, hasher, len: 0, error: None };
     let mut ser = postcard::Serializer { output: sink };
     let result = guard::serialize(value, &mut ser);
     let mut sink = ser.output;

@@ -74,9 +74,7 @@ pub enum LoadError {
         supported: u16,
     },
     /// The header's reserved flag bits are set.
-    #[error(
-        "unsupported header flags {found:#06x}: this library understands no flags (expected 0x0000)"
-    )]
+    #[error("unsupported header flags {found:#06x}: this library understands no flags (expected 0x0000)")]
     UnsupportedFlags {
         /// The flags in the header.
         found: u16,
@@ -165,9 +163,7 @@ pub enum LoadError {
         len: u64,
     },
     /// Bytes follow the envelope in the input slice.
-    #[error(
-        "{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)"
-    )]
+    #[error("{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)")]
     TrailingData {
         /// Bytes after the envelope.
         extra: u64,
@@ -182,16 +178,10 @@ pub enum LoadError {
 impl LoadError {
     pub(crate) fn not_brine(input: &[u8]) -> Self {
         let shown = &input[..input.len().min(MAGIC.len())];
-        LoadError::NotBrine {
-            expected: HexBytes(MAGIC.to_vec()),
-            found: HexBytes(shown.to_vec()),
-        }
+        LoadError::NotBrine { expected: HexBytes(MAGIC.to_vec()), found: HexBytes(shown.to_vec()) }
     }
 
     pub(crate) fn version(found: u16) -> Self {
-        LoadError::UnsupportedVersion {
-            found,
-            supported: VERSION,
-        }
+        LoadError::UnsupportedVersion { found, supported: VERSION }
     }
 }

@@ -84,11 +84,7 @@ impl Header {
             });
         }
         if self.payload_len > max_len {
-            return Err(LoadError::TooLarge {
-                part: "payload",
-                len: self.payload_len,
-                max: max_len,
-            });
+            return Err(LoadError::TooLarge { part: "payload", len: self.payload_len, max: max_len });
         }
         Ok(())
     }
@@ -106,11 +102,7 @@ fn le<const N: usize>(bytes: &[u8]) -> [u8; N] {
 }
 
 pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> LoadError {
-    LoadError::Truncated {
-        part,
-        needed,
-        available,
-    }
+    LoadError::Truncated { part, needed, available }
 }
 
 /// The checksum of an envelope's type name and payload.

@@ -43,10 +43,7 @@ where
     F: postcard::ser_flavors::Flavor,
 {
     let side = Side::default();
-    let result = value.serialize(Guard {
-        inner: ser,
-        side: &side,
-    });
+    let result = value.serialize(Guard { inner: ser, side: &side });
     match result {
         Ok(()) => Ok(()),
         Err(error) => Err(side.take().unwrap_or_else(|| error.into_dump_error())),
@@ -81,9 +78,7 @@ impl<E: Display> GuardError<E> {
     fn into_dump_error(self) -> DumpError {
         match self {
             GuardError::Custom(message) => DumpError::Serialize { message },
-            GuardError::Inner(error) => DumpError::Serialize {
-                message: error.to_string(),
-            },
+            GuardError::Inner(error) => DumpError::Serialize { message: error.to_string() },
         }
     }
 }
@@ -115,29 +110,19 @@ struct Wrap<'s, 'v, T: ?Sized> {
 
 impl<T: Serialize + ?Sized> Serialize for Wrap<'_, '_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value
-            .serialize(Guard {
-                inner: serializer,
-                side: self.side,
-            })
-            .map_err(|error| match error {
-                GuardError::Inner(error) => error,
-                GuardError::Custom(message) => {
-                    self.side.keep(DumpError::Serialize {
-                        message: message.clone(),
-                    });
-                    ser::Error::custom(message)
-                }
-            })
+        self.value.serialize(Guard { inner: serializer, side: self.side }).map_err(|error| match error {
+            GuardError::Inner(error) => error,
+            GuardError::Custom(message) => {
+                self.side.keep(DumpError::Serialize { message: message.clone() });
+                ser::Error::custom(message)
+            }
+        })
     }
 }
 
 impl<'s, S> Guard<'s, S> {
     fn wrap<'v, T: ?Sized>(&self, value: &'v T) -> Wrap<'s, 'v, T> {
-        Wrap {
-            value,
-            side: self.side,
-        }
+        Wrap { value, side: self.side }
     }
 
     fn refuse<E>(&self, error: DumpError) -> GuardError<E> {
@@ -155,10 +140,7 @@ struct Compound<'s, C> {
 
 impl<'s, C> Compound<'s, C> {
     fn wrap<'v, T: ?Sized>(&self, value: &'v T) -> Wrap<'s, 'v, T> {
-        Wrap {
-            value,
-            side: self.side,
-        }
+        Wrap { value, side: self.side }
     }
 }
 
@@ -204,9 +186,7 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<S::Ok, Self::Error> {
-        self.inner
-            .serialize_unit_struct(name)
-            .map_err(GuardError::Inner)
+        self.inner.serialize_unit_struct(name).map_err(GuardError::Inner)
     }
 
     fn serialize_unit_variant(
@@ -215,9 +195,7 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         index: u32,
         variant: &'static str,
     ) -> Result<S::Ok, Self::Error> {
-        self.inner
-            .serialize_unit_variant(name, index, variant)
-            .map_err(GuardError::Inner)
+        self.inner.serialize_unit_variant(name, index, variant).map_err(GuardError::Inner)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -226,9 +204,7 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         value: &T,
     ) -> Result<S::Ok, Self::Error> {
         let value = self.wrap(value);
-        self.inner
-            .serialize_newtype_struct(name, &value)
-            .map_err(GuardError::Inner)
+        self.inner.serialize_newtype_struct(name, &value).map_err(GuardError::Inner)
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -239,9 +215,7 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         value: &T,
     ) -> Result<S::Ok, Self::Error> {
         let value = self.wrap(value);
-        self.inner
-            .serialize_newtype_variant(name, index, variant, &value)
-            .map_err(GuardError::Inner)
+        self.inner.serialize_newtype_variant(name, index, variant, &value).map_err(GuardError::Inner)
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, Self::Error> {
@@ -270,10 +244,7 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, Self::Error> {
         let side = self.side;
-        let inner = self
-            .inner
-            .serialize_tuple_struct(name, len)
-            .map_err(GuardError::Inner)?;
+        let inner = self.inner.serialize_tuple_struct(name, len).map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -285,10 +256,8 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, Self::Error> {
         let side = self.side;
-        let inner = self
-            .inner
-            .serialize_tuple_variant(name, index, variant, len)
-            .map_err(GuardError::Inner)?;
+        let inner =
+            self.inner.serialize_tuple_variant(name, index, variant, len).map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -306,16 +275,9 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         Ok(Compound { inner, side })
     }
 
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStruct, Self::Error> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, Self::Error> {
         let side = self.side;
-        let inner = self
-            .inner
-            .serialize_struct(name, len)
-            .map_err(GuardError::Inner)?;
+        let inner = self.inner.serialize_struct(name, len).map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -327,10 +289,8 @@ impl<'s, S: Serializer> Serializer for Guard<'s, S> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant, Self::Error> {
         let side = self.side;
-        let inner = self
-            .inner
-            .serialize_struct_variant(name, index, variant, len)
-            .map_err(GuardError::Inner)?;
+        let inner =
+            self.inner.serialize_struct_variant(name, index, variant, len).map_err(GuardError::Inner)?;
         Ok(Compound { inner, side })
     }
 
@@ -377,9 +337,7 @@ impl<C: ser::SerializeMap> ser::SerializeMap for Compound<'_, C> {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
         let value = self.wrap(value);
-        self.inner
-            .serialize_value(&value)
-            .map_err(GuardError::Inner)
+        self.inner.serialize_value(&value).map_err(GuardError::Inner)
     }
 
     fn end(self) -> Result<C::Ok, Self::Error> {
@@ -399,9 +357,7 @@ macro_rules! compound_struct {
                 value: &T,
             ) -> Result<(), Self::Error> {
                 let value = self.wrap(value);
-                self.inner
-                    .serialize_field(key, &value)
-                    .map_err(GuardError::Inner)
+                self.inner.serialize_field(key, &value).map_err(GuardError::Inner)
             }
 
             fn skip_field(&mut self, key: &'static str) -> Result<(), Self::Error> {

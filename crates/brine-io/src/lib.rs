@@ -42,10 +42,7 @@
 //!
 //! The byte layout is specified in `docs/FORMAT.md`.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -72,6 +69,6 @@ pub use load::{DEFAULT_MAX_LEN, Envelope, Options, inspect, load, load_from};
 /// assert_eq!(brine_io::type_name::<&str>(), "String");
 /// assert_eq!(brine_io::type_name::<std::collections::BTreeMap<u8, &[u16]>>(), "BTreeMap<u8, Vec<u16>>");
 /// ```
-pub fn type_name<T: ?Sized>() -> String {
+pub fn type_name<T: ?Sized>() -> &'static str {
     type_name::canonical::<T>()
 }

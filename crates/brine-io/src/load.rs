@@ -74,10 +74,7 @@ impl Envelope<'_> {
 impl Options {
     /// Type check on, payload cap [`DEFAULT_MAX_LEN`].
     pub const fn new() -> Self {
-        Options {
-            check_type: true,
-            max_len: DEFAULT_MAX_LEN,
-        }
+        Options { check_type: true, max_len: DEFAULT_MAX_LEN }
     }
 
     /// Whether to compare the stored type name with the requested type
@@ -120,10 +117,7 @@ impl Options {
         bytes.extend_from_slice(&header);
         // Read what the header promises but grow only as bytes arrive, so a
         // lying length costs nothing.
-        let got = reader
-            .take(body_len)
-            .read_to_end(&mut bytes)
-            .map_err(LoadError::Io)? as u64;
+        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(LoadError::Io)? as u64;
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
@@ -149,17 +143,10 @@ impl Options {
         let (name, payload) = body.split_at(header.name_len as usize);
         let computed = format::checksum(name, payload);
         if computed != header.checksum {
-            return Err(LoadError::ChecksumMismatch {
-                stored: header.checksum,
-                computed,
-            });
+            return Err(LoadError::ChecksumMismatch { stored: header.checksum, computed });
         }
         let type_name = std::str::from_utf8(name).map_err(|_| LoadError::InvalidTypeName)?;
-        Ok(Envelope {
-            type_name,
-            payload,
-            checksum: computed,
-        })
+        Ok(Envelope { type_name, payload, checksum: computed })
     }
 
     fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, LoadError> {
@@ -167,7 +154,7 @@ impl Options {
         if self.check_type && envelope.type_name != requested {
             return Err(LoadError::TypeMismatch {
                 stored: envelope.type_name.to_owned(),
-                requested,
+                requested: requested.to_owned(),
             });
         }
         let payload = envelope.payload;
@@ -177,13 +164,11 @@ impl Options {
         let used = (payload.len() - rest) as u64;
         let len = payload.len() as u64;
         match result {
-            Ok(_) if rest != 0 => Err(LoadError::TrailingBytes {
-                requested,
-                used,
-                len,
-            }),
+            Ok(_) if rest != 0 => {
+                Err(LoadError::TrailingBytes { requested: requested.to_owned(), used, len })
+            }
             Ok(value) => Ok(value),
-            Err(source) => Err(decode_error(requested, used, len, source)),
+            Err(source) => Err(decode_error(requested.to_owned(), used, len, source)),
         }
     }
 }
@@ -303,9 +288,7 @@ fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Erro
         E::DeserializeUnexpectedEnd => {
             "the payload ended inside the value (the type has more fields or elements than were stored)"
         }
-        E::DeserializeBadVarint => {
-            "an integer is malformed or too large for the requested integer type"
-        }
+        E::DeserializeBadVarint => "an integer is malformed or too large for the requested integer type",
         E::DeserializeBadBool => "a bool byte is neither 0 nor 1",
         E::DeserializeBadChar => "a char is not a Unicode scalar value",
         E::DeserializeBadUtf8 => "a string is not valid UTF-8",
@@ -317,11 +300,5 @@ fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Erro
         }
         _ => "the bytes are not a valid encoding of this type",
     };
-    LoadError::Decode {
-        requested,
-        offset,
-        len,
-        reason,
-        source,
-    }
+    LoadError::Decode { requested, offset, len, reason, source }
 }

@@ -14,11 +14,58 @@
 //!
 //! A name the parser does not understand is kept as it is.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::RwLock;
 
 /// The canonical name of `T`, as stored in an envelope and compared on load.
-pub(crate) fn canonical<T: ?Sized>() -> String {
-    canonicalize(std::any::type_name::<T>())
+///
+/// Names are computed once per type and kept for the life of the process (a
+/// few bytes per type that is dumped or loaded), so the type check costs a
+/// lookup, not a parse.
+pub(crate) fn canonical<T: ?Sized>() -> &'static str {
+    let raw = std::any::type_name::<T>();
+    let key = (raw.as_ptr() as usize, raw.len());
+    if let Ok(cache) = CACHE.read()
+        && let Some(name) = cache.get(&key)
+    {
+        return name;
+    }
+    let name = canonicalize(raw);
+    let name: &'static str = if name == raw { raw } else { Box::leak(name.into_boxed_str()) };
+    if let Ok(mut cache) = CACHE.write() {
+        cache.insert(key, name);
+    }
+    name
+}
+
+/// Canonical names by the address and length of `type_name`'s static string.
+static CACHE: RwLock<HashMap<(usize, usize), &'static str, BuildHasherDefault<AddressHasher>>> =
+    RwLock::new(HashMap::with_hasher(BuildHasherDefault::new()));
+
+/// A multiplicative hash for keys that are addresses: distinct and well spread already.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// Puts a `std::any::type_name` string in the canonical form described above.
@@ -60,18 +107,12 @@ impl Ty {
                     path
                 };
                 match path.as_str() {
-                    "str" => Ty::Path {
-                        path: "String".into(),
-                        args,
-                    },
+                    "str" => Ty::Path { path: "String".into(), args },
                     p if TRANSPARENT.contains(&p) && args.len() == 1 => args.remove(0),
                     _ => Ty::Path { path, args },
                 }
             }
-            Ty::Slice(inner) => Ty::Path {
-                path: "Vec".into(),
-                args: vec![inner.simplify()],
-            },
+            Ty::Slice(inner) => Ty::Path { path: "Vec".into(), args: vec![inner.simplify()] },
             Ty::Array(inner, len) => Ty::Array(Box::new(inner.simplify()), len),
             Ty::Tuple(items) => Ty::Tuple(items.into_iter().map(Ty::simplify).collect()),
         }
@@ -184,11 +225,7 @@ impl Parser<'_> {
         }
         let path = self.rest[..end].to_owned();
         self.rest = &self.rest[end..];
-        let args = if self.eat("<") {
-            self.list(">")?
-        } else {
-            Vec::new()
-        };
+        let args = if self.eat("<") { self.list(">")? } else { Vec::new() };
         Some(Ty::Path { path, args })
     }
 
@@ -248,10 +285,7 @@ mod tests {
         assert_eq!(canonical::<(i32,)>(), "(i32,)");
         assert_eq!(canonical::<()>(), "()");
         assert_eq!(canonical::<(u8, &str)>(), "(u8, String)");
-        assert_eq!(
-            canonical::<HashMap<String, Vec<Option<i64>>>>(),
-            "HashMap<String, Vec<Option<i64>>>"
-        );
+        assert_eq!(canonical::<HashMap<String, Vec<Option<i64>>>>(), "HashMap<String, Vec<Option<i64>>>");
     }
 
     #[test]

@@ -27,20 +27,14 @@ fn check<T>(file: &str, value: &T)
 where
     T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
 {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(file);
     let bytes = brine_io::dump(value).unwrap();
     if std::env::var_os("BRINE_BLESS").is_some() {
         std::fs::write(&path, &bytes).unwrap();
     }
     let golden = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(bytes, golden, "{file}: the bytes brine writes have changed");
-    assert_eq!(
-        &brine_io::load::<T>(&golden).unwrap(),
-        value,
-        "{file}: no longer loads"
-    );
+    assert_eq!(&brine_io::load::<T>(&golden).unwrap(), value, "{file}: no longer loads");
 }
 
 #[test]
@@ -59,10 +53,7 @@ fn struct_and_enum() {
         "shapes.brine",
         &vec![
             Shape::Dot(Point { x: 1, y: -1 }),
-            Shape::Line {
-                from: Point { x: 0, y: 0 },
-                to: Point { x: 300, y: -300 },
-            },
+            Shape::Line { from: Point { x: 0, y: 0 }, to: Point { x: 300, y: -300 } },
             Shape::Empty,
         ],
     );
@@ -70,10 +61,8 @@ fn struct_and_enum() {
 
 #[test]
 fn map_float_option() {
-    let value: BTreeMap<String, Option<f64>> = BTreeMap::from([
-        ("pi".into(), Some(std::f64::consts::PI)),
-        ("none".into(), None),
-    ]);
+    let value: BTreeMap<String, Option<f64>> =
+        BTreeMap::from([("pi".into(), Some(std::f64::consts::PI)), ("none".into(), None)]);
     check("map.brine", &value);
 }
 

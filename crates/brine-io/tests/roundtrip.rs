@@ -18,11 +18,7 @@ where
     assert_eq!(streamed, bytes, "dump_into differs from dump for {value:?}");
     let mut seekable = std::io::Cursor::new(Vec::new());
     brine_io::dump_into_seekable(value, &mut seekable).unwrap();
-    assert_eq!(
-        seekable.into_inner(),
-        bytes,
-        "dump_into_seekable differs for {value:?}"
-    );
+    assert_eq!(seekable.into_inner(), bytes, "dump_into_seekable differs for {value:?}");
     back
 }
 
@@ -61,28 +57,12 @@ fn integers_of_every_width() {
 
 #[test]
 fn floats_including_special_values() {
-    for value in [
-        0.0f64,
-        -0.0,
-        1.5,
-        f64::MIN_POSITIVE,
-        f64::MAX,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        1e-310,
-    ] {
+    for value in [0.0f64, -0.0, 1.5, f64::MIN_POSITIVE, f64::MAX, f64::INFINITY, f64::NEG_INFINITY, 1e-310] {
         let back = round_trip(&value);
         assert_eq!(back.to_bits(), value.to_bits(), "{value:?}");
         assert_eq!(read_back(&value).to_bits(), value.to_bits(), "{value:?}");
     }
-    for value in [
-        0.0f32,
-        -0.0,
-        3.25,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        f32::MAX,
-    ] {
+    for value in [0.0f32, -0.0, 3.25, f32::INFINITY, f32::NEG_INFINITY, f32::MAX] {
         assert_eq!(round_trip(&value).to_bits(), value.to_bits(), "{value:?}");
     }
     assert!(round_trip(&f64::NAN).is_nan());
@@ -120,28 +100,12 @@ fn borrowed_str_and_bytes_are_zero_copy() {
             <&[u8] as serde::Deserialize>::deserialize(d)
         }
     }
-    let bytes = brine_io::dump(&View {
-        name: "borrowed",
-        raw: &[1, 2, 3],
-    })
-    .unwrap();
+    let bytes = brine_io::dump(&View { name: "borrowed", raw: &[1, 2, 3] }).unwrap();
     let view: View = brine_io::load(&bytes).unwrap();
-    assert_eq!(
-        view,
-        View {
-            name: "borrowed",
-            raw: &[1, 2, 3]
-        }
-    );
+    assert_eq!(view, View { name: "borrowed", raw: &[1, 2, 3] });
     let range = bytes.as_ptr_range();
-    assert!(
-        range.contains(&view.name.as_ptr()),
-        "the &str points into the buffer"
-    );
-    assert!(
-        range.contains(&view.raw.as_ptr()),
-        "the &[u8] points into the buffer"
-    );
+    assert!(range.contains(&view.name.as_ptr()), "the &str points into the buffer");
+    assert!(range.contains(&view.raw.as_ptr()), "the &[u8] points into the buffer");
     // a bare &str too, and it loads as String as well
     let bytes = brine_io::dump("plain").unwrap();
     let text: &str = brine_io::load(&bytes).unwrap();
@@ -178,10 +142,7 @@ fn options() {
 #[test]
 fn maps_and_sets() {
     same(HashMap::<String, u32>::new());
-    same(HashMap::from([
-        ("a".to_string(), 1u32),
-        ("b".to_string(), 2),
-    ]));
+    same(HashMap::from([("a".to_string(), 1u32), ("b".to_string(), 2)]));
     same(BTreeMap::from([(1u8, vec!["x".to_string()]), (2, vec![])]));
     same(HashSet::from([1u64, 2, 3]));
     same(BTreeSet::from(['a', 'b']));
@@ -235,22 +196,11 @@ fn structs_and_every_enum_variant_kind() {
     same(Kind::Tuple(2, "t".into()));
     same(Kind::Struct { x: -1, y: 1 });
     same(Kind::Nested(Box::new(Kind::Nested(Box::new(Kind::Unit)))));
-    let inner = Inner {
-        id: 1,
-        tags: vec!["a".into()],
-        weight: Some(0.5),
-    };
+    let inner = Inner { id: 1, tags: vec!["a".into()], weight: Some(0.5) };
     same(Outer {
         name: "outer".into(),
         inner: inner.clone(),
-        children: vec![
-            inner.clone(),
-            Inner {
-                id: 2,
-                tags: vec![],
-                weight: None,
-            },
-        ],
+        children: vec![inner.clone(), Inner { id: 2, tags: vec![], weight: None }],
         lookup: BTreeMap::from([("k".into(), inner)]),
         unit: Unit,
         newtype: Newtype(5),
@@ -270,9 +220,7 @@ fn empty_collections() {
 
 #[test]
 fn a_million_elements() {
-    let big: Vec<u64> = (0..1_000_000u64)
-        .map(|i| i * 2654435761 % 1_000_003)
-        .collect();
+    let big: Vec<u64> = (0..1_000_000u64).map(|i| i * 2654435761 % 1_000_003).collect();
     let bytes = brine_io::dump(&big).unwrap();
     assert_eq!(brine_io::load::<Vec<u64>>(&bytes).unwrap(), big);
     let floats: Vec<f64> = (0..1_000_000).map(|i| i as f64 / 7.0).collect();
@@ -286,9 +234,6 @@ fn several_envelopes_read_back_to_back_from_one_stream() {
     brine_io::dump_into("two", &mut stream).unwrap();
     let mut reader = stream.as_slice();
     assert_eq!(brine_io::load_from::<u8, _>(&mut reader).unwrap(), 1);
-    assert_eq!(
-        brine_io::load_from::<String, _>(&mut reader).unwrap(),
-        "two"
-    );
+    assert_eq!(brine_io::load_from::<String, _>(&mut reader).unwrap(), "two");
     assert!(reader.is_empty());
 }

@@ -32,25 +32,14 @@ fn skip_serializing_if_is_refused_at_dump_time() {
         nickname: Option<String>,
         age: u8,
     }
-    let error = dump_error(&Profile {
-        name: "ada".into(),
-        nickname: None,
-        age: 36,
-    });
+    let error = dump_error(&Profile { name: "ada".into(), nickname: None, age: 36 });
     assert!(matches!(error, DumpError::Unsupported { .. }), "{error:?}");
     let text = error.to_string();
     assert!(text.contains("skip_serializing_if"), "{text}");
     assert!(text.contains("`nickname`"), "{text}");
     assert!(text.contains("remove skip_serializing_if"), "{text}");
     // when nothing is skipped the value is stored as usual
-    assert!(
-        brine_io::dump(&Profile {
-            name: "ada".into(),
-            nickname: Some("a".into()),
-            age: 36
-        })
-        .is_ok()
-    );
+    assert!(brine_io::dump(&Profile { name: "ada".into(), nickname: Some("a".into()), age: 36 }).is_ok());
 }
 
 #[test]
@@ -66,9 +55,7 @@ fn skip_serializing_if_in_a_nested_struct_and_enum_variant() {
     struct Log {
         events: Vec<Option<Event>>,
     }
-    let error = dump_error(&Log {
-        events: vec![Some(Event::Moved { path: vec![] })],
-    });
+    let error = dump_error(&Log { events: vec![Some(Event::Moved { path: vec![] })] });
     assert!(error.to_string().contains("`path`"), "{error}");
 }
 
@@ -84,16 +71,10 @@ fn flatten_is_refused_at_dump_time() {
         inner: Inner,
         b: u8,
     }
-    let error = dump_error(&Outer {
-        inner: Inner { a: 1 },
-        b: 2,
-    });
+    let error = dump_error(&Outer { inner: Inner { a: 1 }, b: 2 });
     let text = error.to_string();
     assert!(text.contains("#[serde(flatten)]"), "{text}");
-    assert!(
-        text.contains("replace #[serde(flatten)] with a plain nested field"),
-        "{text}"
-    );
+    assert!(text.contains("replace #[serde(flatten)] with a plain nested field"), "{text}");
 }
 
 #[test]
@@ -105,14 +86,8 @@ fn sequences_of_unknown_length_are_refused() {
         }
     }
     let error = dump_error(&Evens(10));
-    assert!(
-        error.to_string().contains("sequence of unknown length"),
-        "{error}"
-    );
-    assert!(
-        error.to_string().contains("collect the items into a Vec"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("sequence of unknown length"), "{error}");
+    assert!(error.to_string().contains("collect the items into a Vec"), "{error}");
 }
 
 #[test]
@@ -140,12 +115,7 @@ fn internally_tagged_enum_is_refused_at_load_time() {
         Square { side: f64 },
     }
     let error = load_error(&Shape::Circle { r: 1.0 });
-    assert!(
-        error
-            .to_string()
-            .contains("internally or adjacently tagged enums"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("internally or adjacently tagged enums"), "{error}");
     let _ = Shape::Square { side: 0.0 };
 }
 
@@ -180,13 +150,8 @@ fn custom_serialize_errors_keep_their_message() {
         }
     }
     let error = dump_error(&vec![Some(Refuses)]);
-    assert!(
-        matches!(&error, DumpError::Serialize { message } if message == "sockets can't be stored")
-    );
-    assert_eq!(
-        error.to_string(),
-        "the value's Serialize implementation failed: sockets can't be stored"
-    );
+    assert!(matches!(&error, DumpError::Serialize { message } if message == "sockets can't be stored"));
+    assert_eq!(error.to_string(), "the value's Serialize implementation failed: sockets can't be stored");
 }
 
 #[test]
@@ -199,8 +164,5 @@ fn default_without_skip_is_fine() {
         m: u8,
     }
     let bytes = brine_io::dump(&WithDefault { n: 1, m: 2 }).unwrap();
-    assert_eq!(
-        brine_io::load::<WithDefault>(&bytes).unwrap(),
-        WithDefault { n: 1, m: 2 }
-    );
+    assert_eq!(brine_io::load::<WithDefault>(&bytes).unwrap(), WithDefault { n: 1, m: 2 });
 }

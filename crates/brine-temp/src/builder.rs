@@ -116,10 +116,7 @@ impl Builder {
         match brine_io::dump_into_seekable(value, file.as_file_mut()) {
             Ok(()) => {}
             Err(brine_io::DumpError::Io(source)) => {
-                return Err(DumpError::Write {
-                    path: file.path().to_owned(),
-                    source,
-                });
+                return Err(DumpError::Write { path: file.path().to_owned(), source });
             }
             Err(error) => return Err(DumpError::Encode(error)),
         }
@@ -158,10 +155,7 @@ impl Builder {
             write(&mut out).and_then(|()| out.flush())
         };
         if let Err(source) = written {
-            return Err(DumpError::Write {
-                path: file.path().to_owned(),
-                source,
-            });
+            return Err(DumpError::Write { path: file.path().to_owned(), source });
         }
         rewind(file)
     }
@@ -173,27 +167,19 @@ impl Builder {
     /// [`DumpError::Create`] naming the directory.
     pub fn tempfile(&self) -> Result<NamedTempFile, DumpError> {
         let mut options = tempfile::Builder::new();
-        options
-            .prefix(&self.prefix)
-            .suffix(&self.suffix)
-            .rand_bytes(self.rand_bytes);
+        options.prefix(&self.prefix).suffix(&self.suffix).rand_bytes(self.rand_bytes);
         if let Some(permissions) = &self.permissions {
             options.permissions(permissions.clone());
         }
         options.disable_cleanup(self.keep);
         let dir = self.target_dir();
-        options
-            .tempfile_in(&dir)
-            .map_err(|source| DumpError::Create { dir, source })
+        options.tempfile_in(&dir).map_err(|source| DumpError::Create { dir, source })
     }
 }
 
 fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, DumpError> {
     match file.as_file_mut().rewind() {
         Ok(()) => Ok(file),
-        Err(source) => Err(DumpError::Write {
-            path: file.path().to_owned(),
-            source,
-        }),
+        Err(source) => Err(DumpError::Write { path: file.path().to_owned(), source }),
     }
 }

@@ -48,10 +48,7 @@
 //! file back inside the error; copy it to a temporary file next to the target
 //! and persist that one instead.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -137,12 +134,6 @@ pub fn load_with<T: DeserializeOwned>(
     options: &brine_io::Options,
 ) -> Result<T, LoadError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    options.load(&bytes).map_err(|source| LoadError::Format {
-        path: path.to_owned(),
-        source,
-    })
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+    options.load(&bytes).map_err(|source| LoadError::Format { path: path.to_owned(), source })
 }

@@ -14,17 +14,11 @@ struct Session {
 }
 
 fn session() -> Session {
-    Session {
-        user: "ada".into(),
-        history: vec!["load".into(), "plot".into()],
-    }
+    Session { user: "ada".into(), history: vec!["load".into(), "plot".into()] }
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect()
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect()
 }
 
 #[test]
@@ -45,10 +39,7 @@ fn dump_is_flushed_rewound_private_and_random() {
     let other = Builder::new().dir(dir.path()).dump(&session()).unwrap();
     assert_ne!(file.path(), other.path());
     let name = file.path().file_name().unwrap().to_str().unwrap();
-    assert!(
-        name.starts_with("brine-") && name.len() == "brine-".len() + 12,
-        "{name}"
-    );
+    assert!(name.starts_with("brine-") && name.len() == "brine-".len() + 12, "{name}");
     file.as_file_mut().seek(SeekFrom::Start(0)).unwrap();
 }
 
@@ -83,21 +74,13 @@ fn deleted_when_a_panic_unwinds() {
         panic!("boom");
     });
     assert!(result.is_err());
-    assert!(
-        files_in(dir.path()).is_empty(),
-        "{:?}",
-        files_in(dir.path())
-    );
+    assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
 }
 
 #[test]
 fn kept_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let file = Builder::new()
-        .dir(dir.path())
-        .keep(true)
-        .dump(&1u8)
-        .unwrap();
+    let file = Builder::new().dir(dir.path()).keep(true).dump(&1u8).unwrap();
     let path = file.path().to_owned();
     drop(file);
     assert_eq!(brine_temp::load::<u8>(&path).unwrap(), 1);
@@ -123,10 +106,7 @@ fn missing_file_names_the_path() {
         matches!(&error, LoadError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     );
     let text = error.to_string();
-    assert!(
-        text.starts_with("cannot read /nonexistent/dir/state.brine: "),
-        "{text}"
-    );
+    assert!(text.starts_with("cannot read /nonexistent/dir/state.brine: "), "{text}");
 }
 
 #[test]
@@ -134,22 +114,13 @@ fn wrong_content_names_the_path_and_the_problem() {
     let file = brine_temp::dump(&session()).unwrap();
     let error = brine_temp::load::<Vec<u8>>(&file).unwrap_err();
     let text = error.to_string();
-    assert!(
-        text.starts_with(&format!("{}: type mismatch", file.path().display())),
-        "{text}"
-    );
-    assert!(matches!(
-        error.format_error(),
-        Some(brine_io::LoadError::TypeMismatch { .. })
-    ));
+    assert!(text.starts_with(&format!("{}: type mismatch", file.path().display())), "{text}");
+    assert!(matches!(error.format_error(), Some(brine_io::LoadError::TypeMismatch { .. })));
 
     let plain = NamedTempFile::new().unwrap();
     std::fs::write(plain.path(), "not brine").unwrap();
     let error = brine_temp::load::<Session>(&plain).unwrap_err();
-    assert!(
-        error.to_string().contains("not a brine envelope"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("not a brine envelope"), "{error}");
 }
 
 #[test]
@@ -160,17 +131,8 @@ fn a_failed_dump_leaves_no_file() {
         maybe: Option<u8>,
     }
     let dir = tempfile::tempdir().unwrap();
-    let error = Builder::new()
-        .dir(dir.path())
-        .dump(&Skips { maybe: None })
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            DumpError::Encode(brine_io::DumpError::Unsupported { .. })
-        ),
-        "{error:?}"
-    );
+    let error = Builder::new().dir(dir.path()).dump(&Skips { maybe: None }).unwrap_err();
+    assert!(matches!(error, DumpError::Encode(brine_io::DumpError::Unsupported { .. })), "{error:?}");
     assert!(files_in(dir.path()).is_empty());
 
     let error = Builder::new()
@@ -183,15 +145,10 @@ fn a_failed_dump_leaves_no_file() {
 
 #[test]
 fn a_missing_directory_is_a_clear_error() {
-    let error = Builder::new()
-        .dir("/nonexistent/brine/dir")
-        .dump(&1u8)
-        .unwrap_err();
+    let error = Builder::new().dir("/nonexistent/brine/dir").dump(&1u8).unwrap_err();
     assert!(matches!(error, DumpError::Create { .. }), "{error:?}");
     assert!(
-        error
-            .to_string()
-            .starts_with("cannot create a temporary file in /nonexistent/brine/dir: "),
+        error.to_string().starts_with("cannot create a temporary file in /nonexistent/brine/dir: "),
         "{error}"
     );
 }
@@ -207,21 +164,9 @@ fn prefix_suffix_and_permissions() {
         .permissions(std::fs::Permissions::from_mode(0o640))
         .dump(&1u8)
         .unwrap();
-    let name = file
-        .path()
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        name.starts_with("snap-") && name.ends_with(".brine") && name.len() == 15,
-        "{name}"
-    );
-    assert_eq!(
-        file.as_file().metadata().unwrap().permissions().mode() & 0o777,
-        0o640
-    );
+    let name = file.path().file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(name.starts_with("snap-") && name.ends_with(".brine") && name.len() == 15, "{name}");
+    assert_eq!(file.as_file().metadata().unwrap().permissions().mode() & 0o777, 0o640);
 }
 
 #[test]
@@ -230,9 +175,5 @@ fn large_values_stream_through() {
     let file = brine_temp::dump(&big).unwrap();
     assert_eq!(brine_temp::load::<Vec<u32>>(&file).unwrap(), big);
     let expected = brine_io::dump(&big).unwrap();
-    assert_eq!(
-        std::fs::read(&file).unwrap(),
-        expected,
-        "the file holds exactly the envelope"
-    );
+    assert_eq!(std::fs::read(&file).unwrap(), expected, "the file holds exactly the envelope");
 }

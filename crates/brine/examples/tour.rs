@@ -1,6 +1,166 @@
-//! A tour of brine (under construction).
+//! A tour of brine: run it with `cargo run --example tour`.
+//!
+//! It walks the workflow brine is for, one section at a time: values to
+//! temporary files and back, values to buffers and back, a development
+//! session kept in snapshots, and what brine says when a file is damaged or
+//! loaded as the wrong type.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A record with nested data, as a test fixture or a tool's state might be.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Experiment {
+    name: String,
+    runs: Vec<Run>,
+    params: HashMap<String, f64>,
+    notes: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Run {
+    seed: u64,
+    scores: Vec<f32>,
+}
+
+fn experiment() -> Experiment {
+    Experiment {
+        name: "learning-rate sweep".into(),
+        runs: vec![
+            Run { seed: 1, scores: vec![0.61, 0.72, 0.80] },
+            Run { seed: 2, scores: vec![0.58, 0.70, 0.83] },
+        ],
+        params: HashMap::from([("lr".into(), 0.01), ("momentum".into(), 0.9)]),
+        notes: Some("second run converges later".into()),
+    }
+}
+
+fn heading(title: &str) {
+    println!("\n== {title} {}", "=".repeat(60usize.saturating_sub(title.len())));
+}
 
 fn main() -> anyhow::Result<()> {
-    // sections are called here, in order
+    temp_files()?;
+    buffers()?;
+    development_session()?;
+    when_things_go_wrong()?;
     Ok(())
+}
+
+/// `brine::dump` / `brine::load`: dill.temp's `dump` and `load`.
+fn temp_files() -> anyhow::Result<()> {
+    heading("Values to temporary files");
+    let value = experiment();
+    let file = brine::dump(&value)?;
+    let size = file.as_file().metadata()?.len();
+    println!("brine::dump(&experiment) wrote {size} bytes to {}", file.path().display());
+
+    let back: Experiment = brine::load(&file)?;
+    println!("brine::load::<Experiment>(&file) gives back an equal value: {}", back == value);
+
+    let numbers: Vec<i64> = (1..=5).map(|n| n * n).collect();
+    let scores = HashMap::from([("ada".to_string(), 90u8), ("alan".to_string(), 85)]);
+    let numbers_file = brine::dump(&numbers)?;
+    let scores_file = brine::dump(&scores)?;
+    println!("a Vec: {numbers:?} -> {}", numbers_file.path().display());
+    println!("a HashMap: {} entries -> {}", scores.len(), scores_file.path().display());
+    let same = brine::load::<Vec<i64>>(numbers_file.path())? == numbers
+        && brine::load::<HashMap<String, u8>>(scores_file.path().to_str().unwrap_or_default())? == scores;
+    println!("both load back equal, from a &Path and from a &str: {same}");
+
+    let path = file.path().to_owned();
+    drop(file);
+    println!("after drop, {} exists: {}", path.display(), path.exists());
+    Ok(())
+}
+
+/// `brine::dump_io` / `brine::load_io`: dill.temp's `dumpIO` and `loadIO`.
+fn buffers() -> anyhow::Result<()> {
+    heading("Values to buffers");
+    let value = experiment();
+    let bytes = brine::dump_io(&value)?;
+    let envelope = brine::io::inspect(&bytes)?;
+    println!(
+        "brine::dump_io(&experiment): {} bytes, a {}-byte header, stored type `{}`",
+        bytes.len(),
+        brine::io::HEADER_LEN,
+        envelope.type_name
+    );
+    let back: Experiment = brine::load_io(&bytes)?;
+    println!("brine::load_io::<Experiment>(&bytes) == experiment: {}", back == value);
+
+    // borrowed fields point into the buffer: nothing is copied
+    #[derive(Serialize, Deserialize)]
+    struct Label<'a> {
+        text: &'a str,
+    }
+    let bytes = brine::dump_io(&Label { text: "zero-copy" })?;
+    let label: Label = brine::load_io(&bytes)?;
+    let inside = bytes.as_ptr_range().contains(&label.text.as_ptr());
+    println!("a &str field loaded from the buffer points into it (zero-copy): {inside}");
+    Ok(())
+}
+
+/// A development session: snapshot state, go on, restore, keep one for good.
+fn development_session() -> anyhow::Result<()> {
+    heading("A development session in snapshots");
+    let workdir = tempfile::tempdir()?;
+    let snapshots = brine::temp::Builder::new().prefix("session-").suffix(".brine").dir(workdir.path());
+
+    let mut state = experiment();
+    let first = snapshots.dump(&state)?;
+    println!("snapshot 1: {} runs  -> {}", state.runs.len(), name_of(first.path()));
+
+    state.runs.push(Run { seed: 3, scores: vec![0.1, 0.05] });
+    state.notes = Some("seed 3 diverged".into());
+    let second = snapshots.dump(&state)?;
+    println!("snapshot 2: {} runs  -> {}", state.runs.len(), name_of(second.path()));
+
+    state = brine::load(&first)?;
+    println!("restored snapshot 1: {} runs, notes: {:?}", state.runs.len(), state.notes);
+
+    let keep = workdir.path().join("best-run.brine");
+    first.persist(&keep)?;
+    println!("persisted snapshot 1 atomically as {}", name_of(&keep));
+    let kept: Experiment = brine::load(&keep)?;
+    println!("it loads back after the handle is gone: {}", kept == experiment());
+    drop(second);
+    Ok(())
+}
+
+/// Damaged files and wrong types are errors that say what is wrong.
+fn when_things_go_wrong() -> anyhow::Result<()> {
+    heading("When things go wrong");
+    let file = brine::dump(&experiment())?;
+
+    match brine::load::<Vec<u32>>(&file) {
+        Ok(value) => println!("unexpected: loaded {value:?}"),
+        Err(error) => println!("loading as the wrong type:\n  {error}"),
+    }
+
+    let mut bytes = std::fs::read(&file)?;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&file, &bytes)?;
+    match brine::load::<Experiment>(&file) {
+        Ok(value) => println!("unexpected: loaded {value:?}"),
+        Err(error) => println!("loading a file with one flipped bit:\n  {error}"),
+    }
+
+    std::fs::write(&file, &bytes[..bytes.len() - 10])?;
+    match brine::load::<Experiment>(&file) {
+        Ok(value) => println!("unexpected: loaded {value:?}"),
+        Err(error) => println!("loading a file cut short:\n  {error}"),
+    }
+
+    match brine::load::<Experiment>("no-such-file.brine") {
+        Ok(value) => println!("unexpected: loaded {value:?}"),
+        Err(error) => println!("loading a missing file:\n  {error}"),
+    }
+    Ok(())
+}
+
+fn name_of(path: &std::path::Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
 }

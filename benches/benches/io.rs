@@ -1,0 +1,57 @@
+//! brine_io::dump / load against postcard used directly.
+
+use benches::for_each_seed;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::hint::black_box;
+
+fn dump(c: &mut Criterion) {
+    let mut group = c.benchmark_group("io_dump");
+    for_each_seed!(|name, value| {
+        bench_dump(&mut group, name, value);
+    });
+    group.finish();
+}
+
+fn bench_dump<T: Serialize>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    value: &T,
+) {
+    let len = postcard::to_allocvec(value).unwrap().len();
+    group.throughput(Throughput::Bytes(len as u64));
+    group.bench_with_input(BenchmarkId::new("brine", name), value, |b, v| {
+        b.iter(|| brine_io::dump(black_box(v)).unwrap())
+    });
+    group.bench_with_input(BenchmarkId::new("postcard_to_allocvec", name), value, |b, v| {
+        b.iter(|| postcard::to_allocvec(black_box(v)).unwrap())
+    });
+}
+
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("io_load");
+    for_each_seed!(|name, value| {
+        bench_load(&mut group, name, value);
+    });
+    group.finish();
+}
+
+fn bench_load<T: Serialize + DeserializeOwned>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    value: &T,
+) {
+    let envelope = brine_io::dump(value).unwrap();
+    let raw = postcard::to_allocvec(value).unwrap();
+    group.throughput(Throughput::Bytes(raw.len() as u64));
+    group.bench_with_input(BenchmarkId::new("brine", name), &envelope, |b, bytes| {
+        b.iter(|| brine_io::load::<T>(black_box(bytes)).unwrap())
+    });
+    group.bench_with_input(BenchmarkId::new("postcard_from_bytes", name), &raw, |b, bytes| {
+        b.iter(|| postcard::from_bytes::<T>(black_box(bytes)).unwrap())
+    });
+}
+
+criterion_group!(benches, dump, load);
+criterion_main!(benches);
