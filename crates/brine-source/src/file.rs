@@ -1,0 +1,94 @@
+//! Rust source in temporary files: [`dump`], [`dump_with`] and [`load`].
+
+use std::path::Path;
+
+use brine_temp::{Builder, NamedTempFile};
+use serde::de::DeserializeOwned;
+
+use crate::{Error, Source};
+
+/// Writes `value` as Rust source to a new temporary `.rs` file.
+///
+/// The file starts with a comment naming what it holds, followed by the
+/// expression: it is a valid input for `include!`, so with the value's types
+/// in scope `let value: T = include!("/tmp/....rs");` compiles. The file is
+/// flushed, positioned at its start, readable by its owner only, and deleted
+/// when the handle is dropped (`.persist(path)` keeps it).
+///
+/// ```
+/// let file = brine_source::dump(&vec![(1, 'a'), (2, 'b')])?;
+/// assert_eq!(file.path().extension().unwrap(), "rs");
+/// let text = std::fs::read_to_string(&file)?;
+/// assert!(text.starts_with("// "));
+/// assert!(text.ends_with("[(1, 'a'), (2, 'b')].into()\n"));
+///
+/// let back: Vec<(i32, char)> = brine_source::load(&file)?;
+/// assert_eq!(back, [(1, 'a'), (2, 'b')]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Write`] when the value cannot be written, [`Error::Dump`] when
+/// the file cannot be created or written.
+pub fn dump<T: Source + ?Sized>(value: &T) -> Result<NamedTempFile, Error> {
+    dump_with(value, &Builder::new().suffix(".rs"))
+}
+
+/// Like [`dump`], with the file's name and place from `builder`
+/// (its prefix, suffix — give `.rs` yourself — and directory).
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let builder = brine_temp::Builder::new().prefix("fixture-").suffix(".rs").dir(dir.path());
+/// let file = brine_source::dump_with(&[1.5f64, -0.0], &builder)?;
+/// let name = file.path().file_name().unwrap().to_str().unwrap();
+/// assert!(name.starts_with("fixture-") && name.ends_with(".rs"));
+/// assert!(file.path().starts_with(dir.path()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As for [`dump`].
+pub fn dump_with<T: Source + ?Sized>(value: &T, builder: &Builder) -> Result<NamedTempFile, Error> {
+    let text = value.to_source()?;
+    let header = value.source_description();
+    let file = builder.write_with(|out| {
+        for line in header.lines() {
+            writeln!(out, "// {line}")?;
+        }
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    Ok(file)
+}
+
+/// Reads a value back from a Rust source file, such as one written by
+/// [`dump`], without a compiler.
+///
+/// `path` can be a `&NamedTempFile`, a `&Path`, a `&str` or a `PathBuf`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let file = brine_source::dump(&BTreeMap::from([("b", 2), ("a", 1)]))?;
+/// let map: BTreeMap<String, u8> = brine_source::load(&file)?;
+/// assert_eq!(map["a"], 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Read`] when the file cannot be read, [`Error::InFile`] (with
+/// the line and column) when its text is not a value of type `T`.
+pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, Error> {
+    let path = path.as_ref();
+    let text =
+        std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    crate::value::from_str(&text)
+        .map_err(|source| Error::InFile { path: path.to_owned(), source: Box::new(source) })
+}

@@ -1,0 +1,1242 @@
+//! Rust source back to values: a literal evaluator.
+//!
+//! The reader drives serde straight from the tokens (no syntax tree): each
+//! `deserialize_*` call reads one expression of the shape the type asks for.
+//! It evaluates literals and a fixed set of harmless forms — it never runs
+//! code:
+//!
+//! - literals of every kind, with `-`, `_` separators, suffixes, radix
+//!   prefixes, raw strings and every escape; `i32::MAX`-style constants,
+//!   `f64::NAN`, `f64::INFINITY`, `f64::NEG_INFINITY`, `f64::from_bits(..)`;
+//! - conversions that leave the value as it is: `.into()`, `.to_string()`,
+//!   `.to_owned()`, `.to_vec()`, `.into_iter()`, `.collect()` and the like
+//!   after a value, `&` before it, and calls of `X::from(..)`,
+//!   `X::from_iter(..)`, `X::new(..)` and `Cow::Borrowed/Owned(..)` around it;
+//! - `vec![..]`, arrays, tuples, `Some(..)`/`None` by any path, struct
+//!   literals, tuple structs, enum variants by `Variant` or `Enum::Variant`.
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+use super::error::{ReadError, ReadErrorKind};
+use super::lexer::{Lexer, Tok, Token, float_literal, int_literal, unescape};
+
+/// How deep brackets may nest before the reader refuses the text.
+pub(crate) const DEPTH_LIMIT: usize = 128;
+
+type Result<T> = std::result::Result<T, ReadError>;
+
+/// Method calls after a value that do not change it.
+const NO_OP_METHODS: &[&str] = &[
+    "into",
+    "to_string",
+    "to_owned",
+    "to_vec",
+    "into_iter",
+    "iter",
+    "collect",
+    "cloned",
+    "copied",
+    "into_boxed_slice",
+    "into_boxed_str",
+    "as_slice",
+    "as_str",
+    "as_ref",
+    "clone",
+];
+
+pub(crate) struct Deserializer<'de> {
+    lex: Lexer<'de>,
+    depth: usize,
+}
+
+/// A path like `::core::option::Option::Some`, as far as the reader needs it.
+#[derive(Clone, Copy, Debug)]
+struct Path<'de> {
+    /// The last segment.
+    last: &'de str,
+    /// The segment before it, if any.
+    parent: Option<&'de str>,
+    start: usize,
+    end: usize,
+}
+
+impl<'de> Deserializer<'de> {
+    pub(crate) fn new(src: &'de str) -> Self {
+        Deserializer { lex: Lexer::new(src), depth: 0 }
+    }
+
+    /// Checks that nothing but whitespace and comments follows the value.
+    pub(crate) fn end(&mut self) -> Result<()> {
+        let token = self.lex.peek()?;
+        match token.tok {
+            Tok::Eof => Ok(()),
+            _ => Err(self.unexpected(&token, "the end of the input")),
+        }
+    }
+
+    fn unexpected(&self, token: &Token<'de>, expected: &str) -> ReadError {
+        ReadError::syntax(token.start, expected, self.lex.describe(token))
+    }
+
+    fn peek(&mut self) -> Result<Token<'de>> {
+        self.lex.peek()
+    }
+
+    fn is_punct(&mut self, c: u8) -> Result<bool> {
+        Ok(self.peek()?.tok == Tok::Punct(c))
+    }
+
+    fn expect_punct(&mut self, c: u8, expected: &str) -> Result<Token<'de>> {
+        let token = self.lex.next()?;
+        if token.tok == Tok::Punct(c) { Ok(token) } else { Err(self.unexpected(&token, expected)) }
+    }
+
+    /// Enters a bracket at `token`: counts the depth, refuses past the limit.
+    fn enter(&mut self, token: &Token<'de>) -> Result<()> {
+        self.depth += 1;
+        if self.depth > DEPTH_LIMIT {
+            return Err(ReadError { kind: ReadErrorKind::TooDeep(DEPTH_LIMIT), offset: Some(token.start) });
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Reads a path if one comes next (`::a::b`, `a::<T>::b`).
+    fn path(&mut self) -> Result<Option<Path<'de>>> {
+        let first = self.peek()?;
+        if !matches!(first.tok, Tok::Ident(_) | Tok::PathSep) {
+            return Ok(None);
+        }
+        let mut path = Path { last: "", parent: None, start: first.start, end: first.start };
+        if first.tok == Tok::PathSep {
+            self.lex.next()?;
+        }
+        loop {
+            let token = self.lex.next()?;
+            let Tok::Ident(name) = token.tok else {
+                return Err(self.unexpected(&token, "a name after `::`"));
+            };
+            if !path.last.is_empty() {
+                path.parent = Some(path.last);
+            }
+            path.last = name;
+            path.end = token.end;
+            if self.peek()?.tok != Tok::PathSep {
+                return Ok(Some(path));
+            }
+            self.lex.next()?;
+            if self.is_punct(b'<')? {
+                // Generic arguments (`Vec::<u8>::new`): skipped.
+                self.skip_generics()?;
+                if self.peek()?.tok != Tok::PathSep {
+                    return Ok(Some(path));
+                }
+                self.lex.next()?;
+            }
+        }
+    }
+
+    fn skip_generics(&mut self) -> Result<()> {
+        let open = self.expect_punct(b'<', "`<`")?;
+        let mut depth = 1usize;
+        while depth > 0 {
+            let token = self.lex.next()?;
+            match token.tok {
+                Tok::Punct(b'<') => depth += 1,
+                Tok::Punct(b'>') => depth -= 1,
+                Tok::Eof => {
+                    return Err(ReadError::syntax(
+                        open.start,
+                        "`>` closing these generic arguments",
+                        "end of input",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn path_text(&self, path: &Path<'de>) -> &'de str {
+        self.lex.src().get(path.start..path.end).unwrap_or("")
+    }
+
+    /// Opens the conversions that may wrap a value (`&`, `X::from(`,
+    /// `Box::new(`, ...); returns how many to close after it.
+    fn open_wrappers(&mut self) -> Result<usize> {
+        let mut open = 0;
+        loop {
+            let token = self.peek()?;
+            match token.tok {
+                Tok::Punct(b'&') => {
+                    self.lex.next()?;
+                    continue;
+                }
+                Tok::Ident(_) | Tok::PathSep => {}
+                _ => return Ok(open),
+            }
+            let saved = self.lex.clone();
+            let Some(path) = self.path()? else {
+                return Ok(open);
+            };
+            let wrapper = matches!(
+                (path.parent, path.last),
+                (Some(_), "from" | "new" | "from_iter") | (Some("Cow") | None, "Borrowed" | "Owned")
+            );
+            let paren = self.peek()?;
+            if wrapper && paren.tok == Tok::Punct(b'(') {
+                self.lex.next()?;
+                self.enter(&paren)?;
+                open += 1;
+            } else {
+                self.lex = saved;
+                return Ok(open);
+            }
+        }
+    }
+
+    fn close_wrappers(&mut self, open: usize) -> Result<()> {
+        for _ in 0..open {
+            self.postfix()?;
+            if self.is_punct(b',')? {
+                self.lex.next()?;
+            }
+            self.expect_punct(b')', "`)`")?;
+            self.leave();
+        }
+        self.postfix()
+    }
+
+    /// Skips method calls that leave a value as it is: `.into()`,
+    /// `.to_string()`, `.into_iter().collect::<Vec<_>>()`.
+    fn postfix(&mut self) -> Result<()> {
+        while self.is_punct(b'.')? {
+            let saved = self.lex.clone();
+            self.lex.next()?;
+            let token = self.lex.next()?;
+            let Tok::Ident(name) = token.tok else {
+                self.lex = saved;
+                return Ok(());
+            };
+            if !NO_OP_METHODS.contains(&name) {
+                return Err(ReadError::syntax(
+                    token.start,
+                    "a conversion that keeps the value (`.into()`, `.to_string()`, \
+                     `.to_owned()`, `.to_vec()`, `.collect()`, ...)",
+                    self.lex.describe(&token),
+                ));
+            }
+            if self.peek()?.tok == Tok::PathSep {
+                self.lex.next()?;
+                self.skip_generics()?;
+            }
+            self.expect_punct(b'(', "`(`")?;
+            self.expect_punct(b')', "`)`: these conversions take no arguments")?;
+        }
+        Ok(())
+    }
+
+    /// Reads one value: conversions around it, then `read`, then the
+    /// conversions' closing parentheses. Errors from `read` without a
+    /// position get the value's.
+    fn value<V>(&mut self, read: impl FnOnce(&mut Self) -> Result<V>) -> Result<V> {
+        let start = self.peek()?.start;
+        let open = self.open_wrappers()?;
+        let value = read(self).map_err(|e: ReadError| e.at(start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    /// An integer: `(is negative, magnitude, start, end)`.
+    fn integer(&mut self, what: &str) -> Result<(bool, u128, usize, usize)> {
+        let mut token = self.lex.next()?;
+        let start = token.start;
+        let negative = token.tok == Tok::Punct(b'-');
+        if negative {
+            token = self.lex.next()?;
+        }
+        match token.tok {
+            Tok::Int(text) => match int_literal(text) {
+                Ok((value, _)) => Ok((negative, value, start, token.end)),
+                Err(expected) => Err(ReadError::syntax(token.start, expected, self.lex.describe(&token))),
+            },
+            Tok::Byte(body) if !negative => {
+                let bytes = unescape(body, token.start + 2, true)?;
+                match bytes[..] {
+                    [b] => Ok((false, u128::from(b), start, token.end)),
+                    _ => Err(self.unexpected(&token, "one byte")),
+                }
+            }
+            Tok::Ident(_) | Tok::PathSep => {
+                // `u8::MAX`, `i64::MIN`, `::core::primitive::u32::MAX`
+                self.lex = {
+                    let mut lex = self.lex.clone();
+                    lex_back(&mut lex, token);
+                    lex
+                };
+                let path_start = token.start;
+                let path = self.path()?;
+                let value = path.and_then(|p| int_constant(p.parent?, p.last));
+                match (value, path) {
+                    (Some((neg, magnitude)), Some(p)) => {
+                        Ok((neg != negative && magnitude != 0, magnitude, start, p.end))
+                    }
+                    _ => Err(ReadError::syntax(
+                        path_start,
+                        format!("{what} (an integer literal or a constant like `u8::MAX`)"),
+                        format!("`{}`", path.map_or("", |p| self.path_text(&p))),
+                    )),
+                }
+            }
+            _ => Err(self.unexpected(&token, &format!("{what} (an integer literal)"))),
+        }
+    }
+
+    fn int_in<T: TryFrom<i128> + TryFrom<u128>>(&mut self, what: &str, range: &str) -> Result<T> {
+        self.value(|de| {
+            let (negative, magnitude, start, end) = de.integer(what)?;
+            let value = if negative {
+                i128::try_from(magnitude)
+                    .ok()
+                    .map(|m| -m)
+                    .or_else(|| (magnitude == 1u128 << 127).then_some(i128::MIN))
+                    .and_then(|v| T::try_from(v).ok())
+            } else {
+                T::try_from(magnitude).ok()
+            };
+            value.ok_or_else(|| {
+                ReadError::data(
+                    start,
+                    format!(
+                        "expected {what} ({range}), found `{}`",
+                        de.lex.src().get(start..end).unwrap_or("")
+                    ),
+                )
+            })
+        })
+    }
+
+    /// A float of type `ty` (`"f32"` or `"f64"`), as text for exact parsing.
+    fn float<T: std::str::FromStr + FloatBits>(&mut self, ty: &str) -> Result<T> {
+        self.value(|de| {
+            let mut token = de.lex.next()?;
+            let start = token.start;
+            let negative = token.tok == Tok::Punct(b'-');
+            if negative {
+                token = de.lex.next()?;
+            }
+            let sign = |v: T| if negative { v.negate() } else { v };
+            match token.tok {
+                Tok::Float(text) | Tok::Int(text) => {
+                    let number = if matches!(token.tok, Tok::Int(_)) {
+                        match int_literal(text) {
+                            // Integers are taken as floats when decimal.
+                            Ok((_, suffix)) if !text.starts_with("0x") && !text.starts_with("0o") && !text.starts_with("0b") => {
+                                text.strip_suffix(suffix).unwrap_or(text).replace('_', "")
+                            }
+                            _ => {
+                                return Err(ReadError::syntax(
+                                    token.start,
+                                    format!("an {ty} (a float literal)"),
+                                    de.lex.describe(&token),
+                                ));
+                            }
+                        }
+                    } else {
+                        float_literal(text).0
+                    };
+                    number.parse::<T>().map(sign).map_err(|_| {
+                        ReadError::syntax(
+                            token.start,
+                            format!("an {ty} (a float literal)"),
+                            de.lex.describe(&token),
+                        )
+                    })
+                }
+                Tok::Ident(_) | Tok::PathSep => {
+                    de.lex = {
+                        let mut lex = de.lex.clone();
+                        lex_back(&mut lex, token);
+                        lex
+                    };
+                    let Some(path) = de.path()? else {
+                        return Err(de.unexpected(&token, ty));
+                    };
+                    if path.last == "from_bits" && de.is_punct(b'(')? {
+                        let open = de.lex.next()?;
+                        de.enter(&open)?;
+                        let bits = de.int_in::<u64>("the float's bits", "an unsigned integer")?;
+                        if de.is_punct(b',')? {
+                            de.lex.next()?;
+                        }
+                        de.expect_punct(b')', "`)`")?;
+                        de.leave();
+                        return T::from_bits(bits)
+                            .map(sign)
+                            .ok_or_else(|| ReadError::data(start, format!("expected {ty} bits (a {}-bit integer), found {bits:#x}", if ty == "f32" { 32 } else { 64 })));
+                    }
+                    match T::constant(path.last) {
+                        Some(value) if matches!(path.parent, Some("f32" | "f64" | "consts")) => {
+                            Ok(sign(value))
+                        }
+                        _ => Err(ReadError::syntax(
+                            path.start,
+                            format!("an {ty} (a float literal, or `{ty}::NAN`, `{ty}::INFINITY`, `{ty}::NEG_INFINITY`)"),
+                            format!("`{}`", de.path_text(&path)),
+                        )),
+                    }
+                }
+                _ => Err(de.unexpected(&token, &format!("an {ty} (a float literal)"))),
+            }
+        })
+    }
+
+    /// A string literal's text: borrowed when it has no escapes.
+    fn string(&mut self, token: &Token<'de>) -> Result<Option<Str<'de>>> {
+        match token.tok {
+            Tok::Str { body, raw } => {
+                if raw || !body.contains('\\') {
+                    Ok(Some(Str::Borrowed(body)))
+                } else {
+                    let bytes = unescape(body, token.start + 1, false)?;
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        ReadError::syntax(token.start, "a valid UTF-8 string", "invalid UTF-8")
+                    })?;
+                    Ok(Some(Str::Owned(text)))
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Checks the name of a struct or enum in a path against the type's.
+    fn check_name(&self, path: &Path<'de>, name: &str, found: &str, kind: &str) -> Result<()> {
+        if found == name || found == "Self" {
+            Ok(())
+        } else {
+            Err(ReadError::data(
+                path.start,
+                format!("expected {kind} `{name}`, found `{}`", self.path_text(path)),
+            ))
+        }
+    }
+
+    /// `Name` before `{` or `(`: required, and checked against `name`.
+    fn type_path(&mut self, name: &str, kind: &str) -> Result<Path<'de>> {
+        let token = self.peek()?;
+        match self.path()? {
+            Some(path) => {
+                self.check_name(&path, name, path.last, kind)?;
+                Ok(path)
+            }
+            None => Err(self.unexpected(&token, &format!("{kind} `{name}`"))),
+        }
+    }
+
+    /// After `Name`: `{ fields }` or `( items )` read by the visitor.
+    fn struct_body<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let open = self.lex.next()?;
+        match open.tok {
+            Tok::Punct(b'{') => {
+                self.enter(&open)?;
+                let value = visitor.visit_map(Fields { de: self, first: true })?;
+                self.close(b'}')?;
+                Ok(value)
+            }
+            Tok::Punct(b'(') => {
+                self.enter(&open)?;
+                let value = visitor.visit_seq(Items { de: self, close: b')', first: true })?;
+                self.close(b')')?;
+                Ok(value)
+            }
+            _ => Err(self.unexpected(&open, "`{` or `(`")),
+        }
+    }
+
+    /// After the visitor: an optional trailing comma, then `close`.
+    fn close(&mut self, close: u8) -> Result<()> {
+        if self.is_punct(b',')? {
+            self.lex.next()?;
+        }
+        let token = self.lex.next()?;
+        if token.tok == Tok::Punct(close) {
+            self.leave();
+            Ok(())
+        } else {
+            let expected = match close {
+                b')' => "`)`",
+                b']' => "`]`",
+                _ => "`}`",
+            };
+            Err(self.unexpected(&token, expected))
+        }
+    }
+
+    /// `[items]`, `vec![items]`, `(items)` for a sequence or tuple.
+    fn seq_body<V: Visitor<'de>>(&mut self, visitor: V, what: &str) -> Result<V::Value> {
+        let mut token = self.lex.next()?;
+        if let Tok::Ident("vec") = token.tok {
+            let bang = self.lex.next()?;
+            if bang.tok != Tok::Punct(b'!') {
+                return Err(self.unexpected(&bang, "`!` after `vec`"));
+            }
+            token = self.lex.next()?;
+        }
+        let close = match token.tok {
+            Tok::Punct(b'[') => b']',
+            Tok::Punct(b'(') => b')',
+            Tok::ByteStr { body, raw } => {
+                let bytes =
+                    if raw { body.as_bytes().to_vec() } else { unescape(body, token.start + 2, true)? };
+                return visitor.visit_seq(de::value::SeqDeserializer::new(bytes.into_iter()));
+            }
+            _ => return Err(self.unexpected(&token, what)),
+        };
+        self.enter(&token)?;
+        let value = visitor.visit_seq(Items { de: self, close, first: true })?;
+        self.close(close)?;
+        Ok(value)
+    }
+}
+
+/// Pushes a token back: the lexer is restored to before `token`.
+fn lex_back<'de>(lex: &mut Lexer<'de>, token: Token<'de>) {
+    *lex = Lexer::at(lex.src(), token.start);
+}
+
+enum Str<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+/// `u8::MAX`-style constants: (is negative, magnitude).
+fn int_constant(ty: &str, name: &str) -> Option<(bool, u128)> {
+    let bits: u32 = match ty {
+        "i8" | "u8" => 8,
+        "i16" | "u16" => 16,
+        "i32" | "u32" => 32,
+        "i64" | "u64" | "isize" | "usize" => 64,
+        "i128" | "u128" => 128,
+        _ => return None,
+    };
+    let signed = ty.starts_with('i');
+    match (name, signed) {
+        ("MAX", false) => Some((false, u128::MAX >> (128 - bits))),
+        ("MAX", true) => Some((false, (1u128 << (bits - 1)) - 1)),
+        ("MIN", false) => Some((false, 0)),
+        ("MIN", true) => Some((true, 1u128 << (bits - 1))),
+        _ => None,
+    }
+}
+
+/// What the reader needs of `f32` and `f64`.
+trait FloatBits: Sized {
+    fn from_bits(bits: u64) -> Option<Self>;
+    fn constant(name: &str) -> Option<Self>;
+    fn negate(self) -> Self;
+}
+
+impl FloatBits for f64 {
+    fn from_bits(bits: u64) -> Option<Self> {
+        Some(f64::from_bits(bits))
+    }
+    fn constant(name: &str) -> Option<Self> {
+        Some(match name {
+            "NAN" => f64::NAN,
+            "INFINITY" => f64::INFINITY,
+            "NEG_INFINITY" => f64::NEG_INFINITY,
+            "MAX" => f64::MAX,
+            "MIN" => f64::MIN,
+            "MIN_POSITIVE" => f64::MIN_POSITIVE,
+            "EPSILON" => f64::EPSILON,
+            "PI" => std::f64::consts::PI,
+            "E" => std::f64::consts::E,
+            "TAU" => std::f64::consts::TAU,
+            _ => return None,
+        })
+    }
+    fn negate(self) -> Self {
+        -self
+    }
+}
+
+impl FloatBits for f32 {
+    fn from_bits(bits: u64) -> Option<Self> {
+        u32::try_from(bits).ok().map(f32::from_bits)
+    }
+    fn constant(name: &str) -> Option<Self> {
+        Some(match name {
+            "NAN" => f32::NAN,
+            "INFINITY" => f32::INFINITY,
+            "NEG_INFINITY" => f32::NEG_INFINITY,
+            "MAX" => f32::MAX,
+            "MIN" => f32::MIN,
+            "MIN_POSITIVE" => f32::MIN_POSITIVE,
+            "EPSILON" => f32::EPSILON,
+            "PI" => std::f32::consts::PI,
+            "E" => std::f32::consts::E,
+            "TAU" => std::f32::consts::TAU,
+            _ => return None,
+        })
+    }
+    fn negate(self) -> Self {
+        -self
+    }
+}
+
+macro_rules! deserialize_int {
+    ($($method:ident $visit:ident $ty:ident $what:literal $range:literal;)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                let value = self.int_in::<$ty>($what, $range)?;
+                visitor.$visit(value)
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = ReadError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let start = self.peek()?.start;
+        let open = self.open_wrappers()?;
+        let token = self.peek()?;
+        let value = match token.tok {
+            Tok::Int(_) | Tok::Byte(_) => {
+                let (negative, magnitude, _, _) = self.integer("a value")?;
+                if negative {
+                    match i64::try_from(magnitude) {
+                        Ok(m) => visitor.visit_i64(-m),
+                        Err(_) => match i128::try_from(magnitude) {
+                            Ok(m) => visitor.visit_i128(-m),
+                            Err(_) => visitor.visit_i128(i128::MIN),
+                        },
+                    }
+                } else {
+                    match u64::try_from(magnitude) {
+                        Ok(m) => visitor.visit_u64(m),
+                        Err(_) => visitor.visit_u128(magnitude),
+                    }
+                }
+            }
+            Tok::Punct(b'-') => {
+                let mut ahead = self.lex.clone();
+                ahead.next()?;
+                if matches!(ahead.peek()?.tok, Tok::Int(_)) {
+                    let (_, magnitude, _, _) = self.integer("a value")?;
+                    match i64::try_from(magnitude) {
+                        Ok(m) => visitor.visit_i64(-m),
+                        Err(_) => match i128::try_from(magnitude) {
+                            Ok(m) => visitor.visit_i128(-m),
+                            Err(_) => visitor.visit_i128(i128::MIN),
+                        },
+                    }
+                } else {
+                    visitor.visit_f64(self.float::<f64>("f64")?)
+                }
+            }
+            Tok::Float(_) => visitor.visit_f64(self.float::<f64>("f64")?),
+            Tok::Str { .. } => {
+                self.lex.next()?;
+                match self.string(&token)? {
+                    Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
+                    Some(Str::Owned(s)) => visitor.visit_string(s),
+                    None => Err(self.unexpected(&token, "a string")),
+                }
+            }
+            Tok::ByteStr { .. } => return self.finish_bytes(open, visitor),
+            Tok::Char(_) => return self.finish_char(open, visitor),
+            Tok::Punct(b'(') => {
+                let mut ahead = self.lex.clone();
+                ahead.next()?;
+                if ahead.peek()?.tok == Tok::Punct(b')') {
+                    self.lex = ahead;
+                    self.lex.next()?;
+                    visitor.visit_unit()
+                } else {
+                    self.seq_body(visitor, "a value")
+                }
+            }
+            Tok::Punct(b'[') => self.seq_body(visitor, "a value"),
+            Tok::Ident("true") => {
+                self.lex.next()?;
+                visitor.visit_bool(true)
+            }
+            Tok::Ident("false") => {
+                self.lex.next()?;
+                visitor.visit_bool(false)
+            }
+            Tok::Ident(_) | Tok::PathSep => {
+                let saved = self.lex.clone();
+                let Some(path) = self.path()? else {
+                    return Err(self.unexpected(&token, "a value"));
+                };
+                let next = self.peek()?;
+                match (path.last, next.tok) {
+                    ("vec", Tok::Punct(b'!')) => {
+                        self.lex = saved;
+                        self.seq_body(visitor, "a value")
+                    }
+                    ("None", _) => visitor.visit_none(),
+                    ("Some", Tok::Punct(b'(')) => {
+                        self.lex.next()?;
+                        self.enter(&next)?;
+                        let value = visitor.visit_some(&mut *self)?;
+                        self.close(b')')?;
+                        Ok(value)
+                    }
+                    (_, Tok::Punct(b'{')) => self.struct_body(visitor),
+                    (_, Tok::Punct(b'(')) if matches!(path.parent, Some("f32" | "f64")) => {
+                        self.lex = saved;
+                        visitor.visit_f64(self.float::<f64>("f64")?)
+                    }
+                    (_, Tok::Punct(b'(')) => {
+                        // One argument: the value itself (a newtype);
+                        // several: a sequence.
+                        let mut ahead = self.lex.clone();
+                        ahead.next()?;
+                        let mut probe = Deserializer { lex: ahead, depth: self.depth + 1 };
+                        <de::IgnoredAny as de::Deserialize>::deserialize(&mut probe)?;
+                        if probe.is_punct(b',')? {
+                            probe.lex.next()?;
+                        }
+                        if probe.is_punct(b')')? {
+                            self.lex.next()?;
+                            self.enter(&next)?;
+                            let value = (&mut *self).deserialize_any(visitor)?;
+                            self.close(b')')?;
+                            Ok(value)
+                        } else {
+                            self.struct_body(visitor)
+                        }
+                    }
+                    (last, _) => match (path.parent, int_constant(path.parent.unwrap_or(""), last)) {
+                        (Some("f32" | "f64"), _) => {
+                            self.lex = saved;
+                            visitor.visit_f64(self.float::<f64>("f64")?)
+                        }
+                        (_, Some(_)) => {
+                            self.lex = saved;
+                            let (negative, magnitude, _, _) = self.integer("a value")?;
+                            if negative {
+                                visitor.visit_i128(i128::try_from(magnitude).map_or(i128::MIN, |m| -m))
+                            } else {
+                                visitor.visit_u128(magnitude)
+                            }
+                        }
+                        _ => visitor.visit_borrowed_str(last),
+                    },
+                }
+            }
+            _ => Err(self.unexpected(&token, "a value")),
+        }
+        .map_err(|e: ReadError| e.at(start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.value(|de| {
+            let token = de.lex.next()?;
+            match token.tok {
+                Tok::Ident("true") => Ok(true),
+                Tok::Ident("false") => Ok(false),
+                _ => Err(de.unexpected(&token, "a bool (`true` or `false`)")),
+            }
+        })?;
+        visitor.visit_bool(value)
+    }
+
+    deserialize_int! {
+        deserialize_i8 visit_i8 i8 "an i8" "-128 to 127";
+        deserialize_i16 visit_i16 i16 "an i16" "-32768 to 32767";
+        deserialize_i32 visit_i32 i32 "an i32" "-2147483648 to 2147483647";
+        deserialize_i64 visit_i64 i64 "an i64" "-2^63 to 2^63 - 1";
+        deserialize_i128 visit_i128 i128 "an i128" "-2^127 to 2^127 - 1";
+        deserialize_u8 visit_u8 u8 "a u8" "0 to 255";
+        deserialize_u16 visit_u16 u16 "a u16" "0 to 65535";
+        deserialize_u32 visit_u32 u32 "a u32" "0 to 4294967295";
+        deserialize_u64 visit_u64 u64 "a u64" "0 to 2^64 - 1";
+        deserialize_u128 visit_u128 u128 "a u128" "0 to 2^128 - 1";
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.float::<f32>("f32")?;
+        visitor.visit_f32(value)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.float::<f64>("f64")?;
+        visitor.visit_f64(value)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
+        self.finish_char(open, visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let start = self.peek()?.start;
+        let open = self.open_wrappers()?;
+        let token = self.lex.next()?;
+        let value = match self.string(&token)? {
+            Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Some(Str::Owned(s)) => visitor.visit_string(s),
+            None => return Err(self.unexpected(&token, "a string literal")),
+        }
+        .map_err(|e: ReadError| e.at(start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
+        self.finish_bytes(open, visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let start = self.peek()?.start;
+        let open = self.open_wrappers()?;
+        let saved = self.lex.clone();
+        let path = self.path()?;
+        let value = match path.map(|p| (p.parent, p.last)) {
+            Some((None | Some("Option"), "None")) => visitor.visit_none(),
+            Some((None | Some("Option"), "Some")) if self.is_punct(b'(')? => {
+                let paren = self.lex.next()?;
+                self.enter(&paren)?;
+                let value = visitor.visit_some(&mut *self)?;
+                self.close(b')')?;
+                Ok(value)
+            }
+            _ => {
+                // A bare value stands for `Some(value)`.
+                self.lex = saved;
+                visitor.visit_some(&mut *self)
+            }
+        }
+        .map_err(|e: ReadError| e.at(start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            let open = de.lex.next()?;
+            let close = de.lex.next()?;
+            if open.tok == Tok::Punct(b'(') && close.tok == Tok::Punct(b')') {
+                Ok(())
+            } else {
+                Err(de.unexpected(&open, "`()`"))
+            }
+        })?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            de.type_path(name, "unit struct")?;
+            // `Name {}` and `Name()` are unit structs too.
+            for (open, close) in [(b'{', b'}'), (b'(', b')')] {
+                if de.is_punct(open)? {
+                    de.lex.next()?;
+                    let token = de.lex.next()?;
+                    if token.tok != Tok::Punct(close) {
+                        return Err(de.unexpected(&token, &format!("`{}`", close as char)));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            let saved = de.lex.clone();
+            if let Some(path) = de.path()?
+                && path.last == name
+                && de.is_punct(b'(')?
+            {
+                let open = de.lex.next()?;
+                de.enter(&open)?;
+                let value = visitor.visit_newtype_struct(&mut *de)?;
+                de.close(b')')?;
+                return Ok(value);
+            }
+            // Without its name, the inner value alone.
+            de.lex = saved;
+            visitor.visit_newtype_struct(&mut *de)
+        })
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.value(|de| de.seq_body(visitor, "a sequence (`[..]`, `[..].into()` or `vec![..]`)"))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.value(|de| de.seq_body(visitor, "a tuple `(..)` or an array `[..]`"))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.value(|de| {
+            de.type_path(name, "tuple struct")?;
+            de.struct_body(visitor)
+        })
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            let token = de.peek()?;
+            if matches!(token.tok, Tok::Ident(_) | Tok::PathSep) {
+                let saved = de.lex.clone();
+                de.path()?;
+                if de.is_punct(b'{')? {
+                    return de.struct_body(visitor);
+                }
+                de.lex = saved;
+            }
+            let mut open = de.lex.next()?;
+            if let Tok::Ident("vec") = open.tok {
+                let bang = de.lex.next()?;
+                if bang.tok != Tok::Punct(b'!') {
+                    return Err(de.unexpected(&bang, "`!` after `vec`"));
+                }
+                open = de.lex.next()?;
+            }
+            let close = match open.tok {
+                Tok::Punct(b'[') => b']',
+                Tok::Punct(b'(') => b')',
+                _ => {
+                    return Err(
+                        de.unexpected(&open, "a map: `[(key, value), ..]` or `[(key, value), ..].into()`")
+                    );
+                }
+            };
+            de.enter(&open)?;
+            let value = visitor.visit_map(Pairs { de, close, first: true })?;
+            de.close(close)?;
+            Ok(value)
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.value(|de| {
+            de.type_path(name, "struct")?;
+            de.struct_body(visitor)
+        })
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.value(|de| {
+            let token = de.peek()?;
+            let Some(path) = de.path()? else {
+                return Err(de.unexpected(&token, &format!("a variant of enum `{name}`")));
+            };
+            if let Some(parent) = path.parent {
+                de.check_name(&path, name, parent, "enum")?;
+            }
+            visitor.visit_enum(Enum { de, path })
+        })
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let token = self.lex.next()?;
+        match token.tok {
+            Tok::Ident(name) => visitor.visit_borrowed_str(name),
+            _ => match self.string(&token)? {
+                Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
+                Some(Str::Owned(s)) => visitor.visit_string(s),
+                None => Err(self.unexpected(&token, "a name")),
+            },
+        }
+        .map_err(|e| e.at(token.start))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+}
+
+impl<'de> Deserializer<'de> {
+    fn finish_char<V: Visitor<'de>>(&mut self, open: usize, visitor: V) -> Result<V::Value> {
+        let token = self.lex.next()?;
+        let Tok::Char(body) = token.tok else {
+            return Err(self.unexpected(&token, "a char literal like `'a'`"));
+        };
+        let bytes = unescape(body, token.start + 1, false)?;
+        let text = std::str::from_utf8(&bytes).unwrap_or("");
+        let mut chars = text.chars();
+        let value = match (chars.next(), chars.next()) {
+            (Some(c), None) => visitor.visit_char(c).map_err(|e: ReadError| e.at(token.start))?,
+            _ => return Err(self.unexpected(&token, "one character")),
+        };
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn finish_bytes<V: Visitor<'de>>(&mut self, open: usize, visitor: V) -> Result<V::Value> {
+        let token = self.peek()?;
+        let value = match token.tok {
+            Tok::ByteStr { body, raw } => {
+                self.lex.next()?;
+                if raw || !body.contains('\\') {
+                    visitor.visit_borrowed_bytes(body.as_bytes())
+                } else {
+                    visitor.visit_byte_buf(unescape(body, token.start + 2, true)?)
+                }
+            }
+            Tok::Str { .. } => {
+                self.lex.next()?;
+                match self.string(&token)? {
+                    Some(Str::Borrowed(s)) => visitor.visit_borrowed_bytes(s.as_bytes()),
+                    Some(Str::Owned(s)) => visitor.visit_byte_buf(s.into_bytes()),
+                    None => Err(self.unexpected(&token, "bytes")),
+                }
+            }
+            _ => {
+                let bytes: Vec<u8> =
+                    self.seq_body(BytesVisitor, "bytes: a byte string `b\"..\"` or a list of integers")?;
+                visitor.visit_byte_buf(bytes)
+            }
+        }
+        .map_err(|e: ReadError| e.at(token.start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+}
+
+struct BytesVisitor;
+
+impl<'de> Visitor<'de> for BytesVisitor {
+    type Value = Vec<u8>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("bytes")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<u8>, A::Error> {
+        let mut bytes = Vec::new();
+        while let Some(b) = seq.next_element::<u8>()? {
+            bytes.push(b);
+        }
+        Ok(bytes)
+    }
+}
+
+/// Items of a sequence, tuple or tuple struct, up to `close`.
+struct Items<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    close: u8,
+    first: bool,
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
+    type Error = ReadError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if !self.first {
+            let token = self.de.peek()?;
+            if token.tok == Tok::Punct(b',') {
+                self.de.lex.next()?;
+            } else if token.tok != Tok::Punct(self.close) {
+                return Err(self.de.unexpected(&token, &format!("`,` or `{}`", self.close as char)));
+            }
+        }
+        self.first = false;
+        if self.de.is_punct(self.close)? {
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+/// `name: value` fields of a struct literal, up to `}`.
+struct Fields<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    first: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Fields<'_, 'de> {
+    type Error = ReadError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.first {
+            let token = self.de.peek()?;
+            if token.tok == Tok::Punct(b',') {
+                self.de.lex.next()?;
+            } else if token.tok != Tok::Punct(b'}') {
+                return Err(self.de.unexpected(&token, "`,` or `}`"));
+            }
+        }
+        self.first = false;
+        let token = self.de.peek()?;
+        let key = match token.tok {
+            Tok::Punct(b'}') => return Ok(None),
+            Tok::Ident(name) => {
+                self.de.lex.next()?;
+                seed.deserialize(de::value::BorrowedStrDeserializer::<ReadError>::new(name))
+            }
+            Tok::Str { .. } => {
+                self.de.lex.next()?;
+                match self.de.string(&token)? {
+                    Some(Str::Borrowed(s)) => {
+                        seed.deserialize(de::value::BorrowedStrDeserializer::<ReadError>::new(s))
+                    }
+                    Some(Str::Owned(s)) => seed.deserialize(s.into_deserializer()),
+                    None => return Err(self.de.unexpected(&token, "a field name")),
+                }
+            }
+            _ => return Err(self.de.unexpected(&token, "a field name or `}`")),
+        }
+        .map_err(|e| e.at(token.start))?;
+        self.de.expect_punct(b':', "`:` after the field name")?;
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+/// `(key, value)` entries of a map, up to `close`.
+struct Pairs<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    close: u8,
+    first: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Pairs<'_, 'de> {
+    type Error = ReadError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.first {
+            let token = self.de.peek()?;
+            if token.tok == Tok::Punct(b',') {
+                self.de.lex.next()?;
+            } else if token.tok != Tok::Punct(self.close) {
+                return Err(self.de.unexpected(&token, &format!("`,` or `{}`", self.close as char)));
+            }
+        }
+        self.first = false;
+        let token = self.de.lex.next()?;
+        match token.tok {
+            Tok::Punct(c) if c == self.close => {
+                // Put it back for the caller's closing check.
+                self.de.lex = Lexer::at(self.de.lex.src(), token.start);
+                return Ok(None);
+            }
+            Tok::Punct(b'(') => self.de.enter(&token)?,
+            _ => {
+                return Err(self
+                    .de
+                    .unexpected(&token, &format!("a `(key, value)` entry or `{}`", self.close as char)));
+            }
+        }
+        let key = seed.deserialize(&mut *self.de)?;
+        self.de.expect_punct(b',', "`,` between the key and the value")?;
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        let value = seed.deserialize(&mut *self.de)?;
+        self.de.close(b')')?;
+        Ok(value)
+    }
+}
+
+/// An enum variant: `Variant`, `Enum::Variant`, then `(..)`, `{..}` or nothing.
+struct Enum<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    path: Path<'de>,
+}
+
+impl<'de> de::EnumAccess<'de> for Enum<'_, 'de> {
+    type Error = ReadError;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let variant = seed
+            .deserialize(de::value::BorrowedStrDeserializer::<ReadError>::new(self.path.last))
+            .map_err(|e| e.at(self.path.start))?;
+        Ok((variant, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Enum<'_, 'de> {
+    type Error = ReadError;
+
+    fn unit_variant(self) -> Result<()> {
+        let token = self.de.peek()?;
+        if matches!(token.tok, Tok::Punct(b'(' | b'{')) {
+            return Err(ReadError::data(
+                token.start,
+                format!(
+                    "expected nothing after unit variant `{}`, found {}",
+                    self.path.last,
+                    self.de.lex.describe(&token)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        let open = self.de.lex.next()?;
+        if open.tok != Tok::Punct(b'(') {
+            return Err(self
+                .de
+                .unexpected(&open, &format!("`(` after newtype variant `{}`", self.path.last)));
+        }
+        self.de.enter(&open)?;
+        let value = seed.deserialize(&mut *self.de)?;
+        self.de.close(b')')?;
+        Ok(value)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        let token = self.de.peek()?;
+        if token.tok != Tok::Punct(b'(') {
+            return Err(self.de.unexpected(&token, &format!("`(` after tuple variant `{}`", self.path.last)));
+        }
+        self.de.struct_body(visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let token = self.de.peek()?;
+        if !matches!(token.tok, Tok::Punct(b'{' | b'(')) {
+            return Err(self
+                .de
+                .unexpected(&token, &format!("`{{` after struct variant `{}`", self.path.last)));
+        }
+        self.de.struct_body(visitor)
+    }
+}

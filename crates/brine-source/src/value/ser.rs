@@ -1,0 +1,988 @@
+//! Values to Rust source.
+//!
+//! Writing happens in two passes. The serializer builds a small tree of
+//! [`Node`]s (atoms live in one shared text buffer), remembering for each node
+//! how wide it is on one line and whether rustfmt would allow it there. The
+//! layout pass then prints the tree the way `rustfmt` (default settings,
+//! 100 columns) prints the same expression, so formatted output is stable
+//! under `rustfmt`.
+//!
+//! The expression forms are chosen to compile for every type serde gives the
+//! same shape: `[..].into()` for sequences, sets and maps (`From<[T; N]>` is
+//! implemented by `Vec`, `VecDeque`, `HashSet`, `BTreeSet`, `HashMap`,
+//! `BTreeMap`, `Box<[T]>`, ...), `"..".into()` for strings (`String`, `&str`,
+//! `Box<str>`, `Cow<str>`, ...), `(a, b).into()` for homogeneous tuples of up to
+//! 12 elements (tuples and arrays both come out of serde as tuples, and
+//! `From<(T, T)>` is implemented for `[T; 2]`).
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+use serde::ser::{self, Serialize};
+
+use super::Error;
+
+/// The column limit, as in rustfmt's default `max_width`.
+const MAX_WIDTH: usize = 100;
+/// rustfmt's `fn_call_width` and `array_width` (default heuristics).
+const LIST_WIDTH: usize = 60;
+/// rustfmt's `struct_lit_width`.
+const STRUCT_WIDTH: usize = 18;
+/// rustfmt's `short_array_element_width_threshold`.
+const SHORT_ITEM: usize = 10;
+/// One indentation level.
+const INDENT: usize = 4;
+/// Marks a node that cannot be written on one line.
+const NOT_FLAT: usize = usize::MAX;
+
+const SOME: &str = "::core::option::Option::Some";
+const NONE: &str = "::core::option::Option::None";
+const INTO: &str = ".into()";
+
+/// Writes `value` as a Rust expression that rebuilds it.
+///
+/// See the crate documentation for the forms used.
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let mut writer = Writer { text: String::new() };
+    let node = value.serialize(&mut writer)?;
+    let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
+    let layout = Layout { text: &writer.text };
+    layout.emit(&node, Shape { indent: 0, width: MAX_WIDTH }, false, &mut out);
+    Ok(out)
+}
+
+/// The kind of an atom, for telling whether the elements of a tuple all have
+/// one type (so that it may be an array) and for sorting map keys.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Bool,
+    Int(u8),
+    Float(u8),
+    Char,
+    Str,
+    Bytes,
+    Unit,
+    Option,
+    Named,
+}
+
+/// One piece of the value as an expression.
+#[derive(Debug)]
+enum Node {
+    /// Text that is never broken: a literal, a path, `()`.
+    Atom {
+        start: u32,
+        len: u32,
+        class: Class,
+        /// rustfmt's "simple expression": literals and one-segment paths,
+        /// which it packs several to a line in long lists.
+        simple: bool,
+    },
+    /// `root.into()`.
+    Chain { root: Box<Node>, flat: usize },
+    /// `path(items)`, `(items)` or `[items]`.
+    List { open: Open, items: Vec<Node>, flat: usize },
+    /// `Path { name: value, .. }`.
+    Struct { path: String, fields: Vec<(String, Node)>, flat: usize },
+}
+
+#[derive(Debug)]
+enum Open {
+    Call(String),
+    Tuple,
+    Array,
+}
+
+impl Open {
+    fn ident(&self) -> &str {
+        match self {
+            Open::Call(path) => path,
+            Open::Tuple | Open::Array => "",
+        }
+    }
+    fn delimiters(&self) -> (char, char) {
+        match self {
+            Open::Array => ('[', ']'),
+            _ => ('(', ')'),
+        }
+    }
+}
+
+impl Node {
+    fn flat(&self) -> usize {
+        match self {
+            Node::Atom { len, .. } => *len as usize,
+            Node::Chain { flat, .. } | Node::List { flat, .. } | Node::Struct { flat, .. } => *flat,
+        }
+    }
+
+    fn is_simple(&self) -> bool {
+        matches!(self, Node::Atom { simple: true, .. })
+    }
+
+    /// Calls, tuples, arrays, struct literals and method calls may "overflow"
+    /// as the only argument of a call: `Some(Point {` on the first line.
+    fn overflows(&self) -> bool {
+        !matches!(self, Node::Atom { .. })
+    }
+
+    fn is_call(&self) -> bool {
+        matches!(self, Node::List { open: Open::Call(_), .. })
+    }
+
+    fn chain(root: Node) -> Node {
+        let flat = match root.flat() {
+            NOT_FLAT => NOT_FLAT,
+            width => width + INTO.len(),
+        };
+        Node::Chain { root: Box::new(root), flat }
+    }
+
+    fn list(open: Open, items: Vec<Node>) -> Node {
+        let ident = open.ident().len();
+        let mut total = 0usize;
+        let mut flat_ok = true;
+        for item in &items {
+            match item.flat() {
+                NOT_FLAT => flat_ok = false,
+                width => total += width,
+            }
+        }
+        total += 2 * items.len().saturating_sub(1);
+        let one_tuple = matches!(open, Open::Tuple) && items.len() == 1;
+        if one_tuple {
+            total += 1;
+        }
+        let flat =
+            if !flat_ok || (items.len() > 1 && total > LIST_WIDTH) { NOT_FLAT } else { ident + 2 + total };
+        Node::List { open, items, flat }
+    }
+
+    fn structure(path: String, fields: Vec<(String, Node)>) -> Node {
+        let mut body = 2 * fields.len().saturating_sub(1);
+        let mut flat_ok = true;
+        for (name, value) in &fields {
+            match value.flat() {
+                NOT_FLAT => flat_ok = false,
+                width => body += name.len() + 2 + width,
+            }
+        }
+        let flat = if fields.is_empty() {
+            path.len() + 3
+        } else if flat_ok && body <= STRUCT_WIDTH {
+            path.len() + 4 + body
+        } else {
+            NOT_FLAT
+        };
+        Node::Struct { path, fields, flat }
+    }
+
+    /// A coarse type signature: equal for values that may share one type.
+    fn same_kind(&self, other: &Node, text: &str) -> bool {
+        match (self, other) {
+            (Node::Atom { class: a, .. }, Node::Atom { class: b, .. }) => {
+                a == b && (*a != Class::Named || atom_head(self, text) == atom_head(other, text))
+            }
+            (Node::Chain { root: a, .. }, Node::Chain { root: b, .. }) => a.same_kind(b, text),
+            (Node::List { open: a, items: x, .. }, Node::List { open: b, items: y, .. }) => match (a, b) {
+                (Open::Call(p), Open::Call(q)) => p == q || (p == SOME && q == SOME) || head(p) == head(q),
+                (Open::Tuple, Open::Tuple) => {
+                    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.same_kind(b, text))
+                }
+                (Open::Array, Open::Array) => true,
+                _ => false,
+            },
+            (Node::Struct { path: p, .. }, Node::Struct { path: q, .. }) => head(p) == head(q),
+            (Node::Atom { class: Class::Option, .. }, Node::List { open: Open::Call(p), .. })
+            | (Node::List { open: Open::Call(p), .. }, Node::Atom { class: Class::Option, .. }) => p == SOME,
+            (Node::Atom { class: Class::Named, .. }, Node::List { open: Open::Call(p), .. })
+            | (Node::List { open: Open::Call(p), .. }, Node::Atom { class: Class::Named, .. })
+            | (Node::Atom { class: Class::Named, .. }, Node::Struct { path: p, .. })
+            | (Node::Struct { path: p, .. }, Node::Atom { class: Class::Named, .. }) => {
+                let atom = if matches!(self, Node::Atom { .. }) { self } else { other };
+                head(p) == atom_head(atom, text)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The enum part of `Enum::Variant`, or the whole path.
+fn head(path: &str) -> &str {
+    path.rsplit_once("::").map_or(path, |(head, _)| head)
+}
+
+fn atom_head<'t>(node: &Node, text: &'t str) -> &'t str {
+    head(atom_text(node, text))
+}
+
+fn atom_text<'t>(node: &Node, text: &'t str) -> &'t str {
+    match node {
+        Node::Atom { start, len, .. } => {
+            let start = *start as usize;
+            text.get(start..start + *len as usize).unwrap_or("")
+        }
+        _ => "",
+    }
+}
+
+/// Builds the node tree; atoms go to one text buffer.
+struct Writer {
+    text: String,
+}
+
+impl Writer {
+    fn atom(&mut self, class: Class, simple: bool, write: impl FnOnce(&mut String)) -> Result<Node, Error> {
+        let start = self.text.len();
+        write(&mut self.text);
+        let end = self.text.len();
+        let too_big =
+            || Error::Write { message: "the value's source text would be larger than 4 GiB".to_owned() };
+        Ok(Node::Atom {
+            start: u32::try_from(start).map_err(|_| too_big())?,
+            len: u32::try_from(end - start).map_err(|_| too_big())?,
+            class,
+            simple,
+        })
+    }
+
+    fn int(&mut self, width: u8, value: impl std::fmt::Display) -> Result<Node, Error> {
+        self.atom(Class::Int(width), true, |text| {
+            let _ = write!(text, "{value}");
+        })
+    }
+}
+
+/// Writes a name as a Rust identifier: `r#type` for keywords; a name that is
+/// no identifier at all (renamed by serde) as a string literal, which the
+/// reader accepts although the compiler does not.
+fn ident(name: &str) -> String {
+    if is_ident(name) {
+        if is_keyword(name) { format!("r#{name}") } else { name.to_owned() }
+    } else {
+        format!("{name:?}")
+    }
+}
+
+fn is_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_alphabetic() => {}
+        _ => return false,
+    }
+    name != "_"
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+        && !matches!(name, "self" | "Self" | "super" | "crate")
+}
+
+pub(crate) fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "as" | "break"
+            | "const"
+            | "continue"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "async"
+            | "await"
+            | "dyn"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+            | "try"
+            | "gen"
+    )
+}
+
+fn variant_path(name: &str, variant: &str) -> String {
+    format!("{}::{}", ident(name), ident(variant))
+}
+
+/// `NAN`, `INFINITY` or `NEG_INFINITY` of `ty`.
+fn write_special(text: &mut String, nan: bool, positive: bool, ty: &str) {
+    let name = match (nan, positive) {
+        (true, _) => "NAN",
+        (false, true) => "INFINITY",
+        (false, false) => "NEG_INFINITY",
+    };
+    let _ = write!(text, "{ty}::{name}");
+}
+
+fn finish_float(text: &mut String, start: usize) {
+    let written = text.get(start..).unwrap_or("");
+    if !written.contains(['.', 'e', 'E']) {
+        text.push_str(".0");
+    }
+}
+
+fn write_bytes(text: &mut String, bytes: &[u8]) {
+    text.push_str("b\"");
+    for &b in bytes {
+        match b {
+            b'"' => text.push_str("\\\""),
+            b'\\' => text.push_str("\\\\"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            b'\0' => text.push_str("\\0"),
+            0x20..=0x7e => text.push(char::from(b)),
+            _ => {
+                let _ = write!(text, "\\x{b:02x}");
+            }
+        }
+    }
+    text.push('"');
+}
+
+/// Writes a string literal: the content as is when nothing needs escaping,
+/// otherwise Rust's own `Debug` escaping.
+fn write_str(text: &mut String, value: &str) {
+    let plain = value.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        text.reserve(value.len() + 2);
+        text.push('"');
+        text.push_str(value);
+        text.push('"');
+    } else {
+        let _ = write!(text, "{value:?}");
+    }
+}
+
+impl<'a> ser::Serializer for &'a mut Writer {
+    type Ok = Node;
+    type Error = Error;
+    type SerializeSeq = Seq<'a>;
+    type SerializeTuple = Seq<'a>;
+    type SerializeTupleStruct = Seq<'a>;
+    type SerializeTupleVariant = Seq<'a>;
+    type SerializeMap = Map<'a>;
+    type SerializeStruct = Fields<'a>;
+    type SerializeStructVariant = Fields<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<Node, Error> {
+        self.atom(Class::Bool, true, |t| t.push_str(if v { "true" } else { "false" }))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Node, Error> {
+        self.int(1, v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<Node, Error> {
+        self.int(2, v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<Node, Error> {
+        self.int(3, v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<Node, Error> {
+        self.int(4, v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<Node, Error> {
+        self.int(5, v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Node, Error> {
+        self.int(11, v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<Node, Error> {
+        self.int(12, v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<Node, Error> {
+        self.int(13, v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<Node, Error> {
+        self.int(14, v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<Node, Error> {
+        self.int(15, v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<Node, Error> {
+        let finite = v.is_finite();
+        self.atom(Class::Float(32), finite, |t| {
+            if finite {
+                let start = t.len();
+                let _ = write!(t, "{v:?}");
+                finish_float(t, start);
+            } else if v.is_nan() && v.to_bits() != f32::NAN.to_bits() {
+                let _ = write!(t, "f32::from_bits({:#010x})", v.to_bits());
+            } else {
+                write_special(t, v.is_nan(), v > 0.0, "f32");
+            }
+        })
+    }
+    fn serialize_f64(self, v: f64) -> Result<Node, Error> {
+        let finite = v.is_finite();
+        self.atom(Class::Float(64), finite, |t| {
+            if finite {
+                let start = t.len();
+                let _ = write!(t, "{v:?}");
+                finish_float(t, start);
+            } else if v.is_nan() && v.to_bits() != f64::NAN.to_bits() {
+                let _ = write!(t, "f64::from_bits({:#018x})", v.to_bits());
+            } else {
+                write_special(t, v.is_nan(), v > 0.0, "f64");
+            }
+        })
+    }
+    fn serialize_char(self, v: char) -> Result<Node, Error> {
+        self.atom(Class::Char, true, |t| {
+            let _ = write!(t, "{v:?}");
+        })
+    }
+    fn serialize_str(self, v: &str) -> Result<Node, Error> {
+        let root = self.atom(Class::Str, true, |t| write_str(t, v))?;
+        Ok(Node::chain(root))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Node, Error> {
+        self.atom(Class::Bytes, true, |t| write_bytes(t, v))
+    }
+    fn serialize_none(self) -> Result<Node, Error> {
+        self.atom(Class::Option, false, |t| t.push_str(NONE))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Node, Error> {
+        let inner = value.serialize(&mut *self)?;
+        Ok(Node::list(Open::Call(SOME.to_owned()), vec![inner]))
+    }
+    fn serialize_unit(self) -> Result<Node, Error> {
+        self.atom(Class::Unit, false, |t| t.push_str("()"))
+    }
+    fn serialize_unit_struct(self, name: &'static str) -> Result<Node, Error> {
+        let name = ident(name);
+        self.atom(Class::Named, true, |t| t.push_str(&name))
+    }
+    fn serialize_unit_variant(
+        self,
+        name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<Node, Error> {
+        let path = variant_path(name, variant);
+        self.atom(Class::Named, false, |t| t.push_str(&path))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Node, Error> {
+        let inner = value.serialize(&mut *self)?;
+        Ok(Node::list(Open::Call(ident(name)), vec![inner]))
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Node, Error> {
+        let inner = value.serialize(&mut *self)?;
+        Ok(Node::list(Open::Call(variant_path(name, variant)), vec![inner]))
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a>, Error> {
+        Ok(Seq::new(self, SeqKind::Seq, len.unwrap_or(0)))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Seq<'a>, Error> {
+        Ok(Seq::new(self, SeqKind::Tuple, len))
+    }
+    fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Seq<'a>, Error> {
+        Ok(Seq::new(self, SeqKind::Call(ident(name)), len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Seq<'a>, Error> {
+        Ok(Seq::new(self, SeqKind::Call(variant_path(name, variant)), len))
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Map<'a>, Error> {
+        Ok(Map { writer: self, entries: Vec::with_capacity(len.unwrap_or(0)), key: None })
+    }
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Fields<'a>, Error> {
+        Ok(Fields { writer: self, path: ident(name), fields: Vec::with_capacity(len) })
+    }
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Fields<'a>, Error> {
+        Ok(Fields { writer: self, path: variant_path(name, variant), fields: Vec::with_capacity(len) })
+    }
+}
+
+enum SeqKind {
+    Seq,
+    Tuple,
+    Call(String),
+}
+
+/// Sequences, tuples, tuple structs and tuple variants.
+struct Seq<'a> {
+    writer: &'a mut Writer,
+    kind: SeqKind,
+    items: Vec<Node>,
+}
+
+impl<'a> Seq<'a> {
+    fn new(writer: &'a mut Writer, kind: SeqKind, len: usize) -> Self {
+        Seq { writer, kind, items: Vec::with_capacity(len.min(1 << 16)) }
+    }
+
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let node = value.serialize(&mut *self.writer)?;
+        self.items.push(node);
+        Ok(())
+    }
+
+    fn finish(self) -> Node {
+        match self.kind {
+            SeqKind::Seq => Node::chain(Node::list(Open::Array, self.items)),
+            SeqKind::Call(path) => Node::list(Open::Call(path), self.items),
+            SeqKind::Tuple => {
+                let text = &self.writer.text;
+                let n = self.items.len();
+                if n == 0 || n > 16 {
+                    // Only arrays: serde has no tuples of other lengths.
+                    Node::list(Open::Array, self.items)
+                } else if n <= 12 && self.items.windows(2).all(|pair| pair[0].same_kind(&pair[1], text)) {
+                    // Could be a tuple or an array: `(a, b).into()` is both.
+                    Node::chain(Node::list(Open::Tuple, self.items))
+                } else {
+                    Node::list(Open::Tuple, self.items)
+                }
+            }
+        }
+    }
+}
+
+impl ser::SerializeSeq for Seq<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTuple for Seq<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleStruct for Seq<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleVariant for Seq<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(self.finish())
+    }
+}
+
+/// Maps: `[(key, value), ..].into()`, sorted by key so that hash maps give
+/// the same text every time.
+struct Map<'a> {
+    writer: &'a mut Writer,
+    entries: Vec<(Node, Node)>,
+    key: Option<Node>,
+}
+
+impl ser::SerializeMap for Map<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key = Some(key.serialize(&mut *self.writer)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let value = value.serialize(&mut *self.writer)?;
+        match self.key.take() {
+            Some(key) => {
+                self.entries.push((key, value));
+                Ok(())
+            }
+            None => Err(Error::Write {
+                message: "the map's Serialize implementation gave a value before its key".to_owned(),
+            }),
+        }
+    }
+    fn end(self) -> Result<Node, Error> {
+        let text = &self.writer.text;
+        let mut entries = self.entries;
+        entries.sort_by(|(a, _), (b, _)| compare(a, b, text));
+        let items = entries.into_iter().map(|(k, v)| Node::list(Open::Tuple, vec![k, v])).collect();
+        Ok(Node::chain(Node::list(Open::Array, items)))
+    }
+}
+
+/// Structs and struct variants.
+struct Fields<'a> {
+    writer: &'a mut Writer,
+    path: String,
+    fields: Vec<(String, Node)>,
+}
+
+impl Fields<'_> {
+    fn push<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        let node = value.serialize(&mut *self.writer)?;
+        self.fields.push((ident(key), node));
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Fields<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.push(key, value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(Node::structure(self.path, self.fields))
+    }
+}
+
+impl ser::SerializeStructVariant for Fields<'_> {
+    type Ok = Node;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.push(key, value)
+    }
+    fn end(self) -> Result<Node, Error> {
+        Ok(Node::structure(self.path, self.fields))
+    }
+}
+
+/// A total order on nodes for sorting map keys: numbers by value, the rest
+/// by their text.
+fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
+    match (a, b) {
+        (Node::Atom { class: Class::Int(_), .. }, Node::Atom { class: Class::Int(_), .. }) => {
+            int_key(atom_text(a, text)).cmp(&int_key(atom_text(b, text)))
+        }
+        (Node::Atom { .. }, Node::Atom { .. }) => atom_text(a, text).cmp(atom_text(b, text)),
+        (Node::Chain { root: x, .. }, Node::Chain { root: y, .. }) => compare(x, y, text),
+        (Node::List { open: p, items: x, .. }, Node::List { open: q, items: y, .. }) => {
+            p.ident().cmp(q.ident()).then_with(|| compare_all(x.iter(), y.iter(), text))
+        }
+        (Node::Struct { path: p, fields: x, .. }, Node::Struct { path: q, fields: y, .. }) => {
+            p.cmp(q).then_with(|| compare_all(x.iter().map(|f| &f.1), y.iter().map(|f| &f.1), text))
+        }
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+fn compare_all<'n>(
+    mut x: impl Iterator<Item = &'n Node>,
+    mut y: impl Iterator<Item = &'n Node>,
+    text: &str,
+) -> Ordering {
+    loop {
+        match (x.next(), y.next()) {
+            (Some(a), Some(b)) => match compare(a, b, text) {
+                Ordering::Equal => {}
+                other => return other,
+            },
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
+fn rank(node: &Node) -> u8 {
+    match node {
+        Node::Atom { .. } => 0,
+        Node::Chain { .. } => 1,
+        Node::List { .. } => 2,
+        Node::Struct { .. } => 3,
+    }
+}
+
+/// An integer literal as (is non-negative, signed magnitude) for ordering.
+fn int_key(text: &str) -> (bool, i128, u128) {
+    match text.strip_prefix('-') {
+        Some(digits) => {
+            let magnitude = digits.parse::<u128>().unwrap_or(0);
+            (false, -(magnitude.min(i128::MAX as u128) as i128), 0)
+        }
+        None => (true, 0, text.parse::<u128>().unwrap_or(0)),
+    }
+}
+
+/// Where a node is written: the block indentation of the lines it may add,
+/// and the columns left on its first line.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    indent: usize,
+    width: usize,
+}
+
+impl Shape {
+    /// The shape of one item of a vertical list: on its own line one level
+    /// deeper, with room for the comma.
+    fn item(self) -> Shape {
+        let indent = self.indent + INDENT;
+        Shape { indent, width: MAX_WIDTH.saturating_sub(indent + 1) }
+    }
+}
+
+/// Prints a node tree the way rustfmt lays out the same expression.
+struct Layout<'t> {
+    text: &'t str,
+}
+
+fn push_indent(out: &mut String, indent: usize) {
+    out.push('\n');
+    for _ in 0..indent {
+        out.push(' ');
+    }
+}
+
+impl Layout<'_> {
+    /// Writes the node in one line.
+    fn flat(&self, node: &Node, out: &mut String) {
+        match node {
+            Node::Atom { .. } => out.push_str(atom_text(node, self.text)),
+            Node::Chain { root, .. } => {
+                self.flat(root, out);
+                out.push_str(INTO);
+            }
+            Node::List { open, items, .. } => {
+                let (left, right) = open.delimiters();
+                out.push_str(open.ident());
+                out.push(left);
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.flat(item, out);
+                }
+                if matches!(open, Open::Tuple) && items.len() == 1 {
+                    out.push(',');
+                }
+                out.push(right);
+            }
+            Node::Struct { path, fields, .. } => {
+                out.push_str(path);
+                if fields.is_empty() {
+                    out.push_str(" {}");
+                    return;
+                }
+                out.push_str(" { ");
+                for (i, (name, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    out.push_str(": ");
+                    self.flat(value, out);
+                }
+                out.push_str(" }");
+            }
+        }
+    }
+
+    /// Writes the node in `shape`. With `one_line_chain`, a `.into()` chain
+    /// must stay on one line: returns `false` (having written garbage the
+    /// caller truncates) when it cannot.
+    fn emit(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
+        match node {
+            Node::Atom { .. } => {
+                out.push_str(atom_text(node, self.text));
+                true
+            }
+            Node::Chain { root, flat } => {
+                if *flat <= shape.width {
+                    self.flat(node, out);
+                    return true;
+                }
+                if one_line_chain {
+                    return false;
+                }
+                let start = out.len();
+                self.emit(root, shape, false, out);
+                let multi_line = out.get(start..).is_some_and(|s| s.contains('\n'));
+                // After a block-like root the call goes at the root's
+                // indentation; after a one-line root, one level deeper.
+                push_indent(out, shape.indent + if multi_line { 0 } else { INDENT });
+                out.push_str(INTO);
+                true
+            }
+            Node::List { open, items, flat } => self.emit_list(open, items, *flat, shape, out),
+            Node::Struct { path, fields, flat } => {
+                let body_room = shape.width.saturating_sub(path.len() + 3 + 2).min(STRUCT_WIDTH);
+                let body = flat.saturating_sub(path.len() + 4);
+                if fields.is_empty() || (*flat != NOT_FLAT && body <= body_room) {
+                    self.flat(node, out);
+                    return true;
+                }
+                out.push_str(path);
+                out.push_str(" {");
+                let item = shape.item();
+                for (name, value) in fields {
+                    push_indent(out, item.indent);
+                    out.push_str(name);
+                    out.push_str(": ");
+                    let shape =
+                        Shape { indent: item.indent, width: item.width.saturating_sub(name.len() + 2) };
+                    self.emit(value, shape, false, out);
+                    out.push(',');
+                }
+                push_indent(out, shape.indent);
+                out.push('}');
+                true
+            }
+        }
+    }
+
+    fn emit_list(&self, open: &Open, items: &[Node], flat: usize, shape: Shape, out: &mut String) -> bool {
+        let ident = open.ident();
+        let (left, right) = open.delimiters();
+        let one_tuple = matches!(open, Open::Tuple) && items.len() == 1;
+        let one_line_width = shape.width.saturating_sub(ident.len() + 2 + usize::from(one_tuple));
+        if items.is_empty()
+            || (flat != NOT_FLAT
+                && flat <= shape.width
+                && (items.len() == 1 || flat - ident.len() - 2 <= LIST_WIDTH))
+        {
+            if let [item] = items {
+                // A single argument stays on the line when it fits there.
+                if item.flat() <= one_line_width {
+                    self.flat_list(open, items, out);
+                    return true;
+                }
+            } else {
+                self.flat_list(open, items, out);
+                return true;
+            }
+        }
+        if let [item] = items {
+            let combine = ident.len() < INDENT;
+            if combine || item.overflows() {
+                // `Some(Point {` ... `})`: the only argument continues the line.
+                let start = out.len();
+                out.push_str(ident);
+                out.push(left);
+                let mark = out.len();
+                let mut width = one_line_width;
+                if item.is_call() {
+                    width = width.min(LIST_WIDTH);
+                }
+                let one_line_chain = matches!(item, Node::Chain { .. }) && !combine;
+                let inner = Shape { indent: shape.indent, width };
+                if self.emit(item, inner, one_line_chain, out) {
+                    let first_line = out.get(mark..).map_or(0, |s| s.split('\n').next().map_or(0, str::len));
+                    let multi_line = out.get(mark..).is_some_and(|s| s.contains('\n'));
+                    if first_line <= one_line_width.min(LIST_WIDTH)
+                        || !multi_line && first_line <= one_line_width
+                    {
+                        if one_tuple {
+                            out.push(',');
+                        }
+                        out.push(right);
+                        return true;
+                    }
+                }
+                out.truncate(start);
+            }
+        }
+        out.push_str(ident);
+        out.push(left);
+        let item_shape = shape.item();
+        let mixed = items.len() > 1 && items.iter().all(|item| item.is_simple() && item.flat() <= SHORT_ITEM);
+        if mixed {
+            let room = item_shape.width;
+            let mut line = 0usize;
+            for item in items {
+                let width = item.flat() + 1;
+                if line == 0 || line + 1 + width > room {
+                    push_indent(out, item_shape.indent);
+                    line = 0;
+                } else {
+                    out.push(' ');
+                    line += 1;
+                }
+                self.flat(item, out);
+                out.push(',');
+                line += width;
+            }
+        } else {
+            for item in items {
+                push_indent(out, item_shape.indent);
+                self.emit(item, item_shape, false, out);
+                out.push(',');
+            }
+        }
+        push_indent(out, shape.indent);
+        out.push(right);
+        true
+    }
+
+    fn flat_list(&self, open: &Open, items: &[Node], out: &mut String) {
+        let (left, right) = open.delimiters();
+        out.push_str(open.ident());
+        out.push(left);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.flat(item, out);
+        }
+        if matches!(open, Open::Tuple) && items.len() == 1 {
+            out.push(',');
+        }
+        out.push(right);
+    }
+}
