@@ -46,6 +46,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 mod dump;
 mod error;
 mod format;

@@ -37,6 +37,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// The READMEs' examples (this crate's and the workspace's), run as doctests
+/// so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 // -- io ---------------------------------------------------------------------
 #[cfg(feature = "io")]
 pub use brine_io as io;
