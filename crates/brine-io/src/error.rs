@@ -162,6 +162,28 @@ pub enum LoadError {
         /// Payload length.
         len: u64,
     },
+    /// Values in the payload nest deeper than [`Options::max_depth`](crate::Options::max_depth).
+    #[error(
+        "values nest deeper than the limit of {max} levels (expected at most {max}); \
+         for deeply recursive data raise Options::max_depth"
+    )]
+    TooDeep {
+        /// The limit in force.
+        max: u32,
+    },
+    /// The payload's sequences and maps claim more elements than its bytes can
+    /// hold, beyond the allowance of [`Options::max_zero_sized`](crate::Options::max_zero_sized).
+    #[error(
+        "the payload claims more elements than its {payload_len} bytes can hold (expected at most \
+         {payload_len} elements plus {max_zero_sized} zero-sized ones); for values with more \
+         elements of unit-like types raise Options::max_zero_sized"
+    )]
+    TooManyElements {
+        /// The payload's length in bytes.
+        payload_len: u64,
+        /// The allowance of zero-sized elements in force.
+        max_zero_sized: u64,
+    },
     /// Bytes follow the envelope in the input slice.
     #[error("{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)")]
     TrailingData {

@@ -55,13 +55,16 @@ mod dump;
 mod error;
 mod format;
 mod guard;
+mod limit;
 mod load;
 mod type_name;
 
 pub use dump::{dump, dump_into, dump_into_seekable};
 pub use error::{DumpError, LoadError};
 pub use format::{HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
-pub use load::{DEFAULT_MAX_LEN, Envelope, Options, inspect, load, load_from};
+pub use load::{
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, DEFAULT_MAX_ZERO_SIZED, Envelope, Options, inspect, load, load_from,
+};
 
 /// The canonical name of `T` that envelopes store and the type check compares.
 ///

@@ -7,12 +7,20 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, HEADER_LEN, Header, truncated};
+use crate::limit::{Limited, Limits};
 use crate::{LoadError, type_name};
 
 /// The default cap on a payload's length: 1 GiB.
 pub const DEFAULT_MAX_LEN: u64 = 1 << 30;
 
-/// How to load: the type check and the length cap.
+/// The default limit on how deep values nest: 256 levels.
+pub const DEFAULT_MAX_DEPTH: u32 = 256;
+
+/// The default allowance for elements that take no payload bytes (unit,
+/// unit structs, empty tuples) across one value's sequences and maps: 1 Mi.
+pub const DEFAULT_MAX_ZERO_SIZED: u64 = 1 << 20;
+
+/// How to load: the type check, the length cap and the decoder's limits.
 ///
 /// The free functions [`load`](crate::load) and [`load_from`](crate::load_from)
 /// use `Options::new()`.
@@ -39,6 +47,8 @@ pub const DEFAULT_MAX_LEN: u64 = 1 << 30;
 pub struct Options {
     check_type: bool,
     max_len: u64,
+    max_depth: u32,
+    max_zero_sized: u64,
 }
 
 impl Default for Options {
@@ -72,9 +82,15 @@ impl Envelope<'_> {
 }
 
 impl Options {
-    /// Type check on, payload cap [`DEFAULT_MAX_LEN`].
+    /// Type check on, payload cap [`DEFAULT_MAX_LEN`], nesting limit
+    /// [`DEFAULT_MAX_DEPTH`], zero-sized allowance [`DEFAULT_MAX_ZERO_SIZED`].
     pub const fn new() -> Self {
-        Options { check_type: true, max_len: DEFAULT_MAX_LEN }
+        Options {
+            check_type: true,
+            max_len: DEFAULT_MAX_LEN,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_zero_sized: DEFAULT_MAX_ZERO_SIZED,
+        }
     }
 
     /// Whether to compare the stored type name with the requested type
@@ -89,6 +105,40 @@ impl Options {
     /// claims more is refused before anything is allocated for it.
     pub const fn max_len(mut self, max_len: u64) -> Self {
         self.max_len = max_len;
+        self
+    }
+
+    /// How deep values may nest (default: 256). Each struct, enum, sequence,
+    /// map, option and newtype is one level. A payload of recursive values
+    /// (`Option<Box<Self>>` and the like) could otherwise recurse once per
+    /// byte until the stack overflows; past the limit, loading fails with
+    /// [`LoadError::TooDeep`]. Raise it for deeply recursive data, and give
+    /// the loading thread a stack to match.
+    pub const fn max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// How many elements that take no payload bytes (unit, unit structs, empty
+    /// tuples) one value's sequences and maps may hold in all (default: 1 Mi).
+    ///
+    /// Any other element costs at least a byte, so a sequence may hold at most
+    /// as many elements as the payload has bytes, plus this allowance. Without
+    /// it, a payload of a few bytes could claim 2^60 elements of `()` and keep
+    /// the decoder busy for centuries; past it, loading fails with
+    /// [`LoadError::TooManyElements`].
+    ///
+    /// ```
+    /// use brine_io::Options;
+    ///
+    /// let bytes = brine_io::dump(&vec![(); 2_000_000])?;
+    /// assert!(brine_io::load::<Vec<()>>(&bytes).is_err());
+    /// let units: Vec<()> = Options::new().max_zero_sized(2_000_000).load(&bytes)?;
+    /// assert_eq!(units.len(), 2_000_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn max_zero_sized(mut self, max_zero_sized: u64) -> Self {
+        self.max_zero_sized = max_zero_sized;
         self
     }
 
@@ -158,17 +208,20 @@ impl Options {
             });
         }
         let payload = envelope.payload;
+        let len = payload.len() as u64;
+        let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
         let mut de = postcard::Deserializer::from_bytes(payload);
-        let result = T::deserialize(&mut de);
+        let result = T::deserialize(Limited { inner: &mut de, limits: &limits });
         let rest = de.finalize().map_or(0, |rest| rest.len());
         let used = (payload.len() - rest) as u64;
-        let len = payload.len() as u64;
         match result {
             Ok(_) if rest != 0 => {
                 Err(LoadError::TrailingBytes { requested: requested.to_owned(), used, len })
             }
             Ok(value) => Ok(value),
-            Err(source) => Err(decode_error(requested.to_owned(), used, len, source)),
+            Err(source) => Err(limits
+                .take_exceeded()
+                .unwrap_or_else(|| decode_error(requested.to_owned(), used, len, source))),
         }
     }
 }

@@ -1,0 +1,264 @@
+//! Limits on what a payload may make the decoder do: how deep values nest and
+//! how many elements sequences and maps hold.
+//!
+//! The envelope's length cap bounds the bytes, but not the work: a payload of
+//! a few bytes can claim 2^60 elements of a zero-sized type (each costs no
+//! byte, so the decoder would loop for ages), and a payload of nested
+//! `Some(Box<..>)` values recurses once per byte until the stack overflows.
+//! [`Limited`] wraps postcard's deserializer and every visitor, sequence, map
+//! and enum it hands out, counting nesting depth and elements, and stops with
+//! a distinct [`LoadError`] when either goes over its limit.
+//!
+//! Every element that is not zero-sized costs at least one payload byte, so
+//! the element budget is the payload's length plus an allowance for
+//! zero-sized elements: no real value of non-zero-sized elements ever hits it.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+
+use crate::LoadError;
+
+/// Counters and limits shared by every wrapper of one decode.
+pub(crate) struct Limits {
+    depth: Cell<u32>,
+    max_depth: u32,
+    elements: Cell<u64>,
+    payload_len: u64,
+    max_zero_sized: u64,
+    exceeded: RefCell<Option<LoadError>>,
+}
+
+impl Limits {
+    pub(crate) fn new(max_depth: u32, payload_len: u64, max_zero_sized: u64) -> Self {
+        Limits {
+            depth: Cell::new(0),
+            max_depth,
+            elements: Cell::new(0),
+            payload_len,
+            max_zero_sized,
+            exceeded: RefCell::new(None),
+        }
+    }
+
+    /// The limit that stopped the decode, if one did.
+    pub(crate) fn take_exceeded(&self) -> Option<LoadError> {
+        self.exceeded.borrow_mut().take()
+    }
+
+    fn refuse<E: de::Error>(&self, error: LoadError) -> E {
+        let message = error.to_string();
+        *self.exceeded.borrow_mut() = Some(error);
+        E::custom(message)
+    }
+
+    /// One level deeper, until the returned guard is dropped.
+    fn enter<E: de::Error>(&self) -> Result<DepthGuard<'_>, E> {
+        let depth = self.depth.get() + 1;
+        if depth > self.max_depth {
+            return Err(self.refuse(LoadError::TooDeep { max: self.max_depth }));
+        }
+        self.depth.set(depth);
+        Ok(DepthGuard(&self.depth))
+    }
+
+    /// One more element of a sequence or map.
+    fn count<E: de::Error>(&self) -> Result<(), E> {
+        let elements = self.elements.get() + 1;
+        if elements > self.payload_len.saturating_add(self.max_zero_sized) {
+            return Err(self.refuse(LoadError::TooManyElements {
+                payload_len: self.payload_len,
+                max_zero_sized: self.max_zero_sized,
+            }));
+        }
+        self.elements.set(elements);
+        Ok(())
+    }
+}
+
+struct DepthGuard<'l>(&'l Cell<u32>);
+
+impl Drop for DepthGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// A deserializer that counts depth and elements on the way through.
+pub(crate) struct Limited<'l, D> {
+    pub(crate) inner: D,
+    pub(crate) limits: &'l Limits,
+}
+
+/// A visitor, seed, sequence, map or enum access wrapped to keep counting.
+struct Wrap<'l, X> {
+    inner: X,
+    limits: &'l Limits,
+}
+
+impl<'l, X> Wrap<'l, X> {
+    fn new(inner: X, limits: &'l Limits) -> Self {
+        Wrap { inner, limits }
+    }
+}
+
+macro_rules! forward_deserialize {
+    ($($method:ident ( $($arg:ident : $ty:ty),* ))*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                let _depth = self.limits.enter::<D::Error>()?;
+                self.inner.$method($($arg,)* Wrap::new(visitor, self.limits))
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
+    type Error = D::Error;
+
+    forward_deserialize! {
+        deserialize_any() deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32()
+        deserialize_i64() deserialize_i128() deserialize_u8() deserialize_u16() deserialize_u32()
+        deserialize_u64() deserialize_u128() deserialize_f32() deserialize_f64() deserialize_char()
+        deserialize_str() deserialize_string() deserialize_bytes() deserialize_byte_buf()
+        deserialize_option() deserialize_unit() deserialize_unit_struct(name: &'static str)
+        deserialize_newtype_struct(name: &'static str) deserialize_seq() deserialize_tuple(len: usize)
+        deserialize_tuple_struct(name: &'static str, len: usize) deserialize_map()
+        deserialize_struct(name: &'static str, fields: &'static [&'static str])
+        deserialize_enum(name: &'static str, variants: &'static [&'static str])
+        deserialize_identifier() deserialize_ignored_any()
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident ( $ty:ty ))*) => {
+        $(
+            fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+                self.inner.$method(v)
+            }
+        )*
+    };
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(formatter)
+    }
+
+    forward_visit! {
+        visit_bool(bool) visit_i8(i8) visit_i16(i16) visit_i32(i32) visit_i64(i64) visit_i128(i128)
+        visit_u8(u8) visit_u16(u16) visit_u32(u32) visit_u64(u64) visit_u128(u128)
+        visit_f32(f32) visit_f64(f64) visit_char(char) visit_str(&str) visit_borrowed_str(&'de str)
+        visit_string(String) visit_bytes(&[u8]) visit_borrowed_bytes(&'de [u8]) visit_byte_buf(Vec<u8>)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.visit_some(Limited { inner: deserializer, limits: self.limits })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.visit_newtype_struct(Limited { inner: deserializer, limits: self.limits })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_seq(Wrap::new(seq, self.limits))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_map(Wrap::new(map, self.limits))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_enum(Wrap::new(data, self.limits))
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.deserialize(Limited { inner: deserializer, limits: self.limits })
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        self.limits.count::<A::Error>()?;
+        self.inner.next_element_seed(Wrap::new(seed, self.limits))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        self.limits.count::<A::Error>()?;
+        self.inner.next_key_seed(Wrap::new(seed, self.limits))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(Wrap::new(seed, self.limits))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'de, 'l, A: EnumAccess<'de>> EnumAccess<'de> for Wrap<'l, A> {
+    type Error = A::Error;
+    type Variant = Wrap<'l, A::Variant>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), A::Error> {
+        let limits = self.limits;
+        let (value, variant) = self.inner.variant_seed(Wrap::new(seed, limits))?;
+        Ok((value, Wrap::new(variant, limits)))
+    }
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Wrap<'_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
+        self.inner.newtype_variant_seed(Wrap::new(seed, self.limits))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        self.inner.tuple_variant(len, Wrap::new(visitor, self.limits))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.struct_variant(fields, Wrap::new(visitor, self.limits))
+    }
+}

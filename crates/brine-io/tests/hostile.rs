@@ -1,0 +1,158 @@
+//! Hostile payloads: valid envelopes (right magic, lengths, checksum and type)
+//! whose payload makes the decoder claim huge sizes or recurse without end.
+//! Each must fail fast with a clear error — no huge allocation, no long loop,
+//! no stack overflow.
+
+use std::collections::{BTreeMap, HashMap};
+
+use brine_io::{LoadError, Options};
+use serde::{Deserialize, Serialize};
+
+/// An envelope holding `payload` under `T`'s name, with a correct checksum:
+/// everything the outer checks look at is right, only the payload lies.
+fn envelope<T: ?Sized>(payload: &[u8]) -> Vec<u8> {
+    let name = brine_io::type_name::<T>().as_bytes();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&brine_io::MAGIC);
+    bytes.extend_from_slice(&brine_io::VERSION.to_le_bytes());
+    bytes.extend_from_slice(&0u16.to_le_bytes());
+    bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    let mut hashed = name.to_vec();
+    hashed.extend_from_slice(payload);
+    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&hashed).to_le_bytes());
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// postcard's varint (LEB128) of `n`.
+fn varint(mut n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+const HUGE: u64 = 1 << 60;
+
+#[test]
+fn the_helper_builds_envelopes_that_load() {
+    // guards the test helper itself: a truthful payload loads
+    let bytes = envelope::<Vec<u8>>(&[3, 7, 8, 9]);
+    assert_eq!(brine_io::load::<Vec<u8>>(&bytes).unwrap(), [7, 8, 9]);
+}
+
+#[test]
+fn a_vec_of_bytes_claiming_2_pow_60_elements() {
+    let bytes = envelope::<Vec<u8>>(&varint(HUGE));
+    assert!(bytes.len() < 60, "a tiny envelope: {} bytes", bytes.len());
+    let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(error.to_string().contains("ended inside the value"), "{error}");
+}
+
+#[test]
+fn a_vec_of_unit_claiming_2_pow_60_elements_stops_at_the_allowance() {
+    let bytes = envelope::<Vec<()>>(&varint(HUGE));
+    let error = brine_io::load::<Vec<()>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooManyElements { max_zero_sized: 1_048_576, .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("more elements than its 9 bytes can hold"), "{message}");
+    assert!(message.contains("Options::max_zero_sized"), "{message}");
+
+    // a smaller allowance stops sooner, with the same error
+    let error = Options::new().max_zero_sized(10).load::<Vec<()>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooManyElements { max_zero_sized: 10, .. }), "{error}");
+}
+
+#[test]
+fn unit_elements_within_the_allowance_load() {
+    let bytes = brine_io::dump(&vec![(); 1000]).unwrap();
+    assert_eq!(brine_io::load::<Vec<()>>(&bytes).unwrap().len(), 1000);
+    // the allowance is shared by the whole value, not per sequence
+    let nested = vec![vec![(); 600], vec![(); 600]];
+    let bytes = brine_io::dump(&nested).unwrap();
+    let error = Options::new().max_zero_sized(1000).load::<Vec<Vec<()>>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+    assert_eq!(Options::new().max_zero_sized(1200).load::<Vec<Vec<()>>>(&bytes).unwrap(), nested);
+}
+
+#[test]
+fn maps_claiming_2_pow_60_entries() {
+    let bytes = envelope::<HashMap<u64, String>>(&varint(HUGE));
+    let error = brine_io::load::<HashMap<u64, String>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+
+    // zero-sized keys and values cost no bytes: the allowance stops them
+    let bytes = envelope::<BTreeMap<(), ()>>(&varint(HUGE));
+    let error = brine_io::load::<BTreeMap<(), ()>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+}
+
+#[test]
+fn a_string_claiming_2_pow_60_bytes() {
+    let bytes = envelope::<String>(&varint(HUGE));
+    let error = brine_io::load::<String>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    let error = brine_io::load::<&str>(&envelope::<&str>(&varint(HUGE))).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+}
+
+#[test]
+fn a_length_that_does_not_fit_usize_or_u64() {
+    // ten continuation bytes: more than a u64 holds
+    let bytes = envelope::<Vec<u8>>(&[0xff; 11]);
+    let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+enum Nest {
+    Leaf,
+    Node(Box<Nest>),
+}
+
+fn nest(depth: usize) -> Nest {
+    (0..depth).fold(Nest::Leaf, |inner, _| Nest::Node(Box::new(inner)))
+}
+
+#[test]
+fn deep_nesting_is_refused_before_the_stack_overflows() {
+    // one byte per level: a 1 MB payload would recurse a million times
+    let mut payload = vec![1u8; 1_000_000];
+    payload.push(0);
+    let bytes = envelope::<Nest>(&payload);
+    let error = brine_io::load::<Nest>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooDeep { max: 256 }), "{error}");
+    assert!(error.to_string().contains("Options::max_depth"), "{error}");
+
+    // a lower limit is honoured
+    let bytes = brine_io::dump(&nest(20)).unwrap();
+    let error = Options::new().max_depth(10).load::<Nest>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::TooDeep { max: 10 }), "{error}");
+}
+
+#[test]
+fn nesting_up_to_the_default_limit_loads_on_a_test_thread() {
+    // one level per enum value (254 nodes and the leaf), one more for the
+    // innermost variant tag: exactly the 256 levels of the default
+    let value = nest(254);
+    let bytes = brine_io::dump(&value).unwrap();
+    assert_eq!(brine_io::load::<Nest>(&bytes).unwrap(), value);
+    let bytes = brine_io::dump(&nest(255)).unwrap();
+    assert!(matches!(brine_io::load::<Nest>(&bytes), Err(LoadError::TooDeep { .. })));
+}
+
+#[test]
+fn streams_are_limited_too() {
+    let bytes = envelope::<Vec<()>>(&varint(HUGE));
+    let error = brine_io::load_from::<Vec<()>, _>(bytes.as_slice()).unwrap_err();
+    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+}
