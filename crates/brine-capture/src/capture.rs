@@ -1,0 +1,441 @@
+//! The guards: [`Capture`] for one stream (or both merged), [`CaptureBoth`]
+//! for stdout and stderr kept apart, and the [`Options`] that start them.
+
+use std::io::{self, Write};
+use std::marker::PhantomData;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::reader::{self, Drain, Pipe, Shared};
+use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
+
+/// How captures start and finish: how long to wait for another thread's
+/// capture, and how long to keep reading output from background processes.
+///
+/// [`capture`](crate::capture) and friends use `Options::new()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use brine_capture::{Options, Stream};
+///
+/// // fail at once instead of waiting if another thread is capturing
+/// let capture = Options::new().wait(Duration::ZERO).capture(Stream::Stdout)?;
+/// println!("captured");
+/// assert_eq!(capture.finish()?.to_str()?, "captured\n");
+/// # Ok::<(), brine_capture::CaptureError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    wait: Option<Duration>,
+    drain: (Duration, Duration),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+impl Options {
+    /// The defaults: wait for another thread's capture for as long as it
+    /// takes; after finishing, drain background output until 50 ms pass
+    /// without any, for at most 1 s.
+    ///
+    /// ```
+    /// assert_eq!(brine_capture::Options::new(), brine_capture::Options::default());
+    /// ```
+    pub const fn new() -> Self {
+        Options { wait: None, drain: (Duration::from_millis(50), Duration::from_secs(1)) }
+    }
+
+    /// Waits at most `wait` for another thread's capture to end, then fails
+    /// with [`CaptureError::Busy`]; `Duration::ZERO` fails at once.
+    ///
+    /// Descriptors belong to the whole process, so captures from different
+    /// threads take turns. Waiting is the default because it keeps each
+    /// capture's output its own; a bound is for code that might wait on
+    /// itself (a thread that joins, inside its capture, a thread that
+    /// captures too).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use brine_capture::{CaptureError, Options, Stream};
+    ///
+    /// let held = brine_capture::capture(Stream::Stderr)?;
+    /// let refused = std::thread::spawn(|| {
+    ///     Options::new().wait(Duration::from_millis(10)).capture(Stream::Stdout).map(drop)
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert!(matches!(refused, Err(CaptureError::Busy { .. })));
+    /// held.finish()?;
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn wait(mut self, wait: Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
+    /// After finishing, keeps reading output for at most `limit`, stopping
+    /// once `idle` passes without any.
+    ///
+    /// This only matters when a process started during the capture still runs
+    /// in the background holding the captured descriptor: its output is
+    /// collected while it comes, instead of waiting for it to exit. What it
+    /// writes later meets a closed pipe (`EPIPE`). Everything else ends the
+    /// capture at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use brine_capture::{Options, Stream};
+    ///
+    /// let capture = Options::new()
+    ///     .drain(Duration::from_millis(20), Duration::from_millis(200))
+    ///     .capture(Stream::Stdout)?;
+    /// std::process::Command::new("sh").args(["-c", "echo started; sleep 5 2>/dev/null &"]).status()?;
+    /// let start = std::time::Instant::now();
+    /// assert_eq!(capture.finish()?.to_str()?, "started\n");
+    /// assert!(start.elapsed() < Duration::from_secs(4)); // did not wait for `sleep`
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn drain(mut self, idle: Duration, limit: Duration) -> Self {
+        self.drain = (idle, limit);
+        self
+    }
+
+    /// Starts capturing `stream`, as [`capture`](crate::capture) does.
+    ///
+    /// ```
+    /// let capture = brine_capture::Options::new().capture(brine_capture::Stream::Stdout)?;
+    /// print!("x");
+    /// assert_eq!(capture.finish()?.as_bytes(), b"x");
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn capture(&self, stream: Stream) -> Result<Capture, CaptureError> {
+        let session = Session::start(stream, &[(stream, stream.fds())], self)?;
+        Ok(Capture { session, stream, not_send: PhantomData })
+    }
+
+    /// Starts capturing stdout and stderr apart, as
+    /// [`capture_both`](crate::capture_both) does.
+    ///
+    /// ```
+    /// let capture = brine_capture::Options::new().capture_both()?;
+    /// eprint!("e");
+    /// print!("o");
+    /// let both = capture.finish()?;
+    /// assert_eq!((both.stdout.as_bytes(), both.stderr.as_bytes()), (&b"o"[..], &b"e"[..]));
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn capture_both(&self) -> Result<CaptureBoth, CaptureError> {
+        let plan = [(Stream::Stdout, Stream::Stdout.fds()), (Stream::Stderr, Stream::Stderr.fds())];
+        let session = Session::start(Stream::Merged, &plan, self)?;
+        Ok(CaptureBoth { session, not_send: PhantomData })
+    }
+}
+
+/// An active capture of one [`Stream`]: while it lives, what the process
+/// writes to the stream's descriptor is collected in memory.
+///
+/// Start one with [`capture`](crate::capture). [`snapshot`](Capture::snapshot)
+/// reads what was captured so far; [`finish`](Capture::finish) restores the
+/// descriptor and returns everything. Dropping it restores the descriptor too
+/// and discards the output — except while the thread panics: then the output
+/// is written to the restored stream, so the panic message and what led to it
+/// are not lost.
+///
+/// A capture belongs to the thread that started it (it is not `Send`):
+/// captures of one thread nest, captures of different threads take turns.
+///
+/// ```
+/// use std::io::Write;
+/// use brine_capture::Stream;
+///
+/// let capture = brine_capture::capture(Stream::Stdout)?;
+/// std::io::stdout().write_all(b"one\n")?;
+/// assert_eq!(capture.snapshot()?.to_str()?, "one\n");
+/// std::process::Command::new("echo").arg("two").status()?;
+/// assert_eq!(capture.finish()?.to_str()?, "one\ntwo\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "the capture ends when this guard is dropped; call finish() to get the output"]
+pub struct Capture {
+    session: Session,
+    stream: Stream,
+    not_send: PhantomData<*const ()>,
+}
+
+impl Capture {
+    /// What the capture holds: the stream it takes over.
+    ///
+    /// ```
+    /// let capture = brine_capture::capture(brine_capture::Stream::Merged)?;
+    /// assert_eq!(capture.stream(), brine_capture::Stream::Merged);
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn stream(&self) -> Stream {
+        self.stream
+    }
+
+    /// Everything captured so far, without stopping (`getvalue()` of
+    /// Python's `StringIO`). Rust's and C's buffered output is flushed first,
+    /// so it includes all this thread has written.
+    ///
+    /// ```
+    /// let capture = brine_capture::capture(brine_capture::Stream::Stdout)?;
+    /// print!("partial line, still in Rust's buffer");
+    /// assert_eq!(capture.snapshot()?.to_str()?, "partial line, still in Rust's buffer");
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn snapshot(&self) -> Result<Output, CaptureError> {
+        let mut outputs = self.session.snapshot()?;
+        Ok(Output::new(self.stream, outputs.pop().unwrap_or_default()))
+    }
+
+    /// Ends the capture: flushes Rust's stdout and C's stdio, restores the
+    /// descriptor and returns everything captured.
+    ///
+    /// ```
+    /// let capture = brine_capture::capture(brine_capture::Stream::Stderr)?;
+    /// eprintln!("to stderr");
+    /// assert_eq!(capture.finish()?.to_str()?, "to stderr\n");
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn finish(mut self) -> Result<Output, CaptureError> {
+        let mut outputs = self.session.end()?;
+        Ok(Output::new(self.stream, outputs.pop().unwrap_or_default()))
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if self.session.ended() {
+            return;
+        }
+        let outputs = self.session.end();
+        if std::thread::panicking()
+            && let Ok(outputs) = outputs
+        {
+            for output in outputs {
+                replay(self.stream, &output);
+            }
+        }
+    }
+}
+
+/// An active capture of stdout and stderr, kept apart. Start one with
+/// [`capture_both`](crate::capture_both); it behaves like [`Capture`].
+///
+/// Two pipes cannot tell which of two writes came first, so the relative order
+/// of stdout and stderr is not kept; for one buffer in arrival order, capture
+/// [`Stream::Merged`].
+///
+/// ```
+/// let capture = brine_capture::capture_both()?;
+/// std::process::Command::new("sh").args(["-c", "echo out; echo err >&2"]).status()?;
+/// let both = capture.finish()?;
+/// assert_eq!(both.stdout.to_str()?, "out\n");
+/// assert_eq!(both.stderr.to_str()?, "err\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "the capture ends when this guard is dropped; call finish() to get the output"]
+pub struct CaptureBoth {
+    session: Session,
+    not_send: PhantomData<*const ()>,
+}
+
+impl CaptureBoth {
+    /// Everything captured so far on each stream, without stopping.
+    ///
+    /// ```
+    /// let capture = brine_capture::capture_both()?;
+    /// eprint!("err so far");
+    /// assert_eq!(capture.snapshot()?.stderr.to_str()?, "err so far");
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn snapshot(&self) -> Result<BothOutput, CaptureError> {
+        Ok(both(self.session.snapshot()?))
+    }
+
+    /// Ends the capture, restores both descriptors and returns each one's output.
+    ///
+    /// ```
+    /// let capture = brine_capture::capture_both()?;
+    /// println!("out");
+    /// let both = capture.finish()?;
+    /// assert_eq!(both.stdout.to_str()?, "out\n");
+    /// assert!(both.stderr.is_empty());
+    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// ```
+    pub fn finish(mut self) -> Result<BothOutput, CaptureError> {
+        Ok(both(self.session.end()?))
+    }
+}
+
+impl Drop for CaptureBoth {
+    fn drop(&mut self) {
+        if self.session.ended() {
+            return;
+        }
+        let outputs = self.session.end();
+        if std::thread::panicking()
+            && let Ok(outputs) = outputs
+        {
+            let mut outputs = outputs.into_iter();
+            replay(Stream::Stdout, &outputs.next().unwrap_or_default());
+            replay(Stream::Stderr, &outputs.next().unwrap_or_default());
+        }
+    }
+}
+
+fn both(outputs: Vec<Vec<u8>>) -> BothOutput {
+    let mut outputs = outputs.into_iter();
+    BothOutput {
+        stdout: Output::new(Stream::Stdout, outputs.next().unwrap_or_default()),
+        stderr: Output::new(Stream::Stderr, outputs.next().unwrap_or_default()),
+    }
+}
+
+/// Writes output captured during a panic to the restored stream (best effort).
+fn replay(stream: Stream, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    let _ = match stream {
+        Stream::Stdout => io::stdout().write_all(bytes).and_then(|()| io::stdout().flush()),
+        _ => io::stderr().write_all(bytes),
+    };
+}
+
+/// The machinery behind both guards: pipes, the reader thread, and the
+/// frame in the registry.
+#[derive(Debug)]
+struct Session {
+    id: u64,
+    /// Named in errors.
+    stream: Stream,
+    /// The descriptors taken over.
+    fds: Vec<RawFd>,
+    /// The pipes' write ends, one per output. Closing them ends the output.
+    writers: Vec<OwnedFd>,
+    /// Closing this tells the reader the capture finished.
+    wake: Option<OwnedFd>,
+    reader: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl Session {
+    /// Takes this thread's turn, then opens one pipe per `(output, fds)` in
+    /// `plan`, starts the reader and points the descriptors at the pipes.
+    fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, CaptureError> {
+        let id = registry::claim(stream, options.wait)?;
+        Self::open(id, stream, plan, options).inspect_err(|_| registry::unclaim())
+    }
+
+    fn open(
+        id: u64,
+        stream: Stream,
+        plan: &[(Stream, &[RawFd])],
+        options: &Options,
+    ) -> Result<Self, CaptureError> {
+        let os = |action| move |source| CaptureError::Os { action, stream, source };
+        // what was written before the capture goes where it was meant to go
+        sys::flush_all();
+        let mut pipes = Vec::with_capacity(plan.len());
+        let mut writers = Vec::with_capacity(plan.len());
+        for _ in plan {
+            let (read, write) = pipe().map_err(os("create the pipe"))?;
+            sys::set_nonblocking(&read).map_err(os("make the pipe's read end non-blocking"))?;
+            let size = sys::grow_pipe(&read);
+            pipes.push(Pipe::new(read, size));
+            writers.push(write);
+        }
+        let (wake, wake_writer) = pipe().map_err(os("create the reader's wake-up pipe"))?;
+        let shared = Arc::new(Shared { pipes, error: Mutex::new(None) });
+        let (idle, limit) = options.drain;
+        let reader = reader::spawn(Arc::clone(&shared), wake, Drain { idle, limit })
+            .map_err(os("start the reader thread"))?;
+        let mut session = Session {
+            id,
+            stream,
+            fds: plan.iter().flat_map(|(_, fds)| fds.iter().copied()).collect(),
+            writers,
+            wake: Some(wake_writer),
+            reader: Some(reader),
+            shared,
+        };
+        let redirects: Vec<_> = plan
+            .iter()
+            .zip(&session.writers)
+            .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, writer.as_raw_fd())))
+            .collect();
+        if let Err(error) = registry::push(id, &redirects) {
+            // nothing points at the pipes: close them and let the reader end
+            session.fds.clear();
+            session.stop();
+            return Err(error);
+        }
+        Ok(session)
+    }
+
+    fn ended(&self) -> bool {
+        self.reader.is_none()
+    }
+
+    fn snapshot(&self) -> Result<Vec<Vec<u8>>, CaptureError> {
+        sys::flush_all();
+        self.shared
+            .pipes
+            .iter()
+            .map(|pipe| pipe.snapshot())
+            .collect::<io::Result<_>>()
+            .map_err(|source| CaptureError::Read { stream: self.stream, source })
+    }
+
+    /// Flushes, restores the descriptors, closes the write ends and collects
+    /// what the reader read. Returns one buffer per output.
+    fn end(&mut self) -> Result<Vec<Vec<u8>>, CaptureError> {
+        // what this thread wrote during the capture belongs to it
+        sys::flush_all();
+        let restored = registry::pop(self.id, &self.fds);
+        let joined = self.stop();
+        let outputs = self.shared.pipes.iter().map(Pipe::take).collect();
+        restored.map_err(|source| CaptureError::Os {
+            action: "restore the descriptor with dup2",
+            stream: self.stream,
+            source,
+        })?;
+        if !joined {
+            return Err(CaptureError::ReaderLost { stream: self.stream });
+        }
+        if let Some(source) = self.shared.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            return Err(CaptureError::Read { stream: self.stream, source });
+        }
+        Ok(outputs)
+    }
+
+    /// Closes the write ends, tells the reader to finish, and waits for it.
+    /// Returns whether it ended normally.
+    fn stop(&mut self) -> bool {
+        self.writers.clear();
+        self.wake = None;
+        self.reader.take().is_none_or(|reader| reader.join().is_ok())
+    }
+}
+
+/// A close-on-exec pipe from os_pipe, with both ends numbered 3 or higher:
+/// when fd 0, 1 or 2 is closed, the system hands out that number first, and a
+/// pipe end sitting on fd 1 would be overwritten by the redirect.
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (read, write) = os_pipe::pipe()?;
+    Ok((above_stdio(read.into())?, above_stdio(write.into())?))
+}
+
+fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    // `try_clone` duplicates with F_DUPFD_CLOEXEC at 3 or above
+    if fd.as_raw_fd() <= 2 { fd.try_clone() } else { Ok(fd) }
+}

@@ -1,0 +1,198 @@
+//! The process-wide record of active captures.
+//!
+//! File descriptors 1 and 2 belong to the whole process, so the record is a
+//! global behind one mutex. Its invariants, kept under the lock:
+//!
+//! - `owner` is the one thread whose captures are active; it is `None` exactly
+//!   when `active` is 0. Other threads wait on [`TURN`] (or give up with
+//!   [`CaptureError::Busy`]). The owner may start more captures: they nest.
+//! - For each of fd 1 and fd 2, `original` holds a close-on-exec duplicate of
+//!   what the descriptor pointed to before the first capture, exactly while
+//!   its stack is non-empty; the descriptor points at the write end on top of
+//!   the stack. Removing any frame, in any order, re-points the descriptor at
+//!   the new top, or at `original` when the stack empties.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+use std::{fs, io};
+
+use crate::{CaptureError, Stream, sys};
+
+/// One descriptor's state.
+struct Slot {
+    /// What the descriptor pointed to before the first active capture.
+    original: Option<OwnedFd>,
+    /// The active captures of this descriptor, innermost last: (frame id, write end).
+    stack: Vec<(u64, RawFd)>,
+}
+
+struct Registry {
+    owner: Option<Thread>,
+    active: usize,
+    next_id: u64,
+    /// fd 1 and fd 2.
+    slots: [Slot; 2],
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    owner: None,
+    active: 0,
+    next_id: 0,
+    slots: [Slot { original: None, stack: Vec::new() }, Slot { original: None, stack: Vec::new() }],
+});
+
+/// Signalled when the owner's last capture ends.
+static TURN: Condvar = Condvar::new();
+
+fn lock() -> MutexGuard<'static, Registry> {
+    // Nothing panics while holding the lock; if something did, the record is
+    // still consistent, so carry on rather than poison every later capture.
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Registry {
+    fn slot(&mut self, fd: RawFd) -> &mut Slot {
+        &mut self.slots[usize::from(fd == 2)]
+    }
+}
+
+/// Takes this thread's turn to capture, waiting up to `wait` (`None`: for as
+/// long as it takes) while another thread holds one. Returns a frame id.
+pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<u64, CaptureError> {
+    let me = thread::current();
+    let start = Instant::now();
+    let mut registry = lock();
+    loop {
+        match &registry.owner {
+            Some(owner) if owner.id() != me.id() => {}
+            _ => break,
+        }
+        registry = match wait {
+            None => TURN.wait(registry).unwrap_or_else(PoisonError::into_inner),
+            Some(wait) => {
+                let left = wait.saturating_sub(start.elapsed());
+                if left.is_zero() {
+                    let holder = registry.owner.as_ref().map(describe).unwrap_or_default();
+                    return Err(CaptureError::Busy { stream, holder, waited: start.elapsed() });
+                }
+                TURN.wait_timeout(registry, left).unwrap_or_else(PoisonError::into_inner).0
+            }
+        };
+    }
+    registry.owner = Some(me);
+    registry.active += 1;
+    registry.next_id += 1;
+    Ok(registry.next_id)
+}
+
+/// Gives back a turn taken by [`claim`] whose capture never started.
+pub(crate) fn unclaim() {
+    release(&mut lock());
+}
+
+fn release(registry: &mut Registry) {
+    registry.active = registry.active.saturating_sub(1);
+    if registry.active == 0 {
+        registry.owner = None;
+        TURN.notify_all();
+    }
+}
+
+fn describe(thread: &Thread) -> String {
+    match thread.name() {
+        Some(name) => format!("thread `{name}`"),
+        None => format!("thread {:?}", thread.id()),
+    }
+}
+
+/// Points each `(fd, write end)` of frame `id` at its write end, saving what
+/// the descriptor pointed to if this is its first capture. All or nothing.
+pub(crate) fn push(id: u64, redirects: &[(Stream, RawFd, RawFd)]) -> Result<(), CaptureError> {
+    let mut registry = lock();
+    for (done, &(stream, fd, writer)) in redirects.iter().enumerate() {
+        if let Err(error) = push_one(&mut registry, id, stream, fd, writer) {
+            for &(_, fd, _) in &redirects[..done] {
+                let _ = remove(registry.slot(fd), id, fd);
+            }
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+fn push_one(
+    registry: &mut Registry,
+    id: u64,
+    stream: Stream,
+    fd: RawFd,
+    writer: RawFd,
+) -> Result<(), CaptureError> {
+    let os = |action| move |source| CaptureError::Os { action, stream, source };
+    let slot = registry.slot(fd);
+    if slot.stack.is_empty() {
+        if !sys::is_open(fd) {
+            point_at_dev_null(fd).map_err(os("put /dev/null in place of the closed descriptor"))?;
+        }
+        let saved = if fd == 1 { os_pipe::dup_stdout() } else { os_pipe::dup_stderr() };
+        slot.original = Some(saved.map_err(os("save the descriptor with dup"))?.into());
+    }
+    if let Err(source) = sys::redirect(writer, fd) {
+        if slot.stack.is_empty() {
+            slot.original = None;
+        }
+        return Err(os("point the descriptor at the pipe with dup2")(source));
+    }
+    slot.stack.push((id, writer));
+    Ok(())
+}
+
+/// Opens `/dev/null` on the closed descriptor `fd`, inheritable like any fd 1 or 2.
+///
+/// A closed fd 1 would otherwise be taken by the next file the process opens,
+/// which would then receive everything printed after the capture.
+fn point_at_dev_null(fd: RawFd) -> io::Result<()> {
+    let null = fs::OpenOptions::new().write(true).open("/dev/null")?;
+    // `null` may itself have landed on `fd` (the lowest free number), but
+    // close-on-exec; take a copy elsewhere and dup2 it over `fd`, which
+    // clears close-on-exec.
+    let copy = OwnedFd::from(null.try_clone()?);
+    drop(null);
+    sys::redirect(copy.as_raw_fd(), fd)
+}
+
+/// Removes frame `id`: re-points every descriptor it was on top of at the new
+/// top or the original, and ends this thread's turn if it was its last capture.
+pub(crate) fn pop(id: u64, fds: &[RawFd]) -> io::Result<()> {
+    let mut registry = lock();
+    let mut result = Ok(());
+    for &fd in fds {
+        let removed = remove(registry.slot(fd), id, fd);
+        if result.is_ok() {
+            result = removed;
+        }
+    }
+    release(&mut registry);
+    result
+}
+
+fn remove(slot: &mut Slot, id: u64, fd: RawFd) -> io::Result<()> {
+    let Some(position) = slot.stack.iter().position(|&(frame, _)| frame == id) else {
+        return Ok(());
+    };
+    slot.stack.remove(position);
+    if position < slot.stack.len() {
+        // an inner capture is still active and on top: the descriptor stays on it
+        return Ok(());
+    }
+    let result = match (slot.stack.last(), &slot.original) {
+        (Some(&(_, writer)), _) => sys::redirect(writer, fd),
+        (None, Some(original)) => sys::redirect(original.as_raw_fd(), fd),
+        (None, None) => Ok(()),
+    };
+    if slot.stack.is_empty() {
+        slot.original = None;
+    }
+    result
+}
