@@ -106,8 +106,22 @@ impl<'de> Deserializer<'de> {
 
     /// Reads a path if one comes next (`::a::b`, `a::<T>::b`).
     fn path(&mut self) -> Result<Option<Path<'de>>> {
+        self.path_from(false)
+    }
+
+    /// Reads a path whose segments may also be string literals without
+    /// escapes (`Enum::"kebab-case"`, `"renamed"`), as the writer gives names
+    /// that serde renamed to something that is no identifier. With
+    /// `str_start`, the path may start with one (a type or variant name);
+    /// otherwise a string literal stays a value.
+    fn path_from(&mut self, str_start: bool) -> Result<Option<Path<'de>>> {
         let first = self.peek()?;
-        if !matches!(first.tok, Tok::Ident(_) | Tok::PathSep) {
+        let starts = match first.tok {
+            Tok::Ident(_) | Tok::PathSep => true,
+            Tok::Str { body, raw } => str_start && (raw || !body.contains('\\')),
+            _ => false,
+        };
+        if !starts {
             return Ok(None);
         }
         let mut path = Path { last: "", parent: None, start: first.start, end: first.start };
@@ -116,8 +130,10 @@ impl<'de> Deserializer<'de> {
         }
         loop {
             let token = self.lex.next()?;
-            let Tok::Ident(name) = token.tok else {
-                return Err(self.unexpected(&token, "a name after `::`"));
+            let name = match token.tok {
+                Tok::Ident(name) => name,
+                Tok::Str { body, raw } if raw || !body.contains('\\') => body,
+                _ => return Err(self.unexpected(&token, "a name after `::`")),
             };
             if !path.last.is_empty() {
                 path.parent = Some(path.last);
@@ -135,6 +151,28 @@ impl<'de> Deserializer<'de> {
                     return Ok(Some(path));
                 }
                 self.lex.next()?;
+            }
+        }
+    }
+
+    /// Whether the call whose `(` is the next token has exactly one
+    /// argument: skips tokens on a copy of the lexer, without recursion,
+    /// counting brackets.
+    fn one_argument(&self) -> Result<bool> {
+        let mut ahead = self.lex.clone();
+        ahead.next()?;
+        let mut depth = 0usize;
+        loop {
+            let token = ahead.next()?;
+            match token.tok {
+                Tok::Punct(b'(' | b'[' | b'{' | b'<') => depth += 1,
+                Tok::Punct(b')' | b']' | b'}' | b'>') if depth > 0 => depth -= 1,
+                Tok::Punct(b')' | b']' | b'}') | Tok::Eof => return Ok(true),
+                Tok::Punct(b',') if depth == 0 => {
+                    // `(value,)` is still one argument.
+                    return Ok(ahead.peek()?.tok == Tok::Punct(b')'));
+                }
+                _ => {}
             }
         }
     }
@@ -427,7 +465,7 @@ impl<'de> Deserializer<'de> {
     /// `Name` before `{` or `(`: required, and checked against `name`.
     fn type_path(&mut self, name: &str, kind: &str) -> Result<Path<'de>> {
         let token = self.peek()?;
-        match self.path()? {
+        match self.path_from(true)? {
             Some(path) => {
                 self.check_name(&path, name, path.last, kind)?;
                 Ok(path)
@@ -697,14 +735,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     (_, Tok::Punct(b'(')) => {
                         // One argument: the value itself (a newtype);
                         // several: a sequence.
-                        let mut ahead = self.lex.clone();
-                        ahead.next()?;
-                        let mut probe = Deserializer { lex: ahead, depth: self.depth + 1 };
-                        <de::IgnoredAny as de::Deserialize>::deserialize(&mut probe)?;
-                        if probe.is_punct(b',')? {
-                            probe.lex.next()?;
-                        }
-                        if probe.is_punct(b')')? {
+                        if self.one_argument()? {
                             self.lex.next()?;
                             self.enter(&next)?;
                             let value = (&mut *self).deserialize_any(visitor)?;
@@ -865,7 +896,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
         self.value(|de| {
             let saved = de.lex.clone();
-            if let Some(path) = de.path()?
+            if let Some(path) = de.path_from(true)?
                 && path.last == name
                 && de.is_punct(b'(')?
             {
@@ -956,7 +987,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     ) -> Result<V::Value> {
         self.value(|de| {
             let token = de.peek()?;
-            let Some(path) = de.path()? else {
+            let Some(path) = de.path_from(true)? else {
                 return Err(de.unexpected(&token, &format!("a variant of enum `{name}`")));
             };
             if let Some(parent) = path.parent {
