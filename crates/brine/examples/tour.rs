@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
     buffers()?;
     development_session()?;
     when_things_go_wrong()?;
+    capture_output()?;
     Ok(())
 }
 
@@ -163,4 +164,37 @@ fn when_things_go_wrong() -> anyhow::Result<()> {
 
 fn name_of(path: &std::path::Path) -> String {
     path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// `brine::capture`: dill.temp's `capture('stdout')`, at the file-descriptor
+/// level, so it sees Rust, C libraries and child processes alike.
+fn capture_output() -> anyhow::Result<()> {
+    heading("Capturing stdout and stderr");
+    let capture = brine::capture(brine::Stream::Stdout)?;
+    println!("from Rust's println!");
+    // SAFETY: a NUL-terminated format string and three ints to match it.
+    unsafe { libc::printf(c"from C's printf: %d + %d = %d\n".as_ptr(), 2, 2, 4) };
+    // reading a snapshot flushes Rust's and C's buffers, as finishing does
+    let so_far = capture.snapshot()?;
+    std::process::Command::new("sh").args(["-c", "echo from a child process"]).status()?;
+    std::thread::spawn(|| println!("from a thread"))
+        .join()
+        .map_err(|_| anyhow::anyhow!("thread panicked"))?;
+    let output = capture.finish()?;
+    println!("snapshot while capturing: {} bytes", so_far.len());
+    println!("brine::capture(Stream::Stdout) captured {} bytes:", output.len());
+    for line in output.to_str()?.lines() {
+        println!("  | {line}");
+    }
+
+    let ((), both) = brine::capture::capture_both_with(|| {
+        println!("to stdout");
+        eprintln!("to stderr");
+    })?;
+    println!("both streams apart: stdout {:?}, stderr {:?}", both.stdout.to_str()?, both.stderr.to_str()?);
+    let (_, merged) = brine::capture::capture_with(brine::Stream::Merged, || {
+        std::process::Command::new("sh").args(["-c", "echo one; echo two >&2; echo three"]).status()
+    })?;
+    println!("merged like 2>&1, in order: {:?}", merged.to_str()?);
+    Ok(())
 }

@@ -59,3 +59,7 @@ pub use brine_temp::{NamedTempFile, dump, load};
 // -- source -----------------------------------------------------------------
 
 // -- capture ----------------------------------------------------------------
+#[cfg(feature = "capture")]
+pub use brine_capture as capture;
+#[cfg(feature = "capture")]
+pub use brine_capture::{Capture, Stream, capture};
