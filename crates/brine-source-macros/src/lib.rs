@@ -1,1 +1,275 @@
-//! brine-source-macros (under construction)
+//! The proc-macro half of [brine-source]: `#[source]` keeps an item's source.
+//!
+//! Use it through `brine_source` (or the `brine` facade), which re-exports
+//! the attribute as `brine_source::source` and provides `source_of!` to read
+//! what was kept:
+//!
+//! ```
+//! /// Squares a number.
+//! #[brine_source::source]
+//! pub fn square(x: i64) -> i64 {
+//!     x * x // the comment is kept too
+//! }
+//!
+//! let code = brine_source::source_of!(square);
+//! assert_eq!(code.name(), "square");
+//! assert!(code.text().starts_with("/// Squares a number.\npub fn square"));
+//! assert!(code.text().contains("// the comment is kept too"));
+//! assert_eq!(square(3), 9); // the item itself compiles unchanged
+//! ```
+//!
+//! The attribute leaves the item as it is and adds one hidden constant next
+//! to it, `__BRINE_SOURCE_<name>`, holding the item's kind, name, text, file,
+//! line and column. The text is the item's exact source (formatting and
+//! comments included) sliced from its file, or, for an item that a
+//! `macro_rules!` macro produced, the item's tokens printed.
+//!
+//! [brine-source]: https://docs.rs/brine-source
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod text;
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+
+/// Keeps an item's source text, name, kind, file and line in a hidden
+/// constant, read back with `brine_source::source_of!(path::to::item)`.
+///
+/// Applies to `fn`, `struct`, `enum`, `union`, `trait`, `impl`, `const`,
+/// `static`, `type` and inline `mod` items. The item compiles unchanged.
+/// An `impl` block is looked up as `source_of!(impl Type)` or
+/// `source_of!(impl Trait for Type)`.
+///
+/// ```
+/// #[brine_source::source]
+/// struct Point {
+///     x: f64, // east
+///     y: f64,
+/// }
+///
+/// #[brine_source::source]
+/// impl Point {
+///     fn norm(&self) -> f64 {
+///         self.x.hypot(self.y)
+///     }
+/// }
+///
+/// assert_eq!(Point { x: 3.0, y: 4.0 }.norm(), 5.0);
+/// let code = brine_source::source_of!(Point);
+/// assert_eq!(code.text(), "struct Point {\n    x: f64, // east\n    y: f64,\n}");
+/// assert_eq!(brine_source::source_of!(impl Point).name(), "impl Point");
+/// ```
+#[proc_macro_attribute]
+pub fn source(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand_source(attr, item.clone()) {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            let mut out: TokenStream = error.to_compile_error().into();
+            out.extend(item);
+            out
+        }
+    }
+}
+
+/// The kinds of item `#[source]` keeps, numbered as `brine_source::code::Kind`
+/// decodes them.
+const KINDS: [&str; 10] = ["fn", "struct", "enum", "union", "trait", "impl", "const", "static", "mod", "type"];
+
+fn kind_number(word: &str) -> u8 {
+    KINDS.iter().position(|kind| *kind == word).map_or(0, |index| index as u8)
+}
+
+fn expand_source(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    if !attr.is_empty() {
+        let attr = TokenStream2::from(attr);
+        return Err(syn::Error::new(
+            attr.span(),
+            format!("`#[source]` takes no arguments, found `#[source({attr})]`"),
+        ));
+    }
+    let parsed: syn::Item = syn::parse(item.clone())?;
+    let (kind, name, hidden, vis) = describe(&parsed)?;
+    let captured = text::capture(&item);
+    let kind = kind_number(kind);
+    let text = captured.text;
+    let file = captured.file;
+    let line = captured.line;
+    let column = captured.column;
+    let exact = captured.exact;
+    let hidden = format_ident!("__BRINE_SOURCE_{}", hidden);
+    let constant = quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis const #hidden: (u8, &'static str, &'static str, &'static str, u32, u32, bool, &'static str) =
+            (#kind, #name, #text, #file, #line, #column, #exact, ::core::module_path!());
+    };
+    let mut out = item;
+    out.extend(TokenStream::from(constant));
+    Ok(out)
+}
+
+/// The item's kind, its name as shown, the suffix of its hidden constant,
+/// and the visibility that constant gets.
+fn describe(item: &syn::Item) -> syn::Result<(&'static str, String, String, TokenStream2)> {
+    use syn::Item;
+    let named = |kind, ident: &syn::Ident, vis: &syn::Visibility| {
+        let name = ident.to_string();
+        let name = name.strip_prefix("r#").map(str::to_owned).unwrap_or(name);
+        Ok((kind, name.clone(), name, quote!(#vis)))
+    };
+    match item {
+        Item::Fn(item) => named("fn", &item.sig.ident, &item.vis),
+        Item::Struct(item) => named("struct", &item.ident, &item.vis),
+        Item::Enum(item) => named("enum", &item.ident, &item.vis),
+        Item::Union(item) => named("union", &item.ident, &item.vis),
+        Item::Trait(item) => named("trait", &item.ident, &item.vis),
+        Item::Const(item) => named("const", &item.ident, &item.vis),
+        Item::Static(item) => named("static", &item.ident, &item.vis),
+        Item::Type(item) => named("type", &item.ident, &item.vis),
+        Item::Mod(item) if item.content.is_some() => named("mod", &item.ident, &item.vis),
+        Item::Impl(item) => {
+            let self_name = last_ident(&item.self_ty).ok_or_else(|| {
+                syn::Error::new(
+                    item.self_ty.span(),
+                    "`#[source]` on an `impl` needs a named type (`impl Name` or `impl Trait for Name`)",
+                )
+            })?;
+            let (name, hidden) = match &item.trait_ {
+                Some((_, path, _)) => {
+                    let trait_name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                    (
+                        format!("impl {trait_name} for {self_name}"),
+                        format!("impl_{trait_name}_for_{self_name}"),
+                    )
+                }
+                None => (format!("impl {self_name}"), format!("impl_{self_name}")),
+            };
+            Ok(("impl", name, hidden, quote!(pub(crate))))
+        }
+        other => Err(syn::Error::new(
+            Span::call_site(),
+            format!(
+                "`#[source]` keeps fn, struct, enum, union, trait, impl, const, static, type and inline mod \
+                 items; found {}",
+                found(other)
+            ),
+        )),
+    }
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn found(item: &syn::Item) -> &'static str {
+    match item {
+        syn::Item::Mod(_) => "a `mod name;` without a body (only inline modules have their source here)",
+        syn::Item::Use(_) => "a `use` item",
+        syn::Item::Macro(_) => "a macro item",
+        syn::Item::ExternCrate(_) => "an `extern crate` item",
+        syn::Item::ForeignMod(_) => "an `extern` block",
+        syn::Item::TraitAlias(_) => "a trait alias",
+        _ => "another kind of item",
+    }
+}
+
+/// The hidden half of `brine_source::source_of!`: `__source_of!($crate; path)`
+/// turns `path::to::item` into the constant that `#[source]` put next to it.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __source_of(input: TokenStream) -> TokenStream {
+    match expand_source_of(input.into()) {
+        Ok(expanded) => expanded.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+fn expand_source_of(input: TokenStream2) -> syn::Result<TokenStream2> {
+    let mut tokens = input.into_iter();
+    let krate: TokenStream2 = tokens
+        .by_ref()
+        .take_while(|token| !matches!(token, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'))
+        .collect();
+    let rest: TokenStream2 = tokens.collect();
+    let hidden_path = if matches!(rest.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "impl")
+    {
+        let lookup: ImplLookup = syn::parse2(rest)?;
+        lookup.hidden_path()
+    } else {
+        let mut path: syn::Path = syn::parse2(rest).map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "`source_of!` expects the path of an item marked `#[source]` (`source_of!(module::item)`), \
+                 or `impl Type` / `impl Trait for Type`",
+            )
+        })?;
+        if let Some(last) = path.segments.last_mut() {
+            last.ident = format_ident!("__BRINE_SOURCE_{}", last.ident.to_string().trim_start_matches("r#"));
+            last.arguments = syn::PathArguments::None;
+        }
+        quote!(#path)
+    };
+    Ok(quote! {
+        const { &#krate::code::Code::__from_raw(#hidden_path) }
+    })
+}
+
+/// `impl [Trait for] path::to::Type`: the constant sits in `path::to`, the
+/// module the block is written in.
+struct ImplLookup {
+    trait_path: Option<syn::Path>,
+    self_path: syn::Path,
+}
+
+impl syn::parse::Parse for ImplLookup {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        input.parse::<syn::Token![impl]>()?;
+        let first: syn::Path = input.parse()?;
+        if input.peek(syn::Token![for]) {
+            input.parse::<syn::Token![for]>()?;
+            let self_path: syn::Path = input.parse()?;
+            Ok(Self { trait_path: Some(first), self_path })
+        } else {
+            Ok(Self { trait_path: None, self_path: first })
+        }
+    }
+}
+
+impl ImplLookup {
+    fn hidden_path(mut self) -> TokenStream2 {
+        let self_name = self.self_path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let suffix = match &self.trait_path {
+            Some(path) => {
+                let trait_name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                format!("impl_{trait_name}_for_{self_name}")
+            }
+            None => format!("impl_{self_name}"),
+        };
+        if let Some(last) = self.self_path.segments.last_mut() {
+            last.ident = format_ident!("__BRINE_SOURCE_{}", suffix);
+            last.arguments = syn::PathArguments::None;
+        }
+        let path = self.self_path;
+        quote!(#path)
+    }
+}
+
+/// The compiler this crate was built with, as `(release, commit hash, host
+/// target)` from `rustc -vV`: brine-source compares it with the compiler it
+/// is about to run.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __host_rustc(_input: TokenStream) -> TokenStream {
+    let release = env!("BRINE_RUSTC_RELEASE");
+    let commit = env!("BRINE_RUSTC_COMMIT_HASH");
+    let host = env!("BRINE_RUSTC_HOST");
+    quote!((#release, #commit, #host)).into()
+}

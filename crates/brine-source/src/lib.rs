@@ -77,7 +77,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // `code::load` alone allows it: loading a library needs it
 
 pub mod value;
 
@@ -140,3 +140,7 @@ pub fn to_string<T: Source + ?Sized>(value: &T) -> Result<String, Error> {
 
 // -- code items --------------------------------------------------------------
 // (`#[brine::source]` items, compiling and loading them: added here.)
+
+pub mod code;
+
+pub use brine_source_macros::source;

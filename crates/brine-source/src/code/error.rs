@@ -1,0 +1,126 @@
+//! The error type of [`code`](crate::code): renaming, compiling and loading.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why code could not be renamed, compiled, loaded, or a function taken
+/// from a loaded module.
+///
+/// Each message says what was expected and what was found.
+///
+/// ```
+/// #[brine_source::source]
+/// pub fn f() {}
+///
+/// let error = brine_source::source_of!(f).alias("1st").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "cannot rename fn `f` to `1st`: expected an identifier (letters, digits, `_`, not starting with a digit)",
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// [`Code::alias`](crate::code::Code::alias) was given a name it cannot
+    /// use, or an item it cannot rename.
+    #[error("cannot rename {item} to `{alias}`: {reason}")]
+    Alias {
+        /// The item, as ``fn `name` ``.
+        item: String,
+        /// The name asked for.
+        alias: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The compiler could not be started.
+    #[error(
+        "cannot run the Rust compiler `{}`: {source} (expected rustc {expected}; set $RUSTC or \
+         `Compiler::rustc` to its path)",
+        rustc.display()
+    )]
+    RustcNotFound {
+        /// The command tried.
+        rustc: PathBuf,
+        /// The compiler this program was built with, which loading needs.
+        expected: String,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// The compiler is not the one this program was built with: a library it
+    /// builds would not agree with this program on the layout of types and
+    /// the calling convention of `fn`s, so it is refused before it runs.
+    #[error("refusing the Rust compiler `{}`: expected rustc {expected}, found {found}", rustc.display())]
+    RustcMismatch {
+        /// The command run.
+        rustc: PathBuf,
+        /// The compiler this program was built with.
+        expected: String,
+        /// What `rustc -vV` reported (or its failure).
+        found: String,
+    },
+    /// The source is not Rust that could be read for its exports.
+    #[error("expected Rust items, found a syntax error at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// rustc rejected the source; `diagnostics` is what it printed.
+    #[error("rustc could not compile {}:\n{diagnostics}", source_path.display())]
+    Compile {
+        /// The source file as rustc saw it (the source followed by brine's
+        /// export shims), kept in the cache directory.
+        source_path: PathBuf,
+        /// rustc's error messages, as it prints them.
+        diagnostics: String,
+    },
+    /// A file or directory could not be read, written or created.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `create the cache directory`, ...).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// The built library could not be loaded, or lacks brine's export table.
+    #[error("cannot load the library {}: {source}", path.display())]
+    Load {
+        /// The library file.
+        path: PathBuf,
+        /// What the dynamic loader said.
+        #[source]
+        source: libloading::Error,
+    },
+    /// The module exports no function of that name.
+    #[error("expected a function named `{name}` in the module, found only {}", list(available))]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The names the module exports.
+        available: Vec<String>,
+    },
+    /// The module's function has another signature than the one asked for.
+    #[error("`{name}` has the signature `{found}`, but `{expected}` was asked for")]
+    Signature {
+        /// The function's name.
+        name: String,
+        /// The type asked for (its `std::any::type_name`).
+        expected: String,
+        /// The function's signature in the module (its `type_name`).
+        found: String,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none (the module has no exported `pub fn`)".to_owned();
+    }
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}

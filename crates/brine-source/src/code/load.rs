@@ -1,0 +1,267 @@
+//! [`Module`]: a loaded library and its exported functions.
+//!
+//! The one place in brine-source with `unsafe`: opening a library runs its
+//! initialisers, and a symbol's address becomes a typed `fn` pointer.
+
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libloading::Library;
+
+use super::exports::{self, Table};
+use super::{Compiler, Error};
+
+/// One row of a library's export table: name, plain signature, catching
+/// signature.
+type Row = (&'static str, &'static str, &'static str);
+
+/// A library built from Rust source and loaded into this process, with its
+/// exported functions and their signatures.
+///
+/// Loading runs the library's code in this process: see
+/// [the module docs](crate::code#loading-code-runs-code). The library stays
+/// loaded for the life of the process, so the `fn` pointers a `Module` hands
+/// out never dangle, even after the `Module` is dropped.
+///
+/// ```
+/// use brine_source::code::Module;
+/// # let cache = tempfile::tempdir()?;
+/// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+/// # if compiler.check().is_err() { return Ok(()); } // no rustc here
+///
+/// let source = r#"
+///     pub fn greet(name: &str) -> String {
+///         format!("hello, {name}")
+///     }
+/// "#;
+/// # let module = compiler.compile(source)?;
+/// # /*
+/// let module = Module::compile(source)?;
+/// # */
+/// assert_eq!(module.names().collect::<Vec<_>>(), ["greet"]);
+/// assert_eq!(module.signature("greet"), Some("fn(&str) -> alloc::string::String"));
+/// let greet = module.get::<fn(&str) -> String>("greet")?;
+/// assert_eq!(greet("brine"), "hello, brine");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Module {
+    library: &'static Library,
+    krate: Arc<str>,
+    path: Arc<Path>,
+    exports: &'static [Row],
+    compiled: bool,
+}
+
+impl Module {
+    /// Builds `source` into a library with the default [`Compiler`] (rustc
+    /// from `$RUSTC` or `PATH`, which must be the compiler this program was
+    /// built with; the default cache directory) and loads it. The same
+    /// source a second time, in this process or a later one, is taken from
+    /// the cache without running rustc.
+    ///
+    /// ```no_run
+    /// let module = brine_source::code::Module::compile("pub fn one() -> u8 { 1 }")?;
+    /// assert_eq!(module.get::<fn() -> u8>("one")?(), 1);
+    /// # Ok::<(), brine_source::code::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`Compiler::compile`]: a syntax error, rustc's diagnostics, a
+    /// missing or different compiler, an unwritable cache.
+    pub fn compile(source: &str) -> Result<Module, Error> {
+        Compiler::new().compile(source)
+    }
+
+    /// Reads a `.rs` file, such as one [`dump`](crate::dump) wrote, and
+    /// [`compile`](Self::compile)s it.
+    ///
+    /// ```no_run
+    /// #[brine_source::source]
+    /// pub fn twice(x: u32) -> u32 { 2 * x }
+    ///
+    /// let file = brine_source::dump(brine_source::source_of!(twice))?;
+    /// let module = brine_source::code::Module::load(&file)?;
+    /// assert_eq!(module.get::<fn(u32) -> u32>("twice")?(21), 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read; otherwise as for
+    /// [`compile`](Self::compile).
+    pub fn load(path: impl AsRef<Path>) -> Result<Module, Error> {
+        Compiler::new().load(path)
+    }
+
+    /// Opens (once per process) the library at `path`, built as crate `krate`.
+    pub(crate) fn open(path: &Path, krate: &str, compiled: bool) -> Result<Module, Error> {
+        let library = open_library(path)?;
+        let table_symbol = exports::table_symbol(krate);
+        // SAFETY: the library was built by `Compiler::compile` for crate `krate`
+        // (its file name is the crate name, a hash of what it was built from),
+        // with the compiler this program was built with, and its table
+        // function has exactly the type `Table`, with the Rust ABI.
+        let table = unsafe { library.get::<Table>(table_symbol.as_bytes()) }
+            .map_err(|source| Error::Load { path: path.to_owned(), source })?;
+        let exports = table();
+        Ok(Module { library, krate: krate.into(), path: path.into(), exports, compiled })
+    }
+
+    /// The exported function `name`, as a plain `fn` pointer of type `F`,
+    /// when its signature is `F`.
+    ///
+    /// Call it like any function. It stays valid for the life of the
+    /// process. If it panics, the panic's message is printed and the process
+    /// aborts (a panic never unwinds into the caller); use
+    /// [`get_catching`](Self::get_catching) to get a panic as an error.
+    ///
+    /// ```
+    /// # let cache = tempfile::tempdir()?;
+    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # if compiler.check().is_err() { return Ok(()); } // no rustc here
+    /// let module = compiler.compile("pub fn add(x: i64, y: i64) -> i64 { x + y }")?;
+    /// let add = module.get::<fn(i64, i64) -> i64>("add")?;
+    /// assert_eq!(add(40, 2), 42);
+    ///
+    /// let error = module.get::<fn(i32, i32) -> i32>("add").unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "`add` has the signature `fn(i64, i64) -> i64`, but `fn(i32, i32) -> i32` was asked for"
+    /// );
+    /// let error = module.get::<fn(i64, i64) -> i64>("sub").unwrap_err();
+    /// assert_eq!(error.to_string(), "expected a function named `sub` in the module, found only `add`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] (listing the names there are) when the module
+    /// exports no `name`, [`Error::Signature`] (naming both signatures) when
+    /// its signature is not `F`.
+    pub fn get<F: Copy + 'static>(&self, name: &str) -> Result<F, Error> {
+        let (_, plain, _) = self.export(name)?;
+        self.symbol::<F>(name, plain, &exports::plain_symbol(&self.krate, name))
+    }
+
+    /// The exported function `name` with a panic turned into an error: `F`
+    /// is its signature with the return type `R` replaced by
+    /// `Result<R, String>`, and a panic returns `Err(message)`.
+    ///
+    /// ```
+    /// # let cache = tempfile::tempdir()?;
+    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # if compiler.check().is_err() { return Ok(()); } // no rustc here
+    /// let module = compiler.compile("pub fn div(x: i64, y: i64) -> i64 { x / y }")?;
+    /// let div = module.get_catching::<fn(i64, i64) -> Result<i64, String>>("div")?;
+    /// assert_eq!(div(7, 2), Ok(3));
+    /// assert_eq!(div(7, 0), Err("attempt to divide by zero".to_string()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`get`](Self::get).
+    pub fn get_catching<F: Copy + 'static>(&self, name: &str) -> Result<F, Error> {
+        let (_, _, catching) = self.export(name)?;
+        self.symbol::<F>(name, catching, &exports::try_symbol(&self.krate, name))
+    }
+
+    /// The names of the exported functions, in source order.
+    ///
+    /// See the example on [`Module`].
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.exports.iter().map(|(name, _, _)| *name)
+    }
+
+    /// The signature of the exported function `name`, as
+    /// `std::any::type_name` writes its `fn` pointer type.
+    ///
+    /// See the example on [`Module`].
+    pub fn signature(&self, name: &str) -> Option<&'static str> {
+        self.exports.iter().find(|(export, _, _)| *export == name).map(|(_, plain, _)| *plain)
+    }
+
+    /// The library file, in the cache directory.
+    ///
+    /// ```
+    /// # let cache = tempfile::tempdir()?;
+    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # if compiler.check().is_err() { return Ok(()); } // no rustc here
+    /// let module = compiler.compile("pub fn f() {}")?;
+    /// assert!(module.path().starts_with(cache.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether getting this module ran rustc (`false`: it came from the
+    /// cache).
+    ///
+    /// ```
+    /// # let cache = tempfile::tempdir()?;
+    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # if compiler.check().is_err() { return Ok(()); } // no rustc here
+    /// let source = "pub fn f() -> u8 { 7 }";
+    /// assert!(compiler.compile(source)?.compiled());
+    /// assert!(!compiler.compile(source)?.compiled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compiled(&self) -> bool {
+        self.compiled
+    }
+
+    fn export(&self, name: &str) -> Result<Row, Error> {
+        self.exports.iter().find(|(export, _, _)| *export == name).copied().ok_or_else(|| Error::NotFound {
+            name: name.to_owned(),
+            available: self.names().map(str::to_owned).collect(),
+        })
+    }
+
+    fn symbol<F: Copy + 'static>(&self, name: &str, found: &str, symbol: &str) -> Result<F, Error> {
+        let expected = std::any::type_name::<F>();
+        // The type names are equal only for the same `fn` pointer type: a type
+        // the module defines is named after the module's crate, which no host
+        // type is. The size check keeps a non-pointer `F` out regardless.
+        if expected != found || size_of::<F>() != size_of::<fn()>() {
+            return Err(Error::Signature {
+                name: name.to_owned(),
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            });
+        }
+        // SAFETY: `symbol` is a `#[no_mangle] extern "Rust"` function the
+        // module's export shims define for `name`, and its `fn` pointer type
+        // has the `type_name` `found`, computed by the same compiler as this
+        // program (checked before the build), which equals `F`'s: reading the
+        // symbol's address as an `F` is reading a function pointer of its own
+        // type. The library is never unloaded, so the pointer stays valid.
+        let function = unsafe { self.library.get::<F>(symbol.as_bytes()) }
+            .map_err(|source| Error::Load { path: self.path.to_path_buf(), source })?;
+        Ok(*function)
+    }
+}
+
+/// Opens a library once per process and never closes it: unloading runs
+/// thread-local destructors after their code is gone, and would leave the
+/// `fn` pointers handed out dangling.
+fn open_library(path: &Path) -> Result<&'static Library, Error> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, &'static Library>>> = OnceLock::new();
+    let mut open = OPEN.get_or_init(Mutex::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(library) = open.get(path) {
+        return Ok(library);
+    }
+    // SAFETY: loading runs the library's initialisers. The library was built
+    // by `Compiler::compile` from Rust source the caller chose to load (see
+    // "Loading code runs code" in the module docs); Rust code has no
+    // initialisers of its own beyond std's, which are sound to run.
+    let library = unsafe { Library::new(path) }.map_err(|source| Error::Load { path: path.to_owned(), source })?;
+    let library: &'static Library = Box::leak(Box::new(library));
+    open.insert(path.to_owned(), library);
+    Ok(library)
+}

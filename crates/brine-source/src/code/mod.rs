@@ -1,0 +1,110 @@
+//! Code as source: keep an item's source at compile time, and compile and
+//! load source at run time.
+//!
+//! Rust has no source at run time, so brine keeps it at compile time:
+//! [`#[source]`](crate::source) stores an item's exact text (formatting and
+//! comments included), name, kind, file and line, and
+//! [`source_of!`](crate::source_of) hands it back as a `&'static` [`Code`].
+//! A [`Code`], a list of them ([`Items`]), or one renamed with
+//! [`Code::alias`] is [`Source`](crate::Source), so
+//! [`to_string`](crate::to_string) and [`dump`](crate::dump) write it like
+//! any value. [`Module::compile`] and [`Module::load`] go the other way:
+//! they build a library from source with rustc, load it, and hand out its
+//! `pub fn`s as plain function pointers after checking their signatures.
+//! This is Python's `dill.temp.dump_source(f, alias='_f')` / `load_source`
+//! for functions.
+//!
+//! ```
+//! use brine_source::code::Module;
+//!
+//! /// The square of `x`.
+//! #[brine_source::source]
+//! pub fn f(x: i64) -> i64 {
+//!     x * x
+//! }
+//!
+//! let code = brine_source::source_of!(f);
+//! assert_eq!(code.text(), "/// The square of `x`.\npub fn f(x: i64) -> i64 {\n    x * x\n}");
+//!
+//! // dill's `dump_source(f, alias='_f')`: a `.rs` file holding `pub fn _f`
+//! let file = brine_source::dump(&code.alias("_f")?)?;
+//!
+//! # let cache = tempfile::tempdir()?;
+//! # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+//! # if compiler.check().is_err() { return Ok(()); } // no rustc here
+//! // `load_source`: compile it (once: later loads come from the cache) and load it
+//! # let module = compiler.load(&file)?;
+//! # /*
+//! let module = Module::load(&file)?;
+//! # */
+//! let _f = module.get::<fn(i64) -> i64>("_f")?;
+//! assert_eq!(_f(4), f(4));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Loading code runs code
+//!
+//! [`Module::compile`] runs rustc on the text, and a loaded library's code
+//! runs in this process, with its rights: it is Python's `exec`, not its
+//! `ast.literal_eval`. Load only source you would compile into your own
+//! program. (Reading *values* back with [`from_str`](crate::from_str) runs
+//! no code at all.)
+//!
+//! # What gets exported
+//!
+//! Every `pub fn` at the top level of the source, and every `pub const` or
+//! `pub static` whose type is a function pointer (`pub const F: fn(i64) ->
+//! i64 = |x| x * x;`), unless it has type or const parameters, a `where`
+//! clause, `impl Trait` in its signature, or is `async`, `unsafe` or
+//! `extern`. Each gets two shims: one with the same signature, for
+//! [`Module::get`], and one that returns a panic as `Err(message)`, for
+//! [`Module::get_catching`]. A panic never unwinds into the caller: through
+//! `get`'s pointer it prints its message and aborts the process, as a panic
+//! reaching an `extern "C"` boundary does.
+//!
+//! # Signatures
+//!
+//! Each shim reports the name that `std::any::type_name` gives its function
+//! pointer type, computed by the same compiler as the host (which
+//! [`Compiler`] checks), and [`Module::get`] compares it with the host's
+//! type name for the requested type. Types the module defines itself are
+//! named after the module's crate, so they never match a host type of the
+//! same name: only signatures made of types both sides share (primitives,
+//! `&str`, `&[T]`, `Vec`, `String`, `Option`, ...) can be called. The type
+//! names leave lifetimes out: `fn(&str) -> &str` matches
+//! `fn(&'static str) -> &'static str`, so for a function that returns a
+//! reference, ask for the lifetimes the module's function really has.
+//! Owned values (`Vec`, `String`, `Box`) cross in both directions, so the
+//! library and the host must share an allocator: both use the system
+//! allocator unless the host sets a `#[global_allocator]`; a host that does
+//! must not pass or receive owned heap values.
+//!
+//! # The cache, and what stays loaded
+//!
+//! Built libraries are kept in a cache directory, one file per build, named
+//! after a hash of the source, the compiler's version, the target and the
+//! flags: loading the same source again runs no rustc. The directory is
+//! [`Compiler::cache_dir`], else `$BRINE_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/brine`, else `$HOME/.cache/brine`, else `brine-cache` in
+//! the system's temporary directory (see [`default_cache_dir`]). Deleting
+//! the directory clears it.
+//!
+//! A loaded library stays loaded until the process exits: brine never
+//! unloads one (unloading runs thread-local destructors after their code is
+//! gone, and would leave the function pointers handed out dangling), so
+//! every pointer from [`Module::get`] stays valid for the life of the
+//! process.
+
+mod compile;
+mod error;
+mod exports;
+mod item;
+mod load;
+
+pub use compile::{Compiler, default_cache_dir};
+pub use error::Error;
+pub use item::{Code, Items, Kind, TextOrigin};
+pub use load::Module;
+
+#[doc(hidden)]
+pub use brine_source_macros::__source_of;
