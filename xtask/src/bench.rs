@@ -1,0 +1,570 @@
+//! `cargo xtask bench`: run the criterion benches, the Python peer and the
+//! peak-memory cases, and write docs/BENCHMARKS.md.
+//!
+//! Every bench target of the workspace belongs to an *area*: its name, with a
+//! `peers_` prefix dropped (`peers_io` measures the io area's peers). A run
+//! stores what it measured per area under `target/brine-bench/`, and
+//! BENCHMARKS.md is written from everything stored there, so a run of one
+//! area keeps the others' last figures.
+//!
+//! Inside an area, a criterion group `<area>_<operation>[_peers]` is one
+//! table, its benchmark parameters (the seed objects) are the rows and its
+//! functions (`brine`, `bincode`, ...) are the columns.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use crate::dill;
+use crate::workspace::{self, Metadata, Target};
+
+/// Areas in the order BENCHMARKS.md shows them, with their titles; an area not
+/// listed here comes after them, titled by its name.
+const AREAS: [(&str, &str); 5] = [
+    ("io", "io: buffers (`brine::dump_io` / `brine::load_io`)"),
+    ("temp", "temp: temporary files (`brine::dump` / `brine::load`)"),
+    ("source", "source: values as Rust source (`brine::dump_io_source` / `brine::load_io_source`)"),
+    ("capture", "capture: stdout/stderr (`brine::capture`)"),
+    ("code", "code loading (`brine::source::Module`)"),
+];
+
+/// Criterion's options for `--quick`: short warm-up and measurement, the
+/// fewest samples criterion takes, and a tenth of its default bootstrap
+/// resamples (the analysis would otherwise take as long as the measurement).
+const QUICK: [&str; 8] =
+    ["--warm-up-time", "0.3", "--measurement-time", "1", "--sample-size", "10", "--nresamples", "10000"];
+
+/// The seed objects, in the order of the tables' rows.
+const OBJECTS: [&str; 5] = ["list_1000", "nested_map", "small_struct", "large_struct", "floats_1m"];
+
+/// Known columns, in the order of the tables' columns: brine's come first,
+/// then these, then any other in alphabetical order, then Python's.
+const PEERS: [&str; 10] = [
+    "postcard_to_allocvec",
+    "postcard_to_slice",
+    "postcard_from_bytes",
+    "tempfile_postcard",
+    "bincode",
+    "tempfile_bincode",
+    "serde_json",
+    "tempfile_serde_json",
+    "ron",
+    "gag",
+];
+
+/// What `cargo xtask bench` was asked to do.
+#[derive(Debug)]
+pub struct Args {
+    quick: bool,
+    dill: bool,
+    /// Only write BENCHMARKS.md again from the stored results.
+    render_only: bool,
+    areas: Vec<String>,
+}
+
+impl Args {
+    pub fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let mut parsed = Self { quick: false, dill: true, render_only: false, areas: Vec::new() };
+        for arg in args {
+            match arg.as_str() {
+                "--quick" => parsed.quick = true,
+                "--no-dill" => parsed.dill = false,
+                "--render-only" => parsed.render_only = true,
+                flag if flag.starts_with('-') => bail!("unknown option {flag}; see `cargo xtask help`"),
+                area => parsed.areas.push(area.to_owned()),
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn wants(&self, area: &str) -> bool {
+        self.areas.is_empty() || self.areas.iter().any(|a| a == area)
+    }
+}
+
+/// The area a bench target measures.
+fn area_of(target: &str) -> &str {
+    target.strip_prefix("peers_").unwrap_or(target)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let meta = Metadata::load()?;
+    let known: Vec<&str> = meta.benches.iter().map(|t| area_of(&t.name)).collect();
+    if let Some(unknown) = args.areas.iter().find(|a| !known.contains(&a.as_str())) {
+        bail!("no bench target for area {unknown:?}; the areas are {known:?}");
+    }
+    let store = meta.target_dir.join("brine-bench");
+    std::fs::create_dir_all(&store).with_context(|| format!("creating {}", store.display()))?;
+
+    let mut by_area: BTreeMap<&str, Vec<&Target>> = BTreeMap::new();
+    for target in &meta.benches {
+        if args.wants(area_of(&target.name)) {
+            by_area.entry(area_of(&target.name)).or_default().push(target);
+        }
+    }
+    for (area, targets) in by_area.iter().filter(|_| !args.render_only) {
+        let result = run_area(&meta, area, targets, args.quick)?;
+        write_json(&store.join(format!("{area}.json")), &result)?;
+    }
+
+    if args.wants("temp") && !args.render_only {
+        let rss = match peak_rss() {
+            Ok(cases) => json!({ "cases": cases }),
+            Err(error) => {
+                println!("peak memory: not measured: {error:#}");
+                json!({ "skipped": format!("{error:#}") })
+            }
+        };
+        write_json(&store.join("peak_rss.json"), &rss)?;
+    }
+
+    if args.dill && !args.render_only {
+        let areas: Vec<&str> = ["io", "temp", "capture"].into_iter().filter(|a| args.wants(a)).collect();
+        if !areas.is_empty() {
+            let path = store.join("dill.json");
+            let python = match dill::measure(&meta.target_dir, args.quick, &areas) {
+                Ok(mut result) => {
+                    keep_other_areas(&mut result, read_json(&path).ok(), &areas);
+                    result
+                }
+                Err(reason) => {
+                    println!("dill.temp column skipped: {reason:#}");
+                    json!({ "skipped": format!("{reason:#}") })
+                }
+            };
+            write_json(&path, &python)?;
+        }
+    }
+
+    let doc = workspace::root().join("docs/BENCHMARKS.md");
+    std::fs::write(&doc, render(&store, &args)?).with_context(|| format!("writing {}", doc.display()))?;
+    println!(
+        "wrote {} in {:.0?}; criterion's report with plots: {}",
+        doc.display(),
+        started.elapsed(),
+        meta.target_dir.join("criterion/report/index.html").display()
+    );
+    Ok(())
+}
+
+/// Keeps the figures of a previous run's areas that this run did not measure.
+fn keep_other_areas(result: &mut Value, previous: Option<Value>, measured: &[&str]) {
+    let Some(Value::Array(old)) = previous.map(|mut p| p["measurements"].take()) else { return };
+    if let Some(new) = result["measurements"].as_array_mut() {
+        new.extend(old.into_iter().filter(|m| !measured.iter().any(|a| m["area"].as_str() == Some(a))));
+    }
+}
+
+/// Runs every bench target of `area`, then reads back what criterion wrote
+/// during the run.
+fn run_area(meta: &Metadata, area: &str, targets: &[&Target], quick: bool) -> anyhow::Result<Value> {
+    let since = SystemTime::now();
+    let mut failures = Vec::new();
+    for target in targets {
+        println!("== {area}: cargo bench -p {} --bench {}", target.package, target.name);
+        let mut command = workspace::cargo();
+        command.args(["bench", "-p", &target.package, "--bench", &target.name, "--"]);
+        if quick {
+            command.args(QUICK);
+        }
+        let status = command.status().context("running cargo bench")?;
+        if !status.success() {
+            println!("== {area}: bench target {} failed ({status}); its rows are missing", target.name);
+            failures.push(format!("bench target `{}` failed to build or run ({status})", target.name));
+        }
+    }
+    let mut measurements = Vec::new();
+    collect(&meta.target_dir.join("criterion"), since, &mut measurements)?;
+    Ok(json!({
+        "area": area,
+        "when": utc_now(),
+        "quick": quick,
+        "targets": targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "failures": failures,
+        "measurements": measurements,
+    }))
+}
+
+/// Finds every `new/benchmark.json` under `dir` written since `since` and
+/// returns its ids with the estimates next to it.
+fn collect(dir: &Path, since: SystemTime, out: &mut Vec<Value>) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let benchmark = path.join("new/benchmark.json");
+        let fresh = std::fs::metadata(&benchmark).and_then(|m| m.modified()).is_ok_and(|time| time >= since);
+        if fresh {
+            out.push(read_measurement(&benchmark, &path.join("new/estimates.json"))?);
+        } else {
+            collect(&path, since, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_measurement(benchmark: &Path, estimates: &Path) -> anyhow::Result<Value> {
+    let id = read_json(benchmark)?;
+    let est = read_json(estimates)?;
+    let ns = |v: &Value| v.as_f64().with_context(|| format!("a missing estimate in {}", estimates.display()));
+    Ok(json!({
+        "group": id["group_id"],
+        "function": id["function_id"],
+        "value": id["value_str"],
+        "median_ns": ns(&est["median"]["point_estimate"])?,
+        "mad_ns": ns(&est["median_abs_dev"]["point_estimate"])?,
+        "ci_low_ns": ns(&est["median"]["confidence_interval"]["lower_bound"])?,
+        "ci_high_ns": ns(&est["median"]["confidence_interval"]["upper_bound"])?,
+    }))
+}
+
+/// Runs the peak-memory cases (`benches/src/bin/peak_rss.rs`).
+fn peak_rss() -> anyhow::Result<Vec<Value>> {
+    println!("== temp: peak memory of a 100 MB dump and load (peak_rss)");
+    let out = workspace::cargo()
+        // the bench profile: the same build as the benches', no second compile
+        .args(["run", "--quiet", "--profile", "bench", "-p", "benches", "--bin", "peak_rss", "--", "--tsv"])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running peak_rss")?;
+    if !out.status.success() {
+        bail!("peak_rss failed ({})", out.status);
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let (case, bytes) = line.split_once('\t').context("a peak_rss line without a tab")?;
+            let bytes: u64 = bytes.parse().with_context(|| format!("peak_rss printed {bytes:?}"))?;
+            Ok(json!({ "case": case, "peak_bytes": bytes }))
+        })
+        .collect()
+}
+
+// -- rendering --------------------------------------------------------------
+
+/// One table cell: a median and its spread.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    median_ns: f64,
+    mad_ns: f64,
+}
+
+/// One table: rows (objects) by columns (implementations).
+#[derive(Debug, Default)]
+struct Table {
+    columns: Vec<String>,
+    rows: Vec<String>,
+    cells: BTreeMap<(String, String), Cell>,
+}
+
+impl Table {
+    fn add(&mut self, column: &str, row: &str, cell: Cell) {
+        if !self.columns.iter().any(|c| c == column) {
+            self.columns.push(column.to_owned());
+        }
+        if !self.rows.iter().any(|r| r == row) {
+            self.rows.push(row.to_owned());
+        }
+        self.cells.insert((row.to_owned(), column.to_owned()), cell);
+    }
+
+    /// The column the others are compared with: brine's.
+    fn baseline(&self) -> Option<&str> {
+        self.columns.iter().find(|c| c.starts_with("brine")).map(String::as_str)
+    }
+
+    fn render(&self, out: &mut String) {
+        let mut columns = self.columns.clone();
+        columns.sort_by_key(|c| {
+            let known = PEERS.iter().position(|p| p == c).unwrap_or(PEERS.len());
+            (!c.starts_with("brine"), c.starts_with(dill::COLUMN), known, c.clone())
+        });
+        let mut rows = self.rows.clone();
+        rows.sort_by_key(|r| (OBJECTS.iter().position(|o| o == r).unwrap_or(OBJECTS.len()), r.clone()));
+        let baseline = self.baseline();
+        let _ = writeln!(out, "| object | {} |", columns.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(columns.len()));
+        for row in &rows {
+            let base = baseline.and_then(|b| self.cells.get(&(row.clone(), b.to_owned())));
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|column| match self.cells.get(&(row.clone(), column.clone())) {
+                    None => "–".to_owned(),
+                    Some(cell) => {
+                        let mut text = format!("{} ±{:.0}%", duration(cell.median_ns), spread(cell));
+                        if let Some(base) = base.filter(|_| Some(column.as_str()) != baseline) {
+                            let _ = write!(text, " (**{:.2}×**)", cell.median_ns / base.median_ns);
+                        }
+                        text
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "| {row} | {} |", cells.join(" | "));
+        }
+    }
+}
+
+fn spread(cell: &Cell) -> f64 {
+    if cell.median_ns > 0.0 { 100.0 * cell.mad_ns / cell.median_ns } else { 0.0 }
+}
+
+fn duration(ns: f64) -> String {
+    let (value, unit) = match ns {
+        ns if ns < 1e3 => (ns, "ns"),
+        ns if ns < 1e6 => (ns / 1e3, "µs"),
+        ns if ns < 1e9 => (ns / 1e6, "ms"),
+        ns => (ns / 1e9, "s"),
+    };
+    let digits = if value < 10.0 {
+        2
+    } else if value < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// The operation a criterion group measures: its name without the area's
+/// prefix and the `_peers` suffix.
+fn operation<'a>(area: &str, group: &'a str) -> &'a str {
+    let group = group.strip_suffix("_peers").unwrap_or(group);
+    group.strip_prefix(area).and_then(|g| g.strip_prefix('_')).unwrap_or(group)
+}
+
+fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let dill = read_json(&store.join("dill.json")).ok();
+    let rss = read_json(&store.join("peak_rss.json")).ok();
+
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `cargo xtask bench{}` — do not edit by hand; run it again. \
+         Every figure below was measured on the machine below; the criterion report with plots \
+         is in `target/criterion/report/index.html` after a run.\n",
+        if args.quick { " --quick" } else { "" }
+    );
+    let _ = writeln!(out, "- machine: {}", machine());
+    let _ =
+        writeln!(out, "- toolchain: {}", command_line("rustc", &["-V"]).unwrap_or_else(|| "unknown".into()));
+    if let Some(python) = dill.as_ref().and_then(|d| d["python"].as_str()) {
+        let version = dill.as_ref().and_then(|d| d["dill"].as_str()).unwrap_or("?");
+        let _ = writeln!(out, "- Python peer: {python}, dill {version}");
+    }
+    let _ = writeln!(
+        out,
+        "\nEach cell is the median time of one operation ± the median absolute deviation of \
+         criterion's samples (as a percentage of the median), and in bold the ratio of that \
+         time to brine's on the same row: **above 1× brine is faster**, below 1× the peer is. \
+         The objects are the seed's: `list_1000` (1000 `i64`), `nested_map` \
+         (level1/level2/level3 of 100 ints), `small_struct` (one `i64`), `large_struct` \
+         (500 ints and 10 small structs), `floats_1m` (one million `f64`). \
+         `--quick` runs take 10 samples after a short warm-up: read their spread before \
+         trusting a small difference.\n"
+    );
+
+    let mut areas: Vec<String> = std::fs::read_dir(store)?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
+        .filter(|name| name != "dill" && name != "peak_rss")
+        .collect();
+    for (key, _) in AREAS {
+        if !areas.iter().any(|a| a == key) {
+            areas.push(key.to_owned());
+        }
+    }
+    areas.sort_by_key(|a| (AREAS.iter().position(|(k, _)| k == a).unwrap_or(AREAS.len()), a.clone()));
+    for area in &areas {
+        let path = store.join(format!("{area}.json"));
+        if !path.exists() {
+            let title = AREAS.iter().find(|(k, _)| k == area).map_or(area.as_str(), |(_, t)| t);
+            let _ = writeln!(
+                out,
+                "## {title}\n\nNot measured yet: no bench target of this area has run \
+                 (`cargo xtask bench {area}` runs it once one exists).\n"
+            );
+            continue;
+        }
+        let result = read_json(&store.join(format!("{area}.json")))?;
+        let title = AREAS.iter().find(|(k, _)| k == area).map_or(area.as_str(), |(_, t)| t);
+        render_area(&mut out, area, title, &result, dill.as_ref());
+        if area == "temp" {
+            render_rss(&mut out, rss.as_ref());
+        }
+    }
+    if let Some(reason) = dill.as_ref().and_then(|d| d["skipped"].as_str()) {
+        let _ = writeln!(out, "## Python's dill.temp\n\nNot measured: {reason}\n");
+    }
+    Ok(out)
+}
+
+fn render_area(out: &mut String, area: &str, title: &str, result: &Value, dill: Option<&Value>) {
+    let _ = writeln!(out, "## {title}\n");
+    let targets: Vec<&str> =
+        result["targets"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let _ = writeln!(
+        out,
+        "Measured {} by bench target{} `{}`{}.\n",
+        result["when"].as_str().unwrap_or("?"),
+        if targets.len() == 1 { "" } else { "s" },
+        targets.join("`, `"),
+        if result["quick"].as_bool() == Some(true) { " (quick run)" } else { "" }
+    );
+    for failure in result["failures"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let _ = writeln!(out, "> **Missing:** {failure}.\n");
+    }
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new(); // sorted below: dump before load
+    for m in result["measurements"].as_array().into_iter().flatten() {
+        let group = m["group"].as_str().unwrap_or("?");
+        let op = operation(area, group).to_owned();
+        if !order.contains(&op) {
+            order.push(op.clone());
+        }
+        let row = m["value"].as_str().unwrap_or("–");
+        let cell = Cell {
+            median_ns: m["median_ns"].as_f64().unwrap_or(f64::NAN),
+            mad_ns: m["mad_ns"].as_f64().unwrap_or(0.0),
+        };
+        tables.entry(op).or_default().add(m["function"].as_str().unwrap_or("?"), row, cell);
+    }
+    for m in dill.and_then(|d| d["measurements"].as_array()).into_iter().flatten() {
+        if m["area"].as_str() != Some(area) {
+            continue;
+        }
+        let op = m["operation"].as_str().unwrap_or("?").to_owned();
+        if !order.contains(&op) {
+            order.push(op.clone());
+        }
+        let cell = Cell {
+            median_ns: m["median_ns"].as_f64().unwrap_or(f64::NAN),
+            mad_ns: m["mad_ns"].as_f64().unwrap_or(0.0),
+        };
+        let column = format!("{} `{}`", dill::COLUMN, m["function"].as_str().unwrap_or("?"));
+        tables.entry(op).or_default().add(&column, m["object"].as_str().unwrap_or("–"), cell);
+    }
+    if order.is_empty() {
+        let _ = writeln!(out, "No measurements.\n");
+    }
+    order.sort();
+    for op in order {
+        if let Some(table) = tables.get(&op) {
+            let _ = writeln!(out, "### {op}\n");
+            if table.baseline().is_none() {
+                let _ = writeln!(out, "(no brine column in this table: no ratios)\n");
+            }
+            table.render(out);
+            out.push('\n');
+        }
+    }
+}
+
+fn render_rss(out: &mut String, rss: Option<&Value>) {
+    let _ = writeln!(out, "### peak memory: a 100 MB `Vec<u8>` through a temporary file\n");
+    let Some(rss) = rss else {
+        let _ = writeln!(out, "Not measured yet.\n");
+        return;
+    };
+    if let Some(reason) = rss["skipped"].as_str() {
+        let _ = writeln!(out, "Not measured: {reason}\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Peak resident set size of a process doing one thing (`ru_maxrss` from `wait4`, one child \
+         process per case; `benches/src/bin/peak_rss.rs`). *Above empty* is the peak less an \
+         empty process's, in multiples of the value's size. A dump starts from the value in \
+         memory; a load reads a file written beforehand by another process.\n"
+    );
+    let peak = |case: &str| {
+        rss["cases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["case"].as_str() == Some(case))
+            .and_then(|c| c["peak_bytes"].as_f64())
+    };
+    let floor = peak("empty").unwrap_or(0.0);
+    let rows = [
+        ("dump", "brine", "brine-dump", "`brine::dump`"),
+        ("dump", "tempfile + postcard by hand", "hand-dump", "`postcard::to_allocvec`, then `write_all`"),
+        (
+            "dump",
+            "tempfile + postcard by hand, streamed",
+            "hand-dump-to-io",
+            "`postcard::to_io` into a `BufWriter`",
+        ),
+        ("load", "brine", "brine-load", "`brine::load`"),
+        ("load", "tempfile + postcard by hand", "hand-load", "`read_to_end`, then `postcard::from_bytes`"),
+        ("–", "the value alone", "value", "builds the 100 MB value, nothing else"),
+        ("–", "empty process", "empty", "nothing"),
+    ];
+    let _ = writeln!(out, "| operation | way | how | peak RSS | above empty | vs brine |");
+    let _ = writeln!(out, "|---|---|---|---:|---:|---:|");
+    for (op, way, case, how) in rows {
+        let Some(bytes) = peak(case) else { continue };
+        let brine = match op {
+            "dump" => peak("brine-dump"),
+            "load" => peak("brine-load"),
+            _ => None,
+        };
+        let ratio = brine
+            .filter(|_| !case.starts_with("brine"))
+            .map_or(String::new(), |b| format!("**{:.2}×**", (bytes - floor) / (b - floor).max(1.0)));
+        let _ = writeln!(
+            out,
+            "| {op} | {way} | {how} | {:.1} MB | {:.2}× | {ratio} |",
+            bytes / 1e6,
+            (bytes - floor) / 1e8
+        );
+    }
+    out.push('\n');
+}
+
+// -- helpers ----------------------------------------------------------------
+
+fn read_json(path: &Path) -> anyhow::Result<Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn write_json(path: &PathBuf, value: &Value) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_vec_pretty(value)?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The first line a command prints, if it runs.
+pub fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status.success().then(|| text.lines().next().unwrap_or("").trim().to_owned())
+}
+
+fn utc_now() -> String {
+    command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "at an unknown time".into())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name").and_then(|rest| rest.split_once(':')).map(|(_, v)| v.trim())
+        })
+        .unwrap_or("unknown CPU");
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next()?.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(String::new(), |kib| format!(", {:.1} GB RAM", kib as f64 / 1e6 * 1.024));
+    let os = command_line("uname", &["-sr"]).unwrap_or_else(|| std::env::consts::OS.into());
+    format!("{cpu}, {cores} cores available{memory}, {os}")
+}

@@ -1,0 +1,176 @@
+//! `cargo xtask release-check`: everything a release needs, one PASS/FAIL
+//! line per check, and a non-zero exit when any fails.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::workspace::{self, Metadata, Package};
+
+/// What one check found: `Ok` or the reason it failed.
+type Outcome = Result<(), String>;
+
+pub fn run() -> anyhow::Result<bool> {
+    let meta = Metadata::load()?;
+    let libraries = meta.libraries_in_dependency_order()?;
+    let names: Vec<&str> = libraries.iter().map(|p| p.name.as_str()).collect();
+    let readme_commands = readme_commands(&workspace::root().join("README.md"));
+
+    let mut checks: Vec<(String, Box<dyn Fn() -> Outcome>)> = vec![
+        ("cargo fmt --all --check".into(), Box::new(|| cargo(&["fmt", "--all", "--check"], &[]))),
+        (
+            "cargo clippy --workspace --all-targets -- -D warnings".into(),
+            Box::new(|| cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])),
+        ),
+        ("cargo test --workspace".into(), Box::new(|| cargo(&["test", "--workspace"], &[]))),
+        (
+            "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps".into(),
+            Box::new(|| cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])),
+        ),
+        (
+            "#![deny(missing_docs)] in every library crate".into(),
+            Box::new(|| each(&libraries, deny_missing_docs)),
+        ),
+    ];
+    match &readme_commands {
+        Ok(commands) => {
+            for command in commands {
+                let line = command.join(" ");
+                let args = command[1..].to_vec();
+                checks.push((
+                    format!("README: {line}"),
+                    Box::new(move || cargo(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[])),
+                ));
+            }
+        }
+        Err(reason) => {
+            let reason = reason.clone();
+            checks.push(("README's commands".into(), Box::new(move || Err(reason.clone()))));
+        }
+    }
+    checks.push((
+        "cargo bench --workspace --no-run".into(),
+        Box::new(|| cargo(&["bench", "--workspace", "--no-run"], &[])),
+    ));
+    let mut package = vec!["package", "--allow-dirty"];
+    for name in &names {
+        package.extend(["-p", name]);
+    }
+    checks.push((
+        format!("cargo package, in dependency order: {}", names.join(", ")),
+        Box::new(move || cargo(&package, &[])),
+    ));
+    checks.push((
+        "README and Cargo metadata (description, license, repository, keywords, readme) of every library crate"
+            .into(),
+        Box::new(|| each(&libraries, metadata_complete)),
+    ));
+
+    let mut failed = 0;
+    for (name, check) in &checks {
+        println!("---- {name}");
+        let started = Instant::now();
+        let outcome = check();
+        let took = started.elapsed();
+        match outcome {
+            Ok(()) => println!("PASS  {name}  ({took:.1?})"),
+            Err(reason) => {
+                failed += 1;
+                println!("FAIL  {name}  ({took:.1?})\n      {}", reason.replace('\n', "\n      "));
+            }
+        }
+    }
+    println!("\n{} of {} checks passed", checks.len() - failed, checks.len());
+    Ok(failed == 0)
+}
+
+/// Runs cargo with `args` (and `envs`), its output going to the terminal.
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Outcome {
+    let mut command = workspace::cargo();
+    command.args(args).envs(envs.iter().copied());
+    status(&mut command)
+}
+
+fn status(command: &mut Command) -> Outcome {
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("exited with {status}; its output is above")),
+        Err(error) => Err(format!("could not run it: {error}")),
+    }
+}
+
+/// Runs `check` on every package and gathers every failure.
+fn each(packages: &[&Package], check: fn(&Package) -> Vec<String>) -> Outcome {
+    let problems: Vec<String> =
+        packages.iter().flat_map(|p| check(p).into_iter().map(|m| format!("{}: {m}", p.name))).collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+fn deny_missing_docs(package: &Package) -> Vec<String> {
+    let Some(src) = &package.lib_src else { return vec!["has no library target".into()] };
+    match std::fs::read_to_string(src) {
+        Ok(text) if text.lines().any(|l| l.trim() == "#![deny(missing_docs)]") => vec![],
+        Ok(_) => vec![format!("expected `#![deny(missing_docs)]` in {}, found none", src.display())],
+        Err(error) => vec![format!("can't read {}: {error}", src.display())],
+    }
+}
+
+fn metadata_complete(package: &Package) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut field = |name: &str, value: Option<&str>| match value.map(str::trim) {
+        None | Some("") => problems.push(format!("Cargo.toml: `{name}` expected, found none")),
+        Some(v) if v.contains("TODO") => {
+            problems.push(format!("Cargo.toml: `{name}` is a placeholder: {v:?}"))
+        }
+        Some(_) => {}
+    };
+    field("description", package.description.as_deref());
+    field("license", package.license.as_deref());
+    field("repository", package.repository.as_deref());
+    field("readme", package.readme.as_deref());
+    if package.keywords.is_empty() {
+        problems.push("Cargo.toml: `keywords` expected, found none".into());
+    }
+    if let Some(readme) = &package.readme {
+        let path = package.manifest_dir.join(readme);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if text.trim().is_empty() => problems.push(format!("{} is empty", path.display())),
+            Ok(text) if text.contains("TODO") => problems.push(format!("{} contains TODO", path.display())),
+            Ok(_) => {}
+            Err(error) => {
+                problems.push(format!("README expected at {}, found none ({error})", path.display()))
+            }
+        }
+    }
+    problems
+}
+
+/// The commands of the README's first `sh` block: the ones a newcomer runs.
+fn readme_commands(readme: &Path) -> Result<Vec<Vec<String>>, String> {
+    let text = std::fs::read_to_string(readme)
+        .with_context(|| format!("reading {}", readme.display()))
+        .map_err(|e| format!("{e:#}"))?;
+    let block = text
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or_else(|| format!("expected a ```sh block in {}, found none", readme.display()))?;
+    let commands: Vec<Vec<String>> = block
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|line| !line.is_empty())
+        .map(|line| line.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    if let Some(other) = commands.iter().find(|c| c.first().map(String::as_str) != Some("cargo")) {
+        return Err(format!(
+            "expected only cargo commands in the README's first sh block, found `{}`",
+            other.join(" ")
+        ));
+    }
+    if commands.is_empty() {
+        return Err("the README's first sh block has no command".into());
+    }
+    Ok(commands)
+}
