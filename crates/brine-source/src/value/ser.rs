@@ -573,12 +573,17 @@ impl<'a> Seq<'a> {
             SeqKind::Tuple => {
                 let text = &self.writer.text;
                 let n = self.items.len();
+                let same_kind = || self.items.windows(2).all(|pair| pair[0].same_kind(&pair[1], text));
                 if n == 0 || n > 16 {
                     // Only arrays: serde has no tuples of other lengths.
                     Node::list(Open::Array, self.items)
-                } else if n <= 12 && self.items.windows(2).all(|pair| pair[0].same_kind(&pair[1], text)) {
+                } else if n <= 12 && same_kind() {
                     // Could be a tuple or an array: `(a, b).into()` is both.
                     Node::chain(Node::list(Open::Tuple, self.items))
+                } else if n > 12 && same_kind() {
+                    // No `From<tuple>` for arrays this long: more likely an
+                    // array than a tuple of 13 to 16 elements of one type.
+                    Node::list(Open::Array, self.items)
                 } else {
                     Node::list(Open::Tuple, self.items)
                 }
@@ -854,9 +859,11 @@ impl Layout<'_> {
                 let start = out.len();
                 self.emit(root, shape, false, out);
                 let multi_line = out.get(start..).is_some_and(|s| s.contains('\n'));
-                // After a block-like root the call goes at the root's
-                // indentation; after a one-line root, one level deeper.
-                push_indent(out, shape.indent + if multi_line { 0 } else { INDENT });
+                // After a block-like root (an array) the call goes at the
+                // root's indentation; after a tuple or a one-line root, one
+                // level deeper.
+                let block_like = multi_line && !matches!(**root, Node::List { open: Open::Tuple, .. });
+                push_indent(out, shape.indent + if block_like { 0 } else { INDENT });
                 out.push_str(INTO);
                 true
             }
