@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
     buffers()?;
     development_session()?;
     when_things_go_wrong()?;
+    values_as_source()?;
     capture_output()?;
     Ok(())
 }
@@ -196,5 +197,33 @@ fn capture_output() -> anyhow::Result<()> {
         std::process::Command::new("sh").args(["-c", "echo one; echo two >&2; echo three"]).status()
     })?;
     println!("merged like 2>&1, in order: {:?}", merged.to_str()?);
+    Ok(())
+}
+
+/// `brine::dump_io_source` / `brine::load_io_source` and `brine::dump_source` /
+/// `brine::load_source`: dill.temp's `dumpIO_source`, `loadIO_source`,
+/// `dump_source` and `load_source`, for values.
+fn values_as_source() -> anyhow::Result<()> {
+    heading("Values as Rust source");
+    let value = experiment();
+    let text = brine::dump_io_source(&value)?;
+    println!("brine::dump_io_source(&experiment) writes Rust that rebuilds it:\n{text}");
+    let back: Experiment = brine::load_io_source(&text)?;
+    let same = back == value;
+    println!("brine::load_io_source::<Experiment>(&text) reads it back, without a compiler: {same}");
+
+    let file = brine::dump_source(&value)?;
+    println!("brine::dump_source(&experiment) -> {}", file.path().display());
+    println!("  (a valid `include!` input: `let e: Experiment = include!(\"...\");` compiles)");
+    let from_file: Experiment = brine::load_source(&file)?;
+    println!("brine::load_source::<Experiment>(&file) == experiment: {}", from_file == value);
+
+    let edited = text.replace("seed: 1,", "seed: 0x10, // edited by hand");
+    let edited: Experiment = brine::load_io_source(&edited)?;
+    println!("a hand-edited copy (hex, a comment) loads too: first seed is now {}", edited.runs[0].seed);
+    match brine::load_io_source::<Experiment>(&text.replace("seed: 2,", "seed: -2,")) {
+        Ok(value) => println!("unexpected: loaded {value:?}"),
+        Err(error) => println!("a negative seed where a u64 belongs:\n  {error}"),
+    }
     Ok(())
 }

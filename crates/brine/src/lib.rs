@@ -57,6 +57,12 @@ pub use brine_temp as temp;
 pub use brine_temp::{NamedTempFile, dump, load};
 
 // -- source -----------------------------------------------------------------
+#[cfg(feature = "source")]
+pub use brine_source as source;
+#[cfg(feature = "source")]
+pub use brine_source::{
+    dump as dump_source, from_str as load_io_source, load as load_source, to_string as dump_io_source,
+};
 
 // -- capture ----------------------------------------------------------------
 #[cfg(feature = "capture")]
