@@ -44,7 +44,7 @@ const OBJECTS: [&str; 5] = ["list_1000", "nested_map", "small_struct", "large_st
 
 /// Known columns, in the order of the tables' columns: brine's come first,
 /// then these, then any other in alphabetical order, then Python's.
-const PEERS: [&str; 10] = [
+const PEERS: [&str; 12] = [
     "postcard_to_allocvec",
     "postcard_to_slice",
     "postcard_from_bytes",
@@ -54,7 +54,32 @@ const PEERS: [&str; 10] = [
     "serde_json",
     "tempfile_serde_json",
     "ron",
-    "gag",
+    "raw_os_pipe_thread",
+    "raw_os_pipe_thread_1mib_pipe",
+    "gag_buffer_redirect",
+];
+
+/// What a reader of an area's tables needs to know about its peers.
+const NOTES: [(&str, &str); 3] = [
+    (
+        "io",
+        "`postcard_to_allocvec` is postcard's naive use (a new `Vec` per dump), `postcard_to_slice` its \
+         best (into a buffer reused across dumps); `bincode` is 1.3 (`serialize` / `deserialize`), \
+         `serde_json` and `ron` write and read text. brine adds a header, a checksum and a type check \
+         to postcard's bytes.",
+    ),
+    (
+        "temp",
+        "The `tempfile_*` peers write by hand what brine writes for you: a `NamedTempFile`, the encoded \
+         value, flush and rewind; a load opens the file, reads it and decodes. Each dump creates and \
+         deletes a file, so the file system's cost is in every row.",
+    ),
+    (
+        "capture",
+        "`dill.temp.capture` swaps Python's `sys.stdout` object and sees only what Python code prints; \
+         brine, gag and the raw pipe redirect file descriptor 1, which also catches C libraries and \
+         child processes, and costs a pipe, a `dup2` and a reader thread per capture.",
+    ),
 ];
 
 /// What `cargo xtask bench` was asked to do.
@@ -418,6 +443,9 @@ fn render_area(out: &mut String, area: &str, title: &str, result: &Value, dill: 
         targets.join("`, `"),
         if result["quick"].as_bool() == Some(true) { " (quick run)" } else { "" }
     );
+    if let Some((_, note)) = NOTES.iter().find(|(a, _)| *a == area) {
+        let _ = writeln!(out, "{note}\n");
+    }
     for failure in result["failures"].as_array().into_iter().flatten().filter_map(Value::as_str) {
         let _ = writeln!(out, "> **Missing:** {failure}.\n");
     }
@@ -567,4 +595,116 @@ fn machine() -> String {
         .map_or(String::new(), |kib| format!(", {:.1} GB RAM", kib as f64 / 1e6 * 1.024));
     let os = command_line("uname", &["-sr"]).unwrap_or_else(|| std::env::consts::OS.into());
     format!("{cpu}, {cores} cores available{memory}, {os}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bench_target_belongs_to_the_area_it_names() {
+        assert_eq!(area_of("io"), "io");
+        assert_eq!(area_of("peers_io"), "io");
+        assert_eq!(area_of("capture"), "capture");
+    }
+
+    #[test]
+    fn a_group_is_an_operation_of_its_area() {
+        assert_eq!(operation("io", "io_dump"), "dump");
+        assert_eq!(operation("io", "io_dump_peers"), "dump");
+        assert_eq!(operation("capture", "capture_64mib"), "64mib");
+        // a group that doesn't follow the convention keeps its whole name
+        assert_eq!(operation("code", "cold_compile"), "cold_compile");
+    }
+
+    #[test]
+    fn durations_keep_three_significant_digits() {
+        assert_eq!(duration(12.877), "12.9 ns");
+        assert_eq!(duration(1_740.0), "1.74 µs");
+        assert_eq!(duration(163_000.0), "163 µs");
+        assert_eq!(duration(8_470_000.0), "8.47 ms");
+        assert_eq!(duration(2.5e9), "2.50 s");
+    }
+
+    fn cell(median_ns: f64, mad_ns: f64) -> Cell {
+        Cell { median_ns, mad_ns }
+    }
+
+    #[test]
+    fn a_table_puts_brine_first_python_last_and_compares_with_brine() {
+        let mut table = Table::default();
+        table.add("serde_json", "floats_1m", cell(30.0, 3.0));
+        table.add("Python dill.temp `dumpIO`", "list_1000", cell(400.0, 4.0));
+        table.add("brine", "floats_1m", cell(10.0, 1.0));
+        table.add("brine", "list_1000", cell(100.0, 0.0));
+        table.add("bincode", "list_1000", cell(50.0, 5.0));
+        let mut out = String::new();
+        table.render(&mut out);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "| object | brine | bincode | serde_json | Python dill.temp `dumpIO` |");
+        // rows in the seed's order, whatever order they were measured in
+        assert_eq!(
+            lines[2],
+            "| list_1000 | 100 ns ±0% | 50.0 ns ±10% (**0.50×**) | – | 400 ns ±1% (**4.00×**) |"
+        );
+        assert_eq!(lines[3], "| floats_1m | 10.0 ns ±10% | – | 30.0 ns ±10% (**3.00×**) | – |");
+    }
+
+    #[test]
+    fn a_table_without_brine_has_no_ratios() {
+        let mut table = Table::default();
+        table.add("cold_compile", "–", cell(1e8, 1e6));
+        assert_eq!(table.baseline(), None);
+        let mut out = String::new();
+        table.render(&mut out);
+        assert!(out.contains("| – | 100 ms ±1% |"), "{out}");
+        assert!(!out.contains('×'), "{out}");
+    }
+
+    #[test]
+    fn a_later_python_run_keeps_the_areas_it_did_not_measure() {
+        let previous = json!({ "measurements": [
+            { "area": "io", "operation": "dump" },
+            { "area": "temp", "operation": "dump" },
+        ]});
+        let mut result = json!({ "measurements": [{ "area": "io", "operation": "load" }] });
+        keep_other_areas(&mut result, Some(previous), &["io"]);
+        let kept: Vec<(&str, &str)> = result["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["area"].as_str().unwrap(), m["operation"].as_str().unwrap()))
+            .collect();
+        assert_eq!(kept, [("io", "load"), ("temp", "dump")]);
+    }
+
+    #[test]
+    fn criterion_figures_are_read_from_the_files_written_since_the_run_began() {
+        let dir = std::env::temp_dir().join(format!("xtask-collect-{}", std::process::id()));
+        let new = dir.join("io_dump/brine/list_1000/new");
+        std::fs::create_dir_all(&new).unwrap();
+        let since = SystemTime::now() - std::time::Duration::from_secs(5);
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"group_id":"io_dump","function_id":"brine","value_str":"list_1000"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            r#"{"median":{"point_estimate":12.5,"confidence_interval":{"lower_bound":12.0,"upper_bound":13.0}},
+               "median_abs_dev":{"point_estimate":0.5}}"#,
+        )
+        .unwrap();
+        let mut found = Vec::new();
+        collect(&dir, since, &mut found).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["function"], "brine");
+        assert_eq!(found[0]["median_ns"], 12.5);
+        assert_eq!(found[0]["mad_ns"], 0.5);
+
+        let mut none = Vec::new();
+        collect(&dir, SystemTime::now() + std::time::Duration::from_secs(60), &mut none).unwrap();
+        assert!(none.is_empty(), "figures of an earlier run are not this run's");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

@@ -152,11 +152,15 @@ fn readme_commands(readme: &Path) -> Result<Vec<Vec<String>>, String> {
     let text = std::fs::read_to_string(readme)
         .with_context(|| format!("reading {}", readme.display()))
         .map_err(|e| format!("{e:#}"))?;
+    parse_readme_commands(&text)
+}
+
+fn parse_readme_commands(text: &str) -> Result<Vec<Vec<String>>, String> {
     let block = text
         .split("```sh\n")
         .nth(1)
         .and_then(|rest| rest.split("```").next())
-        .ok_or_else(|| format!("expected a ```sh block in {}, found none", readme.display()))?;
+        .ok_or_else(|| "expected a ```sh block in the README, found none".to_owned())?;
     let commands: Vec<Vec<String>> = block
         .lines()
         .map(|line| line.split('#').next().unwrap_or("").trim())
@@ -173,4 +177,116 @@ fn readme_commands(readme: &Path) -> Result<Vec<Vec<String>>, String> {
         return Err("the README's first sh block has no command".into());
     }
     Ok(commands)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn the_readme_commands_are_the_first_sh_block_without_comments() {
+        let readme = "# x\n\n```sh\ncargo run --example tour   # a tour\n\ncargo test --workspace\n```\n\n\
+                      ```sh\ncargo xtask bench\n```\n";
+        let commands = parse_readme_commands(readme).unwrap();
+        assert_eq!(
+            commands,
+            [vec!["cargo", "run", "--example", "tour"], vec!["cargo", "test", "--workspace"]]
+        );
+    }
+
+    #[test]
+    fn a_readme_without_commands_or_with_other_programs_is_refused() {
+        assert!(parse_readme_commands("no block here").unwrap_err().contains("expected a ```sh block"));
+        assert!(parse_readme_commands("```sh\n# only a comment\n```").unwrap_err().contains("no command"));
+        let other = parse_readme_commands("```sh\nmake all\n```").unwrap_err();
+        assert!(other.contains("found `make all`"), "{other}");
+    }
+
+    fn package(name: &str, manifest_dir: PathBuf) -> Package {
+        Package {
+            name: name.into(),
+            manifest_dir,
+            publish: true,
+            is_library: true,
+            lib_src: None,
+            description: Some("does a thing".into()),
+            license: Some("MIT OR Apache-2.0".into()),
+            repository: Some("https://example.org/brine".into()),
+            keywords: vec!["serde".into()],
+            readme: Some("README.md".into()),
+            path_deps: vec![],
+        }
+    }
+
+    #[test]
+    fn complete_metadata_passes_and_each_gap_is_named() {
+        let dir = tempfile_dir();
+        std::fs::write(dir.join("README.md"), "# a crate\n").unwrap();
+        assert_eq!(metadata_complete(&package("a", dir.clone())), Vec::<String>::new());
+
+        let mut bare = package("a", dir.clone());
+        bare.description = Some("TODO".into());
+        bare.repository = None;
+        bare.keywords.clear();
+        bare.readme = Some("MISSING.md".into());
+        let problems = metadata_complete(&bare).join("\n");
+        assert!(problems.contains("`description` is a placeholder"), "{problems}");
+        assert!(problems.contains("`repository` expected, found none"), "{problems}");
+        assert!(problems.contains("`keywords` expected, found none"), "{problems}");
+        assert!(problems.contains("README expected at"), "{problems}");
+        assert!(!problems.contains("license"), "{problems}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn missing_docs_must_be_denied_in_the_library_root() {
+        let dir = tempfile_dir();
+        let lib = dir.join("lib.rs");
+        let mut crate_ = package("a", dir.clone());
+        crate_.lib_src = Some(lib.clone());
+        std::fs::write(&lib, "//! Docs.\n#![deny(missing_docs)]\npub fn f() {}\n").unwrap();
+        assert_eq!(deny_missing_docs(&crate_), Vec::<String>::new());
+        std::fs::write(&lib, "//! Docs.\n#![warn(missing_docs)]\n").unwrap();
+        assert!(deny_missing_docs(&crate_)[0].contains("expected `#![deny(missing_docs)]`"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn libraries_come_after_the_workspace_crates_they_depend_on() {
+        let mut io = package("brine-io", PathBuf::new());
+        io.path_deps = vec![];
+        let mut temp = package("brine-temp", PathBuf::new());
+        temp.path_deps = vec!["brine-io".into()];
+        let mut facade = package("brine", PathBuf::new());
+        facade.path_deps = vec!["brine-temp".into(), "brine-io".into()];
+        let mut tool = package("xtask", PathBuf::new());
+        tool.publish = false;
+        let meta =
+            Metadata { target_dir: PathBuf::new(), packages: vec![facade, tool, temp, io], benches: vec![] };
+        let order: Vec<&str> =
+            meta.libraries_in_dependency_order().unwrap().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(order, ["brine-io", "brine-temp", "brine"]);
+
+        let mut a = package("a", PathBuf::new());
+        a.path_deps = vec!["b".into()];
+        let mut b = package("b", PathBuf::new());
+        b.path_deps = vec!["a".into()];
+        let cycle = Metadata { target_dir: PathBuf::new(), packages: vec![a, b], benches: vec![] };
+        assert!(cycle.libraries_in_dependency_order().is_err());
+    }
+
+    /// A fresh directory under the system's temporary directory.
+    fn tempfile_dir() -> PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
 }
