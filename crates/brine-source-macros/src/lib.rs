@@ -78,7 +78,8 @@ pub fn source(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The kinds of item `#[source]` keeps, numbered as `brine_source::code::Kind`
 /// decodes them.
-const KINDS: [&str; 10] = ["fn", "struct", "enum", "union", "trait", "impl", "const", "static", "mod", "type"];
+const KINDS: [&str; 10] =
+    ["fn", "struct", "enum", "union", "trait", "impl", "const", "static", "mod", "type"];
 
 fn kind_number(word: &str) -> u8 {
     KINDS.iter().position(|kind| *kind == word).map_or(0, |index| index as u8)

@@ -60,15 +60,16 @@ fn exact_text(trees: &[TokenTree], item: &TokenStream) -> Option<String> {
         return None; // the trees are not in file order: not the item's own text
     }
     let mut text = String::new();
-    let mut at = start;
-    for window in ranges.windows(2) {
-        let (gap_start, gap_end) = (window[0].1, window[1].0);
-        if gap_start < at || gap_end < gap_start {
-            return None;
+    let (mut at, mut token_end) = (start, start);
+    for &(token_start, end) in &ranges {
+        if token_start < token_end {
+            // a doc comment is two trees (`#` and `[doc = ".."]`) with one span
+            token_end = token_end.max(end);
+            continue;
         }
-        text.push_str(source.get(at..gap_start)?);
-        text.push_str(&without_attribute(source.get(gap_start..gap_end)?));
-        at = gap_end;
+        text.push_str(source.get(at..token_end)?);
+        text.push_str(&without_attribute(source.get(token_end..token_start)?));
+        (at, token_end) = (token_start, end);
     }
     text.push_str(source.get(at..end)?);
     let reparsed: TokenStream = text.parse().ok()?;

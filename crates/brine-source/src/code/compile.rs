@@ -179,18 +179,26 @@ impl Compiler {
         }
         let exports = exports::find(source)?;
         self.check()?;
-        std::fs::create_dir_all(&dir)
-            .map_err(|source| Error::Io { action: "create the cache directory", path: dir.clone(), source })?;
-        let work = tempfile::Builder::new()
-            .prefix(&format!(".{krate}-"))
-            .tempdir_in(&dir)
-            .map_err(|source| Error::Io { action: "create a build directory in", path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            action: "create the cache directory",
+            path: dir.clone(),
+            source,
+        })?;
+        let work =
+            tempfile::Builder::new().prefix(&format!(".{krate}-")).tempdir_in(&dir).map_err(|source| {
+                Error::Io { action: "create a build directory in", path: dir.clone(), source }
+            })?;
+        // the source is kept next to the library: rustc's messages and panics point into it
         let source_path = dir.join(format!("{krate}.rs"));
         let work_source = work.path().join(format!("{krate}.rs"));
         let work_library = work.path().join(&file_name);
         let full_source = format!("{source}{}", exports::shims(&krate, &exports));
-        std::fs::write(&work_source, full_source)
-            .map_err(|source| Error::Io { action: "write", path: work_source.clone(), source })?;
+        std::fs::write(&work_source, full_source).map_err(|source| Error::Io {
+            action: "write",
+            path: work_source.clone(),
+            source,
+        })?;
+        rename(&work_source, &source_path)?;
         let rustc = self.rustc_path();
         let output = Command::new(&rustc)
             .arg("--crate-type=cdylib")
@@ -200,15 +208,16 @@ impl Compiler {
             .arg("--color=never")
             .arg("-o")
             .arg(&work_library)
-            .arg(&work_source)
+            .arg(&source_path)
             .current_dir(work.path())
             .output()
-            .map_err(|source| Error::RustcNotFound { rustc: rustc.clone(), expected: host_description(), source })?;
-        // keep the source next to the library: rustc's messages point into it
-        rename(&work_source, &source_path)?;
+            .map_err(|source| Error::RustcNotFound {
+                rustc: rustc.clone(),
+                expected: host_description(),
+                source,
+            })?;
         if !output.status.success() {
-            let diagnostics = String::from_utf8_lossy(&output.stderr)
-                .replace(&work_source.display().to_string(), &source_path.display().to_string());
+            let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
             return Err(Error::Compile { source_path, diagnostics });
         }
         rename(&work_library, &library)?;
@@ -237,8 +246,11 @@ impl Compiler {
     /// [`compile`](Self::compile).
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Module, Error> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
         self.compile(&source)
     }
 
@@ -295,10 +307,11 @@ fn describe(release: &str, commit: &str, host: &str) -> String {
 
 /// `rustc -vV`, described as [`host_description`] describes the host's.
 fn version_of(rustc: &Path) -> Result<String, Error> {
-    let output = Command::new(rustc)
-        .arg("-vV")
-        .output()
-        .map_err(|source| Error::RustcNotFound { rustc: rustc.to_owned(), expected: host_description(), source })?;
+    let output = Command::new(rustc).arg("-vV").output().map_err(|source| Error::RustcNotFound {
+        rustc: rustc.to_owned(),
+        expected: host_description(),
+        source,
+    })?;
     if !output.status.success() {
         return Err(Error::RustcMismatch {
             rustc: rustc.to_owned(),
@@ -321,8 +334,11 @@ fn version_of(rustc: &Path) -> Result<String, Error> {
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Error> {
-    std::fs::rename(from, to)
-        .map_err(|source| Error::Io { action: "move into the cache", path: to.to_owned(), source })
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        action: "move into the cache",
+        path: to.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]

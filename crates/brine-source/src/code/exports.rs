@@ -45,7 +45,9 @@ fn export(item: &syn::Item) -> Option<Export> {
     match item {
         syn::Item::Fn(item) if public(&item.vis) => from_signature(&item.sig),
         syn::Item::Const(item) if public(&item.vis) => from_pointer(&item.ident, &item.ty),
-        syn::Item::Static(item) if public(&item.vis) && matches!(item.mutability, syn::StaticMutability::None) => {
+        syn::Item::Static(item)
+            if public(&item.vis) && matches!(item.mutability, syn::StaticMutability::None) =>
+        {
             from_pointer(&item.ident, &item.ty)
         }
         _ => None,
@@ -117,8 +119,11 @@ fn unraw(ident: &syn::Ident) -> String {
 impl Export {
     /// `fn(A, B) -> R`, with `for<'a>` in front when it has lifetimes.
     fn pointer_type(&self, ret: &str) -> String {
-        let for_lifetimes =
-            if self.lifetimes.is_empty() { String::new() } else { format!("for<{}> ", self.lifetimes.join(", ")) };
+        let for_lifetimes = if self.lifetimes.is_empty() {
+            String::new()
+        } else {
+            format!("for<{}> ", self.lifetimes.join(", "))
+        };
         format!("{for_lifetimes}fn({}){ret}", self.args.join(", "))
     }
 
@@ -133,8 +138,11 @@ impl Export {
 
     /// The two shims and this export's row of the table.
     fn shims(&self, krate: &str) -> (String, String) {
-        let generics =
-            if self.lifetimes.is_empty() { String::new() } else { format!("<{}>", self.lifetimes.join(", ")) };
+        let generics = if self.lifetimes.is_empty() {
+            String::new()
+        } else {
+            format!("<{}>", self.lifetimes.join(", "))
+        };
         let params: Vec<String> =
             self.args.iter().enumerate().map(|(i, ty)| format!("__brine_arg{i}: {ty}")).collect();
         let params = params.join(", ");
@@ -271,7 +279,10 @@ mod tests {
     #[test]
     fn signatures_are_written_from_the_parsed_types() {
         let exports = find("pub fn f<'a>(data: &'a [f64], t: f64) -> Vec<&'a f64> { todo!() }").unwrap();
-        assert_eq!(exports[0].pointer_type(&exports[0].ret()), "for<'a> fn(& 'a [f64], f64) -> Vec < & 'a f64 >");
+        assert_eq!(
+            exports[0].pointer_type(&exports[0].ret()),
+            "for<'a> fn(& 'a [f64], f64) -> Vec < & 'a f64 >"
+        );
         let exports = find("pub fn g() {}").unwrap();
         assert_eq!(
             exports[0].pointer_type(&exports[0].try_ret()),
@@ -281,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_syntax_error_says_where() {
-        let error = find("pub fn f(\n {}").unwrap_err();
+        let error = find("pub fn f()\n    -> {}").unwrap_err();
         assert!(matches!(error, Error::Syntax { line: 2, .. }), "{error:?}");
     }
 }

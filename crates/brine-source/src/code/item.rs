@@ -141,7 +141,7 @@ impl fmt::Display for Kind {
 ///
 /// assert_eq!(brine_source::source_of!(written_here).origin(), TextOrigin::File);
 /// assert_eq!(brine_source::source_of!(made_by_a_macro).origin(), TextOrigin::Tokens);
-/// assert_eq!(brine_source::source_of!(made_by_a_macro).text(), "fn made_by_a_macro() {}");
+/// assert_eq!(brine_source::source_of!(made_by_a_macro).text(), "fn made_by_a_macro () {}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -42,7 +42,7 @@ type Row = (&'static str, &'static str, &'static str);
 /// let module = Module::compile(source)?;
 /// # */
 /// assert_eq!(module.names().collect::<Vec<_>>(), ["greet"]);
-/// assert_eq!(module.signature("greet"), Some("fn(&str) -> alloc::string::String"));
+/// assert_eq!(module.signature("greet"), Some("fn(&'_ str) -> alloc::string::String"));
 /// let greet = module.get::<fn(&str) -> String>("greet")?;
 /// assert_eq!(greet("brine"), "hello, brine");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -260,7 +260,8 @@ fn open_library(path: &Path) -> Result<&'static Library, Error> {
     // by `Compiler::compile` from Rust source the caller chose to load (see
     // "Loading code runs code" in the module docs); Rust code has no
     // initialisers of its own beyond std's, which are sound to run.
-    let library = unsafe { Library::new(path) }.map_err(|source| Error::Load { path: path.to_owned(), source })?;
+    let library =
+        unsafe { Library::new(path) }.map_err(|source| Error::Load { path: path.to_owned(), source })?;
     let library: &'static Library = Box::leak(Box::new(library));
     open.insert(path.to_owned(), library);
     Ok(library)
