@@ -46,6 +46,7 @@ fn main() -> anyhow::Result<()> {
     development_session()?;
     when_things_go_wrong()?;
     values_as_source()?;
+    code_as_source()?;
     capture_output()?;
     Ok(())
 }
@@ -224,6 +225,71 @@ fn values_as_source() -> anyhow::Result<()> {
     match brine::load_io_source::<Experiment>(&text.replace("seed: 2,", "seed: -2,")) {
         Ok(value) => println!("unexpected: loaded {value:?}"),
         Err(error) => println!("a negative seed where a u64 belongs:\n  {error}"),
+    }
+    Ok(())
+}
+
+/// The seed's algorithm: the values above `threshold`, doubled.
+#[brine::source]
+pub fn example_algorithm(data: &[f64], threshold: f64) -> Vec<f64> {
+    data.iter().filter(|&&x| x > threshold).map(|x| x * 2.0).collect() // keeps order
+}
+
+/// `#[brine::source]`, `brine::source_of!` and `brine::source::code::Module`:
+/// dill.temp's `dump_source(f, alias=...)` and `load_source`, for functions.
+fn code_as_source() -> anyhow::Result<()> {
+    use brine::source::code::Compiler;
+
+    heading("Code as Rust source");
+    let code = brine::source_of!(example_algorithm);
+    println!(
+        "#[brine::source] kept {} `{}` from {}:{} ({:?} text, comments and all):",
+        code.kind(),
+        code.name(),
+        code.file(),
+        code.line(),
+        code.origin()
+    );
+    for line in code.text().lines() {
+        println!("  | {line}");
+    }
+    let file = brine::dump_source(&code.alias("doubled_above")?)?;
+    println!("brine::dump_source(&code.alias(\"doubled_above\")?) -> {}", file.path().display());
+
+    let compiler = Compiler::new();
+    if let Err(error) = compiler.check() {
+        println!("no loading here: {error}");
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let module = compiler.load(&file)?;
+    let how = if module.compiled() { "built by rustc" } else { "taken from the cache" };
+    println!(
+        "Compiler::load(&file): {how} in {:.0?}, exports {:?}",
+        started.elapsed(),
+        module.names().collect::<Vec<_>>()
+    );
+    println!("  (libraries are cached in {}; delete it to clear)", compiler.cache_path().display());
+
+    let doubled_above = module.get::<fn(&[f64], f64) -> Vec<f64>>("doubled_above")?;
+    let data = [0.5, 3.0, 1.5, 4.0];
+    println!("loaded doubled_above(&{data:?}, 1.0) = {:?}", doubled_above(&data, 1.0));
+    println!("the original gives the same: {}", doubled_above(&data, 1.0) == example_algorithm(&data, 1.0));
+
+    let started = std::time::Instant::now();
+    let again = compiler.load(&file)?;
+    println!("loading it again runs no rustc: compiled = {}, in {:.1?}", again.compiled(), started.elapsed());
+
+    match module.get::<fn(&[f32], f32) -> Vec<f32>>("doubled_above") {
+        Ok(_) => println!("unexpected: a wrong signature was accepted"),
+        Err(error) => println!("asking for another signature:\n  {error}"),
+    }
+    match compiler.compile("pub fn broken() -> u8 { 256 }") {
+        Ok(_) => println!("unexpected: broken source compiled"),
+        Err(error) => println!(
+            "source rustc rejects:\n  {}",
+            error.to_string().lines().take(3).collect::<Vec<_>>().join("\n  ")
+        ),
     }
     Ok(())
 }

@@ -63,6 +63,9 @@ pub use brine_source as source;
 pub use brine_source::{
     dump as dump_source, from_str as load_io_source, load as load_source, to_string as dump_io_source,
 };
+// `#[brine::source]` (an attribute: macro namespace) next to the module `brine::source`
+#[cfg(feature = "source")]
+pub use brine_source::{source, source_of};
 
 // -- capture ----------------------------------------------------------------
 #[cfg(feature = "capture")]
