@@ -306,12 +306,41 @@ impl Table {
         self.columns.iter().find(|c| c.starts_with("brine")).map(String::as_str)
     }
 
-    fn render(&self, out: &mut String) {
+    /// Each other column's geometric mean ratio to brine's, over the rows
+    /// both have, in the table's column order.
+    fn mean_ratios(&self) -> Vec<(String, f64)> {
+        let Some(baseline) = self.baseline() else { return Vec::new() };
+        self.ordered_columns()
+            .into_iter()
+            .filter(|column| column != baseline)
+            .filter_map(|column| {
+                let logs: Vec<f64> = self
+                    .rows
+                    .iter()
+                    .filter_map(|row| {
+                        let base = self.cells.get(&(row.clone(), baseline.to_owned()))?;
+                        let cell = self.cells.get(&(row.clone(), column.clone()))?;
+                        Some((cell.median_ns / base.median_ns).ln())
+                    })
+                    .filter(|log| log.is_finite())
+                    .collect();
+                let mean = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+                (!logs.is_empty()).then_some((column, mean))
+            })
+            .collect()
+    }
+
+    fn ordered_columns(&self) -> Vec<String> {
         let mut columns = self.columns.clone();
         columns.sort_by_key(|c| {
             let known = PEERS.iter().position(|p| p == c).unwrap_or(PEERS.len());
             (!c.starts_with("brine"), c.starts_with(dill::COLUMN), known, c.clone())
         });
+        columns
+    }
+
+    fn render(&self, out: &mut String) {
+        let columns = self.ordered_columns();
         let mut rows = self.rows.clone();
         rows.sort_by_key(|r| (OBJECTS.iter().position(|o| o == r).unwrap_or(OBJECTS.len()), r.clone()));
         let baseline = self.baseline();
@@ -407,12 +436,14 @@ fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
         }
     }
     areas.sort_by_key(|a| (AREAS.iter().position(|(k, _)| k == a).unwrap_or(AREAS.len()), a.clone()));
+    let mut body = String::new();
+    let mut summary = Vec::new();
     for area in &areas {
         let path = store.join(format!("{area}.json"));
         if !path.exists() {
             let title = AREAS.iter().find(|(k, _)| k == area).map_or(area.as_str(), |(_, t)| t);
             let _ = writeln!(
-                out,
+                body,
                 "## {title}\n\nNot measured yet: no bench target of this area has run \
                  (`cargo xtask bench {area}` runs it once one exists).\n"
             );
@@ -420,18 +451,36 @@ fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
         }
         let result = read_json(&store.join(format!("{area}.json")))?;
         let title = AREAS.iter().find(|(k, _)| k == area).map_or(area.as_str(), |(_, t)| t);
-        render_area(&mut out, area, title, &result, dill.as_ref());
+        summary.extend(render_area(&mut body, area, title, &result, dill.as_ref()));
         if area == "temp" {
-            render_rss(&mut out, rss.as_ref());
+            render_rss(&mut body, rss.as_ref());
         }
     }
     if let Some(reason) = dill.as_ref().and_then(|d| d["skipped"].as_str()) {
-        let _ = writeln!(out, "## Python's dill.temp\n\nNot measured: {reason}\n");
+        let _ = writeln!(body, "## Python's dill.temp\n\nNot measured: {reason}\n");
     }
+    let _ = writeln!(
+        out,
+        "## Summary\n\nFor each table below, each peer's time divided by brine's, as the geometric \
+         mean over the objects both measured (above 1×: brine is faster).\n"
+    );
+    let _ = writeln!(out, "| table | peers' time ÷ brine's |\n|---|---|");
+    for line in summary {
+        let _ = writeln!(out, "{line}");
+    }
+    out.push('\n');
+    out.push_str(&body);
     Ok(out)
 }
 
-fn render_area(out: &mut String, area: &str, title: &str, result: &Value, dill: Option<&Value>) {
+/// Writes an area's section; returns its lines of the summary table.
+fn render_area(
+    out: &mut String,
+    area: &str,
+    title: &str,
+    result: &Value,
+    dill: Option<&Value>,
+) -> Vec<String> {
     let _ = writeln!(out, "## {title}\n");
     let targets: Vec<&str> =
         result["targets"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
@@ -483,6 +532,7 @@ fn render_area(out: &mut String, area: &str, title: &str, result: &Value, dill: 
         let _ = writeln!(out, "No measurements.\n");
     }
     order.sort();
+    let mut summary = Vec::new();
     for op in order {
         if let Some(table) = tables.get(&op) {
             let _ = writeln!(out, "### {op}\n");
@@ -491,8 +541,17 @@ fn render_area(out: &mut String, area: &str, title: &str, result: &Value, dill: 
             }
             table.render(out);
             out.push('\n');
+            let ratios: Vec<String> = table
+                .mean_ratios()
+                .into_iter()
+                .map(|(peer, ratio)| format!("{peer} **{ratio:.2}×**"))
+                .collect();
+            if !ratios.is_empty() {
+                summary.push(format!("| {area} · {op} | {} |", ratios.join(", ")));
+            }
         }
     }
+    summary
 }
 
 fn render_rss(out: &mut String, rss: Option<&Value>) {
@@ -648,6 +707,24 @@ mod tests {
             "| list_1000 | 100 ns ±0% | 50.0 ns ±10% (**0.50×**) | – | 400 ns ±1% (**4.00×**) |"
         );
         assert_eq!(lines[3], "| floats_1m | 10.0 ns ±10% | – | 30.0 ns ±10% (**3.00×**) | – |");
+
+        let means: Vec<(String, String)> =
+            table.mean_ratios().into_iter().map(|(c, r)| (c, format!("{r:.2}"))).collect();
+        let expected = [("bincode", "0.50"), ("serde_json", "3.00"), ("Python dill.temp `dumpIO`", "4.00")];
+        assert_eq!(means, expected.map(|(c, r)| (c.to_owned(), r.to_owned())));
+    }
+
+    #[test]
+    fn the_summary_ratio_is_the_geometric_mean_over_shared_rows() {
+        let mut table = Table::default();
+        table.add("brine", "list_1000", cell(10.0, 0.0));
+        table.add("brine", "floats_1m", cell(10.0, 0.0));
+        table.add("ron", "list_1000", cell(40.0, 0.0));
+        table.add("ron", "floats_1m", cell(2.5, 0.0));
+        table.add("ron", "nested_map", cell(1e6, 0.0)); // no brine figure: not counted
+        let [(column, ratio)] = table.mean_ratios().try_into().unwrap();
+        assert_eq!(column, "ron");
+        assert!((ratio - 1.0).abs() < 1e-9, "sqrt(4 * 0.25) = 1, got {ratio}");
     }
 
     #[test]
