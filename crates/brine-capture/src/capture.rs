@@ -5,10 +5,9 @@ use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::reader::{self, Drain, Pipe, Shared};
+use crate::reader::{self, Drain, Handle, Pipe, Shared};
 use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 
 /// How captures start and finish: how long to wait for another thread's
@@ -324,7 +323,7 @@ struct Session {
     writers: Vec<OwnedFd>,
     /// Closing this tells the reader the capture finished.
     wake: Option<OwnedFd>,
-    reader: Option<JoinHandle<()>>,
+    reader: Option<Handle>,
     shared: Arc<Shared>,
 }
 
@@ -350,14 +349,13 @@ impl Session {
         for _ in plan {
             let (read, write) = pipe().map_err(os("create the pipe"))?;
             sys::set_nonblocking(&read).map_err(os("make the pipe's read end non-blocking"))?;
-            let size = sys::grow_pipe(&read);
-            pipes.push(Pipe::new(read, size));
+            pipes.push(Pipe::new(read));
             writers.push(write);
         }
         let (wake, wake_writer) = pipe().map_err(os("create the reader's wake-up pipe"))?;
         let shared = Arc::new(Shared { pipes, error: Mutex::new(None) });
         let (idle, limit) = options.drain;
-        let reader = reader::spawn(Arc::clone(&shared), wake, Drain { idle, limit })
+        let reader = reader::start(Arc::clone(&shared), wake, Drain { idle, limit })
             .map_err(os("start the reader thread"))?;
         let mut session = Session {
             id,
@@ -423,7 +421,7 @@ impl Session {
     fn stop(&mut self) -> bool {
         self.writers.clear();
         self.wake = None;
-        self.reader.take().is_none_or(|reader| reader.join().is_ok())
+        self.reader.take().is_none_or(Handle::wait)
     }
 }
 

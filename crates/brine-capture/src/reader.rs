@@ -1,13 +1,18 @@
-//! The reader thread: drains a capture's pipes into memory so that writers
-//! never block on a full pipe, however much they write.
+//! The reader: a thread that drains a capture's pipes into memory, so that
+//! writers never block on a full pipe, however much they write.
 //!
 //! It only reads and appends. It never takes the stdout lock or flushes
 //! anything: that happens on the capturing thread.
+//!
+//! Starting a thread costs more than the rest of a capture together, so a
+//! reader whose capture has finished waits [`KEEP_IDLE`] for the next one
+//! before it ends; each active capture still has a reader of its own.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::sys::{self, Read};
@@ -15,32 +20,37 @@ use crate::sys::{self, Read};
 /// The smallest read the reader makes; reads grow with the output, up to the pipe's size.
 const MIN_READ: usize = 4096;
 
+/// Reads in a row from one pipe before polling again (the others get their turn).
+const READS_PER_POLL: usize = 64;
+
+/// How long a reader with nothing to do waits for the next capture.
+pub(crate) const KEEP_IDLE: Duration = Duration::from_secs(5);
+
 /// One pipe of a capture: its read end and what has been read from it.
 #[derive(Debug)]
 pub(crate) struct Pipe {
     /// The read end, non-blocking and close-on-exec. It lives as long as the
     /// capture and its reader, so no other file can take its number meanwhile.
     fd: OwnedFd,
-    /// The pipe's buffer size.
-    size: usize,
     /// Everything read so far. Whoever reads from `fd` holds this lock while
     /// reading and appending, so bytes are appended in the order they were written.
     buf: Mutex<Vec<u8>>,
 }
 
 impl Pipe {
-    pub(crate) fn new(fd: OwnedFd, size: usize) -> Self {
-        Pipe { fd, size, buf: Mutex::new(Vec::new()) }
+    pub(crate) fn new(fd: OwnedFd) -> Self {
+        Pipe { fd, buf: Mutex::new(Vec::new()) }
     }
 
-    fn buf(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    fn buf(&self) -> MutexGuard<'_, Vec<u8>> {
         self.buf.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Reads what is in the pipe now and returns a copy of everything so far.
     pub(crate) fn snapshot(&self) -> io::Result<Vec<u8>> {
         let mut buf = self.buf();
-        sys::read_into(&self.fd, &mut buf, self.size)?;
+        // one read as large as the largest pipe takes all it holds
+        sys::read_into(&self.fd, &mut buf, sys::PIPE_SIZE)?;
         Ok(buf.clone())
     }
 
@@ -49,9 +59,9 @@ impl Pipe {
         std::mem::take(&mut *self.buf())
     }
 
-    fn read_some(&self) -> io::Result<Read> {
+    fn read_some(&self, pipe_size: usize) -> io::Result<Read> {
         let mut buf = self.buf();
-        let want = buf.len().clamp(MIN_READ, self.size.max(MIN_READ));
+        let want = buf.len().clamp(MIN_READ, pipe_size.max(MIN_READ));
         sys::read_into(&self.fd, &mut buf, want)
     }
 }
@@ -74,15 +84,87 @@ pub(crate) struct Drain {
     pub(crate) limit: Duration,
 }
 
-/// Starts the reader of `shared`'s pipes. It runs until every pipe reaches
-/// end-of-file; once `wake`'s write end is closed (the capture finished) it
-/// stops as well after `drain`'s bounds.
-pub(crate) fn spawn(shared: Arc<Shared>, wake: OwnedFd, drain: Drain) -> io::Result<JoinHandle<()>> {
+/// One capture's work for a reader.
+struct Job {
+    shared: Arc<Shared>,
+    /// Becomes readable (hung up) when the capture finishes.
+    wake: OwnedFd,
+    drain: Drain,
+    /// Told when the reader is done with the job and has let go of it.
+    done: mpsc::SyncSender<()>,
+}
+
+/// The capture's side of its reader.
+#[derive(Debug)]
+pub(crate) struct Handle {
+    done: mpsc::Receiver<()>,
+}
+
+impl Handle {
+    /// Waits until the reader is done. Returns whether it ended normally.
+    pub(crate) fn wait(self) -> bool {
+        self.done.recv().is_ok()
+    }
+}
+
+/// Idle readers, each by id with the channel it waits for its next job on.
+static IDLE: Mutex<Vec<(u64, mpsc::Sender<Job>)>> = Mutex::new(Vec::new());
+static NEXT_READER: AtomicU64 = AtomicU64::new(0);
+
+fn idle() -> MutexGuard<'static, Vec<(u64, mpsc::Sender<Job>)>> {
+    IDLE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Has a reader drain `shared`'s pipes until each reaches end-of-file; once
+/// `wake`'s write end is closed (the capture finished) it stops as well after
+/// `drain`'s bounds.
+pub(crate) fn start(shared: Arc<Shared>, wake: OwnedFd, drain: Drain) -> io::Result<Handle> {
+    let (done, handle) = mpsc::sync_channel(1);
+    let mut job = Job { shared, wake, drain, done };
+    loop {
+        let Some((_, reader)) = idle().pop() else { break };
+        match reader.send(job) {
+            Ok(()) => return Ok(Handle { done: handle }),
+            Err(mpsc::SendError(back)) => job = back, // that reader has ended
+        }
+    }
+    let id = NEXT_READER.fetch_add(1, Ordering::Relaxed);
     std::thread::Builder::new()
         .name("brine-capture".into())
-        // it needs little stack; a small one makes starting a capture cheaper
+        // it needs little stack; a small one is quicker to set up
         .stack_size(64 * 1024)
-        .spawn(move || run(&shared, &wake, drain))
+        .spawn(move || serve(id, job))?;
+    Ok(Handle { done: handle })
+}
+
+/// A reader thread: runs `job`, then waits for more until idle for [`KEEP_IDLE`].
+fn serve(id: u64, mut job: Job) {
+    let (sender, jobs) = mpsc::channel();
+    loop {
+        let Job { shared, wake, drain, done } = job;
+        run(&shared, &wake, drain);
+        // let go of the pipes before saying so: the capture may close them now
+        drop((shared, wake));
+        idle().push((id, sender.clone()));
+        let _ = done.send(());
+        job = match jobs.recv_timeout(KEEP_IDLE) {
+            Ok(next) => next,
+            Err(RecvTimeoutError::Timeout) => {
+                let mut idle = idle();
+                if let Some(position) = idle.iter().position(|&(reader, _)| reader == id) {
+                    idle.remove(position);
+                    return;
+                }
+                drop(idle);
+                // a capture took this reader off the list: its job is on the way
+                match jobs.recv() {
+                    Ok(next) => next,
+                    Err(_) => return,
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+    }
 }
 
 fn run(shared: &Shared, wake: &OwnedFd, drain: Drain) {
@@ -90,6 +172,8 @@ fn run(shared: &Shared, wake: &OwnedFd, drain: Drain) {
     let mut fds: Vec<libc::pollfd> = shared.pipes.iter().map(|pipe| pollfd(&pipe.fd)).collect();
     fds.push(pollfd(wake));
     let wake_index = fds.len() - 1;
+    // pipes start small and are raised once output arrives: empty captures stay cheap
+    let mut sizes: Vec<Option<usize>> = vec![None; shared.pipes.len()];
     let mut open = shared.pipes.len();
     let mut deadline: Option<Instant> = None;
     while open > 0 {
@@ -109,17 +193,29 @@ fn run(shared: &Shared, wake: &OwnedFd, drain: Drain) {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return record(shared, error),
         }
-        for (pipe, pollfd) in shared.pipes.iter().zip(&mut fds) {
+        for ((pipe, pollfd), size) in shared.pipes.iter().zip(&mut fds).zip(&mut sizes) {
             if pollfd.revents == 0 || pollfd.fd < 0 {
                 continue;
             }
-            match pipe.read_some() {
-                Ok(Read::Data | Read::Empty) => {}
-                Ok(Read::Eof) => {
-                    pollfd.fd = -1; // poll skips negative descriptors
-                    open -= 1;
+            for _ in 0..READS_PER_POLL {
+                match pipe.read_some(size.unwrap_or(sys::DEFAULT_PIPE_SIZE)) {
+                    Ok(Read::Data(more)) => {
+                        if size.is_none() {
+                            *size = Some(sys::grow_pipe(&pipe.fd));
+                        }
+                        if more {
+                            continue;
+                        }
+                        // the pipe is empty: wait in poll rather than read again for EAGAIN
+                    }
+                    Ok(Read::Empty) => {}
+                    Ok(Read::Eof) => {
+                        pollfd.fd = -1; // poll skips negative descriptors
+                        open -= 1;
+                    }
+                    Err(error) => return record(shared, error),
                 }
-                Err(error) => return record(shared, error),
+                break;
             }
         }
         let wake = &mut fds[wake_index];

@@ -595,7 +595,8 @@ fn no_fd_or_thread_leak_over_10000_cycles() -> anyhow::Result<()> {
     }
     let (fds_after, threads_after) = (count_dir("/proc/self/fd")?, count_dir("/proc/self/task")?);
     ensure!(fds_after == fds, "open descriptors: {fds} before, {fds_after} after 10,000 captures");
-    ensure!(threads_after == threads, "threads: {threads} before, {threads_after} after");
+    // idle reader threads end after a while, so there may be fewer; never more
+    ensure!(threads_after <= threads, "threads: {threads} before, {threads_after} after");
     Ok(())
 }
 
