@@ -344,7 +344,8 @@ impl Table {
         let mut rows = self.rows.clone();
         rows.sort_by_key(|r| (OBJECTS.iter().position(|o| o == r).unwrap_or(OBJECTS.len()), r.clone()));
         let baseline = self.baseline();
-        let _ = writeln!(out, "| object | {} |", columns.join(" | "));
+        let first = if rows.iter().any(|r| OBJECTS.contains(&r.as_str())) { "object" } else { "case" };
+        let _ = writeln!(out, "| {first} | {} |", columns.join(" | "));
         let _ = writeln!(out, "|---|{}", "---:|".repeat(columns.len()));
         for row in &rows {
             let base = baseline.and_then(|b| self.cells.get(&(row.clone(), b.to_owned())));
@@ -734,6 +735,7 @@ mod tests {
         assert_eq!(table.baseline(), None);
         let mut out = String::new();
         table.render(&mut out);
+        assert!(out.starts_with("| case | cold_compile |"), "{out}");
         assert!(out.contains("| – | 100 ms ±1% |"), "{out}");
         assert!(!out.contains('×'), "{out}");
     }
