@@ -43,7 +43,9 @@
 //! descriptor with `dup` (close-on-exec), creates an [`os_pipe`] pipe
 //! (close-on-exec, raised to 1 MiB where Linux allows) and `dup2`s its write
 //! end onto the descriptor. A reader thread drains the pipe into memory as it
-//! fills, so no amount of output can block the writer. Finishing flushes
+//! fills, so no amount of output can block the writer (a reader whose capture
+//! ended waits 5 s to serve the next one, since starting a thread costs more
+//! than the rest of a capture). Finishing flushes
 //! Rust's stdout and C's stdio (`fflush(NULL)`) on the capturing thread,
 //! `dup2`s the saved descriptor back, closes the write end and joins the
 //! reader once it has read everything. A child process still running in the
