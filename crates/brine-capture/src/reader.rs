@@ -107,11 +107,15 @@ impl Handle {
     }
 }
 
-/// Idle readers, each by id with the channel it waits for its next job on.
-static IDLE: Mutex<Vec<(u64, mpsc::Sender<Job>)>> = Mutex::new(Vec::new());
+/// An idle reader: its id, the process it runs in, and the channel it waits
+/// for its next job on.
+type Idle = (u64, u32, mpsc::Sender<Job>);
+
+/// Idle readers.
+static IDLE: Mutex<Vec<Idle>> = Mutex::new(Vec::new());
 static NEXT_READER: AtomicU64 = AtomicU64::new(0);
 
-fn idle() -> MutexGuard<'static, Vec<(u64, mpsc::Sender<Job>)>> {
+fn idle() -> MutexGuard<'static, Vec<Idle>> {
     IDLE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -121,8 +125,13 @@ fn idle() -> MutexGuard<'static, Vec<(u64, mpsc::Sender<Job>)>> {
 pub(crate) fn start(shared: Arc<Shared>, wake: OwnedFd, drain: Drain) -> io::Result<Handle> {
     let (done, handle) = mpsc::sync_channel(1);
     let mut job = Job { shared, wake, drain, done };
+    let pid = std::process::id();
     loop {
-        let Some((_, reader)) = idle().pop() else { break };
+        let Some((_, in_process, reader)) = idle().pop() else { break };
+        if in_process != pid {
+            // a forked child inherits the list but not the threads
+            continue;
+        }
         match reader.send(job) {
             Ok(()) => return Ok(Handle { done: handle }),
             Err(mpsc::SendError(back)) => job = back, // that reader has ended
@@ -145,13 +154,13 @@ fn serve(id: u64, mut job: Job) {
         run(&shared, &wake, drain);
         // let go of the pipes before saying so: the capture may close them now
         drop((shared, wake));
-        idle().push((id, sender.clone()));
+        idle().push((id, std::process::id(), sender.clone()));
         let _ = done.send(());
         job = match jobs.recv_timeout(KEEP_IDLE) {
             Ok(next) => next,
             Err(RecvTimeoutError::Timeout) => {
                 let mut idle = idle();
-                if let Some(position) = idle.iter().position(|&(reader, _)| reader == id) {
+                if let Some(position) = idle.iter().position(|&(reader, _, _)| reader == id) {
                     idle.remove(position);
                     return;
                 }

@@ -44,6 +44,7 @@ const CASES: &[Case] = &[
     ("fd_closed_at_start", fd_closed_at_start),
     ("background_child_is_drained_not_awaited", background_child_is_drained_not_awaited),
     ("no_fd_or_thread_leak_over_10000_cycles", no_fd_or_thread_leak_over_10000_cycles),
+    ("works_in_a_forked_child", works_in_a_forked_child),
 ];
 
 fn main() -> ExitCode {
@@ -598,6 +599,39 @@ fn no_fd_or_thread_leak_over_10000_cycles() -> anyhow::Result<()> {
     // idle reader threads end after a while, so there may be fewer; never more
     ensure!(threads_after <= threads, "threads: {threads} before, {threads_after} after");
     Ok(())
+}
+
+fn works_in_a_forked_child() -> anyhow::Result<()> {
+    // leave an idle reader thread behind: a forked child inherits the list of
+    // idle readers but not the threads, and must not hand its job to a ghost
+    capture(Stream::Stdout)?.finish()?;
+    let _ = std::io::stdout().flush();
+    // SAFETY: the child only captures, checks and leaves with _exit; no lock is
+    // held by another thread at this point of the single-threaded runner.
+    let pid = unsafe { libc::fork() };
+    ensure!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let ok = capture_with(Stream::Stdout, || println!("in the fork"))
+            .is_ok_and(|(_, output)| output.as_bytes() == b"in the fork\n");
+        // SAFETY: ends the forked child without running the parent's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    // bounded wait: a child that hangs is killed and reported, not waited on forever
+    let mut status = 0;
+    for _ in 0..2000 {
+        // SAFETY: waits for our own child; `status` is a valid out-pointer.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            ensure!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status:#x}");
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kills and reaps the hung child this case forked.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    bail!("the capture in the forked child hung")
 }
 
 // ---- child scenarios -------------------------------------------------------------
