@@ -8,6 +8,9 @@
 //! compiles stops this test from building: run
 //! `BRINE_BLESS=1 cargo test -p brine-source --test value_layout` first.
 
+// The emitted `.into()` is the identity for some types (`&str`, tuples).
+#![allow(clippy::useless_conversion)]
+
 mod value_fixtures;
 
 use value_fixtures::*;

@@ -231,10 +231,10 @@ proptest! {
                                  noise in any::<String>()) {
         let text = valid_text();
         let cut = cut.index(text.len() + 1);
-        if let Some(prefix) = text.get(..cut) {
-            if let Err(error) = brine_source::from_str::<Doc>(prefix) {
-                prop_assert!(error.position().is_some(), "{}", error);
-            }
+        if let Some(prefix) = text.get(..cut)
+            && let Err(error) = brine_source::from_str::<Doc>(prefix)
+        {
+            prop_assert!(error.position().is_some(), "{}", error);
         }
         let mut bytes = text.into_bytes();
         let at = at.index(bytes.len());

@@ -35,7 +35,12 @@ fn fixture_files_are_what_dump_writes() -> anyhow::Result<()> {
             std::fs::write(&path, &text)?;
         }
         let expected = std::fs::read_to_string(&path)?;
-        assert_eq!(text, expected, "{} differs from what dump writes (BRINE_BLESS=1 rewrites it)", path.display());
+        assert_eq!(
+            text,
+            expected,
+            "{} differs from what dump writes (BRINE_BLESS=1 rewrites it)",
+            path.display()
+        );
     }
     Ok(())
 }
@@ -59,8 +64,11 @@ fn fixtures_are_rustfmt_clean() -> anyhow::Result<()> {
     let mut source = String::new();
     let mut expected = String::new();
     for (name, text) in dumped()? {
-        let body: String =
-            expression(&text).lines().map(|line| format!("    {line}\n")).collect::<String>().replace("    \n", "\n");
+        let body: String = expression(&text)
+            .lines()
+            .map(|line| format!("    {line}\n"))
+            .collect::<String>()
+            .replace("    \n", "\n");
         source.push_str(&format!("fn {name}() {{\n{body}}}\n\n"));
         expected.push_str(&format!("fn {name}() {{\n{body}}}\n\n"));
     }
@@ -77,7 +85,12 @@ fn fixtures_are_rustfmt_clean() -> anyhow::Result<()> {
     if formatted != expected {
         let first = formatted.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
         let show = |s: &str| s.lines().skip(first.saturating_sub(3)).take(12).collect::<Vec<_>>().join("\n");
-        panic!("rustfmt changes the layout at line {}:\n--- rustfmt ---\n{}\n--- ours ---\n{}", first + 1, show(&formatted), show(&expected));
+        panic!(
+            "rustfmt changes the layout at line {}:\n--- rustfmt ---\n{}\n--- ours ---\n{}",
+            first + 1,
+            show(&formatted),
+            show(&expected)
+        );
     }
     Ok(())
 }

@@ -68,8 +68,9 @@ fn float_forms() -> anyhow::Result<()> {
     let values: Vec<f64> = brine_source::from_str("[1., 2.5e3, 1E-2, 3f64, 4_000.000_1, -0.0, 7, 1e1_0]")?;
     assert_eq!(values, [1.0, 2500.0, 0.01, 3.0, 4000.0001, -0.0, 7.0, 1e10]);
     assert!(values[5].is_sign_negative());
-    let specials: Vec<f32> =
-        brine_source::from_str("[f32::NAN, f32::INFINITY, -f32::INFINITY, f32::NEG_INFINITY, std::f32::consts::PI]")?;
+    let specials: Vec<f32> = brine_source::from_str(
+        "[f32::NAN, f32::INFINITY, -f32::INFINITY, f32::NEG_INFINITY, std::f32::consts::PI]",
+    )?;
     assert!(specials[0].is_nan());
     assert_eq!(specials[1..], [f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY, std::f32::consts::PI]);
     let bits: f64 = brine_source::from_str("f64::from_bits(0x7ff8_0000_0000_0001)")?;
@@ -176,7 +177,13 @@ fn options_structs_and_variants() -> anyhow::Result<()> {
     )?;
     assert_eq!(
         shapes,
-        [Shape::Circle(1.5), Shape::Circle(2.0), Shape::Rect(1, 2), Shape::Named { name: "n".into() }, Shape::Empty]
+        [
+            Shape::Circle(1.5),
+            Shape::Circle(2.0),
+            Shape::Rect(1, 2),
+            Shape::Named { name: "n".into() },
+            Shape::Empty
+        ]
     );
     let none: Option<u8> = brine_source::from_str("None")?;
     assert_eq!(none, None);

@@ -64,6 +64,7 @@ struct Record {
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(rename_all = "kebab-case")]
+#[allow(clippy::enum_variant_names)]
 enum Kebab {
     FirstOne,
     SecondOne(u8),
@@ -116,18 +117,19 @@ fn shape() -> impl Strategy<Value = Shape> {
 }
 
 fn record() -> impl Strategy<Value = Record> {
-    let leaf = (any::<u64>(), any::<String>(), shape(), vec(any::<String>(), 0..4), any::<i64>(), any::<u8>())
-        .prop_map(|(id, name, kind, tags, meters, n)| Record {
-            id,
-            name: name.clone(),
-            kind,
-            tags,
-            unit: Unit,
-            nothing: (),
-            meters: Meters(meters),
-            pair: Pair(n, name),
-            nested: None,
-        });
+    let leaf =
+        (any::<u64>(), any::<String>(), shape(), vec(any::<String>(), 0..4), any::<i64>(), any::<u8>())
+            .prop_map(|(id, name, kind, tags, meters, n)| Record {
+                id,
+                name: name.clone(),
+                kind,
+                tags,
+                unit: Unit,
+                nothing: (),
+                meters: Meters(meters),
+                pair: Pair(n, name),
+                nested: None,
+            });
     leaf.prop_recursive(3, 8, 1, |inner| {
         (inner.clone(), inner).prop_map(|(mut outer, nested)| {
             outer.nested = Some(Box::new(nested));

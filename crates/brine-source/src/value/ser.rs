@@ -81,9 +81,86 @@ enum Node {
     /// `root.into()`.
     Chain { root: Box<Node>, flat: usize },
     /// `path(items)`, `(items)` or `[items]`.
-    List { open: Open, items: Vec<Node>, flat: usize },
+    List(Box<List>),
     /// `Path { name: value, .. }`.
-    Struct { path: String, fields: Vec<(String, Node)>, flat: usize },
+    Struct(Box<Struct>),
+    /// `[atom, atom, ..]`: a sequence of two or more atoms of one class.
+    Atoms(Box<Atoms>),
+}
+
+/// A sequence of atoms of one class (numbers, bools, chars): their texts lie
+/// one after another in the text buffer, so only their lengths are kept —
+/// 4 bytes an item instead of a node. Laid out exactly as the same
+/// [`Node::List`] of [`Node::Atom`]s would be.
+#[derive(Debug)]
+struct Atoms {
+    start: u32,
+    lens: Vec<u32>,
+    class: Class,
+    simple: bool,
+    flat: usize,
+}
+
+impl Atoms {
+    fn new(start: u32, lens: Vec<u32>, class: Class, simple: bool) -> Atoms {
+        let total: usize = lens.iter().map(|&len| len as usize).sum::<usize>() + 2 * (lens.len() - 1);
+        let flat = if total > LIST_WIDTH { NOT_FLAT } else { total + 2 };
+        Atoms { start, lens, class, simple, flat }
+    }
+
+    /// The items as nodes, for the rare paths (sorting map keys).
+    fn nodes(&self) -> Vec<Node> {
+        let mut start = self.start;
+        self.lens
+            .iter()
+            .map(|&len| {
+                let node = Node::Atom { start, len, class: self.class, simple: self.simple };
+                start += len;
+                node
+            })
+            .collect()
+    }
+
+    /// The items' texts, in order.
+    fn texts<'t>(&self, text: &'t str) -> impl Iterator<Item = &'t str> {
+        let mut start = self.start as usize;
+        self.lens.iter().map(move |&len| {
+            let item = text.get(start..start + len as usize).unwrap_or("");
+            start += len as usize;
+            item
+        })
+    }
+
+    /// rustfmt packs simple short items several to a line.
+    fn packs(&self) -> bool {
+        self.simple && self.lens.iter().all(|&len| len as usize <= SHORT_ITEM)
+    }
+}
+
+/// The parts of [`Node::List`], boxed to keep nodes small (24 bytes): a
+/// sequence of a million numbers is a million nodes.
+#[derive(Debug)]
+struct List {
+    open: Open,
+    items: Vec<Node>,
+    flat: usize,
+}
+
+impl List {
+    /// The path of a call: `Some`, a tuple struct or a tuple variant.
+    fn call(&self) -> Option<&str> {
+        match &self.open {
+            Open::Call(path) => Some(path),
+            Open::Tuple | Open::Array => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Struct {
+    path: String,
+    fields: Vec<(String, Node)>,
+    flat: usize,
 }
 
 #[derive(Debug)]
@@ -112,7 +189,10 @@ impl Node {
     fn flat(&self) -> usize {
         match self {
             Node::Atom { len, .. } => *len as usize,
-            Node::Chain { flat, .. } | Node::List { flat, .. } | Node::Struct { flat, .. } => *flat,
+            Node::Chain { flat, .. } => *flat,
+            Node::List(list) => list.flat,
+            Node::Struct(structure) => structure.flat,
+            Node::Atoms(atoms) => atoms.flat,
         }
     }
 
@@ -127,7 +207,7 @@ impl Node {
     }
 
     fn is_call(&self) -> bool {
-        matches!(self, Node::List { open: Open::Call(_), .. })
+        matches!(self, Node::List(list) if list.call().is_some())
     }
 
     fn chain(root: Node) -> Node {
@@ -155,7 +235,7 @@ impl Node {
         }
         let flat =
             if !flat_ok || (items.len() > 1 && total > LIST_WIDTH) { NOT_FLAT } else { ident + 2 + total };
-        Node::List { open, items, flat }
+        Node::List(Box::new(List { open, items, flat }))
     }
 
     fn structure(path: String, fields: Vec<(String, Node)>) -> Node {
@@ -174,7 +254,7 @@ impl Node {
         } else {
             NOT_FLAT
         };
-        Node::Struct { path, fields, flat }
+        Node::Struct(Box::new(Struct { path, fields, flat }))
     }
 
     /// A coarse type signature: equal for values that may share one type.
@@ -184,23 +264,29 @@ impl Node {
                 a == b && (*a != Class::Named || atom_head(self, text) == atom_head(other, text))
             }
             (Node::Chain { root: a, .. }, Node::Chain { root: b, .. }) => a.same_kind(b, text),
-            (Node::List { open: a, items: x, .. }, Node::List { open: b, items: y, .. }) => match (a, b) {
-                (Open::Call(p), Open::Call(q)) => p == q || (p == SOME && q == SOME) || head(p) == head(q),
+            (Node::List(a), Node::List(b)) => match (&a.open, &b.open) {
+                (Open::Call(p), Open::Call(q)) => p == q || head(p) == head(q),
                 (Open::Tuple, Open::Tuple) => {
-                    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.same_kind(b, text))
+                    a.items.len() == b.items.len()
+                        && a.items.iter().zip(&b.items).all(|(a, b)| a.same_kind(b, text))
                 }
                 (Open::Array, Open::Array) => true,
                 _ => false,
             },
-            (Node::Struct { path: p, .. }, Node::Struct { path: q, .. }) => head(p) == head(q),
-            (Node::Atom { class: Class::Option, .. }, Node::List { open: Open::Call(p), .. })
-            | (Node::List { open: Open::Call(p), .. }, Node::Atom { class: Class::Option, .. }) => p == SOME,
-            (Node::Atom { class: Class::Named, .. }, Node::List { open: Open::Call(p), .. })
-            | (Node::List { open: Open::Call(p), .. }, Node::Atom { class: Class::Named, .. })
-            | (Node::Atom { class: Class::Named, .. }, Node::Struct { path: p, .. })
-            | (Node::Struct { path: p, .. }, Node::Atom { class: Class::Named, .. }) => {
-                let atom = if matches!(self, Node::Atom { .. }) { self } else { other };
-                head(p) == atom_head(atom, text)
+            (Node::Struct(a), Node::Struct(b)) => head(&a.path) == head(&b.path),
+            (Node::Atoms(_), Node::Atoms(_)) => true,
+            (Node::Atoms(_), Node::List(list)) | (Node::List(list), Node::Atoms(_)) => {
+                matches!(list.open, Open::Array)
+            }
+            (Node::Atom { class: Class::Option, .. }, Node::List(list))
+            | (Node::List(list), Node::Atom { class: Class::Option, .. }) => list.call() == Some(SOME),
+            (atom @ Node::Atom { class: Class::Named, .. }, Node::List(list))
+            | (Node::List(list), atom @ Node::Atom { class: Class::Named, .. }) => {
+                list.call().is_some_and(|path| head(path) == atom_head(atom, text))
+            }
+            (atom @ Node::Atom { class: Class::Named, .. }, Node::Struct(structure))
+            | (Node::Struct(structure), atom @ Node::Atom { class: Class::Named, .. }) => {
+                head(&structure.path) == atom_head(atom, text)
             }
             _ => false,
         }
@@ -251,6 +337,32 @@ impl Writer {
             let _ = write!(text, "{value}");
         })
     }
+
+    /// An integer of up to 64 bits, without the formatting machinery (the
+    /// writer's hot path: sequences of numbers).
+    fn int64(&mut self, width: u8, negative: bool, magnitude: u64) -> Result<Node, Error> {
+        self.atom(Class::Int(width), true, |text| {
+            if negative {
+                text.push('-');
+            }
+            push_u64(text, magnitude);
+        })
+    }
+}
+
+/// Appends the decimal digits of `value`.
+fn push_u64(text: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    text.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Writes a name as a Rust identifier: `r#type` for keywords; a name that is
@@ -397,31 +509,31 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.atom(Class::Bool, true, |t| t.push_str(if v { "true" } else { "false" }))
     }
     fn serialize_i8(self, v: i8) -> Result<Node, Error> {
-        self.int(1, v)
+        self.int64(1, v < 0, u64::from(v.unsigned_abs()))
     }
     fn serialize_i16(self, v: i16) -> Result<Node, Error> {
-        self.int(2, v)
+        self.int64(2, v < 0, u64::from(v.unsigned_abs()))
     }
     fn serialize_i32(self, v: i32) -> Result<Node, Error> {
-        self.int(3, v)
+        self.int64(3, v < 0, u64::from(v.unsigned_abs()))
     }
     fn serialize_i64(self, v: i64) -> Result<Node, Error> {
-        self.int(4, v)
+        self.int64(4, v < 0, v.unsigned_abs())
     }
     fn serialize_i128(self, v: i128) -> Result<Node, Error> {
         self.int(5, v)
     }
     fn serialize_u8(self, v: u8) -> Result<Node, Error> {
-        self.int(11, v)
+        self.int64(11, false, u64::from(v))
     }
     fn serialize_u16(self, v: u16) -> Result<Node, Error> {
-        self.int(12, v)
+        self.int64(12, false, u64::from(v))
     }
     fn serialize_u32(self, v: u32) -> Result<Node, Error> {
-        self.int(13, v)
+        self.int64(13, false, u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<Node, Error> {
-        self.int(14, v)
+        self.int64(14, false, v)
     }
     fn serialize_u128(self, v: u128) -> Result<Node, Error> {
         self.int(15, v)
@@ -553,22 +665,56 @@ struct Seq<'a> {
     writer: &'a mut Writer,
     kind: SeqKind,
     items: Vec<Node>,
+    /// While a sequence holds only atoms of one class: the atoms, packed.
+    run: Option<Run>,
+}
+
+/// Atoms of one class, one after another in the text buffer.
+struct Run {
+    start: u32,
+    end: u32,
+    lens: Vec<u32>,
+    class: Class,
+    simple: bool,
 }
 
 impl<'a> Seq<'a> {
     fn new(writer: &'a mut Writer, kind: SeqKind, len: usize) -> Self {
-        Seq { writer, kind, items: Vec::with_capacity(len.min(1 << 16)) }
+        let capacity = len.min(1 << 16);
+        match kind {
+            SeqKind::Seq => Seq { writer, kind, items: Vec::new(), run: Some(Run::new(capacity)) },
+            _ => Seq { writer, kind, items: Vec::with_capacity(capacity), run: None },
+        }
     }
 
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let node = value.serialize(&mut *self.writer)?;
+        if let Some(run) = &mut self.run {
+            if let Node::Atom { start, len, class, simple } = node
+                && run.extends(start, class, simple)
+            {
+                run.lens.push(len);
+                run.end = start + len;
+                return Ok(());
+            }
+            // Not an atom like the others: back to one node an item.
+            if let Some(run) = self.run.take() {
+                self.items = run.into_nodes();
+            }
+        }
         self.items.push(node);
         Ok(())
     }
 
     fn finish(self) -> Node {
         match self.kind {
-            SeqKind::Seq => Node::chain(Node::list(Open::Array, self.items)),
+            SeqKind::Seq => match self.run {
+                Some(run) if run.lens.len() >= 2 => {
+                    Node::chain(Node::Atoms(Box::new(Atoms::new(run.start, run.lens, run.class, run.simple))))
+                }
+                Some(run) => Node::chain(Node::list(Open::Array, run.into_nodes())),
+                None => Node::chain(Node::list(Open::Array, self.items)),
+            },
             SeqKind::Call(path) => Node::list(Open::Call(path), self.items),
             SeqKind::Tuple => {
                 let text = &self.writer.text;
@@ -589,6 +735,28 @@ impl<'a> Seq<'a> {
                 }
             }
         }
+    }
+}
+
+impl Run {
+    fn new(capacity: usize) -> Run {
+        Run { start: 0, end: 0, lens: Vec::with_capacity(capacity), class: Class::Unit, simple: false }
+    }
+
+    /// Whether an atom at `start` continues the run (or starts it).
+    fn extends(&mut self, start: u32, class: Class, simple: bool) -> bool {
+        if self.lens.is_empty() {
+            (self.start, self.end, self.class, self.simple) = (start, start, class, simple);
+            return true;
+        }
+        start == self.end && class == self.class && simple == self.simple
+    }
+
+    fn into_nodes(self) -> Vec<Node> {
+        if self.lens.is_empty() {
+            return Vec::new();
+        }
+        Atoms { start: self.start, lens: self.lens, class: self.class, simple: self.simple, flat: 0 }.nodes()
     }
 }
 
@@ -718,12 +886,20 @@ fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
         }
         (Node::Atom { .. }, Node::Atom { .. }) => atom_text(a, text).cmp(atom_text(b, text)),
         (Node::Chain { root: x, .. }, Node::Chain { root: y, .. }) => compare(x, y, text),
-        (Node::List { open: p, items: x, .. }, Node::List { open: q, items: y, .. }) => {
-            p.ident().cmp(q.ident()).then_with(|| compare_all(x.iter(), y.iter(), text))
+        (Node::List(x), Node::List(y)) => {
+            x.open.ident().cmp(y.open.ident()).then_with(|| compare_all(x.items.iter(), y.items.iter(), text))
         }
-        (Node::Struct { path: p, fields: x, .. }, Node::Struct { path: q, fields: y, .. }) => {
-            p.cmp(q).then_with(|| compare_all(x.iter().map(|f| &f.1), y.iter().map(|f| &f.1), text))
+        (Node::Atoms(x), Node::Atoms(y)) => compare_all(x.nodes().iter(), y.nodes().iter(), text),
+        (Node::Atoms(x), Node::List(y)) => {
+            "".cmp(y.open.ident()).then_with(|| compare_all(x.nodes().iter(), y.items.iter(), text))
         }
+        (Node::List(x), Node::Atoms(y)) => {
+            x.open.ident().cmp("").then_with(|| compare_all(x.items.iter(), y.nodes().iter(), text))
+        }
+        (Node::Struct(x), Node::Struct(y)) => x
+            .path
+            .cmp(&y.path)
+            .then_with(|| compare_all(x.fields.iter().map(|f| &f.1), y.fields.iter().map(|f| &f.1), text)),
         _ => rank(a).cmp(&rank(b)),
     }
 }
@@ -750,8 +926,8 @@ fn rank(node: &Node) -> u8 {
     match node {
         Node::Atom { .. } => 0,
         Node::Chain { .. } => 1,
-        Node::List { .. } => 2,
-        Node::Struct { .. } => 3,
+        Node::List(_) | Node::Atoms(_) => 2,
+        Node::Struct(_) => 3,
     }
 }
 
@@ -804,7 +980,8 @@ impl Layout<'_> {
                 self.flat(root, out);
                 out.push_str(INTO);
             }
-            Node::List { open, items, .. } => {
+            Node::List(list) => {
+                let List { open, items, .. } = &**list;
                 let (left, right) = open.delimiters();
                 out.push_str(open.ident());
                 out.push(left);
@@ -819,7 +996,18 @@ impl Layout<'_> {
                 }
                 out.push(right);
             }
-            Node::Struct { path, fields, .. } => {
+            Node::Atoms(atoms) => {
+                out.push('[');
+                for (i, item) in atoms.texts(self.text).enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(item);
+                }
+                out.push(']');
+            }
+            Node::Struct(structure) => {
+                let Struct { path, fields, .. } = &**structure;
                 out.push_str(path);
                 if fields.is_empty() {
                     out.push_str(" {}");
@@ -862,13 +1050,50 @@ impl Layout<'_> {
                 // After a block-like root (an array) the call goes at the
                 // root's indentation; after a tuple or a one-line root, one
                 // level deeper.
-                let block_like = multi_line && !matches!(**root, Node::List { open: Open::Tuple, .. });
+                let block_like =
+                    multi_line && !matches!(&**root, Node::List(list) if matches!(list.open, Open::Tuple));
                 push_indent(out, shape.indent + if block_like { 0 } else { INDENT });
                 out.push_str(INTO);
                 true
             }
-            Node::List { open, items, flat } => self.emit_list(open, items, *flat, shape, out),
-            Node::Struct { path, fields, flat } => {
+            Node::List(list) => self.emit_list(&list.open, &list.items, list.flat, shape, out),
+            Node::Atoms(atoms) => {
+                // As `emit_list` lays out two or more atoms.
+                if atoms.flat != NOT_FLAT && atoms.flat <= shape.width && atoms.flat - 2 <= LIST_WIDTH {
+                    self.flat(node, out);
+                    return true;
+                }
+                out.push('[');
+                let item_shape = shape.item();
+                if atoms.packs() {
+                    let room = item_shape.width;
+                    let mut line = 0usize;
+                    for item in atoms.texts(self.text) {
+                        let width = item.len() + 1;
+                        if line == 0 || line + 1 + width > room {
+                            push_indent(out, item_shape.indent);
+                            line = 0;
+                        } else {
+                            out.push(' ');
+                            line += 1;
+                        }
+                        out.push_str(item);
+                        out.push(',');
+                        line += width;
+                    }
+                } else {
+                    for item in atoms.texts(self.text) {
+                        push_indent(out, item_shape.indent);
+                        out.push_str(item);
+                        out.push(',');
+                    }
+                }
+                push_indent(out, shape.indent);
+                out.push(']');
+                true
+            }
+            Node::Struct(structure) => {
+                let Struct { path, fields, flat } = &**structure;
                 let body_room = shape.width.saturating_sub(path.len() + 3 + 2).min(STRUCT_WIDTH);
                 let body = flat.saturating_sub(path.len() + 4);
                 if fields.is_empty() || (*flat != NOT_FLAT && body <= body_room) {

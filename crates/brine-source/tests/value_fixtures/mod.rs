@@ -73,7 +73,9 @@ impl PartialEq for Floats {
     fn eq(&self, other: &Self) -> bool {
         let bits = |f: &Floats| {
             let mut all: Vec<u64> = f.specials.iter().map(|x| x.to_bits()).collect();
-            all.extend([f.other_nan, f.tiny, f.huge, f64::from(f.thirds.0), f.thirds.1, f.whole].map(f64::to_bits));
+            all.extend(
+                [f.other_nan, f.tiny, f.huge, f64::from(f.thirds.0), f.thirds.1, f.whole].map(f64::to_bits),
+            );
             all.extend(f.f32s.iter().map(|x| u64::from(x.to_bits())));
             all
         };
