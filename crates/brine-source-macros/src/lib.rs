@@ -30,6 +30,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 mod text;
 
 use proc_macro::TokenStream;
