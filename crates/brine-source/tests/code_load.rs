@@ -309,3 +309,33 @@ fn another_compiler_version_is_refused() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Through `get`'s plain pointer a panic must not unwind into the caller: it
+/// prints its message and aborts. Checked in a child process (this test
+/// binary, running only this test), which the abort ends.
+#[cfg(unix)]
+#[test]
+fn a_panic_through_a_plain_pointer_aborts_instead_of_unwinding() -> anyhow::Result<()> {
+    use std::os::unix::process::ExitStatusExt;
+
+    const CHILD: &str = "BRINE_TEST_PANIC_CHILD";
+    let Some(module) = module() else { return Ok(()) };
+    let loaded = module.get::<fn(i64, i64) -> i64>("checked_div")?;
+    assert_eq!(loaded(9, 3), 3);
+    if std::env::var_os(CHILD).is_some() {
+        let _ = std::panic::catch_unwind(|| loaded(1, 0));
+        unreachable!("the process aborts before this line");
+    }
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["--exact", "a_panic_through_a_plain_pointer_aborts_instead_of_unwinding", "--nocapture"])
+        .env(CHILD, "1")
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    const SIGABRT: i32 = 6; // on every Unix brine runs on
+    assert_eq!(output.status.signal(), Some(SIGABRT), "{:?}\n{stderr}", output.status);
+    assert!(
+        stderr.contains("brine: `checked_div` panicked in loaded code: division of 1 by zero; aborting"),
+        "{stderr}"
+    );
+    Ok(())
+}
