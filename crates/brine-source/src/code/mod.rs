@@ -31,7 +31,6 @@
 //!
 //! # let cache = tempfile::tempdir()?;
 //! # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
-//! # if compiler.check().is_err() { return Ok(()); } // no rustc here
 //! // `load_source`: compile it (once: later loads come from the cache) and load it
 //! # let module = compiler.load(&file)?;
 //! # /*
