@@ -76,6 +76,12 @@ pub fn checked_div(x: i64, y: i64) -> i64 {
     x / y
 }
 
+// a function with a lifetime parameter: exported with it
+#[source]
+pub fn longest<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if b.len() > a.len() { b } else { a }
+}
+
 /// A compiler using `cache`, or `None` (after saying why) when there is no
 /// rustc to run.
 fn compiler(cache: &Path) -> Option<Compiler> {
@@ -112,6 +118,7 @@ fn module() -> Option<&'static Module> {
                 source_of!(norm_of),
                 source_of!(make_point),
                 source_of!(checked_div),
+                source_of!(longest),
             ]);
             let text = brine_source::to_string(&items).ok()?;
             match compiler.compile(&text) {
@@ -197,6 +204,18 @@ fn a_struct_with_an_impl_method_used_by_an_exported_function() -> anyhow::Result
 }
 
 #[test]
+fn a_function_with_a_lifetime_parameter() -> anyhow::Result<()> {
+    let Some(module) = module() else { return Ok(()) };
+    assert_eq!(module.signature("longest"), Some("fn(&'_ str, &'_ str) -> &'_ str"));
+    let loaded = module.get::<for<'a> fn(&'a str, &'a str) -> &'a str>("longest")?;
+    let (short, long) = (String::from("ab"), String::from("abc"));
+    assert_eq!(loaded(&short, &long), "abc");
+    // `'static` is told apart
+    assert!(module.get::<fn(&'static str, &'static str) -> &'static str>("longest").is_err());
+    Ok(())
+}
+
+#[test]
 fn a_signature_mismatch_names_both_signatures() -> anyhow::Result<()> {
     let Some(module) = module() else { return Ok(()) };
     let error = module.get::<fn(i32, i32) -> i32>("add").unwrap_err();
@@ -223,7 +242,7 @@ fn a_missing_name_lists_the_names_there_are() -> anyhow::Result<()> {
     assert_eq!(
         error.to_string(),
         "expected a function named `f` in the module, found only `_f`, `F`, `g`, `h`, `add`, \
-         `example_algorithm`, `norm_of`, `make_point`, `checked_div`"
+         `example_algorithm`, `norm_of`, `make_point`, `checked_div`, `longest`"
     );
     Ok(())
 }

@@ -70,9 +70,10 @@
 //! named after the module's crate, so they never match a host type of the
 //! same name: only signatures made of types both sides share (primitives,
 //! `&str`, `&[T]`, `Vec`, `String`, `Option`, ...) can be called. The type
-//! names leave lifetimes out: `fn(&str) -> &str` matches
-//! `fn(&'static str) -> &'static str`, so for a function that returns a
-//! reference, ask for the lifetimes the module's function really has.
+//! names tell `'static` from other lifetimes but not those apart:
+//! `for<'a, 'b> fn(&'a str, &'b str) -> &'a str` and the same returning
+//! `&'b str` both read `fn(&'_ str, &'_ str) -> &'_ str`, so for a function
+//! that returns a reference, ask for the lifetimes it really has.
 //! Owned values (`Vec`, `String`, `Box`) cross in both directions, so the
 //! library and the host must share an allocator: both use the system
 //! allocator unless the host sets a `#[global_allocator]`; a host that does
