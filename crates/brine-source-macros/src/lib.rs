@@ -145,17 +145,12 @@ fn describe(item: &syn::Item) -> syn::Result<(&'static str, String, String, Toke
                     "`#[source]` on an `impl` needs a named type (`impl Name` or `impl Trait for Name`)",
                 )
             })?;
-            let (name, hidden) = match &item.trait_ {
-                Some((_, path, _)) => {
-                    let trait_name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                    (
-                        format!("impl {trait_name} for {self_name}"),
-                        format!("impl_{trait_name}_for_{self_name}"),
-                    )
-                }
-                None => (format!("impl {self_name}"), format!("impl_{self_name}")),
+            let trait_name = item.trait_.as_ref().map(|(_, path, _)| last_segment(path));
+            let name = match &trait_name {
+                Some(trait_name) => format!("impl {trait_name} for {self_name}"),
+                None => format!("impl {self_name}"),
             };
-            Ok(("impl", name, hidden, quote!(pub(crate))))
+            Ok(("impl", name, impl_suffix(trait_name.as_deref(), &self_name), quote!(pub(crate))))
         }
         other => Err(syn::Error::new(
             Span::call_site(),
@@ -170,8 +165,21 @@ fn describe(item: &syn::Item) -> syn::Result<(&'static str, String, String, Toke
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        syn::Type::Path(path) => Some(last_segment(&path.path)),
         _ => None,
+    }
+}
+
+fn last_segment(path: &syn::Path) -> String {
+    path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default()
+}
+
+/// The hidden constant's suffix for `impl [Trait for] Type`: written by
+/// `#[source]`, looked up by `source_of!(impl ...)`.
+fn impl_suffix(trait_name: Option<&str>, self_name: &str) -> String {
+    match trait_name {
+        Some(trait_name) => format!("impl_{trait_name}_for_{self_name}"),
+        None => format!("impl_{self_name}"),
     }
 }
 
@@ -251,14 +259,8 @@ impl syn::parse::Parse for ImplLookup {
 
 impl ImplLookup {
     fn hidden_path(mut self) -> TokenStream2 {
-        let self_name = self.self_path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let suffix = match &self.trait_path {
-            Some(path) => {
-                let trait_name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                format!("impl_{trait_name}_for_{self_name}")
-            }
-            None => format!("impl_{self_name}"),
-        };
+        let trait_name = self.trait_path.as_ref().map(last_segment);
+        let suffix = impl_suffix(trait_name.as_deref(), &last_segment(&self.self_path));
         if let Some(last) = self.self_path.segments.last_mut() {
             last.ident = format_ident!("__BRINE_SOURCE_{}", suffix);
             last.arguments = syn::PathArguments::None;

@@ -73,11 +73,7 @@ fn from_signature(sig: &syn::Signature) -> Option<Export> {
             syn::FnArg::Receiver(_) => None,
         })
         .collect::<Option<Vec<_>>>()?;
-    let ret = match &sig.output {
-        syn::ReturnType::Default => None,
-        syn::ReturnType::Type(_, ty) => Some(&**ty),
-    };
-    build(unraw(&sig.ident), lifetimes, &args, ret, format!("super::{}", sig.ident))
+    build(unraw(&sig.ident), lifetimes, &args, output(&sig.output), format!("super::{}", sig.ident))
 }
 
 fn from_pointer(ident: &syn::Ident, ty: &syn::Type) -> Option<Export> {
@@ -90,11 +86,14 @@ fn from_pointer(ident: &syn::Ident, ty: &syn::Type) -> Option<Export> {
         return None;
     }
     let args: Vec<&syn::Type> = pointer.inputs.iter().map(|arg| &arg.ty).collect();
-    let ret = match &pointer.output {
+    build(unraw(ident), Vec::new(), &args, output(&pointer.output), format!("(super::{ident})"))
+}
+
+fn output(ret: &syn::ReturnType) -> Option<&syn::Type> {
+    match ret {
         syn::ReturnType::Default => None,
-        syn::ReturnType::Type(_, ty) => Some(&**ty),
-    };
-    build(unraw(ident), Vec::new(), &args, ret, format!("(super::{ident})"))
+        syn::ReturnType::Type(_, ty) => Some(ty),
+    }
 }
 
 fn build(
