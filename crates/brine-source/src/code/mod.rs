@@ -49,6 +49,14 @@
 //! program. (Reading *values* back with [`from_str`](crate::from_str) runs
 //! no code at all.)
 //!
+//! # What the source can use
+//!
+//! The source is compiled alone, as a crate of its own, against `std`: it
+//! can use `std`, `core` and `alloc`, and the items it holds, but no other
+//! crate, and no item of the program that kept it. Dump a function with the
+//! functions and types it uses ([`Items`]), and write paths that do not
+//! start from `crate::` of the original program.
+//!
 //! # What gets exported
 //!
 //! Every `pub fn` at the top level of the source, and every `pub const` or
