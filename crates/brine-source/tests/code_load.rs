@@ -89,7 +89,9 @@ fn compiler(cache: &Path) -> Option<Compiler> {
     match compiler.check() {
         Ok(()) => Some(compiler),
         Err(error @ Error::RustcNotFound { .. }) => {
-            eprintln!("SKIPPED: loading code needs rustc, and here {error}");
+            // straight to fd 2: libtest would hold back an `eprintln!` of a passing test
+            let message = format!("SKIPPED: loading code needs rustc, and here {error}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
             None
         }
         Err(error) => panic!("{error}"),
