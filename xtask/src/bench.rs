@@ -133,6 +133,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             by_area.entry(area_of(&target.name)).or_default().push(target);
         }
     }
+    if !args.render_only {
+        build_all(&by_area);
+    }
     for (area, targets) in by_area.iter().filter(|_| !args.render_only) {
         let result = run_area(&meta, area, targets, args.quick)?;
         write_json(&store.join(format!("{area}.json")), &result)?;
@@ -183,6 +186,23 @@ fn keep_other_areas(result: &mut Value, previous: Option<Value>, measured: &[&st
     let Some(Value::Array(old)) = previous.map(|mut p| p["measurements"].take()) else { return };
     if let Some(new) = result["measurements"].as_array_mut() {
         new.extend(old.into_iter().filter(|m| !measured.iter().any(|a| m["area"].as_str() == Some(a))));
+    }
+}
+
+/// Builds every selected bench target in one cargo invocation, which shares
+/// the work of compiling and linking; when one of them does not build, the
+/// per-target runs that follow say which.
+fn build_all(by_area: &BTreeMap<&str, Vec<&Target>>) {
+    let mut command = workspace::cargo();
+    command.args(["bench", "--no-run"]);
+    for target in by_area.values().flatten() {
+        command.args(["-p", &target.package, "--bench", &target.name]);
+    }
+    println!("== building every bench target");
+    match command.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => println!("== building them together failed ({status}); building each on its own"),
+        Err(error) => println!("== could not run cargo bench --no-run ({error}); building each on its own"),
     }
 }
 
@@ -423,8 +443,12 @@ fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
          The objects are the seed's: `list_1000` (1000 `i64`), `nested_map` \
          (level1/level2/level3 of 100 ints), `small_struct` (one `i64`), `large_struct` \
          (500 ints and 10 small structs), `floats_1m` (one million `f64`). \
-         `--quick` runs take 10 samples after a short warm-up: read their spread before \
-         trusting a small difference.\n"
+         A `--quick` run takes 10 samples (or what a group asks for) after a 0.3 s warm-up, \
+         in about a second per cell: read the spread before trusting a small difference. \
+         `cargo xtask bench` without `--quick` uses criterion's defaults (100 samples, 5 s).\n\n\
+         Regenerate: `cargo xtask bench [--quick] [AREA...]` measures all areas or the named ones \
+         (io, temp, source, capture, code) and rewrites this file, keeping the other areas' last \
+         figures; `--no-dill` leaves Python out.\n"
     );
 
     let mut areas: Vec<String> = std::fs::read_dir(store)?

@@ -66,7 +66,7 @@ def measure(stmt, env, min_time, repeat):
 def main():
     areas = sys.argv[1].split(",")
     quick = "--quick" in sys.argv[2:]
-    min_time, repeat = (0.05, 7) if quick else (0.2, 21)
+    min_time, repeat = (0.05, 5) if quick else (0.2, 21)
     cases = []
     for name, obj in SEEDS.items():
         env = {"dill": dill, "obj": obj}
