@@ -6,8 +6,8 @@
 //! Cargo.toml): libtest would take `println!` of its test threads before it
 //! reaches fd 1, and would print progress lines of parallel tests into our
 //! captures. Here the cases run one after another on the main thread and the
-//! runner prints only between captures. `--list`, name filters and `--exact`
-//! work as with libtest.
+//! runner prints only between captures. `--list`, name filters, `--exact` and
+//! `--skip` work as with libtest; its other options are accepted and ignored.
 
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -52,22 +52,36 @@ fn main() -> ExitCode {
     if let Some(scenario) = args.iter().position(|arg| arg == "--child").and_then(|i| args.get(i + 1)) {
         return child(scenario);
     }
+    if args.iter().any(|arg| arg == "--ignored") {
+        return ExitCode::SUCCESS; // none is ignored: nothing to list or run
+    }
     if args.iter().any(|arg| arg == "--list") {
         for (name, _) in CASES {
             println!("{name}: test");
         }
         return ExitCode::SUCCESS;
     }
-    if args.iter().any(|arg| arg == "--ignored") {
-        return ExitCode::SUCCESS; // none is ignored
-    }
     let exact = args.iter().any(|arg| arg == "--exact");
-    let filters: Vec<&str> = args.iter().filter(|arg| !arg.starts_with('-')).map(String::as_str).collect();
+    // libtest's options that take a value, so the value is not read as a filter
+    const WITH_VALUE: &[&str] =
+        &["--test-threads", "--format", "--color", "--logfile", "--shuffle-seed", "-Z", "--skip"];
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            let value = rest.next().map(String::as_str).unwrap_or_default();
+            if arg == "--skip" {
+                skips.push(value);
+            }
+        } else if !arg.starts_with('-') {
+            filters.push(arg.as_str());
+        }
+    }
+    let matches = |name: &str, pattern: &str| if exact { name == pattern } else { name.contains(pattern) };
     let selected: Vec<&Case> = CASES
         .iter()
-        .filter(|(name, _)| {
-            filters.is_empty() || filters.iter().any(|f| if exact { name == f } else { name.contains(f) })
-        })
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| matches(name, f)))
+        .filter(|(name, _)| !skips.iter().any(|s| matches(name, s)))
         .collect();
     println!("\nrunning {} tests (fd capture, one at a time)", selected.len());
     let mut failed = Vec::new();

@@ -20,7 +20,12 @@ const END: &str = "\n--- end ---\n";
 
 /// Runs this test binary with `args`; returns (its stdout, the captured stdout, the captured stderr).
 fn run_child(args: &[&str]) -> anyhow::Result<(String, String, String)> {
-    let out = Command::new(std::env::current_exe()?).args(args).output()?;
+    let out = Command::new(std::env::current_exe()?)
+        .args(args)
+        // the child's libtest settings are the ones given here, not the caller's
+        .env_remove("RUST_TEST_NOCAPTURE")
+        .env_remove("RUST_TEST_THREADS")
+        .output()?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     ensure!(out.status.success(), "child {args:?} failed: {}\n{stdout}\n{stderr}", out.status);
