@@ -120,7 +120,9 @@ fn area_of(target: &str) -> &str {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let meta = Metadata::load()?;
-    let known: Vec<&str> = meta.benches.iter().map(|t| area_of(&t.name)).collect();
+    let mut known: Vec<&str> = meta.benches.iter().map(|t| area_of(&t.name)).collect();
+    known.sort_unstable();
+    known.dedup();
     if let Some(unknown) = args.areas.iter().find(|a| !known.contains(&a.as_str())) {
         bail!("no bench target for area {unknown:?}; the areas are {known:?}");
     }
@@ -171,7 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let doc = workspace::root().join("docs/BENCHMARKS.md");
-    std::fs::write(&doc, render(&store, &args)?).with_context(|| format!("writing {}", doc.display()))?;
+    std::fs::write(&doc, render(&store)?).with_context(|| format!("writing {}", doc.display()))?;
     println!(
         "wrote {} in {:.0?}; criterion's report with plots: {}",
         doc.display(),
@@ -415,7 +417,7 @@ fn operation<'a>(area: &str, group: &'a str) -> &'a str {
     group.strip_prefix(area).and_then(|g| g.strip_prefix('_')).unwrap_or(group)
 }
 
-fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
+fn render(store: &Path) -> anyhow::Result<String> {
     let mut out = String::new();
     let dill = read_json(&store.join("dill.json")).ok();
     let rss = read_json(&store.join("peak_rss.json")).ok();
@@ -423,10 +425,9 @@ fn render(store: &Path, args: &Args) -> anyhow::Result<String> {
     let _ = writeln!(out, "# Benchmarks\n");
     let _ = writeln!(
         out,
-        "Written by `cargo xtask bench{}` — do not edit by hand; run it again. \
+        "Written by `cargo xtask bench` — do not edit by hand; run it again. \
          Every figure below was measured on the machine below; the criterion report with plots \
-         is in `target/criterion/report/index.html` after a run.\n",
-        if args.quick { " --quick" } else { "" }
+         is in `target/criterion/report/index.html` after a run.\n"
     );
     let _ = writeln!(out, "- machine: {}", machine());
     let _ =
