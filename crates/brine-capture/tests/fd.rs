@@ -241,10 +241,18 @@ fn stderr_everything() -> anyhow::Result<()> {
     eprint!("eprint ");
     std::io::stderr().write_all(b"write_all\n")?;
     raw_write(2, b"libc::write\n")?;
+    // C stdio on fd 2: a fully buffered stream that only finish's fflush(NULL) empties.
+    // SAFETY: NUL-terminated strings; the FILE is left open (it would close fd 2).
+    unsafe {
+        let file = libc::fdopen(2, c"w".as_ptr());
+        ensure!(!file.is_null(), "fdopen: {}", std::io::Error::last_os_error());
+        libc::setvbuf(file, std::ptr::null_mut(), libc::_IOFBF, 4096);
+        libc::fputs(c"C stdio\n".as_ptr(), file);
+    }
     std::thread::spawn(|| eprintln!("from a thread")).join().map_err(|_| anyhow::anyhow!("thread"))?;
     sh("echo child >&2")?;
     let output = capture.finish()?;
-    let expected = "eprintln\neprint write_all\nlibc::write\nfrom a thread\nchild\n";
+    let expected = "eprintln\neprint write_all\nlibc::write\nfrom a thread\nchild\nC stdio\n";
     ensure!(output.to_str()? == expected, "got {:?}", output.to_string_lossy());
     Ok(())
 }
