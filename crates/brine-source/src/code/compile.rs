@@ -14,7 +14,7 @@ const HOST: (&str, &str, &str) = brine_source_macros::__host_rustc!();
 
 /// The format of the generated library; part of the cache key, so that a
 /// change to the shims never loads a library built by an older brine.
-const SHIM_VERSION: &str = "brine-source code 1";
+const SHIM_VERSION: &str = "brine-source code 2";
 
 /// Builds Rust source into a library with rustc, caches it, and loads it as
 /// a [`Module`].

@@ -8,7 +8,7 @@
 //!   host can use its address as a plain `fn` pointer; a panic is caught,
 //!   and aborts the process instead of unwinding into the host;
 //! - `<crate>__try__<name>`, returning `Result<R, String>`: a panic comes
-//!   back as `Err(message)`.
+//!   back as `Err(message)`, and the library's panic hook does not print it.
 //!
 //! and one table, `<crate>__exports`, listing each name with the
 //! `std::any::type_name` of both shims' `fn` pointer types, which the host
@@ -170,8 +170,7 @@ impl Export {
 
     #[unsafe(no_mangle)]
     pub extern \"Rust\" fn {caught}{generics}({params}){try_ret} {{
-        ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(move || {call}))
-            .map_err(|payload| __brine_panic_message(&*payload))
+        __brine_catch(move || {call})
     }}
 "
         );
@@ -219,6 +218,29 @@ mod __brine_exports {
         } else {
             \"a panic with a payload that is not a string\".into()
         }
+    }
+
+    ::std::thread_local! {
+        /// Set while a catching shim runs: its panics come back as errors, unprinted.
+        static __BRINE_CATCHING: ::core::cell::Cell<bool> = const { ::core::cell::Cell::new(false) };
+    }
+
+    /// Runs `body`, a panic returned as its message; the panic hook stays
+    /// quiet for it (other panics print as before).
+    fn __brine_catch<R>(body: impl ::core::ops::FnOnce() -> R) -> ::core::result::Result<R, ::std::string::String> {
+        static HOOK: ::std::sync::Once = ::std::sync::Once::new();
+        HOOK.call_once(|| {
+            let previous = ::std::panic::take_hook();
+            ::std::panic::set_hook(::std::boxed::Box::new(move |info| {
+                if !__BRINE_CATCHING.with(::core::cell::Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+        let outer = __BRINE_CATCHING.with(|catching| catching.replace(true));
+        let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(body));
+        __BRINE_CATCHING.with(|catching| catching.set(outer));
+        result.map_err(|payload| __brine_panic_message(&*payload))
     }
 ";
 

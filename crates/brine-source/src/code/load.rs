@@ -148,7 +148,8 @@ impl Module {
 
     /// The exported function `name` with a panic turned into an error: `F`
     /// is its signature with the return type `R` replaced by
-    /// `Result<R, String>`, and a panic returns `Err(message)`.
+    /// `Result<R, String>`, and a panic returns `Err(message)` (the panic
+    /// hook does not print it while the call runs).
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;

@@ -64,7 +64,8 @@
 //! i64 = |x| x * x;`), unless it has type or const parameters, a `where`
 //! clause, `impl Trait` in its signature, or is `async`, `unsafe` or
 //! `extern`. Each gets two shims: one with the same signature, for
-//! [`Module::get`], and one that returns a panic as `Err(message)`, for
+//! [`Module::get`], and one that returns a panic as `Err(message)`
+//! (unprinted), for
 //! [`Module::get_catching`]. A panic never unwinds into the caller: through
 //! `get`'s pointer it prints its message and aborts the process, as a panic
 //! reaching an `extern "C"` boundary does.
