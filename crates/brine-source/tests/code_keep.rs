@@ -82,6 +82,17 @@ pub fn größe(wörter: &[&str]) -> usize {
     wörter.iter().map(|w| w.chars().count()).sum() // ünïcödé
 }
 
+#[derive(Debug, Default)]
+#[source] // after a derive, which rustc expands first
+/// Documented after the attribute.
+pub struct Late {
+    pub n: u8,
+}
+
+#[allow(clippy::all)]
+#[source]
+pub fn inert_first() {}
+
 macro_rules! make_fn {
     ($name:ident, $value:expr) => {
         #[source]
@@ -148,6 +159,18 @@ fn every_kind_of_item_is_kept() {
     assert!(source_of!(geometry).text().contains("#[super::source]\n    pub fn double"));
     assert_eq!(Point { x: 3.0, y: 4.0 }.norm(), 5.0);
     assert_eq!(geometry::double(2.0), 4.0);
+}
+
+#[test]
+fn attributes_expanded_before_it_are_not_in_the_text() {
+    // rustc runs the derive first and hands `#[source]` the item without it:
+    // write `#[source]` first to keep the derive (as `Point` does above)
+    let code = source_of!(Late);
+    assert_eq!(kept(code), (Kind::Struct, "Late", TextOrigin::File));
+    assert_eq!(code.text(), "/// Documented after the attribute.\npub struct Late {\n    pub n: u8,\n}");
+    assert_eq!(Late::default().n, 0, "the derive still applies to the item");
+    // an inert attribute before it stays, and `#[source]` is cut out between
+    assert_eq!(source_of!(inert_first).text(), "#[allow(clippy::all)]\npub fn inert_first() {}");
 }
 
 #[test]

@@ -232,7 +232,9 @@ impl Code {
 
     /// The item's source text, from its first attribute or doc comment to
     /// its last token, without the `#[source]` attribute (see
-    /// [`origin`](Self::origin)).
+    /// [`origin`](Self::origin)). Attributes written before `#[source]`
+    /// that rustc expands first, like `#[derive(..)]`, are not part of it:
+    /// write `#[source]` first to keep them.
     ///
     /// ```
     /// #[brine_source::source]
