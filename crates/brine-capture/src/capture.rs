@@ -142,8 +142,8 @@ impl Options {
 /// reads what was captured so far; [`finish`](Capture::finish) restores the
 /// descriptor and returns everything. Dropping it restores the descriptor too
 /// and discards the output — except while the thread panics: then the output
-/// is written to the restored stream, so the panic message and what led to it
-/// are not lost.
+/// is written to the restored stream (stderr for [`Stream::Merged`]), so the
+/// panic message and what led to it are not lost.
 ///
 /// A capture belongs to the thread that started it (it is not `Send`):
 /// captures of one thread nest, captures of different threads take turns.
