@@ -20,7 +20,32 @@ use std::fmt::Write as _;
 
 use serde::ser::{self, Serialize};
 
-use super::Error;
+/// The writer's error while serde drives it: one pointer wide, so that the
+/// `Result<Node, Error>` of every value stays small. [`to_string`] turns it
+/// into the crate's [`super::Error::Write`].
+#[derive(Debug)]
+#[allow(clippy::box_collection)] // one pointer, not three: on purpose
+pub(crate) struct Error(Box<String>);
+
+impl Error {
+    fn new(message: impl Into<String>) -> Error {
+        Error(Box::new(message.into()))
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: std::fmt::Display>(message: T) -> Self {
+        Error::new(message.to_string())
+    }
+}
 
 /// The column limit, as in rustfmt's default `max_width`.
 const MAX_WIDTH: usize = 100;
@@ -42,9 +67,9 @@ const INTO: &str = ".into()";
 /// Writes `value` as a Rust expression that rebuilds it.
 ///
 /// See the crate documentation for the forms used.
-pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, super::Error> {
     let mut writer = Writer { text: String::new() };
-    let node = value.serialize(&mut writer)?;
+    let node = value.serialize(&mut writer).map_err(|error| super::Error::Write { message: *error.0 })?;
     let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
     let layout = Layout { text: &writer.text };
     layout.emit(&node, Shape { indent: 0, width: MAX_WIDTH }, false, &mut out);
@@ -318,12 +343,12 @@ struct Writer {
 }
 
 impl Writer {
+    #[inline(always)]
     fn atom(&mut self, class: Class, simple: bool, write: impl FnOnce(&mut String)) -> Result<Node, Error> {
         let start = self.text.len();
         write(&mut self.text);
         let end = self.text.len();
-        let too_big =
-            || Error::Write { message: "the value's source text would be larger than 4 GiB".to_owned() };
+        let too_big = || Error::new("the value's source text would be larger than 4 GiB");
         Ok(Node::Atom {
             start: u32::try_from(start).map_err(|_| too_big())?,
             len: u32::try_from(end - start).map_err(|_| too_big())?,
@@ -340,6 +365,7 @@ impl Writer {
 
     /// An integer of up to 64 bits, without the formatting machinery (the
     /// writer's hot path: sequences of numbers).
+    #[inline]
     fn int64(&mut self, width: u8, negative: bool, magnitude: u64) -> Result<Node, Error> {
         self.atom(Class::Int(width), true, |text| {
             if negative {
@@ -351,6 +377,7 @@ impl Writer {
 }
 
 /// Appends the decimal digits of `value`.
+#[inline]
 fn push_u64(text: &mut String, mut value: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
@@ -362,7 +389,22 @@ fn push_u64(text: &mut String, mut value: u64) {
             break;
         }
     }
-    text.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    for &digit in &digits[start..] {
+        text.push(char::from(digit));
+    }
+}
+
+/// `push_str` for the short texts of atoms: a call to `memcpy` for a few
+/// bytes costs more than copying them one by one.
+#[inline]
+fn push_short(out: &mut String, text: &str) {
+    if text.len() <= 24 && text.is_ascii() {
+        for byte in text.bytes() {
+            out.push(char::from(byte));
+        }
+    } else {
+        out.push_str(text);
+    }
 }
 
 /// Writes a name as a Rust identifier: `r#type` for keywords; a name that is
@@ -505,39 +547,49 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStruct = Fields<'a>;
     type SerializeStructVariant = Fields<'a>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<Node, Error> {
         self.atom(Class::Bool, true, |t| t.push_str(if v { "true" } else { "false" }))
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<Node, Error> {
         self.int64(1, v < 0, u64::from(v.unsigned_abs()))
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<Node, Error> {
         self.int64(2, v < 0, u64::from(v.unsigned_abs()))
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<Node, Error> {
         self.int64(3, v < 0, u64::from(v.unsigned_abs()))
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<Node, Error> {
         self.int64(4, v < 0, v.unsigned_abs())
     }
     fn serialize_i128(self, v: i128) -> Result<Node, Error> {
         self.int(5, v)
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<Node, Error> {
         self.int64(11, false, u64::from(v))
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<Node, Error> {
         self.int64(12, false, u64::from(v))
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<Node, Error> {
         self.int64(13, false, u64::from(v))
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<Node, Error> {
         self.int64(14, false, v)
     }
     fn serialize_u128(self, v: u128) -> Result<Node, Error> {
         self.int(15, v)
     }
+    #[inline]
     fn serialize_f32(self, v: f32) -> Result<Node, Error> {
         let finite = v.is_finite();
         self.atom(Class::Float(32), finite, |t| {
@@ -552,6 +604,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             }
         })
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Result<Node, Error> {
         let finite = v.is_finite();
         self.atom(Class::Float(64), finite, |t| {
@@ -566,6 +619,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
             }
         })
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Result<Node, Error> {
         self.atom(Class::Char, true, |t| {
             let _ = write!(t, "{v:?}");
@@ -687,6 +741,7 @@ impl<'a> Seq<'a> {
         }
     }
 
+    #[inline]
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let node = value.serialize(&mut *self.writer)?;
         if let Some(run) = &mut self.run {
@@ -744,6 +799,7 @@ impl Run {
     }
 
     /// Whether an atom at `start` continues the run (or starts it).
+    #[inline]
     fn extends(&mut self, start: u32, class: Class, simple: bool) -> bool {
         if self.lens.is_empty() {
             (self.start, self.end, self.class, self.simple) = (start, start, class, simple);
@@ -763,6 +819,7 @@ impl Run {
 impl ser::SerializeSeq for Seq<'_> {
     type Ok = Node;
     type Error = Error;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.push(value)
     }
@@ -826,9 +883,7 @@ impl ser::SerializeMap for Map<'_> {
                 self.entries.push((key, value));
                 Ok(())
             }
-            None => Err(Error::Write {
-                message: "the map's Serialize implementation gave a value before its key".to_owned(),
-            }),
+            None => Err(Error::new("the map's Serialize implementation gave a value before its key")),
         }
     }
     fn end(self) -> Result<Node, Error> {
@@ -1002,7 +1057,7 @@ impl Layout<'_> {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(item);
+                    push_short(out, item);
                 }
                 out.push(']');
             }
@@ -1084,7 +1139,7 @@ impl Layout<'_> {
                 } else {
                     for item in atoms.texts(self.text) {
                         push_indent(out, item_shape.indent);
-                        out.push_str(item);
+                        push_short(out, item);
                         out.push(',');
                     }
                 }
