@@ -16,6 +16,12 @@ const HOST: (&str, &str, &str) = brine_source_macros::__host_rustc!();
 /// change to the shims never loads a library built by an older brine.
 const SHIM_VERSION: &str = "brine-source code 2";
 
+/// rustc flags every build gets (part of the cache key too). Stripping the
+/// debug info that the statically linked `std` brings makes each cached
+/// library about 10 times smaller (0.4 instead of 4.3 MB) at no cost in
+/// build time; panic messages keep their file and line.
+const FIXED_FLAGS: [&str; 2] = ["--color=never", "-Cstrip=debuginfo"];
+
 /// Builds Rust source into a library with rustc, caches it, and loads it as
 /// a [`Module`].
 ///
@@ -203,7 +209,7 @@ impl Compiler {
             .arg(format!("--crate-name={krate}"))
             .arg(format!("--edition={}", self.edition))
             .arg(format!("-Copt-level={}", self.opt_level))
-            .arg("--color=never")
+            .args(FIXED_FLAGS)
             .arg("-o")
             .arg(&work_library)
             .arg(&source_path)
@@ -259,7 +265,8 @@ impl Compiler {
     fn crate_name(&self, source: &str) -> String {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let opt_level = self.opt_level.to_string();
-        for part in [SHIM_VERSION, HOST.0, HOST.1, HOST.2, &self.edition, &opt_level, source] {
+        let fixed = FIXED_FLAGS.join(" ");
+        for part in [SHIM_VERSION, &fixed, HOST.0, HOST.1, HOST.2, &self.edition, &opt_level, source] {
             hasher.update(part.as_bytes());
             hasher.update(&[0xff]); // a byte no UTF-8 text holds: parts cannot run into each other
         }
