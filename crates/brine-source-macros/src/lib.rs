@@ -100,13 +100,8 @@ fn expand_source(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStrea
     }
     let parsed: syn::Item = syn::parse(item.clone())?;
     let (kind, name, hidden, vis) = describe(&parsed)?;
-    let captured = text::capture(&item);
+    let text::Captured { text, file, line, column, exact } = text::capture(&item);
     let kind = kind_number(kind);
-    let text = captured.text;
-    let file = captured.file;
-    let line = captured.line;
-    let column = captured.column;
-    let exact = captured.exact;
     let hidden = format_ident!("__BRINE_SOURCE_{}", hidden);
     let constant = quote! {
         #[doc(hidden)]
