@@ -5,8 +5,8 @@
 //! reader reads its own writer's pretty text.
 //!
 //! Before the timings, the peak memory of writing and reading `floats_1m`
-//! once is printed for both (Linux: `VmHWM`, reset through
-//! `/proc/self/clear_refs`).
+//! once is printed for both, each case in a fresh child process (Linux:
+//! `VmHWM`, reset through `/proc/self/clear_refs`, minus `VmRSS` before).
 
 use benches::for_each_seed;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, measurement::WallTime};
@@ -70,46 +70,66 @@ fn bench_from_str<T: Serialize + DeserializeOwned>(
     });
 }
 
-/// Peak memory above the baseline while `work` runs, in bytes.
-fn peak_of(work: impl FnOnce()) -> Option<u64> {
-    std::fs::write("/proc/self/clear_refs", "5").ok()?;
-    let before = benches::current_rss()?;
-    work();
-    Some(benches::peak_rss()?.saturating_sub(before))
+/// The peak-memory cases: each runs alone in a fresh child process (this
+/// binary, run again with `BRINE_SOURCE_PEAK=<case>`), so that no memory
+/// freed by an earlier case can hide a later one's.
+const PEAK_CASES: [&str; 4] = ["brine_to_string", "ron_to_string_pretty", "brine_from_str", "ron_from_str"];
+
+/// In the child: builds the input (the floats, or the text read from the
+/// file the parent wrote, each one allocation), then prints how far the
+/// peak resident size rises above the size before the operation.
+fn peak_case(case: &str) {
+    let read = |name: &str| {
+        let dir = std::env::var("BRINE_SOURCE_PEAK_DIR").unwrap();
+        std::fs::read_to_string(std::path::Path::new(&dir).join(name)).unwrap()
+    };
+    let (floats, text) = match case {
+        "brine_to_string" | "ron_to_string_pretty" => (benches::floats_1m(), String::new()),
+        "brine_from_str" => (Vec::new(), read("brine.rs")),
+        _ => (Vec::new(), read("ron.ron")),
+    };
+    // Resets the peak (VmHWM) to the current size.
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let before = benches::current_rss().unwrap();
+    match case {
+        "brine_to_string" => drop(black_box(brine_source::to_string(&floats).unwrap())),
+        "ron_to_string_pretty" => drop(black_box(ron::ser::to_string_pretty(&floats, pretty()).unwrap())),
+        "brine_from_str" => drop(black_box(brine_source::from_str::<Vec<f64>>(&text).unwrap())),
+        _ => drop(black_box(ron::from_str::<Vec<f64>>(&text).unwrap())),
+    }
+    println!("{}", benches::peak_rss().unwrap().saturating_sub(before));
 }
 
-/// A labelled piece of work.
-type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
-
-fn peak_memory() {
+/// Prints the peak memory of writing and reading `floats_1m` once, for
+/// brine and ron, each case in its own process.
+fn peak_memory() -> anyhow::Result<()> {
     let floats = benches::floats_1m();
-    let ours = brine_source::to_string(&floats).unwrap();
-    let theirs = ron::ser::to_string_pretty(&floats, pretty()).unwrap();
-    let mib =
-        |bytes: Option<u64>| bytes.map_or("n/a".to_owned(), |b| format!("{:.1} MiB", b as f64 / 1048576.0));
-    let cases: [Case<'_>; 4] = [
-        ("brine to_string", Box::new(|| drop(black_box(brine_source::to_string(&floats).unwrap())))),
-        (
-            "ron to_string_pretty",
-            Box::new(|| drop(black_box(ron::ser::to_string_pretty(&floats, pretty()).unwrap()))),
-        ),
-        ("brine from_str", Box::new(|| drop(black_box(brine_source::from_str::<Vec<f64>>(&ours).unwrap())))),
-        ("ron from_str", Box::new(|| drop(black_box(ron::from_str::<Vec<f64>>(&theirs).unwrap())))),
-    ];
-    eprintln!(
-        "peak memory above baseline, floats_1m (text: brine {} bytes, ron {} bytes):",
-        ours.len(),
-        theirs.len()
-    );
-    for (label, work) in &cases {
-        eprintln!("  {label:<22} {}", mib(peak_of(work)));
+    let dir = tempfile::tempdir()?;
+    let ours = brine_source::to_string(&floats)?;
+    std::fs::write(dir.path().join("brine.rs"), &ours)?;
+    std::fs::write(dir.path().join("ron.ron"), ron::ser::to_string_pretty(&floats, pretty())?)?;
+    eprintln!("peak memory above the input, floats_1m (8 MB of f64, {} bytes of text):", ours.len());
+    for case in PEAK_CASES {
+        let output = std::process::Command::new(std::env::current_exe()?)
+            .env("BRINE_SOURCE_PEAK", case)
+            .env("BRINE_SOURCE_PEAK_DIR", dir.path())
+            .output()?;
+        let bytes: f64 = String::from_utf8_lossy(&output.stdout).trim().parse()?;
+        eprintln!("  {case:<22} {:.1} MiB", bytes / 1048576.0);
     }
+    Ok(())
 }
 
 criterion_group!(benches, to_string, from_str);
 
 fn main() {
-    peak_memory();
+    if let Ok(case) = std::env::var("BRINE_SOURCE_PEAK") {
+        peak_case(&case);
+        return;
+    }
+    if let Err(error) = peak_memory() {
+        eprintln!("peak memory not measured: {error}");
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -63,7 +63,7 @@
 //! | tuple, array | `(1, "a".into())`; `(1, 2).into()` when all elements have one type | tuples; arrays of up to 12 elements (longer arrays: `[..]`) |
 //! | string | `"text".into()` | `String`, `&str`, `Box<str>`, `Cow<str>`, `Rc<str>`, ... |
 //! | integer, bool, char | `-7`, `true`, `'\n'` | any integer width, 128-bit included |
-//! | float | `1.0`, `1e300`, `-0.0`, `f64::NAN`, `f64::INFINITY` | bit-exact (other NaNs as `f64::from_bits(..)`) |
+//! | float | `1.0`, `1e+300`, `-0.0`, `f64::NAN`, `f64::INFINITY` | bit-exact (other NaNs as `f64::from_bits(..)`) |
 //! | bytes (`serialize_bytes`) | `b"\x00ab"` | `&[u8]` |
 //!
 //! Serde tells struct and variant names but not their modules: bring the
@@ -86,6 +86,11 @@ mod file;
 pub use brine_temp::{Builder, NamedTempFile};
 pub use file::{dump, dump_with, load};
 pub use value::{Error, from_str};
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Anything brine can write as Rust source: every serde value (through a
 /// blanket implementation), and code items.

@@ -496,9 +496,12 @@ fn write_special(text: &mut String, nan: bool, positive: bool, ty: &str) {
     let _ = write!(text, "{ty}::{name}");
 }
 
-fn finish_float(text: &mut String, start: usize) {
-    let written = text.get(start..).unwrap_or("");
-    if !written.contains(['.', 'e', 'E']) {
+/// A finite float's shortest round-trip text, with a `.0` when it has
+/// neither a `.` nor an exponent (so that it stays a float literal).
+#[inline]
+fn push_float(text: &mut String, digits: &str) {
+    push_short(text, digits);
+    if !digits.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
         text.push_str(".0");
     }
 }
@@ -594,9 +597,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         let finite = v.is_finite();
         self.atom(Class::Float(32), finite, |t| {
             if finite {
-                let start = t.len();
-                let _ = write!(t, "{v:?}");
-                finish_float(t, start);
+                push_float(t, zmij::Buffer::new().format_finite(v));
             } else if v.is_nan() && v.to_bits() != f32::NAN.to_bits() {
                 let _ = write!(t, "f32::from_bits({:#010x})", v.to_bits());
             } else {
@@ -609,9 +610,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
         let finite = v.is_finite();
         self.atom(Class::Float(64), finite, |t| {
             if finite {
-                let start = t.len();
-                let _ = write!(t, "{v:?}");
-                finish_float(t, start);
+                push_float(t, zmij::Buffer::new().format_finite(v));
             } else if v.is_nan() && v.to_bits() != f64::NAN.to_bits() {
                 let _ = write!(t, "f64::from_bits({:#018x})", v.to_bits());
             } else {
