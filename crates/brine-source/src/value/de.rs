@@ -213,6 +213,15 @@ impl<'de> Deserializer<'de> {
                     self.lex.next()?;
                     continue;
                 }
+                // A single name not followed by `::` is no wrapper (only
+                // paths like `String::from` and `Cow::Borrowed` are): the
+                // common case of a struct or variant name, told from the
+                // bytes after it without lexing ahead.
+                Tok::Ident(name)
+                    if !matches!(name, "Borrowed" | "Owned") && !self.lex.path_sep_at(token.end) =>
+                {
+                    return Ok(open);
+                }
                 Tok::Ident(_) | Tok::PathSep => {}
                 _ => return Ok(open),
             }

@@ -100,6 +100,15 @@ impl<'de> Lexer<'de> {
         format!("`{shown}`")
     }
 
+    /// Whether `::` may come next after byte `pos`: false only when the
+    /// next character after spaces is plainly something else (a comment
+    /// there gives `true`, and the caller then lexes properly).
+    pub(crate) fn path_sep_at(&self, pos: usize) -> bool {
+        let rest = self.src.as_bytes().get(pos..).unwrap_or_default();
+        let skipped = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        matches!(rest.get(skipped), Some(b':' | b'/'))
+    }
+
     fn rest(&self) -> &'de str {
         self.src.get(self.pos..).unwrap_or("")
     }

@@ -15,6 +15,7 @@
 //! 12 elements (tuples and arrays both come out of serde as tuples, and
 //! `From<(T, T)>` is implemented for `[T; 2]`).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
@@ -183,14 +184,14 @@ impl List {
 
 #[derive(Debug)]
 struct Struct {
-    path: String,
-    fields: Vec<(String, Node)>,
+    path: Name,
+    fields: Vec<(Name, Node)>,
     flat: usize,
 }
 
 #[derive(Debug)]
 enum Open {
-    Call(String),
+    Call(Name),
     Tuple,
     Array,
 }
@@ -263,7 +264,7 @@ impl Node {
         Node::List(Box::new(List { open, items, flat }))
     }
 
-    fn structure(path: String, fields: Vec<(String, Node)>) -> Node {
+    fn structure(path: Name, fields: Vec<(Name, Node)>) -> Node {
         let mut body = 2 * fields.len().saturating_sub(1);
         let mut flat_ok = true;
         for (name, value) in &fields {
@@ -410,13 +411,17 @@ fn push_short(out: &mut String, text: &str) {
 /// Writes a name as a Rust identifier: `r#type` for keywords; a name that is
 /// no identifier at all (renamed by serde) as a string literal, which the
 /// reader accepts although the compiler does not.
-fn ident(name: &str) -> String {
+fn ident(name: &'static str) -> Name {
     if is_ident(name) {
-        if is_keyword(name) { format!("r#{name}") } else { name.to_owned() }
+        if is_keyword(name) { Cow::Owned(format!("r#{name}")) } else { Cow::Borrowed(name) }
     } else {
-        format!("{name:?}")
+        Cow::Owned(format!("{name:?}"))
     }
 }
+
+/// A struct, variant or field name as written: borrowed from serde's
+/// `&'static str` unless it needs `r#` or quotes.
+type Name = Cow<'static, str>;
 
 fn is_ident(name: &str) -> bool {
     let mut chars = name.chars();
@@ -482,8 +487,8 @@ pub(crate) fn is_keyword(name: &str) -> bool {
     )
 }
 
-fn variant_path(name: &str, variant: &str) -> String {
-    format!("{}::{}", ident(name), ident(variant))
+fn variant_path(name: &'static str, variant: &'static str) -> Name {
+    Cow::Owned(format!("{}::{}", ident(name), ident(variant)))
 }
 
 /// `NAN`, `INFINITY` or `NEG_INFINITY` of `ty`.
@@ -636,7 +641,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Node, Error> {
         let inner = value.serialize(&mut *self)?;
-        Ok(Node::list(Open::Call(SOME.to_owned()), vec![inner]))
+        Ok(Node::list(Open::Call(Cow::Borrowed(SOME)), vec![inner]))
     }
     fn serialize_unit(self) -> Result<Node, Error> {
         self.atom(Class::Unit, false, |t| t.push_str("()"))
@@ -710,7 +715,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
 enum SeqKind {
     Seq,
     Tuple,
-    Call(String),
+    Call(Name),
 }
 
 /// Sequences, tuples, tuple structs and tuple variants.
@@ -897,8 +902,8 @@ impl ser::SerializeMap for Map<'_> {
 /// Structs and struct variants.
 struct Fields<'a> {
     writer: &'a mut Writer,
-    path: String,
-    fields: Vec<(String, Node)>,
+    path: Name,
+    fields: Vec<(Name, Node)>,
 }
 
 impl Fields<'_> {
