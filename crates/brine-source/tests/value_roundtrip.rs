@@ -78,6 +78,44 @@ struct Renamed {
     kebab: Kebab,
 }
 
+/// Enum representations and `flatten` that serde writes as structs and
+/// maps: they do not compile as written, but they read back.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type")]
+enum Internal {
+    Point { x: i32, y: i32 },
+    Nothing,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "t", content = "c")]
+enum Adjacent {
+    Number(i64),
+    Named { name: String },
+    Empty,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(untagged)]
+enum Untagged {
+    Number(u8),
+    Named { name: String },
+    List(Vec<i16>),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Flattened {
+    #[serde(flatten)]
+    inner: Pair2,
+    extra: Option<u8>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Pair2 {
+    a: u8,
+    b: String,
+}
+
 /// Bytes written with `serialize_bytes` (as `serde_bytes` does).
 #[derive(Debug, Clone, PartialEq)]
 struct Bytes(Vec<u8>);
@@ -258,6 +296,15 @@ proptest! {
         both_fixed_points(&r)?;
         both_fixed_points(&shapes)?;
         both_fixed_points(&Meters(r.id as i64))?;
+    }
+
+    #[test]
+    fn other_enum_representations_and_flatten(x in any::<i32>(), n in any::<i64>(), small in any::<u8>(),
+                                              name in any::<String>(), list in vec(any::<i16>(), 0..4)) {
+        round_trip(&vec![Internal::Point { x, y: -x }, Internal::Nothing])?;
+        round_trip(&vec![Adjacent::Number(n), Adjacent::Named { name: name.clone() }, Adjacent::Empty])?;
+        round_trip(&vec![Untagged::Number(small), Untagged::Named { name: name.clone() }, Untagged::List(list)])?;
+        round_trip(&Flattened { inner: Pair2 { a: small, b: name }, extra: Some(small) })?;
     }
 
     #[test]

@@ -1006,9 +1006,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         })
     }
 
+    /// A name: an identifier, or a string (`"type".into()`, as the writer
+    /// gives a tag or a flattened field).
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
         let token = self.lex.next()?;
-        match token.tok {
+        let value = match token.tok {
             Tok::Ident(name) => visitor.visit_borrowed_str(name),
             _ => match self.string(&token)? {
                 Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
@@ -1016,7 +1019,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 None => Err(self.unexpected(&token, "a name")),
             },
         }
-        .map_err(|e| e.at(token.start))
+        .map_err(|e| e.at(token.start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
