@@ -105,12 +105,11 @@ pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> Load
     LoadError::Truncated { part, needed, available }
 }
 
-/// The checksum of an envelope's type name and payload.
-pub(crate) fn checksum(name: &[u8], payload: &[u8]) -> u64 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
-    hasher.update(name);
-    hasher.update(payload);
-    hasher.digest()
+/// The checksum of an envelope's body: its type name followed by its payload,
+/// which lie next to each other, so one call hashes both (the one-shot hash is
+/// several times faster than a streaming hasher on small envelopes).
+pub(crate) fn checksum(body: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(body)
 }
 
 /// Bytes shown in hex in error messages (at most the first 16).

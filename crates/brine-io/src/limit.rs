@@ -67,7 +67,12 @@ impl Limits {
 
     /// One more element of a sequence or map.
     fn count<E: de::Error>(&self) -> Result<(), E> {
-        let elements = self.elements.get() + 1;
+        self.count_many(1)
+    }
+
+    /// `n` more elements of a sequence or map.
+    fn count_many<E: de::Error>(&self, n: u64) -> Result<(), E> {
+        let elements = self.elements.get().saturating_add(n);
         if elements > self.payload_len.saturating_add(self.max_zero_sized) {
             return Err(self.refuse(LoadError::TooManyElements {
                 payload_len: self.payload_len,
@@ -105,7 +110,8 @@ impl<'l, X> Wrap<'l, X> {
     }
 }
 
-macro_rules! forward_deserialize {
+/// Methods whose visitor may nest: one level deeper, visitor wrapped.
+macro_rules! nesting {
     ($($method:ident ( $($arg:ident : $ty:ty),* ))*) => {
         $(
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
@@ -116,20 +122,36 @@ macro_rules! forward_deserialize {
     };
 }
 
+/// Methods whose visitor gets a primitive and can't nest: passed straight
+/// through, so the limits cost nothing per number or string.
+macro_rules! primitive {
+    ($($method:ident)*) => {
+        $(
+            #[inline]
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+                self.inner.$method(visitor)
+            }
+        )*
+    };
+}
+
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
     type Error = D::Error;
 
-    forward_deserialize! {
-        deserialize_any() deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32()
-        deserialize_i64() deserialize_i128() deserialize_u8() deserialize_u16() deserialize_u32()
-        deserialize_u64() deserialize_u128() deserialize_f32() deserialize_f64() deserialize_char()
-        deserialize_str() deserialize_string() deserialize_bytes() deserialize_byte_buf()
-        deserialize_option() deserialize_unit() deserialize_unit_struct(name: &'static str)
-        deserialize_newtype_struct(name: &'static str) deserialize_seq() deserialize_tuple(len: usize)
-        deserialize_tuple_struct(name: &'static str, len: usize) deserialize_map()
-        deserialize_struct(name: &'static str, fields: &'static [&'static str])
+    primitive! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
+        deserialize_string deserialize_bytes deserialize_byte_buf deserialize_unit
+        deserialize_identifier
+    }
+
+    nesting! {
+        deserialize_any() deserialize_ignored_any() deserialize_option()
+        deserialize_unit_struct(name: &'static str) deserialize_newtype_struct(name: &'static str)
+        deserialize_seq() deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_map() deserialize_struct(name: &'static str, fields: &'static [&'static str])
         deserialize_enum(name: &'static str, variants: &'static [&'static str])
-        deserialize_identifier() deserialize_ignored_any()
     }
 
     fn is_human_readable(&self) -> bool {
@@ -178,11 +200,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        self.inner.visit_seq(Wrap::new(seq, self.limits))
+        let len = seq.size_hint();
+        let seq = Elements::new(seq, len, self.limits)?;
+        self.inner.visit_seq(seq)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.inner.visit_map(Wrap::new(map, self.limits))
+        let len = map.size_hint();
+        let map = Elements::new(map, len, self.limits)?;
+        self.inner.visit_map(map)
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
@@ -198,11 +224,38 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
     }
 }
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
+/// A sequence or map whose elements count against the budget: all at once
+/// when its length is known up front (postcard always knows it), else one by
+/// one.
+struct Elements<'l, A> {
+    inner: A,
+    limits: &'l Limits,
+    counted: bool,
+}
+
+impl<'l, A> Elements<'l, A> {
+    /// `len`: the length the sequence or map announces, if any.
+    fn new<E: de::Error>(inner: A, len: Option<usize>, limits: &'l Limits) -> Result<Self, E> {
+        let counted = match len {
+            Some(len) => {
+                limits.count_many::<E>(len as u64)?;
+                true
+            }
+            None => false,
+        };
+        Ok(Elements { inner, limits, counted })
+    }
+
+    fn count<E: de::Error>(&self) -> Result<(), E> {
+        if self.counted { Ok(()) } else { self.limits.count::<E>() }
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elements<'_, A> {
     type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
-        self.limits.count::<A::Error>()?;
+        self.count::<A::Error>()?;
         self.inner.next_element_seed(Wrap::new(seed, self.limits))
     }
 
@@ -211,11 +264,11 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Elements<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        self.limits.count::<A::Error>()?;
+        self.count::<A::Error>()?;
         self.inner.next_key_seed(Wrap::new(seed, self.limits))
     }
 

@@ -190,8 +190,8 @@ impl Options {
                 envelope: HEADER_LEN as u64 + body_len,
             });
         }
+        let computed = format::checksum(body);
         let (name, payload) = body.split_at(header.name_len as usize);
-        let computed = format::checksum(name, payload);
         if computed != header.checksum {
             return Err(LoadError::ChecksumMismatch { stored: header.checksum, computed });
         }
@@ -200,11 +200,16 @@ impl Options {
     }
 
     fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, LoadError> {
-        let requested = type_name::canonical::<T>();
-        if self.check_type && envelope.type_name != requested {
+        // The canonical name of a type outside the standard library is its
+        // `type_name` as is: compare that first, and look up the canonical
+        // name only when it differs (canonical names are a fixed point).
+        if self.check_type
+            && envelope.type_name != std::any::type_name::<T>()
+            && envelope.type_name != type_name::canonical::<T>()
+        {
             return Err(LoadError::TypeMismatch {
                 stored: envelope.type_name.to_owned(),
-                requested: requested.to_owned(),
+                requested: type_name::canonical::<T>().to_owned(),
             });
         }
         let payload = envelope.payload;
@@ -214,14 +219,13 @@ impl Options {
         let result = T::deserialize(Limited { inner: &mut de, limits: &limits });
         let rest = de.finalize().map_or(0, |rest| rest.len());
         let used = (payload.len() - rest) as u64;
+        let requested = || type_name::canonical::<T>().to_owned();
         match result {
-            Ok(_) if rest != 0 => {
-                Err(LoadError::TrailingBytes { requested: requested.to_owned(), used, len })
-            }
+            Ok(_) if rest != 0 => Err(LoadError::TrailingBytes { requested: requested(), used, len }),
             Ok(value) => Ok(value),
-            Err(source) => Err(limits
-                .take_exceeded()
-                .unwrap_or_else(|| decode_error(requested.to_owned(), used, len, source))),
+            Err(source) => {
+                Err(limits.take_exceeded().unwrap_or_else(|| decode_error(requested(), used, len, source)))
+            }
         }
     }
 }

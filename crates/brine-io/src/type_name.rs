@@ -304,4 +304,28 @@ mod tests {
         assert_eq!(canonicalize("Vec<"), "Vec<");
         assert_eq!(canonicalize(""), "");
     }
+
+    /// The load path compares a stored name with `type_name` before it looks
+    /// up the canonical name; that is right only if canonical names are a
+    /// fixed point of `canonicalize`.
+    #[test]
+    fn canonical_names_are_a_fixed_point() {
+        struct Local<T>(T);
+        let names = [
+            std::any::type_name::<&str>(),
+            std::any::type_name::<Vec<Option<&[u8]>>>(),
+            std::any::type_name::<HashMap<Box<str>, (u8, Rc<[i64; 3]>, ())>>(),
+            std::any::type_name::<Local<Cow<'static, [Arc<String>]>>>(),
+            std::any::type_name::<std::collections::BTreeMap<char, std::collections::VecDeque<f32>>>(),
+            std::any::type_name::<(i128,)>(),
+            std::any::type_name::<dyn std::fmt::Debug>(),
+            std::any::type_name::<fn(u8) -> u8>(),
+            "Vec<",
+            "",
+        ];
+        for raw in names {
+            let once = canonicalize(raw);
+            assert_eq!(canonicalize(&once), once, "canonicalize is not idempotent on {raw}");
+        }
+    }
 }

@@ -51,9 +51,16 @@ fn the_helper_builds_envelopes_that_load() {
 
 #[test]
 fn a_vec_of_bytes_claiming_2_pow_60_elements() {
+    // the decoder runs out of bytes after the length: no huge allocation first
     let bytes = envelope::<Vec<u8>>(&varint(HUGE));
     assert!(bytes.len() < 60, "a tiny envelope: {} bytes", bytes.len());
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
+    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+
+    // a length the payload could hold, but doesn't: the decoder runs out of bytes
+    let mut payload = varint(1000);
+    payload.extend_from_slice(&[1, 2, 3]);
+    let error = brine_io::load::<Vec<u8>>(&envelope::<Vec<u8>>(&payload)).unwrap_err();
     assert!(matches!(error, LoadError::Decode { .. }), "{error}");
     assert!(error.to_string().contains("ended inside the value"), "{error}");
 }
@@ -88,7 +95,7 @@ fn unit_elements_within_the_allowance_load() {
 fn maps_claiming_2_pow_60_entries() {
     let bytes = envelope::<HashMap<u64, String>>(&varint(HUGE));
     let error = brine_io::load::<HashMap<u64, String>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
 
     // zero-sized keys and values cost no bytes: the allowance stops them
     let bytes = envelope::<BTreeMap<(), ()>>(&varint(HUGE));
@@ -141,12 +148,11 @@ fn deep_nesting_is_refused_before_the_stack_overflows() {
 
 #[test]
 fn nesting_up_to_the_default_limit_loads_on_a_test_thread() {
-    // one level per enum value (254 nodes and the leaf), one more for the
-    // innermost variant tag: exactly the 256 levels of the default
-    let value = nest(254);
+    // one level per enum value: 255 nodes and the leaf fill the default 256 levels
+    let value = nest(255);
     let bytes = brine_io::dump(&value).unwrap();
     assert_eq!(brine_io::load::<Nest>(&bytes).unwrap(), value);
-    let bytes = brine_io::dump(&nest(255)).unwrap();
+    let bytes = brine_io::dump(&nest(256)).unwrap();
     assert!(matches!(brine_io::load::<Nest>(&bytes), Err(LoadError::TooDeep { .. })));
 }
 
