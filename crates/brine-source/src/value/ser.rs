@@ -16,7 +16,9 @@
 //! `From<(T, T)>` is implemented for `[T; 2]`).
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::ser::{self, Serialize};
@@ -72,7 +74,7 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, supe
     let mut writer = Writer { text: String::new() };
     let node = value.serialize(&mut writer).map_err(|error| super::Error::Write { message: *error.0 })?;
     let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
-    let layout = Layout { text: &writer.text };
+    let layout = Layout { text: &writer.text, memo: RefCell::default(), retrying: Cell::new(0) };
     layout.emit(&node, Shape { indent: 0, width: MAX_WIDTH }, false, &mut out);
     Ok(out)
 }
@@ -1021,7 +1023,28 @@ impl Shape {
 /// Prints a node tree the way rustfmt lays out the same expression.
 struct Layout<'t> {
     text: &'t str,
+    /// What [`Layout::emit`] wrote for a multi-line node in a given shape.
+    ///
+    /// A list with one item tries the item on the list's own line first and
+    /// lays it out again below when that fails, so without this each level
+    /// of nested one-item lists doubled the work: 2^depth (a tree 36 levels
+    /// deep took seconds). `emit` is a function of node, shape and
+    /// `one_line_chain` alone, so its text can be reused; nodes that fit on
+    /// one line are cheap and are not kept.
+    memo: RefCell<HashMap<MemoKey, (String, bool)>>,
+    /// How many one-item lists being retried enclose the node being written:
+    /// only there can a node be written twice. A few levels of doubling cost
+    /// less than keeping texts, so nodes are kept from [`MEMO_FROM`] levels on.
+    retrying: Cell<usize>,
 }
+
+/// How many enclosing one-item lists make [`Layout::emit`] keep what it writes
+/// (at most 2^3 times the work below that, bounded whatever the depth above).
+const MEMO_FROM: usize = 4;
+
+/// A node (by address: the tree doesn't move while it is laid out), the
+/// shape's indentation and width, and `one_line_chain`.
+type MemoKey = (*const Node, usize, usize, bool);
 
 fn push_indent(out: &mut String, indent: usize) {
     out.push('\n');
@@ -1090,6 +1113,25 @@ impl Layout<'_> {
     /// must stay on one line: returns `false` (having written garbage the
     /// caller truncates) when it cannot.
     fn emit(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
+        let cheap = self.retrying.get() < MEMO_FROM
+            || matches!(node, Node::Atom { .. } | Node::Atoms(_))
+            || node.flat() <= shape.width;
+        if cheap {
+            return self.emit_uncached(node, shape, one_line_chain, out);
+        }
+        let key = (node as *const Node, shape.indent, shape.width, one_line_chain);
+        if let Some((text, fitted)) = self.memo.borrow().get(&key) {
+            out.push_str(text);
+            return *fitted;
+        }
+        let start = out.len();
+        let fitted = self.emit_uncached(node, shape, one_line_chain, out);
+        let text = out.get(start..).unwrap_or_default().to_owned();
+        self.memo.borrow_mut().insert(key, (text, fitted));
+        fitted
+    }
+
+    fn emit_uncached(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
         match node {
             Node::Atom { .. } => {
                 out.push_str(atom_text(node, self.text));
@@ -1179,6 +1221,25 @@ impl Layout<'_> {
     }
 
     fn emit_list(&self, open: &Open, items: &[Node], flat: usize, shape: Shape, out: &mut String) -> bool {
+        let retries = matches!(items, [_]);
+        if retries {
+            self.retrying.set(self.retrying.get() + 1);
+        }
+        let fitted = self.emit_list_uncounted(open, items, flat, shape, out);
+        if retries {
+            self.retrying.set(self.retrying.get() - 1);
+        }
+        fitted
+    }
+
+    fn emit_list_uncounted(
+        &self,
+        open: &Open,
+        items: &[Node],
+        flat: usize,
+        shape: Shape,
+        out: &mut String,
+    ) -> bool {
         let ident = open.ident();
         let (left, right) = open.delimiters();
         let one_tuple = matches!(open, Open::Tuple) && items.len() == 1;
