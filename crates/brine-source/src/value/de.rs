@@ -78,6 +78,20 @@ impl<'de> Deserializer<'de> {
         ReadError::syntax(token.start, expected, self.lex.describe(token))
     }
 
+    /// Before each item of a list closed by `close`: the `,` after the
+    /// previous item (none before the first), or the closing bracket next.
+    fn separator(&mut self, first: &mut bool, close: u8) -> Result<()> {
+        if !std::mem::replace(first, false) {
+            let token = self.peek()?;
+            if token.tok == Tok::Punct(b',') {
+                self.lex.next()?;
+            } else if token.tok != Tok::Punct(close) {
+                return Err(self.unexpected(&token, &format!("`,` or `{}`", close as char)));
+            }
+        }
+        Ok(())
+    }
+
     fn peek(&mut self) -> Result<Token<'de>> {
         self.lex.peek()
     }
@@ -1104,15 +1118,7 @@ impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
     type Error = ReadError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if !self.first {
-            let token = self.de.peek()?;
-            if token.tok == Tok::Punct(b',') {
-                self.de.lex.next()?;
-            } else if token.tok != Tok::Punct(self.close) {
-                return Err(self.de.unexpected(&token, &format!("`,` or `{}`", self.close as char)));
-            }
-        }
-        self.first = false;
+        self.de.separator(&mut self.first, self.close)?;
         if self.de.is_punct(self.close)? {
             return Ok(None);
         }
@@ -1179,15 +1185,7 @@ impl<'de> de::MapAccess<'de> for Pairs<'_, 'de> {
     type Error = ReadError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if !self.first {
-            let token = self.de.peek()?;
-            if token.tok == Tok::Punct(b',') {
-                self.de.lex.next()?;
-            } else if token.tok != Tok::Punct(self.close) {
-                return Err(self.de.unexpected(&token, &format!("`,` or `{}`", self.close as char)));
-            }
-        }
-        self.first = false;
+        self.de.separator(&mut self.first, self.close)?;
         let token = self.de.lex.next()?;
         match token.tok {
             Tok::Punct(c) if c == self.close => {
