@@ -536,16 +536,22 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// `[items]`, `vec![items]`, `(items)` for a sequence or tuple.
-    fn seq_body<V: Visitor<'de>>(&mut self, visitor: V, what: &str) -> Result<V::Value> {
-        let mut token = self.lex.next()?;
+    /// The token that opens a list, past a `vec!` in front of it.
+    fn list_open(&mut self) -> Result<Token<'de>> {
+        let token = self.lex.next()?;
         if let Tok::Ident("vec") = token.tok {
             let bang = self.lex.next()?;
             if bang.tok != Tok::Punct(b'!') {
                 return Err(self.unexpected(&bang, "`!` after `vec`"));
             }
-            token = self.lex.next()?;
+            return self.lex.next();
         }
+        Ok(token)
+    }
+
+    /// `[items]`, `vec![items]`, `(items)` for a sequence or tuple.
+    fn seq_body<V: Visitor<'de>>(&mut self, visitor: V, what: &str) -> Result<V::Value> {
+        let token = self.list_open()?;
         let close = match token.tok {
             Tok::Punct(b'[') => b']',
             Tok::Punct(b'(') => b')',
@@ -966,14 +972,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 }
                 de.lex = saved;
             }
-            let mut open = de.lex.next()?;
-            if let Tok::Ident("vec") = open.tok {
-                let bang = de.lex.next()?;
-                if bang.tok != Tok::Punct(b'!') {
-                    return Err(de.unexpected(&bang, "`!` after `vec`"));
-                }
-                open = de.lex.next()?;
-            }
+            let open = de.list_open()?;
             let close = match open.tok {
                 Tok::Punct(b'[') => b']',
                 Tok::Punct(b'(') => b')',
