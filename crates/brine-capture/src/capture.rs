@@ -211,17 +211,22 @@ impl Capture {
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        if self.session.ended() {
-            return;
+        for output in end_on_drop(&mut self.session) {
+            replay(self.stream, &output);
         }
-        let outputs = self.session.end();
-        if std::thread::panicking()
-            && let Ok(outputs) = outputs
-        {
-            for output in outputs {
-                replay(self.stream, &output);
-            }
-        }
+    }
+}
+
+/// Ends a capture that is dropped without `finish`. What it captured is
+/// returned only while the thread panics, to be written back so that the
+/// panic's own output is not lost; otherwise it is discarded.
+fn end_on_drop(session: &mut Session) -> Vec<Vec<u8>> {
+    if session.ended() {
+        return Vec::new();
+    }
+    match session.end() {
+        Ok(outputs) if std::thread::panicking() => outputs,
+        _ => Vec::new(),
     }
 }
 
@@ -277,15 +282,9 @@ impl CaptureBoth {
 
 impl Drop for CaptureBoth {
     fn drop(&mut self) {
-        if self.session.ended() {
-            return;
-        }
-        let outputs = self.session.end();
-        if std::thread::panicking()
-            && let Ok(outputs) = outputs
-        {
-            let mut outputs = outputs.into_iter();
-            replay(Stream::Stdout, &outputs.next().unwrap_or_default());
+        let mut outputs = end_on_drop(&mut self.session).into_iter();
+        if let Some(stdout) = outputs.next() {
+            replay(Stream::Stdout, &stdout);
             replay(Stream::Stderr, &outputs.next().unwrap_or_default());
         }
     }
