@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::reader::{self, Drain, Handle, Pipe, Shared};
+use crate::reader::{self, Drain, Failure, Pipe, Watch};
 use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 
 /// How captures start and finish: how long to wait for another thread's
@@ -309,8 +309,8 @@ fn replay(stream: Stream, bytes: &[u8]) {
     };
 }
 
-/// The machinery behind both guards: pipes, the reader thread, and the
-/// frame in the registry.
+/// The machinery behind both guards: pipes, their watch by the reader
+/// thread, and the frame in the registry.
 #[derive(Debug)]
 struct Session {
     id: u64,
@@ -320,15 +320,16 @@ struct Session {
     fds: Vec<RawFd>,
     /// The pipes' write ends, one per output. Closing them ends the output.
     writers: Vec<OwnedFd>,
-    /// Closing this tells the reader the capture finished.
-    wake: Option<OwnedFd>,
-    reader: Option<Handle>,
-    shared: Arc<Shared>,
+    /// The pipes' read ends and what was read from them, one per output.
+    pipes: Vec<Arc<Pipe>>,
+    /// `None` once the capture has ended.
+    watch: Option<Watch>,
+    drain: Drain,
 }
 
 impl Session {
     /// Takes this thread's turn, then opens one pipe per `(output, fds)` in
-    /// `plan`, starts the reader and points the descriptors at the pipes.
+    /// `plan`, hands them to the reader and points the descriptors at them.
     fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, CaptureError> {
         let id = registry::claim(stream, options.wait)?;
         Self::open(id, stream, plan, options).inspect_err(|_| registry::unclaim())
@@ -348,22 +349,19 @@ impl Session {
         for _ in plan {
             let (read, write) = pipe().map_err(os("create the pipe"))?;
             sys::set_nonblocking(&read).map_err(os("make the pipe's read end non-blocking"))?;
-            pipes.push(Pipe::new(read));
+            pipes.push(Arc::new(Pipe::new(read)));
             writers.push(write);
         }
-        let (wake, wake_writer) = pipe().map_err(os("create the reader's wake-up pipe"))?;
-        let shared = Arc::new(Shared { pipes, error: Mutex::new(None) });
+        let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
         let (idle, limit) = options.drain;
-        let reader = reader::start(Arc::clone(&shared), wake, Drain { idle, limit })
-            .map_err(os("start the reader thread"))?;
         let mut session = Session {
             id,
             stream,
             fds: plan.iter().flat_map(|(_, fds)| fds.iter().copied()).collect(),
             writers,
-            wake: Some(wake_writer),
-            reader: Some(reader),
-            shared,
+            pipes,
+            watch: Some(watch),
+            drain: Drain { idle, limit },
         };
         let redirects: Vec<_> = plan
             .iter()
@@ -371,22 +369,20 @@ impl Session {
             .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, writer.as_raw_fd())))
             .collect();
         if let Err(error) = registry::push(id, &redirects) {
-            // nothing points at the pipes: close them and let the reader end
-            session.fds.clear();
-            session.stop();
+            // nothing points at the pipes: take them back and close them
+            let _ = session.stop();
             return Err(error);
         }
         Ok(session)
     }
 
     fn ended(&self) -> bool {
-        self.reader.is_none()
+        self.watch.is_none()
     }
 
     fn snapshot(&self) -> Result<Vec<Vec<u8>>, CaptureError> {
         sys::flush_all();
-        self.shared
-            .pipes
+        self.pipes
             .iter()
             .map(|pipe| pipe.snapshot())
             .collect::<io::Result<_>>()
@@ -394,33 +390,31 @@ impl Session {
     }
 
     /// Flushes, restores the descriptors, closes the write ends and collects
-    /// what the reader read. Returns one buffer per output.
+    /// the output. Returns one buffer per output.
     fn end(&mut self) -> Result<Vec<Vec<u8>>, CaptureError> {
         // what this thread wrote during the capture belongs to it
         sys::flush_all();
         let restored = registry::pop(self.id, &self.fds);
-        let joined = self.stop();
-        let outputs = self.shared.pipes.iter().map(Pipe::take).collect();
+        let collected = self.stop();
         restored.map_err(|source| CaptureError::Os {
             action: "restore the descriptor with dup2",
             stream: self.stream,
             source,
         })?;
-        if !joined {
-            return Err(CaptureError::ReaderLost { stream: self.stream });
-        }
-        if let Some(source) = self.shared.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            return Err(CaptureError::Read { stream: self.stream, source });
-        }
-        Ok(outputs)
+        collected.map_err(|failure| match failure {
+            Failure::Read(source) => CaptureError::Read { stream: self.stream, source },
+            Failure::ReaderLost => CaptureError::ReaderLost { stream: self.stream },
+        })
     }
 
-    /// Closes the write ends, tells the reader to finish, and waits for it.
-    /// Returns whether it ended normally.
-    fn stop(&mut self) -> bool {
+    /// Takes the pipes back from the reader, closes the write ends and reads
+    /// what is left.
+    fn stop(&mut self) -> Result<Vec<Vec<u8>>, Failure> {
+        let Some(watch) = self.watch.take() else { return Ok(Vec::new()) };
+        // unwatch first: closing the write ends would wake the reader for nothing
+        watch.unwatch(&self.pipes);
         self.writers.clear();
-        self.wake = None;
-        self.reader.take().is_none_or(Handle::wait)
+        reader::collect(&self.pipes, self.drain)
     }
 }
 

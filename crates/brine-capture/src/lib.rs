@@ -41,17 +41,18 @@
 //!
 //! Starting a capture flushes Rust's and C's buffered output, saves the
 //! descriptor with `dup` (close-on-exec), creates an [`os_pipe`] pipe
-//! (close-on-exec, raised to 1 MiB where Linux allows) and `dup2`s its write
-//! end onto the descriptor. A reader thread drains the pipe into memory as it
-//! fills, so no amount of output can block the writer (a reader whose capture
-//! ended waits 5 s to serve the next one, since starting a thread costs more
-//! than the rest of a capture). Finishing flushes
+//! (close-on-exec, raised to 1 MiB where Linux allows once output arrives),
+//! hands its read end to the process's reader thread and `dup2`s its write
+//! end onto the descriptor. The reader drains the pipe into memory as it
+//! fills, so no amount of output can block the writer. Finishing flushes
 //! Rust's stdout and C's stdio (`fflush(NULL)`) on the capturing thread,
-//! `dup2`s the saved descriptor back, closes the write end and joins the
-//! reader once it has read everything. A child process still running in the
-//! background may hold the write end: the reader then drains until the output
-//! goes idle and stops within a bound ([`Options::drain`]) instead of waiting
-//! for it to exit.
+//! `dup2`s the saved descriptor back, takes the read end back from the reader,
+//! closes the write end and reads what is left, to end-of-file, itself.
+//! Handing the pipe over and back only changes the set the reader waits on
+//! (`epoll` on Linux), so an empty capture never waits on another thread. A
+//! child process still running in the background may hold the write end:
+//! finishing then reads until the output goes idle and stops within a bound
+//! ([`Options::drain`]) instead of waiting for it to exit.
 //!
 //! # Threads, nesting and panics
 //!

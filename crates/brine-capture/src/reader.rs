@@ -1,81 +1,126 @@
-//! The reader: a thread that drains a capture's pipes into memory, so that
-//! writers never block on a full pipe, however much they write.
+//! The reader: one thread per process that drains the pipes of active
+//! captures into memory, so that writers never block on a full pipe, however
+//! much they write.
 //!
-//! It only reads and appends. It never takes the stdout lock or flushes
-//! anything: that happens on the capturing thread.
+//! A capture hands its pipes to the reader with [`watch`] and takes them back
+//! with [`Watch::unwatch`]; both only change the set the reader waits on
+//! (`epoll_ctl` on Linux), without waking it or waiting for it. Finishing
+//! then reads whatever is left in the pipes on the capturing thread
+//! ([`collect`]). So the reader is only ever busy while there is output, and
+//! an empty capture never waits on another thread.
 //!
-//! Starting a thread costs more than the rest of a capture together, so a
-//! reader whose capture has finished waits [`KEEP_IDLE`] for the next one
-//! before it ends; each active capture still has a reader of its own.
+//! The reader only reads and appends. It never takes the stdout lock or
+//! flushes anything: that happens on the capturing thread. It ends after
+//! [`KEEP_IDLE`] with nothing to watch, and the next capture starts a new one.
 
+use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::sys::{self, Read};
+use crate::sys::{self, Poller, Read};
 
 /// The smallest read the reader makes; reads grow with the output, up to the pipe's size.
 const MIN_READ: usize = 4096;
 
-/// Reads in a row from one pipe before polling again (the others get their turn).
-const READS_PER_POLL: usize = 64;
+/// Reads in a row from one pipe before waiting again (the others get their turn).
+const READS_PER_WAKE: usize = 64;
 
-/// How long a reader with nothing to do waits for the next capture.
-pub(crate) const KEEP_IDLE: Duration = Duration::from_secs(5);
+/// How long the reader waits with nothing to watch before it ends.
+const KEEP_IDLE: Duration = Duration::from_secs(5);
 
 /// One pipe of a capture: its read end and what has been read from it.
+///
+/// Whoever reads from the pipe holds the lock while reading and appending, so
+/// bytes are appended in the order they were written.
 #[derive(Debug)]
 pub(crate) struct Pipe {
-    /// The read end, non-blocking and close-on-exec. It lives as long as the
-    /// capture and its reader, so no other file can take its number meanwhile.
-    fd: OwnedFd,
-    /// Everything read so far. Whoever reads from `fd` holds this lock while
-    /// reading and appending, so bytes are appended in the order they were written.
-    buf: Mutex<Vec<u8>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// The read end, non-blocking and close-on-exec; taken (and closed) when
+    /// the capture collects its output. Only the capture closes it, so no
+    /// other file can take its number while the reader might still use it.
+    fd: Option<OwnedFd>,
+    /// Everything read so far.
+    buf: Vec<u8>,
+    /// The pipe's size once raised (on the first output; empty captures skip it).
+    size: Option<usize>,
+    /// The first read error; the pipe is no longer watched after it.
+    error: Option<io::Error>,
+    /// The reader thread ended abnormally while watching this pipe.
+    lost: bool,
 }
 
 impl Pipe {
     pub(crate) fn new(fd: OwnedFd) -> Self {
-        Pipe { fd, buf: Mutex::new(Vec::new()) }
+        let state = State { fd: Some(fd), buf: Vec::new(), size: None, error: None, lost: false };
+        Pipe { state: Mutex::new(state) }
     }
 
-    fn buf(&self) -> MutexGuard<'_, Vec<u8>> {
-        self.buf.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Reads what is in the pipe now and returns a copy of everything so far.
     pub(crate) fn snapshot(&self) -> io::Result<Vec<u8>> {
-        let mut buf = self.buf();
-        // one read as large as the largest pipe takes all it holds
-        sys::read_into(&self.fd, &mut buf, sys::PIPE_SIZE)?;
+        let mut state = self.state();
+        let State { fd, buf, .. } = &mut *state;
+        if let Some(fd) = fd {
+            // one read as large as the largest pipe takes all it holds
+            sys::read_into(fd, buf, sys::PIPE_SIZE)?;
+        }
         Ok(buf.clone())
     }
 
-    /// Takes everything read so far.
-    pub(crate) fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.buf())
-    }
-
-    fn read_some(&self, pipe_size: usize) -> io::Result<Read> {
-        let mut buf = self.buf();
-        let want = buf.len().clamp(MIN_READ, pipe_size.max(MIN_READ));
-        sys::read_into(&self.fd, &mut buf, want)
+    /// The reader's turn: reads what the pipe holds, a bounded number of times.
+    fn read_ready(&self, poller: &Poller) {
+        let mut state = self.state();
+        let State { fd: Some(fd), buf, size, error, .. } = &mut *state else {
+            return; // collected already
+        };
+        for _ in 0..READS_PER_WAKE {
+            let want = buf.len().clamp(MIN_READ, size.unwrap_or(sys::DEFAULT_PIPE_SIZE).max(MIN_READ));
+            match sys::read_into(fd, buf, want) {
+                Ok(Read::Data(more)) => {
+                    if size.is_none() {
+                        *size = Some(sys::grow_pipe(fd));
+                    }
+                    if more {
+                        continue;
+                    }
+                    // the pipe is empty: wait rather than read again for EAGAIN
+                }
+                Ok(Read::Empty) => {}
+                Ok(Read::Eof) => {
+                    // only a collected pipe reaches its end, and that is no longer
+                    // watched; stop watching anyway rather than be woken forever
+                    let _ = poller.remove(fd);
+                }
+                Err(failure) => {
+                    error.get_or_insert(failure);
+                    let _ = poller.remove(fd);
+                }
+            }
+            break;
+        }
     }
 }
 
-/// What the reader and the capture share.
+/// Why [`collect`] could not return the whole output.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) pipes: Vec<Pipe>,
-    /// The first read error, if any; the reader stops at it.
-    pub(crate) error: Mutex<Option<io::Error>>,
+pub(crate) enum Failure {
+    /// Reading a pipe failed.
+    Read(io::Error),
+    /// The reader thread ended abnormally while the capture was active.
+    ReaderLost,
 }
 
-/// How long the reader keeps draining once the capture has finished but a
-/// write end is still open somewhere (a background child inherited it).
+/// How long to keep reading once the capture has finished but a write end
+/// is still open somewhere (a background child inherited it).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Drain {
     /// Stop after this long without new output.
@@ -84,163 +129,202 @@ pub(crate) struct Drain {
     pub(crate) limit: Duration,
 }
 
-/// One capture's work for a reader.
-struct Job {
-    shared: Arc<Shared>,
-    /// Becomes readable (hung up) when the capture finishes.
-    wake: OwnedFd,
-    drain: Drain,
-    /// Told when the reader is done with the job and has let go of it.
-    done: mpsc::SyncSender<()>,
+/// The process's reader thread and the pipes it watches, by token.
+struct Reader {
+    /// A forked child inherits this but not the thread (and must not touch
+    /// the parent's epoll instance, which it shares): it starts its own.
+    pid: u32,
+    poller: Arc<Poller>,
+    pipes: HashMap<u64, Arc<Pipe>>,
+    next_token: u64,
 }
 
-/// The capture's side of its reader.
+static READER: Mutex<Option<Reader>> = Mutex::new(None);
+
+fn reader() -> MutexGuard<'static, Option<Reader>> {
+    READER.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Pipes handed to the reader, to be taken back with [`Watch::unwatch`].
 #[derive(Debug)]
-pub(crate) struct Handle {
-    done: mpsc::Receiver<()>,
+pub(crate) struct Watch {
+    poller: Arc<Poller>,
+    tokens: Vec<u64>,
 }
 
-impl Handle {
-    /// Waits until the reader is done. Returns whether it ended normally.
-    pub(crate) fn wait(self) -> bool {
-        self.done.recv().is_ok()
-    }
-}
-
-/// An idle reader: its id, the process it runs in, and the channel it waits
-/// for its next job on.
-type Idle = (u64, u32, mpsc::Sender<Job>);
-
-/// Idle readers.
-static IDLE: Mutex<Vec<Idle>> = Mutex::new(Vec::new());
-static NEXT_READER: AtomicU64 = AtomicU64::new(0);
-
-fn idle() -> MutexGuard<'static, Vec<Idle>> {
-    IDLE.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Has a reader drain `shared`'s pipes until each reaches end-of-file; once
-/// `wake`'s write end is closed (the capture finished) it stops as well after
-/// `drain`'s bounds.
-pub(crate) fn start(shared: Arc<Shared>, wake: OwnedFd, drain: Drain) -> io::Result<Handle> {
-    let (done, handle) = mpsc::sync_channel(1);
-    let mut job = Job { shared, wake, drain, done };
+/// Has the reader drain `pipes` as output arrives, starting it if needed.
+pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
     let pid = std::process::id();
-    loop {
-        let Some((_, in_process, reader)) = idle().pop() else { break };
-        if in_process != pid {
-            // a forked child inherits the list but not the threads
-            continue;
+    let mut guard = reader();
+    let reader = match &mut *guard {
+        Some(reader) if reader.pid == pid => reader,
+        stale => {
+            let poller = Arc::new(Poller::new()?);
+            let serving = Arc::clone(&poller);
+            std::thread::Builder::new()
+                .name("brine-capture".into())
+                // it needs little stack; a small one is quicker to set up
+                .stack_size(64 * 1024)
+                .spawn(move || serve(&serving))?;
+            stale.insert(Reader { pid, poller, pipes: HashMap::new(), next_token: 0 })
         }
-        match reader.send(job) {
-            Ok(()) => return Ok(Handle { done: handle }),
-            Err(mpsc::SendError(back)) => job = back, // that reader has ended
+    };
+    let mut watch = Watch { poller: Arc::clone(&reader.poller), tokens: Vec::with_capacity(pipes.len()) };
+    for pipe in pipes {
+        let token = reader.next_token;
+        reader.next_token += 1;
+        let added = match &pipe.state().fd {
+            Some(fd) => reader.poller.add(fd, token),
+            None => Ok(()),
+        };
+        if let Err(error) = added {
+            drop(guard);
+            watch.unwatch(pipes);
+            return Err(error);
         }
+        reader.pipes.insert(token, Arc::clone(pipe));
+        watch.tokens.push(token);
     }
-    let id = NEXT_READER.fetch_add(1, Ordering::Relaxed);
-    std::thread::Builder::new()
-        .name("brine-capture".into())
-        // it needs little stack; a small one is quicker to set up
-        .stack_size(64 * 1024)
-        .spawn(move || serve(id, job))?;
-    Ok(Handle { done: handle })
+    Ok(watch)
 }
 
-/// A reader thread: runs `job`, then waits for more until idle for [`KEEP_IDLE`].
-fn serve(id: u64, mut job: Job) {
-    let (sender, jobs) = mpsc::channel();
-    loop {
-        let Job { shared, wake, drain, done } = job;
-        run(&shared, &wake, drain);
-        // let go of the pipes before saying so: the capture may close them now
-        drop((shared, wake));
-        idle().push((id, std::process::id(), sender.clone()));
-        let _ = done.send(());
-        job = match jobs.recv_timeout(KEEP_IDLE) {
-            Ok(next) => next,
-            Err(RecvTimeoutError::Timeout) => {
-                let mut idle = idle();
-                if let Some(position) = idle.iter().position(|&(reader, _, _)| reader == id) {
-                    idle.remove(position);
-                    return;
-                }
-                drop(idle);
-                // a capture took this reader off the list: its job is on the way
-                match jobs.recv() {
-                    Ok(next) => next,
-                    Err(_) => return,
-                }
+impl Watch {
+    /// Takes `pipes` (those given to [`watch`]) back from the reader. Once
+    /// this returns, the reader does not read them again.
+    pub(crate) fn unwatch(self, pipes: &[Arc<Pipe>]) {
+        let mut guard = reader();
+        let ours = guard.as_ref().is_some_and(|reader| {
+            reader.pid == std::process::id() && Arc::ptr_eq(&reader.poller, &self.poller)
+        });
+        if let (true, Some(reader)) = (ours, guard.as_mut()) {
+            for token in &self.tokens {
+                reader.pipes.remove(token);
             }
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
+        }
+        drop(guard);
+        for pipe in pipes {
+            // the pipe's lock waits out a read the reader is making now
+            let state = pipe.state();
+            if let (true, Some(fd)) = (ours, &state.fd) {
+                let _ = self.poller.remove(fd);
+            }
+        }
     }
 }
 
-fn run(shared: &Shared, wake: &OwnedFd, drain: Drain) {
-    let pollfd = |fd: &OwnedFd| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    let mut fds: Vec<libc::pollfd> = shared.pipes.iter().map(|pipe| pollfd(&pipe.fd)).collect();
-    fds.push(pollfd(wake));
-    let wake_index = fds.len() - 1;
-    // pipes start small and are raised once output arrives: empty captures stay cheap
-    let mut sizes: Vec<Option<usize>> = vec![None; shared.pipes.len()];
-    let mut open = shared.pipes.len();
-    let mut deadline: Option<Instant> = None;
-    while open > 0 {
-        let timeout = match deadline {
-            None => -1,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    break;
+/// The reader thread: reads the pipes that are ready until it has watched
+/// nothing for [`KEEP_IDLE`].
+fn serve(poller: &Arc<Poller>) {
+    let _lost = OnExit(poller);
+    let mut ready = Vec::new();
+    loop {
+        ready.clear();
+        match poller.wait(&mut ready, Some(KEEP_IDLE)) {
+            Ok(0) => {
+                let mut guard = reader();
+                match &*guard {
+                    Some(reader) if Arc::ptr_eq(&reader.poller, poller) && !reader.pipes.is_empty() => {
+                        continue;
+                    }
+                    Some(reader) if Arc::ptr_eq(&reader.poller, poller) => *guard = None,
+                    _ => {}
                 }
-                millis(left.min(drain.idle))
+                return;
             }
-        };
-        match sys::poll(&mut fds, timeout) {
-            Ok(0) if deadline.is_some() => break, // idle: nothing came for `drain.idle`
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return record(shared, error),
+            Err(_) => return, // `OnExit` tells the captures
         }
-        for ((pipe, pollfd), size) in shared.pipes.iter().zip(&mut fds).zip(&mut sizes) {
-            if pollfd.revents == 0 || pollfd.fd < 0 {
-                continue;
+        for token in &ready {
+            let pipe = reader().as_ref().and_then(|reader| reader.pipes.get(token).cloned());
+            if let Some(pipe) = pipe {
+                pipe.read_ready(poller);
             }
-            for _ in 0..READS_PER_POLL {
-                match pipe.read_some(size.unwrap_or(sys::DEFAULT_PIPE_SIZE)) {
-                    Ok(Read::Data(more)) => {
-                        if size.is_none() {
-                            *size = Some(sys::grow_pipe(&pipe.fd));
-                        }
-                        if more {
-                            continue;
-                        }
-                        // the pipe is empty: wait in poll rather than read again for EAGAIN
-                    }
-                    Ok(Read::Empty) => {}
-                    Ok(Read::Eof) => {
-                        pollfd.fd = -1; // poll skips negative descriptors
-                        open -= 1;
-                    }
-                    Err(error) => return record(shared, error),
+        }
+    }
+}
+
+/// Marks the pipes still watched as lost and retires the reader if its thread
+/// ends without having retired it (it failed or panicked), so the next capture
+/// starts a new one.
+struct OnExit<'a>(&'a Arc<Poller>);
+
+impl Drop for OnExit<'_> {
+    fn drop(&mut self) {
+        let mut guard = reader();
+        if guard.as_ref().is_some_and(|reader| Arc::ptr_eq(&reader.poller, self.0))
+            && let Some(reader) = guard.take()
+        {
+            for pipe in reader.pipes.values() {
+                pipe.state().lost = true;
+            }
+        }
+    }
+}
+
+/// Once the capture's write ends are closed and `pipes` unwatched: reads what
+/// is left in them until end-of-file, closes them and returns their output.
+///
+/// A write end still open in a background child keeps a pipe from ending:
+/// its output is read while it comes, until `drain.idle` passes without any
+/// or `drain.limit` in all.
+pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut states: Vec<_> = pipes.iter().map(|pipe| pipe.state()).collect();
+    let mut deadline = None;
+    let mut failure = None;
+    loop {
+        let mut open = Vec::new();
+        for state in &mut states {
+            let State { fd: Some(fd), buf, error, .. } = &mut **state else { continue };
+            let outcome = loop {
+                match sys::read_into(fd, buf, sys::PIPE_SIZE) {
+                    Ok(Read::Data(_)) => continue,
+                    other => break other,
                 }
+            };
+            match outcome {
+                Ok(Read::Empty) => {
+                    open.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+                    continue;
+                }
+                Err(failed) => {
+                    error.get_or_insert(failed);
+                }
+                Ok(_) => {}
+            }
+            state.fd = None;
+        }
+        if open.is_empty() {
+            break;
+        }
+        let deadline = *deadline.get_or_insert_with(|| Instant::now() + drain.limit);
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match sys::poll(&mut open, Some(left.min(drain.idle))) {
+            Ok(0) => break, // idle: nothing came for `drain.idle`
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => {
+                failure = Some(Failure::Read(error));
                 break;
             }
         }
-        let wake = &mut fds[wake_index];
-        if wake.revents != 0 && wake.fd >= 0 {
-            // the capture finished: drain until idle, within the limit
-            wake.fd = -1;
-            deadline = Some(Instant::now() + drain.limit);
-        }
     }
-}
-
-fn record(shared: &Shared, error: io::Error) {
-    shared.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(error);
-}
-
-/// `duration` in whole milliseconds for poll, at least 1.
-fn millis(duration: Duration) -> libc::c_int {
-    libc::c_int::try_from(duration.as_millis()).unwrap_or(libc::c_int::MAX).max(1)
+    let mut outputs = Vec::with_capacity(states.len());
+    for state in &mut states {
+        state.fd = None;
+        if state.lost {
+            failure.get_or_insert(Failure::ReaderLost);
+        }
+        if let Some(error) = state.error.take() {
+            failure.get_or_insert(Failure::Read(error));
+        }
+        outputs.push(std::mem::take(&mut state.buf));
+    }
+    match failure {
+        Some(failure) => Err(failure),
+        None => Ok(outputs),
+    }
 }

@@ -618,23 +618,31 @@ fn no_fd_or_thread_leak_over_10000_cycles() -> anyhow::Result<()> {
     }
     let (fds_after, threads_after) = (count_dir("/proc/self/fd")?, count_dir("/proc/self/task")?);
     ensure!(fds_after == fds, "open descriptors: {fds} before, {fds_after} after 10,000 captures");
-    // idle reader threads end after a while, so there may be fewer; never more
+    // the reader thread ends after a while idle, so there may be fewer; never more
     ensure!(threads_after <= threads, "threads: {threads} before, {threads_after} after");
     Ok(())
 }
 
 fn works_in_a_forked_child() -> anyhow::Result<()> {
-    // leave an idle reader thread behind: a forked child inherits the list of
-    // idle readers but not the threads, and must not hand its job to a ghost
+    // leave the reader thread running: a forked child inherits the record of
+    // it (and its epoll set, shared with the parent) but not the thread, and
+    // must start its own rather than hand its pipe to a ghost
     capture(Stream::Stdout)?.finish()?;
     let _ = std::io::stdout().flush();
     // SAFETY: the child only captures, checks and leaves with _exit; no lock is
     // held by another thread at this point of the single-threaded runner.
     let pid = unsafe { libc::fork() };
     ensure!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    // more than a pipe holds: only a running reader lets the writer finish
+    let big = vec![b'f'; 1 << 20];
     if pid == 0 {
-        let ok = capture_with(Stream::Stdout, || println!("in the fork"))
-            .is_ok_and(|(_, output)| output.as_bytes() == b"in the fork\n");
+        let ok = capture_with(Stream::Stdout, || {
+            println!("in the fork");
+            std::io::stdout().write_all(&big)
+        })
+        .is_ok_and(|(written, output)| {
+            written.is_ok() && output.as_bytes().starts_with(b"in the fork\n") && output.len() == 12 + big.len()
+        });
         // SAFETY: ends the forked child without running the parent's exit handlers.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
@@ -644,6 +652,9 @@ fn works_in_a_forked_child() -> anyhow::Result<()> {
         // SAFETY: waits for our own child; `status` is a valid out-pointer.
         if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
             ensure!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status:#x}");
+            // the child's captures left the parent's reader and its epoll set alone
+            let (_, output) = capture_with(Stream::Stdout, || std::io::stdout().write_all(&big))?;
+            ensure!(output.as_bytes() == big, "parent captured {} bytes after the fork", output.len());
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(5));
