@@ -71,7 +71,7 @@ const INTO: &str = ".into()";
 ///
 /// See the crate documentation for the forms used.
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, super::Error> {
-    let mut writer = Writer { text: String::new() };
+    let mut writer = Writer { text: String::with_capacity(256), last_atom: (Class::Unit, false) };
     let node = value.serialize(&mut writer).map_err(|error| super::Error::Write { message: *error.0 })?;
     let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
     let layout = Layout { text: &writer.text, memo: RefCell::default(), retrying: Cell::new(0) };
@@ -106,8 +106,9 @@ enum Node {
         /// which it packs several to a line in long lists.
         simple: bool,
     },
-    /// `root.into()`.
-    Chain { root: Box<Node>, flat: usize },
+    /// `root.into()`. Its width is the root's plus `.into()`: not kept, so
+    /// that a node is 16 bytes and comes back from serde in registers.
+    Chain { root: Box<Node> },
     /// `path(items)`, `(items)` or `[items]`.
     List(Box<List>),
     /// `Path { name: value, .. }`.
@@ -116,10 +117,20 @@ enum Node {
     Atoms(Box<Atoms>),
 }
 
+// Two registers wide: serde hands each value's node back in registers, not
+// through memory (a 24-byte node made writing 1,000 numbers 1.5x slower).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Result<Node, Error>>() == 16);
+
 /// A sequence of atoms of one class (numbers, bools, chars): their texts lie
-/// one after another in the text buffer, so only their lengths are kept —
-/// 4 bytes an item instead of a node. Laid out exactly as the same
-/// [`Node::List`] of [`Node::Atom`]s would be.
+/// one after another in the text buffer, each but the first after a `", "`
+/// [`SEPARATOR`], so only their lengths are kept — 4 bytes an item instead of
+/// a node — and a line of them is copied out at once. Laid out exactly as the
+/// same [`Node::List`] of [`Node::Atom`]s would be.
+/// What lies between two atoms of a run in the text buffer (pushed in
+/// [`Seq::push`]).
+const SEPARATOR: &str = ", ";
+
 #[derive(Debug)]
 struct Atoms {
     start: u32,
@@ -143,7 +154,7 @@ impl Atoms {
             .iter()
             .map(|&len| {
                 let node = Node::Atom { start, len, class: self.class, simple: self.simple };
-                start += len;
+                start += len + SEPARATOR.len() as u32;
                 node
             })
             .collect()
@@ -154,9 +165,20 @@ impl Atoms {
         let mut start = self.start as usize;
         self.lens.iter().map(move |&len| {
             let item = text.get(start..start + len as usize).unwrap_or("");
-            start += len as usize;
+            start += len as usize + SEPARATOR.len();
             item
         })
+    }
+
+    /// The text of all items, separators included: `1, 2, 3`.
+    fn all<'t>(&self, text: &'t str) -> &'t str {
+        let len = self.flat_len();
+        text.get(self.start as usize..self.start as usize + len).unwrap_or("")
+    }
+
+    /// The items' total width on one line, separators included.
+    fn flat_len(&self) -> usize {
+        self.lens.iter().map(|&len| len as usize).sum::<usize>() + SEPARATOR.len() * (self.lens.len() - 1)
     }
 
     /// rustfmt packs simple short items several to a line.
@@ -217,7 +239,10 @@ impl Node {
     fn flat(&self) -> usize {
         match self {
             Node::Atom { len, .. } => *len as usize,
-            Node::Chain { flat, .. } => *flat,
+            Node::Chain { root } => match root.flat() {
+                NOT_FLAT => NOT_FLAT,
+                width => width + INTO.len(),
+            },
             Node::List(list) => list.flat,
             Node::Struct(structure) => structure.flat,
             Node::Atoms(atoms) => atoms.flat,
@@ -239,11 +264,7 @@ impl Node {
     }
 
     fn chain(root: Node) -> Node {
-        let flat = match root.flat() {
-            NOT_FLAT => NOT_FLAT,
-            width => width + INTO.len(),
-        };
-        Node::Chain { root: Box::new(root), flat }
+        Node::Chain { root: Box::new(root) }
     }
 
     fn list(open: Open, items: Vec<Node>) -> Node {
@@ -343,6 +364,8 @@ fn atom_text<'t>(node: &Node, text: &'t str) -> &'t str {
 /// Builds the node tree; atoms go to one text buffer.
 struct Writer {
     text: String,
+    /// The class and simplicity of the last atom written, for [`Seq::push`].
+    last_atom: (Class, bool),
 }
 
 impl Writer {
@@ -350,6 +373,7 @@ impl Writer {
     fn atom(&mut self, class: Class, simple: bool, write: impl FnOnce(&mut String)) -> Result<Node, Error> {
         let start = self.text.len();
         write(&mut self.text);
+        self.last_atom = (class, simple);
         let end = self.text.len();
         let too_big = || Error::new("the value's source text would be larger than 4 GiB");
         Ok(Node::Atom {
@@ -360,54 +384,23 @@ impl Writer {
         })
     }
 
-    fn int(&mut self, width: u8, value: impl std::fmt::Display) -> Result<Node, Error> {
-        self.atom(Class::Int(width), true, |text| {
-            let _ = write!(text, "{value}");
-        })
-    }
-
-    /// An integer of up to 64 bits, without the formatting machinery (the
-    /// writer's hot path: sequences of numbers).
+    /// An integer literal (the writer's hot path: sequences of numbers).
     #[inline]
-    fn int64(&mut self, width: u8, negative: bool, magnitude: u64) -> Result<Node, Error> {
-        self.atom(Class::Int(width), true, |text| {
-            if negative {
-                text.push('-');
-            }
-            push_u64(text, magnitude);
-        })
+    fn int(&mut self, width: u8, value: impl itoa::Integer) -> Result<Node, Error> {
+        self.atom(Class::Int(width), true, |text| push_int(text, value))
     }
 }
 
-/// Appends the decimal digits of `value`.
-#[inline]
-fn push_u64(text: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[start..] {
-        text.push(char::from(digit));
-    }
-}
-
-/// `push_str` for the short texts of atoms: a call to `memcpy` for a few
-/// bytes costs more than copying them one by one.
-#[inline]
-fn push_short(out: &mut String, text: &str) {
-    if text.len() <= 24 && text.is_ascii() {
-        for byte in text.bytes() {
-            out.push(char::from(byte));
-        }
-    } else {
-        out.push_str(text);
-    }
+/// Appends `value` in decimal. Kept out of line on purpose: the small
+/// `serialize_i64` around it is then inlined into serde's loop over a
+/// sequence, where its node stays in registers; with the formatting inlined
+/// it was a call whose node came back through memory, and reading it there
+/// stalled (1.5x slower on 1,000 numbers).
+#[inline(never)]
+fn push_int(text: &mut String, value: impl itoa::Integer) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(value);
+    text.push_str(digits);
 }
 
 /// Writes a name as a Rust identifier: `r#type` for keywords; a name that is
@@ -507,7 +500,7 @@ fn write_special(text: &mut String, nan: bool, positive: bool, ty: &str) {
 /// neither a `.` nor an exponent (so that it stays a float literal).
 #[inline]
 fn push_float(text: &mut String, digits: &str) {
-    push_short(text, digits);
+    text.push_str(digits);
     if !digits.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
         text.push_str(".0");
     }
@@ -563,38 +556,38 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
     #[inline]
     fn serialize_i8(self, v: i8) -> Result<Node, Error> {
-        self.int64(1, v < 0, u64::from(v.unsigned_abs()))
+        self.int(1, v)
     }
     #[inline]
     fn serialize_i16(self, v: i16) -> Result<Node, Error> {
-        self.int64(2, v < 0, u64::from(v.unsigned_abs()))
+        self.int(2, v)
     }
     #[inline]
     fn serialize_i32(self, v: i32) -> Result<Node, Error> {
-        self.int64(3, v < 0, u64::from(v.unsigned_abs()))
+        self.int(3, v)
     }
     #[inline]
     fn serialize_i64(self, v: i64) -> Result<Node, Error> {
-        self.int64(4, v < 0, v.unsigned_abs())
+        self.int(4, v)
     }
     fn serialize_i128(self, v: i128) -> Result<Node, Error> {
         self.int(5, v)
     }
     #[inline]
     fn serialize_u8(self, v: u8) -> Result<Node, Error> {
-        self.int64(11, false, u64::from(v))
+        self.int(11, v)
     }
     #[inline]
     fn serialize_u16(self, v: u16) -> Result<Node, Error> {
-        self.int64(12, false, u64::from(v))
+        self.int(12, v)
     }
     #[inline]
     fn serialize_u32(self, v: u32) -> Result<Node, Error> {
-        self.int64(13, false, u64::from(v))
+        self.int(13, v)
     }
     #[inline]
     fn serialize_u64(self, v: u64) -> Result<Node, Error> {
-        self.int64(14, false, v)
+        self.int(14, v)
     }
     fn serialize_u128(self, v: u128) -> Result<Node, Error> {
         self.int(15, v)
@@ -749,22 +742,43 @@ impl<'a> Seq<'a> {
 
     #[inline]
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let node = value.serialize(&mut *self.writer)?;
-        if let Some(run) = &mut self.run {
-            if let Node::Atom { start, len, class, simple } = node
-                && run.extends(start, class, simple)
+        if self.run.as_ref().is_some_and(|run| !run.lens.is_empty()) {
+            // the separator from the run's last atom, in case this is the next
+            // one; if it is not, these two bytes are simply never used
+            self.writer.text.push_str(SEPARATOR);
+        }
+        let start = self.writer.text.len();
+        let node = match value.serialize(&mut *self.writer) {
+            // The hot path: an atom continuing the run. Its place comes from
+            // the buffer's length and its kind from the writer, and the node
+            // itself is not read: copying its packed fields out of the return
+            // slot right after serde wrote them stalled the loop (1.4x slower).
+            Ok(Node::Atom { .. })
+                if let Some(run) = &mut self.run
+                    && let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.writer.text.len()))
+                    && run.extends(start, self.writer.last_atom.0, self.writer.last_atom.1) =>
             {
-                run.lens.push(len);
-                run.end = start + len;
+                run.lens.push(end - start);
+                run.end = end;
                 return Ok(());
             }
-            // Not an atom like the others: back to one node an item.
-            if let Some(run) = self.run.take() {
-                self.items = run.into_nodes();
-            }
+            Ok(node) => node,
+            Err(error) => return Err(error),
+        };
+        if self.run.is_some() {
+            self.leave_run();
         }
         self.items.push(node);
         Ok(())
+    }
+
+    /// An item that is not an atom like the others: back to one node an item.
+    #[cold]
+    #[inline(never)]
+    fn leave_run(&mut self) {
+        if let Some(run) = self.run.take() {
+            self.items = run.into_nodes();
+        }
     }
 
     fn finish(self) -> Node {
@@ -811,7 +825,7 @@ impl Run {
             (self.start, self.end, self.class, self.simple) = (start, start, class, simple);
             return true;
         }
-        start == self.end && class == self.class && simple == self.simple
+        start as usize == self.end as usize + SEPARATOR.len() && class == self.class && simple == self.simple
     }
 
     fn into_nodes(self) -> Vec<Node> {
@@ -1080,12 +1094,7 @@ impl Layout<'_> {
             }
             Node::Atoms(atoms) => {
                 out.push('[');
-                for (i, item) in atoms.texts(self.text).enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    push_short(out, item);
-                }
+                out.push_str(atoms.all(self.text));
                 out.push(']');
             }
             Node::Struct(structure) => {
@@ -1137,8 +1146,8 @@ impl Layout<'_> {
                 out.push_str(atom_text(node, self.text));
                 true
             }
-            Node::Chain { root, flat } => {
-                if *flat <= shape.width {
+            Node::Chain { root } => {
+                if node.flat() <= shape.width {
                     self.flat(node, out);
                     return true;
                 }
@@ -1167,25 +1176,33 @@ impl Layout<'_> {
                 out.push('[');
                 let item_shape = shape.item();
                 if atoms.packs() {
+                    // Each line is `a, b, c,`: the items as they lie in the
+                    // text, separators and all, copied at once, and a comma.
                     let room = item_shape.width;
                     let mut line = 0usize;
-                    for item in atoms.texts(self.text) {
-                        let width = item.len() + 1;
-                        if line == 0 || line + 1 + width > room {
+                    // where the line's first item starts, where the last one
+                    // so far ends, and where the next one starts
+                    let (mut first, mut end, mut next) = (atoms.start as usize, 0, atoms.start as usize);
+                    for &len in &atoms.lens {
+                        let width = len as usize + 1;
+                        if line != 0 && line + 1 + width > room {
                             push_indent(out, item_shape.indent);
+                            out.push_str(self.text.get(first..end).unwrap_or(""));
+                            out.push(',');
+                            first = next;
                             line = 0;
-                        } else {
-                            out.push(' ');
-                            line += 1;
                         }
-                        out.push_str(item);
-                        out.push(',');
-                        line += width;
+                        line += width + usize::from(line != 0);
+                        end = next + len as usize;
+                        next = end + SEPARATOR.len();
                     }
+                    push_indent(out, item_shape.indent);
+                    out.push_str(self.text.get(first..end).unwrap_or(""));
+                    out.push(',');
                 } else {
                     for item in atoms.texts(self.text) {
                         push_indent(out, item_shape.indent);
-                        push_short(out, item);
+                        out.push_str(item);
                         out.push(',');
                     }
                 }
