@@ -641,7 +641,9 @@ fn works_in_a_forked_child() -> anyhow::Result<()> {
             std::io::stdout().write_all(&big)
         })
         .is_ok_and(|(written, output)| {
-            written.is_ok() && output.as_bytes().starts_with(b"in the fork\n") && output.len() == 12 + big.len()
+            written.is_ok()
+                && output.as_bytes().starts_with(b"in the fork\n")
+                && output.len() == 12 + big.len()
         });
         // SAFETY: ends the forked child without running the parent's exit handlers.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };

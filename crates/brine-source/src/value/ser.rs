@@ -755,7 +755,8 @@ impl<'a> Seq<'a> {
             // slot right after serde wrote them stalled the loop (1.4x slower).
             Ok(Node::Atom { .. })
                 if let Some(run) = &mut self.run
-                    && let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.writer.text.len()))
+                    && let (Ok(start), Ok(end)) =
+                        (u32::try_from(start), u32::try_from(self.writer.text.len()))
                     && run.extends(start, self.writer.last_atom.0, self.writer.last_atom.1) =>
             {
                 run.lens.push(end - start);
