@@ -71,7 +71,7 @@ const INTO: &str = ".into()";
 ///
 /// See the crate documentation for the forms used.
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, super::Error> {
-    let mut writer = Writer { text: String::with_capacity(256), last_atom: (Class::Unit, false) };
+    let mut writer = Writer { text: String::with_capacity(1024), last_atom: (Class::Unit, false) };
     let node = value.serialize(&mut writer).map_err(|error| super::Error::Write { message: *error.0 })?;
     let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
     let layout = Layout { text: &writer.text, memo: RefCell::default(), retrying: Cell::new(0) };
@@ -95,6 +95,11 @@ enum Class {
 }
 
 /// One piece of the value as an expression.
+///
+/// Any node may be followed by `.into()` (strings, sequences, maps: see the
+/// module documentation); that is a flag on the node, not a node around it,
+/// which would cost an allocation each. [`Node::into`] tells, and the layout
+/// writes such a node as a method chain on the node without it.
 #[derive(Debug)]
 enum Node {
     /// Text that is never broken: a literal, a path, `()`.
@@ -105,10 +110,9 @@ enum Node {
         /// rustfmt's "simple expression": literals and one-segment paths,
         /// which it packs several to a line in long lists.
         simple: bool,
+        /// Followed by `.into()`, as strings are.
+        into: bool,
     },
-    /// `root.into()`. Its width is the root's plus `.into()`: not kept, so
-    /// that a node is 16 bytes and comes back from serde in registers.
-    Chain { root: Box<Node> },
     /// `path(items)`, `(items)` or `[items]`.
     List(Box<List>),
     /// `Path { name: value, .. }`.
@@ -122,29 +126,31 @@ enum Node {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Result<Node, Error>>() == 16);
 
+/// What lies between two atoms of a run in the text buffer (pushed in
+/// [`Seq::push`]).
+const SEPARATOR: &str = ", ";
+
 /// A sequence of atoms of one class (numbers, bools, chars): their texts lie
 /// one after another in the text buffer, each but the first after a `", "`
 /// [`SEPARATOR`], so only their lengths are kept — 4 bytes an item instead of
 /// a node — and a line of them is copied out at once. Laid out exactly as the
 /// same [`Node::List`] of [`Node::Atom`]s would be.
-/// What lies between two atoms of a run in the text buffer (pushed in
-/// [`Seq::push`]).
-const SEPARATOR: &str = ", ";
-
 #[derive(Debug)]
 struct Atoms {
     start: u32,
     lens: Vec<u32>,
     class: Class,
     simple: bool,
+    /// The width on one line, without `.into()`.
     flat: usize,
+    into: bool,
 }
 
 impl Atoms {
     fn new(start: u32, lens: Vec<u32>, class: Class, simple: bool) -> Atoms {
         let total: usize = lens.iter().map(|&len| len as usize).sum::<usize>() + 2 * (lens.len() - 1);
         let flat = if total > LIST_WIDTH { NOT_FLAT } else { total + 2 };
-        Atoms { start, lens, class, simple, flat }
+        Atoms { start, lens, class, simple, flat, into: false }
     }
 
     /// The items as nodes, for the rare paths (sorting map keys).
@@ -153,7 +159,7 @@ impl Atoms {
         self.lens
             .iter()
             .map(|&len| {
-                let node = Node::Atom { start, len, class: self.class, simple: self.simple };
+                let node = Node::Atom { start, len, class: self.class, simple: self.simple, into: false };
                 start += len + SEPARATOR.len() as u32;
                 node
             })
@@ -193,7 +199,9 @@ impl Atoms {
 struct List {
     open: Open,
     items: Vec<Node>,
+    /// The width on one line, without `.into()`.
     flat: usize,
+    into: bool,
 }
 
 impl List {
@@ -210,7 +218,9 @@ impl List {
 struct Struct {
     path: Name,
     fields: Vec<(Name, Node)>,
+    /// The width on one line, without `.into()`.
     flat: usize,
+    into: bool,
 }
 
 #[derive(Debug)]
@@ -236,35 +246,58 @@ impl Open {
 }
 
 impl Node {
+    /// The width on one line, `.into()` included; [`NOT_FLAT`] if it
+    /// cannot be written on one line.
     fn flat(&self) -> usize {
+        match self.plain_flat() {
+            width if self.into() && width != NOT_FLAT => width + INTO.len(),
+            width => width,
+        }
+    }
+
+    /// The width on one line without `.into()`.
+    fn plain_flat(&self) -> usize {
         match self {
             Node::Atom { len, .. } => *len as usize,
-            Node::Chain { root } => match root.flat() {
-                NOT_FLAT => NOT_FLAT,
-                width => width + INTO.len(),
-            },
             Node::List(list) => list.flat,
             Node::Struct(structure) => structure.flat,
             Node::Atoms(atoms) => atoms.flat,
         }
     }
 
+    /// Whether `.into()` follows.
+    fn into(&self) -> bool {
+        match self {
+            Node::Atom { into, .. } => *into,
+            Node::List(list) => list.into,
+            Node::Struct(structure) => structure.into,
+            Node::Atoms(atoms) => atoms.into,
+        }
+    }
+
     fn is_simple(&self) -> bool {
-        matches!(self, Node::Atom { simple: true, .. })
+        matches!(self, Node::Atom { simple: true, into: false, .. })
     }
 
     /// Calls, tuples, arrays, struct literals and method calls may "overflow"
     /// as the only argument of a call: `Some(Point {` on the first line.
     fn overflows(&self) -> bool {
-        !matches!(self, Node::Atom { .. })
+        !matches!(self, Node::Atom { into: false, .. })
     }
 
     fn is_call(&self) -> bool {
-        matches!(self, Node::List(list) if list.call().is_some())
+        matches!(self, Node::List(list) if list.call().is_some() && !list.into)
     }
 
-    fn chain(root: Node) -> Node {
-        Node::Chain { root: Box::new(root) }
+    /// `self.into()`.
+    fn chain(mut self) -> Node {
+        match &mut self {
+            Node::Atom { into, .. } => *into = true,
+            Node::List(list) => list.into = true,
+            Node::Struct(structure) => structure.into = true,
+            Node::Atoms(atoms) => atoms.into = true,
+        }
+        self
     }
 
     fn list(open: Open, items: Vec<Node>) -> Node {
@@ -284,7 +317,7 @@ impl Node {
         }
         let flat =
             if !flat_ok || (items.len() > 1 && total > LIST_WIDTH) { NOT_FLAT } else { ident + 2 + total };
-        Node::List(Box::new(List { open, items, flat }))
+        Node::List(Box::new(List { open, items, flat, into: false }))
     }
 
     fn structure(path: Name, fields: Vec<(Name, Node)>) -> Node {
@@ -303,16 +336,20 @@ impl Node {
         } else {
             NOT_FLAT
         };
-        Node::Struct(Box::new(Struct { path, fields, flat }))
+        Node::Struct(Box::new(Struct { path, fields, flat, into: false }))
     }
 
     /// A coarse type signature: equal for values that may share one type.
     fn same_kind(&self, other: &Node, text: &str) -> bool {
+        self.into() == other.into() && self.same_plain_kind(other, text)
+    }
+
+    /// [`Node::same_kind`] with `.into()` left out.
+    fn same_plain_kind(&self, other: &Node, text: &str) -> bool {
         match (self, other) {
             (Node::Atom { class: a, .. }, Node::Atom { class: b, .. }) => {
                 a == b && (*a != Class::Named || atom_head(self, text) == atom_head(other, text))
             }
-            (Node::Chain { root: a, .. }, Node::Chain { root: b, .. }) => a.same_kind(b, text),
             (Node::List(a), Node::List(b)) => match (&a.open, &b.open) {
                 (Open::Call(p), Open::Call(q)) => p == q || head(p) == head(q),
                 (Open::Tuple, Open::Tuple) => {
@@ -381,6 +418,7 @@ impl Writer {
             len: u32::try_from(end - start).map_err(|_| too_big())?,
             class,
             simple,
+            into: false,
         })
     }
 
@@ -745,7 +783,10 @@ impl<'a> Seq<'a> {
         if self.run.as_ref().is_some_and(|run| !run.lens.is_empty()) {
             // the separator from the run's last atom, in case this is the next
             // one; if it is not, these two bytes are simply never used
-            self.writer.text.push_str(SEPARATOR);
+            for c in SEPARATOR.chars() {
+                // a char at a time: `push_str` called memcpy for two bytes
+                self.writer.text.push(c);
+            }
         }
         let start = self.writer.text.len();
         let node = match value.serialize(&mut *self.writer) {
@@ -753,7 +794,7 @@ impl<'a> Seq<'a> {
             // the buffer's length and its kind from the writer, and the node
             // itself is not read: copying its packed fields out of the return
             // slot right after serde wrote them stalled the loop (1.4x slower).
-            Ok(Node::Atom { .. })
+            Ok(Node::Atom { into: false, .. })
                 if let Some(run) = &mut self.run
                     && let (Ok(start), Ok(end)) =
                         (u32::try_from(start), u32::try_from(self.writer.text.len()))
@@ -833,7 +874,15 @@ impl Run {
         if self.lens.is_empty() {
             return Vec::new();
         }
-        Atoms { start: self.start, lens: self.lens, class: self.class, simple: self.simple, flat: 0 }.nodes()
+        Atoms {
+            start: self.start,
+            lens: self.lens,
+            class: self.class,
+            simple: self.simple,
+            flat: 0,
+            into: false,
+        }
+        .nodes()
     }
 }
 
@@ -956,12 +1005,14 @@ impl ser::SerializeStructVariant for Fields<'_> {
 /// A total order on nodes for sorting map keys: numbers by value, the rest
 /// by their text.
 fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
+    if a.into() != b.into() {
+        return rank(a).cmp(&rank(b));
+    }
     match (a, b) {
         (Node::Atom { class: Class::Int(_), .. }, Node::Atom { class: Class::Int(_), .. }) => {
             int_key(atom_text(a, text)).cmp(&int_key(atom_text(b, text)))
         }
         (Node::Atom { .. }, Node::Atom { .. }) => atom_text(a, text).cmp(atom_text(b, text)),
-        (Node::Chain { root: x, .. }, Node::Chain { root: y, .. }) => compare(x, y, text),
         (Node::List(x), Node::List(y)) => {
             x.open.ident().cmp(y.open.ident()).then_with(|| compare_all(x.items.iter(), y.items.iter(), text))
         }
@@ -976,7 +1027,7 @@ fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
             .path
             .cmp(&y.path)
             .then_with(|| compare_all(x.fields.iter().map(|f| &f.1), y.fields.iter().map(|f| &f.1), text)),
-        _ => rank(a).cmp(&rank(b)),
+        _ => plain_rank(a).cmp(&plain_rank(b)),
     }
 }
 
@@ -998,10 +1049,15 @@ fn compare_all<'n>(
     }
 }
 
+/// Where a node sorts among nodes of other kinds: `.into()` chains after
+/// atoms, before lists and structs.
 fn rank(node: &Node) -> u8 {
+    if node.into() { 1 } else { plain_rank(node) }
+}
+
+fn plain_rank(node: &Node) -> u8 {
     match node {
         Node::Atom { .. } => 0,
-        Node::Chain { .. } => 1,
         Node::List(_) | Node::Atoms(_) => 2,
         Node::Struct(_) => 3,
     }
@@ -1071,12 +1127,16 @@ fn push_indent(out: &mut String, indent: usize) {
 impl Layout<'_> {
     /// Writes the node in one line.
     fn flat(&self, node: &Node, out: &mut String) {
+        self.flat_plain(node, out);
+        if node.into() {
+            out.push_str(INTO);
+        }
+    }
+
+    /// Writes the node in one line, without its `.into()`.
+    fn flat_plain(&self, node: &Node, out: &mut String) {
         match node {
             Node::Atom { .. } => out.push_str(atom_text(node, self.text)),
-            Node::Chain { root, .. } => {
-                self.flat(root, out);
-                out.push_str(INTO);
-            }
             Node::List(list) => {
                 let List { open, items, .. } = &**list;
                 let (left, right) = open.delimiters();
@@ -1124,7 +1184,7 @@ impl Layout<'_> {
     /// caller truncates) when it cannot.
     fn emit(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
         let cheap = self.retrying.get() < MEMO_FROM
-            || matches!(node, Node::Atom { .. } | Node::Atoms(_))
+            || (!node.into() && matches!(node, Node::Atom { .. } | Node::Atoms(_)))
             || node.flat() <= shape.width;
         if cheap {
             return self.emit_uncached(node, shape, one_line_chain, out);
@@ -1142,36 +1202,40 @@ impl Layout<'_> {
     }
 
     fn emit_uncached(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
+        if !node.into() {
+            return self.emit_plain(node, shape, out);
+        }
+        // `node.into()`
+        if node.flat() <= shape.width {
+            self.flat(node, out);
+            return true;
+        }
+        if one_line_chain {
+            return false;
+        }
+        let start = out.len();
+        self.emit_plain(node, shape, out);
+        let multi_line = out.get(start..).is_some_and(|s| s.contains('\n'));
+        // After a block-like node (an array) the call goes at the node's
+        // indentation; after a tuple or a one-line node, one level deeper.
+        let block_like = multi_line && !matches!(node, Node::List(list) if matches!(list.open, Open::Tuple));
+        push_indent(out, shape.indent + if block_like { 0 } else { INDENT });
+        out.push_str(INTO);
+        true
+    }
+
+    /// Writes the node in `shape`, without its `.into()`.
+    fn emit_plain(&self, node: &Node, shape: Shape, out: &mut String) -> bool {
         match node {
             Node::Atom { .. } => {
                 out.push_str(atom_text(node, self.text));
-                true
-            }
-            Node::Chain { root } => {
-                if node.flat() <= shape.width {
-                    self.flat(node, out);
-                    return true;
-                }
-                if one_line_chain {
-                    return false;
-                }
-                let start = out.len();
-                self.emit(root, shape, false, out);
-                let multi_line = out.get(start..).is_some_and(|s| s.contains('\n'));
-                // After a block-like root (an array) the call goes at the
-                // root's indentation; after a tuple or a one-line root, one
-                // level deeper.
-                let block_like =
-                    multi_line && !matches!(&**root, Node::List(list) if matches!(list.open, Open::Tuple));
-                push_indent(out, shape.indent + if block_like { 0 } else { INDENT });
-                out.push_str(INTO);
                 true
             }
             Node::List(list) => self.emit_list(&list.open, &list.items, list.flat, shape, out),
             Node::Atoms(atoms) => {
                 // As `emit_list` lays out two or more atoms.
                 if atoms.flat != NOT_FLAT && atoms.flat <= shape.width && atoms.flat - 2 <= LIST_WIDTH {
-                    self.flat(node, out);
+                    self.flat_plain(node, out);
                     return true;
                 }
                 out.push('[');
@@ -1212,11 +1276,11 @@ impl Layout<'_> {
                 true
             }
             Node::Struct(structure) => {
-                let Struct { path, fields, flat } = &**structure;
+                let Struct { path, fields, flat, .. } = &**structure;
                 let body_room = shape.width.saturating_sub(path.len() + 3 + 2).min(STRUCT_WIDTH);
                 let body = flat.saturating_sub(path.len() + 4);
                 if fields.is_empty() || (*flat != NOT_FLAT && body <= body_room) {
-                    self.flat(node, out);
+                    self.flat_plain(node, out);
                     return true;
                 }
                 out.push_str(path);
@@ -1290,7 +1354,7 @@ impl Layout<'_> {
                 if item.is_call() {
                     width = width.min(LIST_WIDTH);
                 }
-                let one_line_chain = matches!(item, Node::Chain { .. }) && !combine;
+                let one_line_chain = item.into() && !combine;
                 let inner = Shape { indent: shape.indent, width };
                 if self.emit(item, inner, one_line_chain, out) {
                     let first_line = out.get(mark..).map_or(0, |s| s.split('\n').next().map_or(0, str::len));
