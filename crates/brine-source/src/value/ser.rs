@@ -143,14 +143,19 @@ struct Atoms {
     simple: bool,
     /// The width on one line, without `.into()`.
     flat: usize,
+    /// Whether every item is at most [`SHORT_ITEM`] wide.
+    short: bool,
     into: bool,
 }
 
 impl Atoms {
-    fn new(start: u32, lens: Vec<u32>, class: Class, simple: bool) -> Atoms {
-        let total: usize = lens.iter().map(|&len| len as usize).sum::<usize>() + 2 * (lens.len() - 1);
+    fn new(run: Run) -> Atoms {
+        // the run's text is the items with their separators: its one-line width
+        let total = (run.end - run.start) as usize;
         let flat = if total > LIST_WIDTH { NOT_FLAT } else { total + 2 };
-        Atoms { start, lens, class, simple, flat, into: false }
+        let short = run.longest as usize <= SHORT_ITEM;
+        let Run { start, lens, class, simple, .. } = run;
+        Atoms { start, lens, class, simple, flat, short, into: false }
     }
 
     /// The items as nodes, for the rare paths (sorting map keys).
@@ -189,7 +194,7 @@ impl Atoms {
 
     /// rustfmt packs simple short items several to a line.
     fn packs(&self) -> bool {
-        self.simple && self.lens.iter().all(|&len| len as usize <= SHORT_ITEM)
+        self.simple && self.short
     }
 }
 
@@ -765,6 +770,8 @@ struct Run {
     start: u32,
     end: u32,
     lens: Vec<u32>,
+    /// The longest item.
+    longest: u32,
     class: Class,
     simple: bool,
 }
@@ -801,6 +808,7 @@ impl<'a> Seq<'a> {
                     && run.extends(start, self.writer.last_atom.0, self.writer.last_atom.1) =>
             {
                 run.lens.push(end - start);
+                run.longest = run.longest.max(end - start);
                 run.end = end;
                 return Ok(());
             }
@@ -826,9 +834,7 @@ impl<'a> Seq<'a> {
     fn finish(self) -> Node {
         match self.kind {
             SeqKind::Seq => match self.run {
-                Some(run) if run.lens.len() >= 2 => {
-                    Node::chain(Node::Atoms(Box::new(Atoms::new(run.start, run.lens, run.class, run.simple))))
-                }
+                Some(run) if run.lens.len() >= 2 => Node::chain(Node::Atoms(Box::new(Atoms::new(run)))),
                 Some(run) => Node::chain(Node::list(Open::Array, run.into_nodes())),
                 None => Node::chain(Node::list(Open::Array, self.items)),
             },
@@ -857,7 +863,14 @@ impl<'a> Seq<'a> {
 
 impl Run {
     fn new(capacity: usize) -> Run {
-        Run { start: 0, end: 0, lens: Vec::with_capacity(capacity), class: Class::Unit, simple: false }
+        Run {
+            start: 0,
+            end: 0,
+            lens: Vec::with_capacity(capacity),
+            longest: 0,
+            class: Class::Unit,
+            simple: false,
+        }
     }
 
     /// Whether an atom at `start` continues the run (or starts it).
@@ -874,15 +887,7 @@ impl Run {
         if self.lens.is_empty() {
             return Vec::new();
         }
-        Atoms {
-            start: self.start,
-            lens: self.lens,
-            class: self.class,
-            simple: self.simple,
-            flat: 0,
-            into: false,
-        }
-        .nodes()
+        Atoms::new(self).nodes()
     }
 }
 
