@@ -71,7 +71,7 @@ const INTO: &str = ".into()";
 ///
 /// See the crate documentation for the forms used.
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, super::Error> {
-    let mut writer = Writer { text: String::with_capacity(1024), last_atom: (Class::Unit, false) };
+    let mut writer = Writer { text: String::with_capacity(960), last_atom: (Class::Unit, false) };
     let node = value.serialize(&mut writer).map_err(|error| super::Error::Write { message: *error.0 })?;
     let mut out = String::with_capacity(writer.text.len() + writer.text.len() / 4 + 16);
     let layout = Layout { text: &writer.text, memo: RefCell::default(), retrying: Cell::new(0) };
@@ -1107,7 +1107,7 @@ struct Layout<'t> {
     /// deep took seconds). `emit` is a function of node, shape and
     /// `one_line_chain` alone, so its text can be reused; nodes that fit on
     /// one line are cheap and are not kept.
-    memo: RefCell<HashMap<MemoKey, (String, bool)>>,
+    memo: RefCell<HashMap<MemoKey, (String, bool), Fixed>>,
     /// How many one-item lists being retried enclose the node being written:
     /// only there can a node be written twice. A few levels of doubling cost
     /// less than keeping texts, so nodes are kept from [`MEMO_FROM`] levels on.
@@ -1117,6 +1117,10 @@ struct Layout<'t> {
 /// How many enclosing one-item lists make [`Layout::emit`] keep what it writes
 /// (at most 2^3 times the work below that, bounded whatever the depth above).
 const MEMO_FROM: usize = 4;
+
+/// The memo's hasher: fixed keys, as the keys are addresses and sizes, not
+/// input; `RandomState` would read a thread-local on every `to_string`.
+type Fixed = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
 
 /// A node (by address: the tree doesn't move while it is laid out), the
 /// shape's indentation and width, and `one_line_chain`.
