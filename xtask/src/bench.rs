@@ -78,7 +78,8 @@ const NOTES: [(&str, &str); 3] = [
         "capture",
         "`dill.temp.capture` swaps Python's `sys.stdout` object and sees only what Python code prints; \
          brine, gag and the raw pipe redirect file descriptor 1, which also catches C libraries and \
-         child processes, and costs a pipe, a `dup2` and a reader thread per capture.",
+         child processes. The raw pipe starts a reader thread per capture; brine's one reader thread \
+         serves every capture, and gag writes to a temporary file with no thread.",
     ),
 ];
 

@@ -121,8 +121,8 @@ enum Node {
     Atoms(Box<Atoms>),
 }
 
-// Two registers wide: serde hands each value's node back in registers, not
-// through memory (a 24-byte node made writing 1,000 numbers 1.5x slower).
+// Two words: a sequence of a million items that do not pack into one
+// `Atoms` run is a million nodes.
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Result<Node, Error>>() == 16);
 
@@ -198,8 +198,7 @@ impl Atoms {
     }
 }
 
-/// The parts of [`Node::List`], boxed to keep nodes small (24 bytes): a
-/// sequence of a million numbers is a million nodes.
+/// The parts of [`Node::List`], boxed to keep nodes small (16 bytes).
 #[derive(Debug)]
 struct List {
     open: Open,
