@@ -32,6 +32,7 @@ const CASES: &[Case] = &[
     ("merged_in_arrival_order", merged_in_arrival_order),
     ("snapshot_reads_without_stopping", snapshot_reads_without_stopping),
     ("huge_output_every_byte", huge_output_every_byte),
+    ("both_streams_huge_at_once", both_streams_huge_at_once),
     ("non_utf8_preserved_and_decoded_once", non_utf8_preserved_and_decoded_once),
     ("nested_same_stream", nested_same_stream),
     ("nested_out_of_order_finish", nested_out_of_order_finish),
@@ -321,6 +322,28 @@ fn huge_output_every_byte() -> anyhow::Result<()> {
     written?;
     ensure!(output.len() == LEN, "captured {} of {LEN} bytes", output.len());
     ensure!(output.as_bytes() == data, "the bytes differ");
+    Ok(())
+}
+
+fn both_streams_huge_at_once() -> anyhow::Result<()> {
+    // two threads fill stdout and stderr at the same time, each far past a
+    // pipe's size: the one reader must drain both pipes, or a writer blocks
+    const LEN: usize = 16 << 20;
+    let out: Vec<u8> = (0..LEN).map(|i| (i % 253) as u8).collect();
+    let err: Vec<u8> = (0..LEN).map(|i| (i % 241) as u8 ^ 0x5a).collect();
+    let capture = capture_both()?;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let writers = [(1, &out), (2, &err)].map(|(fd, data)| {
+            scope.spawn(move || data.chunks(64 << 10).try_for_each(|chunk| raw_write(fd, chunk)))
+        });
+        for writer in writers {
+            writer.join().map_err(|_| anyhow::anyhow!("a writer panicked"))??;
+        }
+        Ok(())
+    })?;
+    let both = capture.finish()?;
+    ensure!(both.stdout.as_bytes() == out, "stdout: {} of {LEN} bytes, or they differ", both.stdout.len());
+    ensure!(both.stderr.as_bytes() == err, "stderr: {} of {LEN} bytes, or they differ", both.stderr.len());
     Ok(())
 }
 
