@@ -68,10 +68,13 @@ impl Pipe {
     /// Reads what is in the pipe now and returns a copy of everything so far.
     pub(crate) fn snapshot(&self) -> io::Result<Vec<u8>> {
         let mut state = self.state();
-        let State { fd, buf, .. } = &mut *state;
-        if let Some(fd) = fd {
-            // one read as large as the largest pipe takes all it holds
-            sys::read_into(fd, buf, sys::PIPE_SIZE)?;
+        let State { fd, buf, size, .. } = &mut *state;
+        // until a read comes back short: the pipe held no more just then
+        while let Some(fd) = fd {
+            match sys::read_into(fd, buf, want(buf, *size))? {
+                Read::Data(true) => {}
+                _ => break,
+            }
         }
         Ok(buf.clone())
     }
@@ -83,8 +86,7 @@ impl Pipe {
             return; // collected already
         };
         for _ in 0..READS_PER_WAKE {
-            let want = buf.len().clamp(MIN_READ, size.unwrap_or(sys::DEFAULT_PIPE_SIZE).max(MIN_READ));
-            match sys::read_into(fd, buf, want) {
+            match sys::read_into(fd, buf, want(buf, *size)) {
                 Ok(Read::Data(more)) => {
                     if size.is_none() {
                         *size = Some(sys::grow_pipe(fd));
@@ -108,6 +110,13 @@ impl Pipe {
             break;
         }
     }
+}
+
+/// How much to read next into `buf` from a pipe of `size` (`None`: not
+/// raised): as much as is there already, from [`MIN_READ`] up to the pipe's
+/// size, so that a small output keeps a small buffer.
+fn want(buf: &[u8], size: Option<usize>) -> usize {
+    buf.len().clamp(MIN_READ, size.unwrap_or(sys::DEFAULT_PIPE_SIZE).max(MIN_READ))
 }
 
 /// Why [`collect`] could not return the whole output.
@@ -275,9 +284,9 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
     loop {
         let mut open = Vec::new();
         for state in &mut states {
-            let State { fd: Some(fd), buf, error, .. } = &mut **state else { continue };
+            let State { fd: Some(fd), buf, size, error, .. } = &mut **state else { continue };
             let outcome = loop {
-                match sys::read_into(fd, buf, sys::PIPE_SIZE) {
+                match sys::read_into(fd, buf, want(buf, *size)) {
                     Ok(Read::Data(_)) => continue,
                     other => break other,
                 }
