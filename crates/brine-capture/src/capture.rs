@@ -28,7 +28,7 @@ use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     wait: Option<Duration>,
-    drain: (Duration, Duration),
+    drain: Drain,
 }
 
 impl Default for Options {
@@ -46,7 +46,10 @@ impl Options {
     /// assert_eq!(brine_capture::Options::new(), brine_capture::Options::default());
     /// ```
     pub const fn new() -> Self {
-        Options { wait: None, drain: (Duration::from_millis(50), Duration::from_secs(1)) }
+        Options {
+            wait: None,
+            drain: Drain { idle: Duration::from_millis(50), limit: Duration::from_secs(1) },
+        }
     }
 
     /// Waits at most `wait` for another thread's capture to end, then fails
@@ -100,7 +103,7 @@ impl Options {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn drain(mut self, idle: Duration, limit: Duration) -> Self {
-        self.drain = (idle, limit);
+        self.drain = Drain { idle, limit };
         self
     }
 
@@ -353,7 +356,6 @@ impl Session {
             writers.push(write);
         }
         let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
-        let (idle, limit) = options.drain;
         let mut session = Session {
             id,
             stream,
@@ -361,7 +363,7 @@ impl Session {
             writers,
             pipes,
             watch: Some(watch),
-            drain: Drain { idle, limit },
+            drain: options.drain,
         };
         let redirects: Vec<_> = plan
             .iter()

@@ -130,7 +130,7 @@ pub(crate) enum Failure {
 
 /// How long to keep reading once the capture has finished but a write end
 /// is still open somewhere (a background child inherited it).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Drain {
     /// Stop after this long without new output.
     pub(crate) idle: Duration,

@@ -792,10 +792,7 @@ impl<'a> Seq<'a> {
         if self.run.as_ref().is_some_and(|run| !run.lens.is_empty()) {
             // the separator from the run's last atom, in case this is the next
             // one; if it is not, these two bytes are simply never used
-            for c in SEPARATOR.chars() {
-                // a char at a time: `push_str` called memcpy for two bytes
-                self.writer.text.push(c);
-            }
+            self.writer.text.push_str(SEPARATOR);
         }
         let start = self.writer.text.len();
         let node = match value.serialize(&mut *self.writer) {
