@@ -1,4 +1,4 @@
-//! brine-source's code half: building source with rustc, loading a cached
+//! brine-code: building source with rustc, loading a cached
 //! build, and calling a loaded function against calling the host's own.
 //!
 //! - `code_compile/cold`: a small `fn` built by rustc (a new source each
@@ -24,16 +24,16 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use brine_source::code::{Compiler, Items};
+use brine_code::{Compiler, Items};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 
-#[brine_source::source]
+#[brine_code::source]
 pub fn add(x: i64, y: i64) -> i64 {
     x + y
 }
 
 /// The seed's algorithm: the values above `threshold`, doubled.
-#[brine_source::source]
+#[brine_code::source]
 pub fn example_algorithm(data: &[f64], threshold: f64) -> Vec<f64> {
     data.iter().filter(|&&x| x > threshold).map(|x| x * 2.0).collect()
 }
@@ -45,8 +45,8 @@ const CHILD_CACHE: &str = "BRINE_BENCH_CODE_CACHE";
 
 fn source() -> String {
     brine_source::to_string(&Items::new([
-        brine_source::source_of!(add),
-        brine_source::source_of!(example_algorithm),
+        brine_code::source_of!(add),
+        brine_code::source_of!(example_algorithm),
     ]))
     .unwrap()
 }

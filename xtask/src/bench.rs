@@ -30,7 +30,7 @@ const AREAS: [(&str, &str); 5] = [
     ("temp", "temp: temporary files (`brine::dump` / `brine::load`)"),
     ("source", "source: values as Rust source (`brine::dump_io_source` / `brine::load_io_source`)"),
     ("capture", "capture: stdout/stderr (`brine::capture`)"),
-    ("code", "code loading (`brine::source::Module`)"),
+    ("code", "code loading (`brine::code::Module`)"),
 ];
 
 /// Criterion's options for `--quick`: short warm-up and measurement, the

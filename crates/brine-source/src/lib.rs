@@ -75,15 +75,13 @@
 //! A `HashSet` serializes like a `Vec`, so its elements keep iteration
 //! order; maps are sorted. See `docs/SOURCE.md` for the full reference.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
-#![deny(unsafe_code)] // `code::load` alone allows it: loading a library needs it
 
 pub mod value;
 
 mod file;
 
-pub use brine_temp::{Builder, NamedTempFile};
+pub use brine_temp::NamedTempFile;
 pub use file::{dump, dump_with, load};
 pub use value::{Error, from_str};
 
@@ -93,7 +91,8 @@ pub use value::{Error, from_str};
 struct ReadmeDoctests;
 
 /// Anything brine can write as Rust source: every serde value (through a
-/// blanket implementation), and code items.
+/// blanket implementation), and code items (brine-code's `Code` and
+/// `Items`, which implement it).
 ///
 /// [`to_string`], [`dump`] and [`dump_with`] take any `Source`.
 ///
@@ -142,10 +141,3 @@ impl<T: serde::Serialize + ?Sized> Source for T {
 pub fn to_string<T: Source + ?Sized>(value: &T) -> Result<String, Error> {
     value.to_source()
 }
-
-// -- code items --------------------------------------------------------------
-// (`#[brine::source]` items, compiling and loading them: added here.)
-
-pub mod code;
-
-pub use brine_source_macros::source;

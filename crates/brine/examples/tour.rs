@@ -235,10 +235,10 @@ pub fn example_algorithm(data: &[f64], threshold: f64) -> Vec<f64> {
     data.iter().filter(|&&x| x > threshold).map(|x| x * 2.0).collect() // keeps order
 }
 
-/// `#[brine::source]`, `brine::source_of!` and `brine::source::code::Module`:
+/// `#[brine::source]`, `brine::source_of!` and `brine::code::Module`:
 /// dill.temp's `dump_source(f, alias=...)` and `load_source`, for functions.
 fn code_as_source() -> anyhow::Result<()> {
-    use brine::source::code::Compiler;
+    use brine::code::Compiler;
 
     heading("Code as Rust source");
     let code = brine::source_of!(example_algorithm);

@@ -82,7 +82,7 @@ pub enum Error {
     },
     /// The temporary file could not be created or written.
     #[error(transparent)]
-    Dump(#[from] brine_temp::DumpError),
+    Dump(#[from] brine_temp::dump::Error),
 }
 
 impl Error {

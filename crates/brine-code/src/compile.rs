@@ -10,7 +10,7 @@ use super::{Error, Module, exports};
 
 /// The compiler this program was built with: `(release, commit hash, host
 /// target)` from its `rustc -vV`, recorded at build time.
-const HOST: (&str, &str, &str) = brine_source_macros::__host_rustc!();
+const HOST: (&str, &str, &str) = brine_code_macros::__host_rustc!();
 
 /// The format of the generated library; part of the cache key, so that a
 /// change to the shims never loads a library built by an older brine.
@@ -26,7 +26,7 @@ const FIXED_FLAGS: [&str; 2] = ["--color=never", "-Cstrip=debuginfo"];
 /// a [`Module`].
 ///
 /// ```
-/// use brine_source::code::Compiler;
+/// use brine_code::Compiler;
 ///
 /// let cache = tempfile::tempdir()?;
 /// let compiler = Compiler::new().cache_dir(cache.path()).opt_level(0);
@@ -54,8 +54,8 @@ impl Compiler {
     /// [`default_cache_dir`], `-C opt-level=2`, edition 2024.
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new();
-    /// assert_eq!(compiler.cache_path(), brine_source::code::default_cache_dir());
+    /// let compiler = brine_code::Compiler::new();
+    /// assert_eq!(compiler.cache_path(), brine_code::default_cache_dir());
     /// ```
     pub fn new() -> Self {
         Self { rustc: None, cache_dir: None, opt_level: 2, edition: "2024".to_owned() }
@@ -64,7 +64,7 @@ impl Compiler {
     /// Runs this compiler instead of `$RUSTC` or `rustc` on `PATH`.
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new().rustc("/no/such/rustc");
+    /// let compiler = brine_code::Compiler::new().rustc("/no/such/rustc");
     /// let error = compiler.check().unwrap_err();
     /// assert!(error.to_string().starts_with("cannot run the Rust compiler `/no/such/rustc`"));
     /// ```
@@ -76,7 +76,7 @@ impl Compiler {
     /// Keeps built libraries in `dir` instead of the [`default_cache_dir`].
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new().cache_dir("/tmp/my-cache");
+    /// let compiler = brine_code::Compiler::new().cache_dir("/tmp/my-cache");
     /// assert_eq!(compiler.cache_path(), std::path::Path::new("/tmp/my-cache"));
     /// ```
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -88,7 +88,7 @@ impl Compiler {
     /// fastest, 2 (the default) and 3 give the fastest code.
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new().opt_level(0);
+    /// let compiler = brine_code::Compiler::new().opt_level(0);
     /// # let _ = compiler;
     /// ```
     pub fn opt_level(mut self, level: u8) -> Self {
@@ -99,7 +99,7 @@ impl Compiler {
     /// The Rust edition the source is compiled as (default `2024`).
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new().edition("2021");
+    /// let compiler = brine_code::Compiler::new().edition("2021");
     /// # let _ = compiler;
     /// ```
     pub fn edition(mut self, edition: impl Into<String>) -> Self {
@@ -110,7 +110,7 @@ impl Compiler {
     /// The cache directory in use.
     ///
     /// ```
-    /// let compiler = brine_source::code::Compiler::new();
+    /// let compiler = brine_code::Compiler::new();
     /// println!("libraries are cached in {}", compiler.cache_path().display());
     /// ```
     pub fn cache_path(&self) -> PathBuf {
@@ -123,7 +123,7 @@ impl Compiler {
     /// answer is remembered for the life of the process.
     ///
     /// ```
-    /// match brine_source::code::Compiler::new().check() {
+    /// match brine_code::Compiler::new().check() {
     ///     Ok(()) => println!("code can be compiled and loaded"),
     ///     Err(error) => println!("no loading of code here: {error}"),
     /// }
@@ -160,7 +160,7 @@ impl Compiler {
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;
-    /// let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let error = compiler.compile("pub fn f() -> i64 { \"one\" }").unwrap_err();
     /// assert!(error.to_string().contains("mismatched types"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -228,16 +228,16 @@ impl Compiler {
         Module::open(&library, &krate, true)
     }
 
-    /// Reads a `.rs` file, such as one [`dump`](crate::dump) wrote, and
+    /// Reads a `.rs` file, such as one [`brine_source::dump`] wrote, and
     /// [`compile`](Self::compile)s it.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// pub fn twice(x: u32) -> u32 { 2 * x }
     ///
-    /// let file = brine_source::dump(brine_source::source_of!(twice))?;
+    /// let file = brine_source::dump(brine_code::source_of!(twice))?;
     /// # let cache = tempfile::tempdir()?;
-    /// let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let module = compiler.load(&file)?;
     /// assert_eq!(module.get::<fn(u32) -> u32>("twice")?(21), 42);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -280,7 +280,7 @@ impl Compiler {
 /// directory. Delete it to clear the cache.
 ///
 /// ```
-/// let dir = brine_source::code::default_cache_dir();
+/// let dir = brine_code::default_cache_dir();
 /// println!("compiled code is cached in {}", dir.display());
 /// ```
 pub fn default_cache_dir() -> PathBuf {

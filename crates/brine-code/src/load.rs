@@ -22,14 +22,14 @@ type Row = (&'static str, &'static str, &'static str);
 /// exported functions and their signatures.
 ///
 /// Loading runs the library's code in this process: see
-/// [the module docs](crate::code#loading-code-runs-code). The library stays
+/// [the module docs](crate#loading-code-runs-code). The library stays
 /// loaded for the life of the process, so the `fn` pointers a `Module` hands
 /// out never dangle, even after the `Module` is dropped.
 ///
 /// ```
-/// use brine_source::code::Module;
+/// use brine_code::Module;
 /// # let cache = tempfile::tempdir()?;
-/// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+/// # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
 ///
 /// let source = r#"
 ///     pub fn greet(name: &str) -> String {
@@ -63,9 +63,9 @@ impl Module {
     /// the cache without running rustc.
     ///
     /// ```no_run
-    /// let module = brine_source::code::Module::compile("pub fn one() -> u8 { 1 }")?;
+    /// let module = brine_code::Module::compile("pub fn one() -> u8 { 1 }")?;
     /// assert_eq!(module.get::<fn() -> u8>("one")?(), 1);
-    /// # Ok::<(), brine_source::code::Error>(())
+    /// # Ok::<(), brine_code::Error>(())
     /// ```
     ///
     /// # Errors
@@ -76,15 +76,15 @@ impl Module {
         Compiler::new().compile(source)
     }
 
-    /// Reads a `.rs` file, such as one [`dump`](crate::dump) wrote, and
+    /// Reads a `.rs` file, such as one [`brine_source::dump`] wrote, and
     /// [`compile`](Self::compile)s it.
     ///
     /// ```no_run
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// pub fn twice(x: u32) -> u32 { 2 * x }
     ///
-    /// let file = brine_source::dump(brine_source::source_of!(twice))?;
-    /// let module = brine_source::code::Module::load(&file)?;
+    /// let file = brine_source::dump(brine_code::source_of!(twice))?;
+    /// let module = brine_code::Module::load(&file)?;
     /// assert_eq!(module.get::<fn(u32) -> u32>("twice")?(21), 42);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -121,7 +121,7 @@ impl Module {
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;
-    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let module = compiler.compile("pub fn add(x: i64, y: i64) -> i64 { x + y }")?;
     /// let add = module.get::<fn(i64, i64) -> i64>("add")?;
     /// assert_eq!(add(40, 2), 42);
@@ -153,7 +153,7 @@ impl Module {
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;
-    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let module = compiler.compile("pub fn div(x: i64, y: i64) -> i64 { x / y }")?;
     /// let div = module.get_catching::<fn(i64, i64) -> Result<i64, String>>("div")?;
     /// assert_eq!(div(7, 2), Ok(3));
@@ -188,7 +188,7 @@ impl Module {
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;
-    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let module = compiler.compile("pub fn f() {}")?;
     /// assert!(module.path().starts_with(cache.path()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -202,7 +202,7 @@ impl Module {
     ///
     /// ```
     /// # let cache = tempfile::tempdir()?;
-    /// # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+    /// # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
     /// let source = "pub fn f() -> u8 { 7 }";
     /// assert!(compiler.compile(source)?.compiled());
     /// assert!(!compiler.compile(source)?.compiled());

@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::Source;
-use crate::code::Error;
+use brine_source::Source;
+
+use crate::Error;
 
 /// Returns the [`Code`] that `#[source]` kept for an item, as a
 /// `&'static Code`.
@@ -16,12 +17,12 @@ use crate::code::Error;
 ///
 /// ```
 /// mod shapes {
-///     #[brine_source::source]
+///     #[brine_code::source]
 ///     pub struct Circle {
 ///         pub r: f64,
 ///     }
 ///
-///     #[brine_source::source]
+///     #[brine_code::source]
 ///     impl Circle {
 ///         pub fn area(&self) -> f64 {
 ///             std::f64::consts::PI * self.r * self.r
@@ -29,29 +30,29 @@ use crate::code::Error;
 ///     }
 /// }
 ///
-/// use brine_source::code::Kind;
-/// let code = brine_source::source_of!(shapes::Circle);
+/// use brine_code::Kind;
+/// let code = brine_code::source_of!(shapes::Circle);
 /// assert_eq!((code.kind(), code.name()), (Kind::Struct, "Circle"));
-/// let block = brine_source::source_of!(impl shapes::Circle);
+/// let block = brine_code::source_of!(impl shapes::Circle);
 /// assert_eq!((block.kind(), block.name()), (Kind::Impl, "impl Circle"));
 /// assert!(block.text().starts_with("impl Circle {\n        pub fn area"));
 /// ```
 #[macro_export]
 macro_rules! source_of {
     ($($item:tt)+) => {
-        $crate::code::__source_of!($crate; $($item)+)
+        $crate::__private::source_of!($($item)+)
     };
 }
 
 /// What kind of item a [`Code`] holds.
 ///
 /// ```
-/// use brine_source::code::Kind;
+/// use brine_code::Kind;
 ///
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// const LIMIT: usize = 3;
 ///
-/// assert_eq!(brine_source::source_of!(LIMIT).kind(), Kind::Const);
+/// assert_eq!(brine_code::source_of!(LIMIT).kind(), Kind::Const);
 /// assert_eq!(Kind::Const.to_string(), "const");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +84,7 @@ impl Kind {
     /// The keyword that introduces the item.
     ///
     /// ```
-    /// assert_eq!(brine_source::code::Kind::Fn.keyword(), "fn");
+    /// assert_eq!(brine_code::Kind::Fn.keyword(), "fn");
     /// ```
     pub const fn keyword(self) -> &'static str {
         match self {
@@ -99,22 +100,6 @@ impl Kind {
             Kind::Type => "type",
         }
     }
-
-    /// The numbering `brine-source-macros` writes (its `KINDS` order).
-    const fn from_number(number: u8) -> Kind {
-        match number {
-            1 => Kind::Struct,
-            2 => Kind::Enum,
-            3 => Kind::Union,
-            4 => Kind::Trait,
-            5 => Kind::Impl,
-            6 => Kind::Const,
-            7 => Kind::Static,
-            8 => Kind::Mod,
-            9 => Kind::Type,
-            _ => Kind::Fn,
-        }
-    }
 }
 
 impl fmt::Display for Kind {
@@ -126,22 +111,22 @@ impl fmt::Display for Kind {
 /// Where a [`Code`]'s text comes from.
 ///
 /// ```
-/// use brine_source::code::TextOrigin;
+/// use brine_code::TextOrigin;
 ///
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// fn written_here() {}
 ///
 /// macro_rules! make {
 ///     ($name:ident) => {
-///         #[brine_source::source]
+///         #[brine_code::source]
 ///         fn $name() {}
 ///     };
 /// }
 /// make!(made_by_a_macro);
 ///
-/// assert_eq!(brine_source::source_of!(written_here).origin(), TextOrigin::File);
-/// assert_eq!(brine_source::source_of!(made_by_a_macro).origin(), TextOrigin::Tokens);
-/// assert_eq!(brine_source::source_of!(made_by_a_macro).text(), "fn made_by_a_macro () {}");
+/// assert_eq!(brine_code::source_of!(written_here).origin(), TextOrigin::File);
+/// assert_eq!(brine_code::source_of!(made_by_a_macro).origin(), TextOrigin::Tokens);
+/// assert_eq!(brine_code::source_of!(made_by_a_macro).text(), "fn made_by_a_macro () {}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -157,17 +142,17 @@ pub enum TextOrigin {
 /// The source of one item, kept at compile time by `#[source]`.
 ///
 /// Get one with [`source_of!`](crate::source_of). A `Code` is [`Source`]:
-/// [`to_string`](crate::to_string) gives its text and [`dump`](crate::dump)
+/// [`brine_source::to_string`] gives its text and [`brine_source::dump`]
 /// writes it to a `.rs` file. So is a list of them, [`Items`], written as
 /// one file: how a function travels with the functions and types it uses.
 ///
 /// ```
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// pub fn g(x: i64) -> i64 {
 ///     x * x - x
 /// }
 ///
-/// let g = brine_source::source_of!(g);
+/// let g = brine_code::source_of!(g);
 /// assert_eq!(g.name(), "g");
 /// assert!(g.file().ends_with(".rs") && g.line() > 0);
 /// assert_eq!(brine_source::to_string(g)?, "pub fn g(x: i64) -> i64 {\n    x * x - x\n}");
@@ -185,34 +170,13 @@ pub struct Code {
     module_path: &'static str,
 }
 
-/// What `#[source]` writes next to an item: kind, name, text, file, line,
-/// column, whether the text is exact, module path.
-#[doc(hidden)]
-pub type RawCode = (u8, &'static str, &'static str, &'static str, u32, u32, bool, &'static str);
-
 impl Code {
-    /// Builds a `Code` from what `#[source]` wrote; used by `source_of!`.
-    #[doc(hidden)]
-    pub const fn __from_raw(raw: RawCode) -> Code {
-        let (kind, name, text, file, line, column, exact, module_path) = raw;
-        Code {
-            kind: Kind::from_number(kind),
-            name: Cow::Borrowed(name),
-            text: Cow::Borrowed(text),
-            file,
-            line,
-            column,
-            origin: if exact { TextOrigin::File } else { TextOrigin::Tokens },
-            module_path,
-        }
-    }
-
     /// The item's kind.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// enum Axis { X, Y }
-    /// assert_eq!(brine_source::source_of!(Axis).kind(), brine_source::code::Kind::Enum);
+    /// assert_eq!(brine_code::source_of!(Axis).kind(), brine_code::Kind::Enum);
     /// ```
     pub fn kind(&self) -> Kind {
         self.kind
@@ -222,9 +186,9 @@ impl Code {
     /// `impl Trait for Type`).
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// static GREETING: &str = "hello";
-    /// assert_eq!(brine_source::source_of!(GREETING).name(), "GREETING");
+    /// assert_eq!(brine_code::source_of!(GREETING).name(), "GREETING");
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -237,9 +201,9 @@ impl Code {
     /// write `#[source]` first to keep them.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// type Pair = (u8, u8); // two bytes
-    /// assert_eq!(brine_source::source_of!(Pair).text(), "type Pair = (u8, u8);");
+    /// assert_eq!(brine_code::source_of!(Pair).text(), "type Pair = (u8, u8);");
     /// ```
     pub fn text(&self) -> &str {
         &self.text
@@ -249,9 +213,9 @@ impl Code {
     /// package or workspace root when built by cargo).
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// fn here() {}
-    /// assert!(brine_source::source_of!(here).file().ends_with(".rs"));
+    /// assert!(brine_code::source_of!(here).file().ends_with(".rs"));
     /// ```
     pub fn file(&self) -> &'static str {
         self.file
@@ -261,9 +225,9 @@ impl Code {
     ///
     /// ```
     /// let line = line!() + 2;
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// fn here() {}
-    /// assert_eq!(brine_source::source_of!(here).line(), line);
+    /// assert_eq!(brine_code::source_of!(here).line(), line);
     /// ```
     pub fn line(&self) -> u32 {
         self.line
@@ -273,10 +237,10 @@ impl Code {
     ///
     /// ```
     /// mod inner {
-    ///     #[brine_source::source]
+    ///     #[brine_code::source]
     ///     pub fn indented() {}
     /// }
-    /// assert_eq!(brine_source::source_of!(inner::indented).column(), 5);
+    /// assert_eq!(brine_code::source_of!(inner::indented).column(), 5);
     /// ```
     pub fn column(&self) -> u32 {
         self.column
@@ -286,10 +250,10 @@ impl Code {
     ///
     /// ```
     /// mod inner {
-    ///     #[brine_source::source]
+    ///     #[brine_code::source]
     ///     pub fn f() {}
     /// }
-    /// assert!(brine_source::source_of!(inner::f).module_path().ends_with("::inner"));
+    /// assert!(brine_code::source_of!(inner::f).module_path().ends_with("::inner"));
     /// ```
     pub fn module_path(&self) -> &'static str {
         self.module_path
@@ -298,9 +262,9 @@ impl Code {
     /// Whether [`text`](Self::text) is the exact file text or printed tokens.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// fn f() {}
-    /// assert_eq!(brine_source::source_of!(f).origin(), brine_source::code::TextOrigin::File);
+    /// assert_eq!(brine_code::source_of!(f).origin(), brine_code::TextOrigin::File);
     /// ```
     pub fn origin(&self) -> TextOrigin {
         self.origin
@@ -312,13 +276,13 @@ impl Code {
     /// with the original.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// pub fn f(x: i64) -> i64 { x * x }
     ///
-    /// let renamed = brine_source::source_of!(f).alias("_f")?;
+    /// let renamed = brine_code::source_of!(f).alias("_f")?;
     /// assert_eq!(renamed.name(), "_f");
     /// assert_eq!(renamed.text(), "pub fn _f(x: i64) -> i64 { x * x }");
-    /// # Ok::<(), brine_source::code::Error>(())
+    /// # Ok::<(), brine_code::Error>(())
     /// ```
     ///
     /// # Errors
@@ -352,7 +316,7 @@ impl Code {
 }
 
 impl Source for Code {
-    fn to_source(&self) -> Result<String, crate::Error> {
+    fn to_source(&self) -> Result<String, brine_source::Error> {
         Ok(self.text.to_string())
     }
 
@@ -362,7 +326,7 @@ impl Source for Code {
 }
 
 impl Source for &Code {
-    fn to_source(&self) -> Result<String, crate::Error> {
+    fn to_source(&self) -> Result<String, brine_source::Error> {
         (**self).to_source()
     }
 
@@ -378,19 +342,19 @@ impl Source for &Code {
 /// already is, through the blanket implementation.)
 ///
 /// ```
-/// use brine_source::code::Items;
+/// use brine_code::Items;
 ///
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// pub fn f(x: i64) -> i64 {
 ///     x * x
 /// }
 ///
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// pub fn g(x: i64) -> i64 {
 ///     f(x) - x
 /// }
 ///
-/// let (f, g) = (brine_source::source_of!(f), brine_source::source_of!(g));
+/// let (f, g) = (brine_code::source_of!(f), brine_code::source_of!(g));
 /// let text = brine_source::to_string(&Items::new([g, f]))?;
 /// assert_eq!(text, format!("{}\n\n{}\n", g.text(), f.text()));
 /// # Ok::<(), brine_source::Error>(())
@@ -411,9 +375,9 @@ impl<'a> Items<'a> {
     /// The items.
     ///
     /// ```
-    /// #[brine_source::source]
+    /// #[brine_code::source]
     /// fn f() {}
-    /// let items = brine_source::code::Items::new([brine_source::source_of!(f)]);
+    /// let items = brine_code::Items::new([brine_code::source_of!(f)]);
     /// assert_eq!(items.as_slice()[0].name(), "f");
     /// ```
     pub fn as_slice(&self) -> &[&'a Code] {
@@ -428,7 +392,7 @@ impl<'a> FromIterator<&'a Code> for Items<'a> {
 }
 
 impl Source for Items<'_> {
-    fn to_source(&self) -> Result<String, crate::Error> {
+    fn to_source(&self) -> Result<String, brine_source::Error> {
         let mut out = String::new();
         for (index, code) in self.items.iter().enumerate() {
             if index > 0 {
@@ -588,6 +552,38 @@ fn raw_string_len(rest: &str) -> Option<usize> {
     Some(rest.len() - body.len() + end + closing.len())
 }
 
+/// What `#[source]` knows of an item, by name: the macro-to-runtime contract,
+/// used through [`__private`](crate::__private).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Kept {
+    pub kind: Kind,
+    pub name: &'static str,
+    pub text: &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    pub column: u32,
+    /// `true` when `text` is the item's exact text in its file.
+    pub exact: bool,
+    pub module_path: &'static str,
+}
+
+/// The [`Code`] for what `#[source]` kept.
+#[doc(hidden)]
+pub const fn kept(kept: Kept) -> Code {
+    let Kept { kind, name, text, file, line, column, exact, module_path } = kept;
+    Code {
+        kind,
+        name: Cow::Borrowed(name),
+        text: Cow::Borrowed(text),
+        file,
+        line,
+        column,
+        origin: if exact { TextOrigin::File } else { TextOrigin::Tokens },
+        module_path,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,3 +608,4 @@ mod tests {
         assert!(!is_identifier("") && !is_identifier("2f") && !is_identifier("a-b") && !is_identifier("_"));
     }
 }
+

@@ -1,13 +1,17 @@
-//! Code as source: keep an item's source at compile time, and compile and
-//! load source at run time.
+//! Code as Rust source: keep an item's source at compile time, and compile
+//! and load source at run time.
+//!
+//! This is the half of brine that runs code; values as source (written and
+//! read back without a compiler) live in [`brine_source`], which this crate
+//! builds on.
 //!
 //! Rust has no source at run time, so brine keeps it at compile time:
 //! [`#[source]`](crate::source) stores an item's exact text (formatting and
 //! comments included), name, kind, file and line, and
 //! [`source_of!`](crate::source_of) hands it back as a `&'static` [`Code`].
 //! A [`Code`], a list of them ([`Items`]), or one renamed with
-//! [`Code::alias`] is [`Source`](crate::Source), so
-//! [`to_string`](crate::to_string) and [`dump`](crate::dump) write it like
+//! [`Code::alias`] is [`brine_source::Source`], so
+//! [`brine_source::to_string`] and [`brine_source::dump`] write it like
 //! any value. [`Module::compile`] and [`Module::load`] go the other way:
 //! they build a library from source with rustc, load it, and hand out its
 //! `pub fn`s as plain function pointers after checking their signatures.
@@ -15,22 +19,22 @@
 //! for functions.
 //!
 //! ```
-//! use brine_source::code::Module;
+//! use brine_code::Module;
 //!
 //! /// The square of `x`.
-//! #[brine_source::source]
+//! #[brine_code::source]
 //! pub fn f(x: i64) -> i64 {
 //!     x * x
 //! }
 //!
-//! let code = brine_source::source_of!(f);
+//! let code = brine_code::source_of!(f);
 //! assert_eq!(code.text(), "/// The square of `x`.\npub fn f(x: i64) -> i64 {\n    x * x\n}");
 //!
 //! // dill's `dump_source(f, alias='_f')`: a `.rs` file holding `pub fn _f`
 //! let file = brine_source::dump(&code.alias("_f")?)?;
 //!
 //! # let cache = tempfile::tempdir()?;
-//! # let compiler = brine_source::code::Compiler::new().cache_dir(cache.path()).opt_level(0);
+//! # let compiler = brine_code::Compiler::new().cache_dir(cache.path()).opt_level(0);
 //! // `load_source`: compile it (once: later loads come from the cache) and load it
 //! # let module = compiler.load(&file)?;
 //! # /*
@@ -46,7 +50,7 @@
 //! [`Module::compile`] runs rustc on the text, and a loaded library's code
 //! runs in this process, with its rights: it is Python's `exec`, not its
 //! `ast.literal_eval`. Load only source you would compile into your own
-//! program. (Reading *values* back with [`from_str`](crate::from_str) runs
+//! program. (Reading *values* back with [`brine_source::from_str`] runs
 //! no code at all.)
 //!
 //! # What the source can use
@@ -104,6 +108,11 @@
 //! every pointer from [`Module::get`] stays valid for the life of the
 //! process.
 
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 mod compile;
 mod error;
 mod exports;
@@ -115,5 +124,12 @@ pub use error::Error;
 pub use item::{Code, Items, Kind, TextOrigin};
 pub use load::Module;
 
+pub use brine_code_macros::source;
+
+/// What the macros' generated code calls: not public API, no stability
+/// promise (as serde's `__private`).
 #[doc(hidden)]
-pub use brine_source_macros::__source_of;
+pub mod __private {
+    pub use crate::item::{Code, Kept, Kind, kept};
+    pub use brine_code_macros::{__source_in_facade as source_in_facade, __source_of as source_of};
+}

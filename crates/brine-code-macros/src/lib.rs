@@ -1,17 +1,17 @@
-//! The proc-macro half of [brine-source]: `#[source]` keeps an item's source.
+//! The proc-macro twin of [brine-code]: `#[source]` keeps an item's source.
 //!
-//! Use it through `brine_source` (or the `brine` facade), which re-exports
-//! the attribute as `brine_source::source` and provides `source_of!` to read
-//! what was kept:
+//! Use it through `brine_code` (or the `brine` facade), which re-exports the
+//! attribute as `brine_code::source` (`brine::source`) and provides
+//! `source_of!` to read what was kept:
 //!
 //! ```
 //! /// Squares a number.
-//! #[brine_source::source]
+//! #[brine_code::source]
 //! pub fn square(x: i64) -> i64 {
 //!     x * x // the comment is kept too
 //! }
 //!
-//! let code = brine_source::source_of!(square);
+//! let code = brine_code::source_of!(square);
 //! assert_eq!(code.name(), "square");
 //! assert!(code.text().starts_with("/// Squares a number.\npub fn square"));
 //! assert!(code.text().contains("// the comment is kept too"));
@@ -19,16 +19,14 @@
 //! ```
 //!
 //! The attribute leaves the item as it is and adds one hidden constant next
-//! to it, `__BRINE_SOURCE_<name>`, holding the item's kind, name, text, file,
-//! line and column. The text is the item's exact source (formatting and
-//! comments included) sliced from its file, or, for an item that a
-//! `macro_rules!` macro produced, the item's tokens printed.
+//! to it, `__BRINE_SOURCE_<name>`, a `brine_code::Code` built through
+//! brine-code's `#[doc(hidden)] __private` API with named fields (kind, name,
+//! text, file, line, column, whether the text is exact, module path). The
+//! text is the item's exact source (formatting and comments included) sliced
+//! from its file, or, for an item that a `macro_rules!` macro produced, the
+//! item's tokens printed.
 //!
-//! [brine-source]: https://docs.rs/brine-source
-
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
+//! [brine-code]: https://docs.rs/brine-code
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]
@@ -43,21 +41,25 @@ use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 /// Keeps an item's source text, name, kind, file and line in a hidden
-/// constant, read back with `brine_source::source_of!(path::to::item)`.
+/// constant, read back with `brine_code::source_of!(path::to::item)`.
 ///
 /// Applies to `fn`, `struct`, `enum`, `union`, `trait`, `impl`, `const`,
 /// `static`, `type` and inline `mod` items. The item compiles unchanged.
 /// An `impl` block is looked up as `source_of!(impl Type)` or
 /// `source_of!(impl Trait for Type)`.
 ///
+/// The generated code names the runtime crate as `::brine_code`; when it is
+/// reached under another name (a renamed dependency), say which:
+/// `#[source(crate = my_brine_code)]`.
+///
 /// ```
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// struct Point {
 ///     x: f64, // east
 ///     y: f64,
 /// }
 ///
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// impl Point {
 ///     fn norm(&self) -> f64 {
 ///         self.x.hypot(self.y)
@@ -65,13 +67,36 @@ use syn::spanned::Spanned;
 /// }
 ///
 /// assert_eq!(Point { x: 3.0, y: 4.0 }.norm(), 5.0);
-/// let code = brine_source::source_of!(Point);
+/// let code = brine_code::source_of!(Point);
 /// assert_eq!(code.text(), "struct Point {\n    x: f64, // east\n    y: f64,\n}");
-/// assert_eq!(brine_source::source_of!(impl Point).name(), "impl Point");
+/// assert_eq!(brine_code::source_of!(impl Point).name(), "impl Point");
 /// ```
 #[proc_macro_attribute]
 pub fn source(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match expand_source(attr, item.clone()) {
+    source_in(attr, item, quote!(::brine_code))
+}
+
+/// `#[brine::source]`: [`source`](macro@source) for code that reaches
+/// brine-code through the `brine` facade, whose generated code names the
+/// runtime as `::brine::code` (or the path given with `crate = ..`).
+///
+/// ```
+/// /// Squares a number.
+/// #[brine::source]
+/// pub fn square(x: i64) -> i64 {
+///     x * x
+/// }
+///
+/// assert_eq!(brine::source_of!(square).name(), "square");
+/// ```
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __source_in_facade(attr: TokenStream, item: TokenStream) -> TokenStream {
+    source_in(attr, item, quote!(::brine::code))
+}
+
+fn source_in(attr: TokenStream, item: TokenStream, root: TokenStream2) -> TokenStream {
+    match expand_source(attr, item.clone(), root) {
         Ok(expanded) => expanded,
         Err(error) => {
             let mut out: TokenStream = error.to_compile_error().into();
@@ -81,33 +106,63 @@ pub fn source(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The kinds of item `#[source]` keeps, numbered as `brine_source::code::Kind`
-/// decodes them.
-const KINDS: [&str; 10] =
-    ["fn", "struct", "enum", "union", "trait", "impl", "const", "static", "mod", "type"];
-
-fn kind_number(word: &str) -> u8 {
-    KINDS.iter().position(|kind| *kind == word).map_or(0, |index| index as u8)
+/// `crate = path`, the one argument `#[source]` takes.
+struct SourceArgs {
+    root: Option<syn::Path>,
 }
 
-fn expand_source(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    if !attr.is_empty() {
-        let attr = TokenStream2::from(attr);
-        return Err(syn::Error::new(
-            attr.span(),
-            format!("`#[source]` takes no arguments, found `#[source({attr})]`"),
-        ));
+impl syn::parse::Parse for SourceArgs {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Ok(Self { root: None });
+        }
+        input.parse::<syn::Token![crate]>().map_err(|error| {
+            syn::Error::new(error.span(), "`#[source]` takes no arguments but `crate = path::to::brine_code`")
+        })?;
+        input.parse::<syn::Token![=]>()?;
+        let root = input.parse()?;
+        Ok(Self { root: Some(root) })
     }
+}
+
+/// The `Kind` variant for a keyword, as the runtime's `__private::Kind` names it.
+fn kind_variant(word: &str) -> syn::Ident {
+    let variant = match word {
+        "fn" => "Fn",
+        "struct" => "Struct",
+        "enum" => "Enum",
+        "union" => "Union",
+        "trait" => "Trait",
+        "impl" => "Impl",
+        "const" => "Const",
+        "static" => "Static",
+        "mod" => "Mod",
+        _ => "Type",
+    };
+    format_ident!("{}", variant)
+}
+
+fn expand_source(attr: TokenStream, item: TokenStream, root: TokenStream2) -> syn::Result<TokenStream> {
+    let args: SourceArgs = syn::parse(attr)?;
+    let root = args.root.map_or(root, |path| quote!(#path));
     let parsed: syn::Item = syn::parse(item.clone())?;
     let (kind, name, hidden, vis) = describe(&parsed)?;
     let text::Captured { text, file, line, column, exact } = text::capture(&item);
-    let kind = kind_number(kind);
+    let kind = kind_variant(kind);
     let hidden = format_ident!("__BRINE_SOURCE_{}", hidden);
     let constant = quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
-        #vis const #hidden: (u8, &'static str, &'static str, &'static str, u32, u32, bool, &'static str) =
-            (#kind, #name, #text, #file, #line, #column, #exact, ::core::module_path!());
+        #vis const #hidden: #root::__private::Code = #root::__private::kept(#root::__private::Kept {
+            kind: #root::__private::Kind::#kind,
+            name: #name,
+            text: #text,
+            file: #file,
+            line: #line,
+            column: #column,
+            exact: #exact,
+            module_path: ::core::module_path!(),
+        });
     };
     let mut out = item;
     out.extend(TokenStream::from(constant));
@@ -190,8 +245,8 @@ fn found(item: &syn::Item) -> &'static str {
     }
 }
 
-/// The hidden half of `brine_source::source_of!`: `__source_of!($crate; path)`
-/// turns `path::to::item` into the constant that `#[source]` put next to it.
+/// The hidden half of `brine_code::source_of!`: `__source_of!(path)` turns
+/// `path::to::item` into the constant that `#[source]` put next to it.
 #[doc(hidden)]
 #[proc_macro]
 pub fn __source_of(input: TokenStream) -> TokenStream {
@@ -202,12 +257,7 @@ pub fn __source_of(input: TokenStream) -> TokenStream {
 }
 
 fn expand_source_of(input: TokenStream2) -> syn::Result<TokenStream2> {
-    let mut tokens = input.into_iter();
-    let krate: TokenStream2 = tokens
-        .by_ref()
-        .take_while(|token| !matches!(token, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'))
-        .collect();
-    let rest: TokenStream2 = tokens.collect();
+    let rest = input;
     let hidden_path = if matches!(rest.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "impl")
     {
         let lookup: ImplLookup = syn::parse2(rest)?;
@@ -227,7 +277,7 @@ fn expand_source_of(input: TokenStream2) -> syn::Result<TokenStream2> {
         quote!(#path)
     };
     Ok(quote! {
-        const { &#krate::code::Code::__from_raw(#hidden_path) }
+        const { &#hidden_path }
     })
 }
 
@@ -266,7 +316,7 @@ impl ImplLookup {
 }
 
 /// The compiler this crate was built with, as `(release, commit hash, host
-/// target)` from `rustc -vV`: brine-source compares it with the compiler it
+/// target)` from `rustc -vV`: brine-code compares it with the compiler it
 /// is about to run.
 #[doc(hidden)]
 #[proc_macro]

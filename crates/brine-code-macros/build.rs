@@ -1,5 +1,5 @@
 //! Records the compiler this crate is built with (`$RUSTC -vV`), so that
-//! brine-source can refuse, at run time, to load code built by another one.
+//! brine-code can refuse, at run time, to load code built by another one.
 
 use std::process::Command;
 

@@ -1,4 +1,4 @@
-//! The error type of [`code`](crate::code): renaming, compiling and loading.
+//! The error type of brine-code: renaming, compiling and loading.
 
 use std::io;
 use std::path::PathBuf;
@@ -9,10 +9,10 @@ use std::path::PathBuf;
 /// Each message says what was expected and what was found.
 ///
 /// ```
-/// #[brine_source::source]
+/// #[brine_code::source]
 /// pub fn f() {}
 ///
-/// let error = brine_source::source_of!(f).alias("1st").unwrap_err();
+/// let error = brine_code::source_of!(f).alias("1st").unwrap_err();
 /// assert_eq!(
 ///     error.to_string(),
 ///     "cannot rename fn `f` to `1st`: expected an identifier (letters, digits, `_`, not starting with a digit)",
@@ -21,7 +21,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// [`Code::alias`](crate::code::Code::alias) was given a name it cannot
+    /// [`Code::alias`](crate::Code::alias) was given a name it cannot
     /// use, or an item it cannot rename.
     #[error("cannot rename {item} to `{alias}`: {reason}")]
     Alias {

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use brine_source::code::{Compiler, Error, Items, Module};
-use brine_source::{source, source_of};
+use brine_code::{Compiler, Error, Items, Module};
+use brine_code::{source, source_of};
 
 // dill: `f = lambda x: x**2`
 #[source]
@@ -232,7 +232,7 @@ fn a_signature_mismatch_names_both_signatures() -> anyhow::Result<()> {
     // the module's `Point` is its own type, not this file's `Point`
     let error = module.get::<fn(f64) -> Point>("make_point").unwrap_err();
     let Error::Signature { expected, found, .. } = &error else { panic!("{error}") };
-    assert_eq!(expected, "fn(f64) -> code_load::Point");
+    assert_eq!(expected, "fn(f64) -> load::Point");
     assert!(found.starts_with("fn(f64) -> brine_module_") && found.ends_with("::Point"), "{found}");
     Ok(())
 }
