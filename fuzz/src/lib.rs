@@ -134,7 +134,7 @@ pub fn round_trip(data: &[u8]) {
     let bytes = brine::dump_io(&record).expect("every Record can be dumped");
     match brine::load_io::<Record>(&bytes) {
         Ok(back) => assert_eq!(back, record, "envelope round trip changed the value"),
-        Err(brine::io::LoadError::TooDeep { .. }) => {}
+        Err(brine::io::load::Error::TooDeep { .. }) => {}
         Err(error) => panic!("envelope round trip failed: {error}"),
     }
     let text = brine::dump_io_source(&record).expect("every Record can be written as source");

@@ -7,7 +7,10 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
 use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN};
-use crate::{DumpError, guard, type_name};
+use crate::{guard, type_name};
+
+mod error;
+pub use error::Error;
 
 /// Room reserved for the payload before encoding starts: enough for small values.
 const INITIAL_PAYLOAD_CAPACITY: usize = 64;
@@ -20,10 +23,10 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 ///
 /// # Errors
 ///
-/// [`DumpError::Unsupported`] when the value uses a serde feature the format
+/// [`Error::Unsupported`] when the value uses a serde feature the format
 /// cannot store faithfully (`#[serde(skip_serializing_if)]`,
 /// `#[serde(flatten)]`, sequences of unknown length), and
-/// [`DumpError::Serialize`] when its `Serialize` impl fails.
+/// [`Error::Serialize`] when its `Serialize` impl fails.
 ///
 /// # Example
 ///
@@ -33,7 +36,7 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 /// assert_eq!(back, [1, 2, 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
+pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
     let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
@@ -62,8 +65,8 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
 ///
 /// # Errors
 ///
-/// As [`dump`], plus [`DumpError::Io`] when writing fails and
-/// [`DumpError::Unstable`] when the two encodings differ.
+/// As [`dump`], plus [`Error::Io`] when writing fails and
+/// [`Error::Unstable`] when the two encodings differ.
 ///
 /// # Example
 ///
@@ -73,7 +76,7 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DumpError> {
 /// assert_eq!(brine_io::load::<(&str, u8)>(&out)?, ("id", 7));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn dump_into<T, W>(value: &T, mut writer: W) -> Result<(), DumpError>
+pub fn dump_into<T, W>(value: &T, mut writer: W) -> Result<(), Error>
 where
     T: Serialize + ?Sized,
     W: Write,
@@ -85,7 +88,7 @@ where
     writer.write_all(name.as_bytes())?;
     let (second_len, second_checksum) = stream(value, name, &mut writer)?;
     if (second_len, second_checksum) != (first_len, checksum) {
-        return Err(DumpError::Unstable { first: first_len, second: second_len });
+        return Err(Error::Unstable { first: first_len, second: second_len });
     }
     writer.flush()?;
     Ok(())
@@ -111,7 +114,7 @@ where
 /// assert_eq!(brine_io::load::<Vec<f64>>(file.get_ref())?, [0.5; 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn dump_into_seekable<T, W>(value: &T, mut writer: W) -> Result<(), DumpError>
+pub fn dump_into_seekable<T, W>(value: &T, mut writer: W) -> Result<(), Error>
 where
     T: Serialize + ?Sized,
     W: Write + Seek,
@@ -130,17 +133,17 @@ where
     Ok(())
 }
 
-fn stored_name<T: ?Sized>() -> Result<&'static str, DumpError> {
+fn stored_name<T: ?Sized>() -> Result<&'static str, Error> {
     let name = type_name::canonical::<T>();
     if name.len() > MAX_TYPE_NAME_LEN {
-        return Err(DumpError::TypeNameTooLong { len: name.len(), max: MAX_TYPE_NAME_LEN });
+        return Err(Error::TypeNameTooLong { len: name.len(), max: MAX_TYPE_NAME_LEN });
     }
     Ok(name)
 }
 
 /// Encodes `value`'s payload into `writer` in chunks; returns its length and
 /// the envelope checksum (of `name` followed by the payload).
-fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<(u64, u64), DumpError>
+fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<(u64, u64), Error>
 where
     T: Serialize + ?Sized,
     W: Write,
@@ -152,12 +155,12 @@ where
     let result = guard::serialize(value, &mut ser);
     let mut sink = ser.output;
     if let Some(error) = sink.error.take() {
-        return Err(DumpError::Io(error));
+        return Err(Error::Io(error));
     }
     result?;
     sink.flush_chunk();
     match sink.error {
-        Some(error) => Err(DumpError::Io(error)),
+        Some(error) => Err(Error::Io(error)),
         None => Ok((sink.len, sink.hasher.digest())),
     }
 }

@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::LoadError;
+use crate::load;
 
 /// The first eight bytes of every envelope: a non-ASCII byte (so text tools
 /// don't take the file for text), the name, and CR LF (so a newline
@@ -51,21 +51,21 @@ impl Header {
     ///
     /// `input` may be shorter than a header: a prefix of the magic is reported
     /// as truncated, anything else as not brine.
-    pub(crate) fn decode(input: &[u8]) -> Result<Header, LoadError> {
+    pub(crate) fn decode(input: &[u8]) -> Result<Header, load::Error> {
         let magic_len = input.len().min(MAGIC.len());
         if input[..magic_len] != MAGIC[..magic_len] {
-            return Err(LoadError::not_brine(input));
+            return Err(load::Error::not_brine(input));
         }
         let Some(fixed) = input.get(..HEADER_LEN) else {
             return Err(truncated("header", HEADER_LEN as u64, input.len() as u64));
         };
         let version = u16::from_le_bytes([fixed[8], fixed[9]]);
         if version != VERSION {
-            return Err(LoadError::version(version));
+            return Err(load::Error::version(version));
         }
         let flags = u16::from_le_bytes([fixed[10], fixed[11]]);
         if flags != 0 {
-            return Err(LoadError::UnsupportedFlags { found: flags });
+            return Err(load::Error::UnsupportedFlags { found: flags });
         }
         Ok(Header {
             name_len: u32::from_le_bytes(le(&fixed[12..16])),
@@ -75,16 +75,16 @@ impl Header {
     }
 
     /// Checks both lengths against their caps.
-    pub(crate) fn check_caps(&self, max_len: u64) -> Result<(), LoadError> {
+    pub(crate) fn check_caps(&self, max_len: u64) -> Result<(), load::Error> {
         if self.name_len as usize > MAX_TYPE_NAME_LEN {
-            return Err(LoadError::TooLarge {
+            return Err(load::Error::TooLarge {
                 part: "type name",
                 len: u64::from(self.name_len),
                 max: MAX_TYPE_NAME_LEN as u64,
             });
         }
         if self.payload_len > max_len {
-            return Err(LoadError::TooLarge { part: "payload", len: self.payload_len, max: max_len });
+            return Err(load::Error::TooLarge { part: "payload", len: self.payload_len, max: max_len });
         }
         Ok(())
     }
@@ -101,8 +101,8 @@ fn le<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
-pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> LoadError {
-    LoadError::Truncated { part, needed, available }
+pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> load::Error {
+    load::Error::Truncated { part, needed, available }
 }
 
 /// The checksum of an envelope's body: its type name followed by its payload,

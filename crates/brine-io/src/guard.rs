@@ -17,27 +17,27 @@ use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize, Serializer};
 
-use crate::DumpError;
+use crate::dump;
 
 /// Where the first detailed error of a dump is kept.
 #[derive(Debug, Default)]
-pub(crate) struct Side(RefCell<Option<DumpError>>);
+pub(crate) struct Side(RefCell<Option<dump::Error>>);
 
 impl Side {
-    fn keep(&self, error: DumpError) {
+    fn keep(&self, error: dump::Error) {
         let mut slot = self.0.borrow_mut();
         if slot.is_none() {
             *slot = Some(error);
         }
     }
 
-    pub(crate) fn take(&self) -> Option<DumpError> {
+    pub(crate) fn take(&self) -> Option<dump::Error> {
         self.0.borrow_mut().take()
     }
 }
 
 /// Serializes `value` through postcard's serializer `ser`, guarded.
-pub(crate) fn serialize<T, F>(value: &T, ser: &mut postcard::Serializer<F>) -> Result<(), DumpError>
+pub(crate) fn serialize<T, F>(value: &T, ser: &mut postcard::Serializer<F>) -> Result<(), dump::Error>
 where
     T: Serialize + ?Sized,
     F: postcard::ser_flavors::Flavor,
@@ -75,16 +75,16 @@ impl<E: ser::Error> ser::Error for GuardError<E> {
 }
 
 impl<E: Display> GuardError<E> {
-    fn into_dump_error(self) -> DumpError {
+    fn into_dump_error(self) -> dump::Error {
         match self {
-            GuardError::Custom(message) => DumpError::Serialize { message },
-            GuardError::Inner(error) => DumpError::Serialize { message: error.to_string() },
+            GuardError::Custom(message) => dump::Error::Serialize { message },
+            GuardError::Inner(error) => dump::Error::Serialize { message: error.to_string() },
         }
     }
 }
 
-fn unsupported(feature: String, remedy: &'static str) -> DumpError {
-    DumpError::Unsupported { feature, remedy }
+fn unsupported(feature: String, remedy: &'static str) -> dump::Error {
+    dump::Error::Unsupported { feature, remedy }
 }
 
 const SKIP_REMEDY: &str = "the format stores fields by position, so a left-out field would shift every \
@@ -113,7 +113,7 @@ impl<T: Serialize + ?Sized> Serialize for Wrap<'_, '_, T> {
         self.value.serialize(Guard { inner: serializer, side: self.side }).map_err(|error| match error {
             GuardError::Inner(error) => error,
             GuardError::Custom(message) => {
-                self.side.keep(DumpError::Serialize { message: message.clone() });
+                self.side.keep(dump::Error::Serialize { message: message.clone() });
                 ser::Error::custom(message)
             }
         })
@@ -125,7 +125,7 @@ impl<'s, S> Guard<'s, S> {
         Wrap { value, side: self.side }
     }
 
-    fn refuse<E>(&self, error: DumpError) -> GuardError<E> {
+    fn refuse<E>(&self, error: dump::Error) -> GuardError<E> {
         let message = error.to_string();
         self.side.keep(error);
         GuardError::Custom(message)

@@ -51,16 +51,14 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
-mod dump;
-mod error;
+pub mod dump;
 mod format;
 mod guard;
 mod limit;
-mod load;
+pub mod load;
 mod type_name;
 
 pub use dump::{dump, dump_into, dump_into_seekable};
-pub use error::{DumpError, LoadError};
 pub use format::{HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
 pub use load::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, DEFAULT_MAX_ZERO_SIZED, Envelope, Options, inspect, load, load_from,

@@ -7,7 +7,7 @@
 //! `Some(Box<..>)` values recurses once per byte until the stack overflows.
 //! [`Limited`] wraps postcard's deserializer and every visitor, sequence, map
 //! and enum it hands out, counting nesting depth and elements, and stops with
-//! a distinct [`LoadError`] when either goes over its limit.
+//! a distinct [`load::Error`] when either goes over its limit.
 //!
 //! Every element that is not zero-sized costs at least one payload byte, so
 //! the element budget is the payload's length plus an allowance for
@@ -20,7 +20,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use crate::LoadError;
+use crate::load;
 
 /// Counters and limits shared by every wrapper of one decode.
 pub(crate) struct Limits {
@@ -29,7 +29,7 @@ pub(crate) struct Limits {
     elements: Cell<u64>,
     payload_len: u64,
     max_zero_sized: u64,
-    exceeded: RefCell<Option<LoadError>>,
+    exceeded: RefCell<Option<load::Error>>,
 }
 
 impl Limits {
@@ -45,11 +45,11 @@ impl Limits {
     }
 
     /// The limit that stopped the decode, if one did.
-    pub(crate) fn take_exceeded(&self) -> Option<LoadError> {
+    pub(crate) fn take_exceeded(&self) -> Option<load::Error> {
         self.exceeded.borrow_mut().take()
     }
 
-    fn refuse<E: de::Error>(&self, error: LoadError) -> E {
+    fn refuse<E: de::Error>(&self, error: load::Error) -> E {
         let message = error.to_string();
         *self.exceeded.borrow_mut() = Some(error);
         E::custom(message)
@@ -59,7 +59,7 @@ impl Limits {
     fn enter<E: de::Error>(&self) -> Result<DepthGuard<'_>, E> {
         let depth = self.depth.get() + 1;
         if depth > self.max_depth {
-            return Err(self.refuse(LoadError::TooDeep { max: self.max_depth }));
+            return Err(self.refuse(load::Error::TooDeep { max: self.max_depth }));
         }
         self.depth.set(depth);
         Ok(DepthGuard(&self.depth))
@@ -74,7 +74,7 @@ impl Limits {
     fn count_many<E: de::Error>(&self, n: u64) -> Result<(), E> {
         let elements = self.elements.get().saturating_add(n);
         if elements > self.payload_len.saturating_add(self.max_zero_sized) {
-            return Err(self.refuse(LoadError::TooManyElements {
+            return Err(self.refuse(load::Error::TooManyElements {
                 payload_len: self.payload_len,
                 max_zero_sized: self.max_zero_sized,
             }));

@@ -8,7 +8,10 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, HEADER_LEN, Header, truncated};
 use crate::limit::{Limited, Limits};
-use crate::{LoadError, type_name};
+use crate::{type_name};
+
+mod error;
+pub use error::Error;
 
 /// The default cap on a payload's length: 1 GiB.
 pub const DEFAULT_MAX_LEN: u64 = 1 << 30;
@@ -112,7 +115,7 @@ impl Options {
     /// map, option and newtype is one level. A payload of recursive values
     /// (`Option<Box<Self>>` and the like) could otherwise recurse once per
     /// byte until the stack overflows; past the limit, loading fails with
-    /// [`LoadError::TooDeep`]. Raise it for deeply recursive data, and give
+    /// [`Error::TooDeep`]. Raise it for deeply recursive data, and give
     /// the loading thread a stack to match.
     pub const fn max_depth(mut self, max_depth: u32) -> Self {
         self.max_depth = max_depth;
@@ -126,7 +129,7 @@ impl Options {
     /// as many elements as the payload has bytes, plus this allowance. Without
     /// it, a payload of a few bytes could claim 2^60 elements of `()` and keep
     /// the decoder busy for centuries; past it, loading fails with
-    /// [`LoadError::TooManyElements`].
+    /// [`Error::TooManyElements`].
     ///
     /// ```
     /// use brine_io::Options;
@@ -147,7 +150,7 @@ impl Options {
     /// # Errors
     ///
     /// See [`load`](crate::load).
-    pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, LoadError> {
+    pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
         let envelope = self.open(bytes)?;
         self.decode(&envelope)
     }
@@ -157,7 +160,7 @@ impl Options {
     /// # Errors
     ///
     /// See [`load_from`](crate::load_from).
-    pub fn load_from<T: DeserializeOwned, R: Read>(&self, mut reader: R) -> Result<T, LoadError> {
+    pub fn load_from<T: DeserializeOwned, R: Read>(&self, mut reader: R) -> Result<T, Error> {
         let mut header = [0u8; HEADER_LEN];
         let got = read_up_to(&mut reader, &mut header)?;
         let fixed = Header::decode(&header[..got])?;
@@ -167,7 +170,7 @@ impl Options {
         bytes.extend_from_slice(&header);
         // Read what the header promises but grow only as bytes arrive, so a
         // lying length costs nothing.
-        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(LoadError::Io)? as u64;
+        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
@@ -176,7 +179,7 @@ impl Options {
     }
 
     /// Runs every check but the type check and the decoding.
-    fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, LoadError> {
+    fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
         let header = Header::decode(bytes)?;
         header.check_caps(self.max_len)?;
         let body = &bytes[HEADER_LEN..];
@@ -185,7 +188,7 @@ impl Options {
             return Err(body_truncated(&header, body.len() as u64));
         }
         if body.len() as u64 > body_len {
-            return Err(LoadError::TrailingData {
+            return Err(Error::TrailingData {
                 extra: body.len() as u64 - body_len,
                 envelope: HEADER_LEN as u64 + body_len,
             });
@@ -193,13 +196,13 @@ impl Options {
         let computed = format::checksum(body);
         let (name, payload) = body.split_at(header.name_len as usize);
         if computed != header.checksum {
-            return Err(LoadError::ChecksumMismatch { stored: header.checksum, computed });
+            return Err(Error::ChecksumMismatch { stored: header.checksum, computed });
         }
-        let type_name = std::str::from_utf8(name).map_err(|_| LoadError::InvalidTypeName)?;
+        let type_name = std::str::from_utf8(name).map_err(|_| Error::InvalidTypeName)?;
         Ok(Envelope { type_name, payload, checksum: computed })
     }
 
-    fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, LoadError> {
+    fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, Error> {
         // The canonical name of a type outside the standard library is its
         // `type_name` as is: compare that first, and look up the canonical
         // name only when it differs (canonical names are a fixed point).
@@ -207,7 +210,7 @@ impl Options {
             && envelope.type_name != std::any::type_name::<T>()
             && envelope.type_name != type_name::canonical::<T>()
         {
-            return Err(LoadError::TypeMismatch {
+            return Err(Error::TypeMismatch {
                 stored: envelope.type_name.to_owned(),
                 requested: type_name::canonical::<T>().to_owned(),
             });
@@ -221,7 +224,7 @@ impl Options {
         let used = (payload.len() - rest) as u64;
         let requested = || type_name::canonical::<T>().to_owned();
         match result {
-            Ok(_) if rest != 0 => Err(LoadError::TrailingBytes { requested: requested(), used, len }),
+            Ok(_) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
             Ok(value) => Ok(value),
             Err(source) => {
                 Err(limits.take_exceeded().unwrap_or_else(|| decode_error(requested(), used, len, source)))
@@ -241,7 +244,7 @@ const CHUNK: u64 = 64 * 1024;
 ///
 /// # Errors
 ///
-/// One [`LoadError`] variant per failed check; the message says what was
+/// One [`Error`] variant per failed check; the message says what was
 /// expected and what was found.
 ///
 /// # Example
@@ -259,7 +262,7 @@ const CHUNK: u64 = 64 * 1024;
 /// assert!(brine_io::load::<Vec<u16>>(&bytes).is_err()); // wrong type: a clear error
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, LoadError> {
+pub fn load<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
     Options::new().load(bytes)
 }
 
@@ -270,7 +273,7 @@ pub fn load<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, LoadError> 
 ///
 /// # Errors
 ///
-/// As [`load`], plus [`LoadError::Io`] when reading fails.
+/// As [`load`], plus [`Error::Io`] when reading fails.
 ///
 /// # Example
 ///
@@ -280,7 +283,7 @@ pub fn load<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, LoadError> 
 /// assert_eq!(back, [1.5, 2.5]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load_from<T: DeserializeOwned, R: Read>(reader: R) -> Result<T, LoadError> {
+pub fn load_from<T: DeserializeOwned, R: Read>(reader: R) -> Result<T, Error> {
     Options::new().load_from(reader)
 }
 
@@ -300,11 +303,11 @@ pub fn load_from<T: DeserializeOwned, R: Read>(reader: R) -> Result<T, LoadError
 /// assert_eq!(envelope.len(), bytes.len());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, LoadError> {
+pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
     Options::new().max_len(u64::MAX).open(bytes)
 }
 
-fn body_truncated(header: &Header, available: u64) -> LoadError {
+fn body_truncated(header: &Header, available: u64) -> Error {
     let name_len = u64::from(header.name_len);
     if available < name_len {
         truncated("type name", name_len, available)
@@ -314,14 +317,14 @@ fn body_truncated(header: &Header, available: u64) -> LoadError {
 }
 
 /// Reads until `buf` is full or the reader ends; returns how much was read.
-fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, LoadError> {
+fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(LoadError::Io(error)),
+            Err(error) => return Err(Error::Io(error)),
         }
     }
     Ok(filled)
@@ -330,11 +333,11 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, LoadErro
 const ANY_REMEDY: &str = "postcard stores no field names or type tags, so use externally tagged \
     enums (serde's default) and plain nested structs, or store such values with brine::source";
 
-fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Error) -> LoadError {
+fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Error) -> Error {
     use postcard::Error as E;
     let reason = match source {
         E::WontImplement | E::NotYetImplemented => {
-            return LoadError::Unsupported {
+            return Error::Unsupported {
                 requested,
                 feature: "a self-describing format (serde's deserialize_any or identifiers), which \
                     #[serde(untagged)], internally or adjacently tagged enums (#[serde(tag = ..)]), \
@@ -357,5 +360,5 @@ fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Erro
         }
         _ => "the bytes are not a valid encoding of this type",
     };
-    LoadError::Decode { requested, offset, len, reason, source }
+    Error::Decode { requested, offset, len, reason, source }
 }

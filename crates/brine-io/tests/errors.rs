@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use brine_io::{LoadError, Options};
+use brine_io::{Options, load};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
@@ -31,19 +31,19 @@ fn record() -> Record {
     }
 }
 
-fn message(error: &LoadError) -> String {
+fn message(error: &load::Error) -> String {
     error.to_string()
 }
 
 #[test]
 fn not_brine() {
     let error = brine_io::load::<u8>(b"PK\x03\x04 a zip file, say").unwrap_err();
-    assert!(matches!(error, LoadError::NotBrine { .. }), "{error:?}");
+    assert!(matches!(error, load::Error::NotBrine { .. }), "{error:?}");
     let text = message(&error);
     assert!(text.contains("89 42 52 49 4E 45 0D 0A"), "{text}");
     assert!(text.contains("found 50 4B 03 04"), "{text}");
     let error = brine_io::load::<u8>(b"").unwrap_err();
-    assert!(matches!(error, LoadError::Truncated { part: "header", .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Truncated { part: "header", .. }), "{error:?}");
 }
 
 #[test]
@@ -51,13 +51,13 @@ fn unsupported_version_and_flags() {
     let mut bytes = brine_io::dump(&record()).unwrap();
     bytes[8] = 2;
     let error = brine_io::load::<Record>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::UnsupportedVersion { found: 2, supported: 1 }), "{error:?}");
+    assert!(matches!(error, load::Error::UnsupportedVersion { found: 2, supported: 1 }), "{error:?}");
     assert_eq!(message(&error), "unsupported brine format version 2: this library reads version 1");
 
     let mut bytes = brine_io::dump(&record()).unwrap();
     bytes[10] = 1;
     let error = brine_io::load::<Record>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::UnsupportedFlags { found: 1 }), "{error:?}");
+    assert!(matches!(error, load::Error::UnsupportedFlags { found: 1 }), "{error:?}");
 }
 
 #[test]
@@ -67,12 +67,12 @@ fn truncated_in_each_part() {
     let error = brine_io::load::<Record>(&bytes[..20]).unwrap_err();
     assert_eq!(message(&error), "truncated envelope: the header needs 32 bytes but only 20 remain");
     let error = brine_io::load::<Record>(&bytes[..34]).unwrap_err();
-    assert!(matches!(error, LoadError::Truncated { part: "type name", available: 2, .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Truncated { part: "type name", available: 2, .. }), "{error:?}");
     let cut = bytes.len() - 3;
     let error = brine_io::load::<Record>(&bytes[..cut]).unwrap_err();
     let payload_len = (bytes.len() - 32 - name_len) as u64;
     match error {
-        LoadError::Truncated { part: "payload", needed, available } => {
+        load::Error::Truncated { part: "payload", needed, available } => {
             assert_eq!((needed, available), (payload_len, payload_len - 3));
         }
         other => panic!("expected a truncated payload, got {other:?}"),
@@ -83,7 +83,7 @@ fn truncated_in_each_part() {
 fn too_large_for_the_cap() {
     let bytes = brine_io::dump(&vec![0u8; 1000]).unwrap();
     let error = Options::new().max_len(100).load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooLarge { part: "payload", max: 100, .. }), "{error:?}");
+    assert!(matches!(error, load::Error::TooLarge { part: "payload", max: 100, .. }), "{error:?}");
     assert!(message(&error).contains("over the limit of 100"), "{error}");
     assert!(Options::new().max_len(1002).load::<Vec<u8>>(&bytes).is_ok());
 }
@@ -93,15 +93,15 @@ fn a_header_claiming_huge_lengths_allocates_nothing_and_fails_fast() {
     let mut bytes = brine_io::dump(&vec![1u8]).unwrap();
     bytes[16..24].copy_from_slice(&(1u64 << 60).to_le_bytes());
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooLarge { part: "payload", .. }), "{error:?}");
+    assert!(matches!(error, load::Error::TooLarge { part: "payload", .. }), "{error:?}");
     let error = Options::new().max_len(u64::MAX).load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Truncated { part: "payload", .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Truncated { part: "payload", .. }), "{error:?}");
     // from a reader, too: the buffer only grows as bytes arrive
     let error = Options::new().max_len(u64::MAX).load_from::<Vec<u8>, _>(bytes.as_slice()).unwrap_err();
-    assert!(matches!(error, LoadError::Truncated { part: "payload", .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Truncated { part: "payload", .. }), "{error:?}");
     bytes[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooLarge { part: "type name", .. }), "{error:?}");
+    assert!(matches!(error, load::Error::TooLarge { part: "type name", .. }), "{error:?}");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn checksum_mismatch() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0x40;
     let error = brine_io::load::<Record>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::ChecksumMismatch { .. }), "{error:?}");
+    assert!(matches!(error, load::Error::ChecksumMismatch { .. }), "{error:?}");
     assert!(message(&error).starts_with("checksum mismatch: header says 0x"), "{error}");
 }
 
@@ -125,7 +125,7 @@ fn type_mismatch_names_both_types() {
     );
     // numeric widths are told apart as well
     let bytes = brine_io::dump(&7u32).unwrap();
-    assert!(matches!(brine_io::load::<u64>(&bytes), Err(LoadError::TypeMismatch { .. })));
+    assert!(matches!(brine_io::load::<u64>(&bytes), Err(load::Error::TypeMismatch { .. })));
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn invalid_type_name() {
     bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&both).to_le_bytes());
     bytes.extend_from_slice(&both);
     let error = brine_io::load::<u8>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::InvalidTypeName), "{error:?}");
+    assert!(matches!(error, load::Error::InvalidTypeName), "{error:?}");
 }
 
 #[test]
@@ -152,12 +152,12 @@ fn trailing_bytes_in_the_payload_and_after_the_envelope() {
     // a u16 payload read as u8 (type check off) leaves a byte unread
     let bytes = brine_io::dump(&300u16).unwrap();
     let error = Options::new().check_type(false).load::<u8>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TrailingBytes { used: 1, len: 2, .. }), "{error:?}");
+    assert!(matches!(error, load::Error::TrailingBytes { used: 1, len: 2, .. }), "{error:?}");
 
     let mut bytes = brine_io::dump(&1u8).unwrap();
     bytes.extend_from_slice(b"junk");
     let error = brine_io::load::<u8>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TrailingData { extra: 4, .. }), "{error:?}");
+    assert!(matches!(error, load::Error::TrailingData { extra: 4, .. }), "{error:?}");
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn decode_failure_says_where() {
     }
     let bytes = brine_io::dump(&Short { a: 1 }).unwrap();
     let error = Options::new().check_type(false).load::<Long>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { offset: 1, len: 1, .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Decode { offset: 1, len: 1, .. }), "{error:?}");
     assert!(message(&error).contains("at byte 1 of 1: the payload ended inside the value"), "{error}");
 
     let bytes = brine_io::dump(&2u8).unwrap();

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use brine_io::{LoadError, Options};
+use brine_io::{Options, load};
 use serde::{Deserialize, Serialize};
 
 /// An envelope holding `payload` under `T`'s name, with a correct checksum:
@@ -55,13 +55,13 @@ fn a_vec_of_bytes_claiming_2_pow_60_elements() {
     let bytes = envelope::<Vec<u8>>(&varint(HUGE));
     assert!(bytes.len() < 60, "a tiny envelope: {} bytes", bytes.len());
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, load::Error::Decode { .. }), "{error}");
 
     // a length the payload could hold, but doesn't: the decoder runs out of bytes
     let mut payload = varint(1000);
     payload.extend_from_slice(&[1, 2, 3]);
     let error = brine_io::load::<Vec<u8>>(&envelope::<Vec<u8>>(&payload)).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, load::Error::Decode { .. }), "{error}");
     assert!(error.to_string().contains("ended inside the value"), "{error}");
 }
 
@@ -69,14 +69,14 @@ fn a_vec_of_bytes_claiming_2_pow_60_elements() {
 fn a_vec_of_unit_claiming_2_pow_60_elements_stops_at_the_allowance() {
     let bytes = envelope::<Vec<()>>(&varint(HUGE));
     let error = brine_io::load::<Vec<()>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { max_zero_sized: 1_048_576, .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { max_zero_sized: 1_048_576, .. }), "{error}");
     let message = error.to_string();
     assert!(message.contains("more elements than its 9 bytes can hold"), "{message}");
     assert!(message.contains("Options::max_zero_sized"), "{message}");
 
     // a smaller allowance stops sooner, with the same error
     let error = Options::new().max_zero_sized(10).load::<Vec<()>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { max_zero_sized: 10, .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { max_zero_sized: 10, .. }), "{error}");
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn unit_elements_within_the_allowance_load() {
     let nested = vec![vec![(); 600], vec![(); 600]];
     let bytes = brine_io::dump(&nested).unwrap();
     let error = Options::new().max_zero_sized(1000).load::<Vec<Vec<()>>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { .. }), "{error}");
     assert_eq!(Options::new().max_zero_sized(1200).load::<Vec<Vec<()>>>(&bytes).unwrap(), nested);
 }
 
@@ -95,21 +95,21 @@ fn unit_elements_within_the_allowance_load() {
 fn maps_claiming_2_pow_60_entries() {
     let bytes = envelope::<HashMap<u64, String>>(&varint(HUGE));
     let error = brine_io::load::<HashMap<u64, String>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { .. }), "{error}");
 
     // zero-sized keys and values cost no bytes: the allowance stops them
     let bytes = envelope::<BTreeMap<(), ()>>(&varint(HUGE));
     let error = brine_io::load::<BTreeMap<(), ()>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { .. }), "{error}");
 }
 
 #[test]
 fn a_string_claiming_2_pow_60_bytes() {
     let bytes = envelope::<String>(&varint(HUGE));
     let error = brine_io::load::<String>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, load::Error::Decode { .. }), "{error}");
     let error = brine_io::load::<&str>(&envelope::<&str>(&varint(HUGE))).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, load::Error::Decode { .. }), "{error}");
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn a_length_that_does_not_fit_usize_or_u64() {
     // ten continuation bytes: more than a u64 holds
     let bytes = envelope::<Vec<u8>>(&[0xff; 11]);
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::Decode { .. }), "{error}");
+    assert!(matches!(error, load::Error::Decode { .. }), "{error}");
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -137,13 +137,13 @@ fn deep_nesting_is_refused_before_the_stack_overflows() {
     payload.push(0);
     let bytes = envelope::<Nest>(&payload);
     let error = brine_io::load::<Nest>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooDeep { max: 256 }), "{error}");
+    assert!(matches!(error, load::Error::TooDeep { max: 256 }), "{error}");
     assert!(error.to_string().contains("Options::max_depth"), "{error}");
 
     // a lower limit is honoured
     let bytes = brine_io::dump(&nest(20)).unwrap();
     let error = Options::new().max_depth(10).load::<Nest>(&bytes).unwrap_err();
-    assert!(matches!(error, LoadError::TooDeep { max: 10 }), "{error}");
+    assert!(matches!(error, load::Error::TooDeep { max: 10 }), "{error}");
 }
 
 #[test]
@@ -153,12 +153,12 @@ fn nesting_up_to_the_default_limit_loads_on_a_test_thread() {
     let bytes = brine_io::dump(&value).unwrap();
     assert_eq!(brine_io::load::<Nest>(&bytes).unwrap(), value);
     let bytes = brine_io::dump(&nest(256)).unwrap();
-    assert!(matches!(brine_io::load::<Nest>(&bytes), Err(LoadError::TooDeep { .. })));
+    assert!(matches!(brine_io::load::<Nest>(&bytes), Err(load::Error::TooDeep { .. })));
 }
 
 #[test]
 fn streams_are_limited_too() {
     let bytes = envelope::<Vec<()>>(&varint(HUGE));
     let error = brine_io::load_from::<Vec<()>, _>(bytes.as_slice()).unwrap_err();
-    assert!(matches!(error, LoadError::TooManyElements { .. }), "{error}");
+    assert!(matches!(error, load::Error::TooManyElements { .. }), "{error}");
 }

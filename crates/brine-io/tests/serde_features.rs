@@ -1,10 +1,10 @@
 //! Serde features postcard can't store give an error that names the feature
 //! and the remedy — never a value that differs from the one dumped.
 
-use brine_io::{DumpError, LoadError};
+use brine_io::{dump, load};
 use serde::{Deserialize, Serialize};
 
-fn dump_error<T: Serialize>(value: &T) -> DumpError {
+fn dump_error<T: Serialize>(value: &T) -> dump::Error {
     match brine_io::dump(value) {
         Ok(bytes) => panic!("dump succeeded with {} bytes", bytes.len()),
         Err(error) => error,
@@ -12,7 +12,7 @@ fn dump_error<T: Serialize>(value: &T) -> DumpError {
 }
 
 /// Dumps fine but must not load: postcard has no tags to read back.
-fn load_error<T>(value: &T) -> LoadError
+fn load_error<T>(value: &T) -> load::Error
 where
     T: Serialize + for<'de> Deserialize<'de> + std::fmt::Debug,
 {
@@ -33,7 +33,7 @@ fn skip_serializing_if_is_refused_at_dump_time() {
         age: u8,
     }
     let error = dump_error(&Profile { name: "ada".into(), nickname: None, age: 36 });
-    assert!(matches!(error, DumpError::Unsupported { .. }), "{error:?}");
+    assert!(matches!(error, dump::Error::Unsupported { .. }), "{error:?}");
     let text = error.to_string();
     assert!(text.contains("skip_serializing_if"), "{text}");
     assert!(text.contains("`nickname`"), "{text}");
@@ -99,7 +99,7 @@ fn untagged_enum_is_refused_at_load_time() {
         Text(String),
     }
     let error = load_error(&Number::Int(3));
-    assert!(matches!(error, LoadError::Unsupported { .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Unsupported { .. }), "{error:?}");
     let text = error.to_string();
     assert!(text.contains("#[serde(untagged)]"), "{text}");
     assert!(text.contains("use externally tagged enums"), "{text}");
@@ -127,7 +127,7 @@ fn adjacently_tagged_enum_is_refused_at_load_time() {
         Ping(u8),
     }
     let error = load_error(&Message::Ping(1));
-    assert!(matches!(error, LoadError::Unsupported { .. }), "{error:?}");
+    assert!(matches!(error, load::Error::Unsupported { .. }), "{error:?}");
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn custom_serialize_errors_keep_their_message() {
         }
     }
     let error = dump_error(&vec![Some(Refuses)]);
-    assert!(matches!(&error, DumpError::Serialize { message } if message == "sockets can't be stored"));
+    assert!(matches!(&error, dump::Error::Serialize { message } if message == "sockets can't be stored"));
     assert_eq!(error.to_string(), "the value's Serialize implementation failed: sockets can't be stored");
 }
 

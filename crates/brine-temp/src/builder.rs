@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
-use crate::DumpError;
+use crate::dump;
 
 /// Options for the temporary file of a dump: name, directory, permissions.
 ///
@@ -111,14 +111,14 @@ impl Builder {
     /// # Errors
     ///
     /// As [`dump`](crate::dump).
-    pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, DumpError> {
+    pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, dump::Error> {
         let mut file = self.tempfile()?;
         match brine_io::dump_into_seekable(value, file.as_file_mut()) {
             Ok(()) => {}
-            Err(brine_io::DumpError::Io(source)) => {
-                return Err(DumpError::Write { path: file.path().to_owned(), source });
+            Err(brine_io::dump::Error::Io(source)) => {
+                return Err(dump::Error::Write { path: file.path().to_owned(), source });
             }
-            Err(error) => return Err(DumpError::Encode(error)),
+            Err(error) => return Err(dump::Error::Encode(error)),
         }
         rewind(file)
     }
@@ -132,7 +132,7 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`DumpError::Create`], or [`DumpError::Write`] with the error `write` returned.
+    /// [`dump::Error::Create`], or [`dump::Error::Write`] with the error `write` returned.
     ///
     /// # Example
     ///
@@ -145,7 +145,7 @@ impl Builder {
     /// assert_eq!(std::fs::read_to_string(&file)?, "hello\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write_with<F>(&self, write: F) -> Result<NamedTempFile, DumpError>
+    pub fn write_with<F>(&self, write: F) -> Result<NamedTempFile, dump::Error>
     where
         F: FnOnce(&mut dyn Write) -> io::Result<()>,
     {
@@ -155,7 +155,7 @@ impl Builder {
             write(&mut out).and_then(|()| out.flush())
         };
         if let Err(source) = written {
-            return Err(DumpError::Write { path: file.path().to_owned(), source });
+            return Err(dump::Error::Write { path: file.path().to_owned(), source });
         }
         rewind(file)
     }
@@ -164,8 +164,8 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`DumpError::Create`] naming the directory.
-    pub fn tempfile(&self) -> Result<NamedTempFile, DumpError> {
+    /// [`dump::Error::Create`] naming the directory.
+    pub fn tempfile(&self) -> Result<NamedTempFile, dump::Error> {
         let mut options = tempfile::Builder::new();
         options.prefix(&self.prefix).suffix(&self.suffix).rand_bytes(self.rand_bytes);
         if let Some(permissions) = &self.permissions {
@@ -173,13 +173,13 @@ impl Builder {
         }
         options.disable_cleanup(self.keep);
         let dir = self.target_dir();
-        options.tempfile_in(&dir).map_err(|source| DumpError::Create { dir, source })
+        options.tempfile_in(&dir).map_err(|source| dump::Error::Create { dir, source })
     }
 }
 
-fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, DumpError> {
+fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, dump::Error> {
     match file.as_file_mut().rewind() {
         Ok(()) => Ok(file),
-        Err(source) => Err(DumpError::Write { path: file.path().to_owned(), source }),
+        Err(source) => Err(dump::Error::Write { path: file.path().to_owned(), source }),
     }
 }

@@ -58,7 +58,8 @@
 struct ReadmeDoctest;
 
 mod builder;
-mod error;
+pub mod dump;
+pub mod load;
 
 use std::path::Path;
 
@@ -66,7 +67,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use builder::Builder;
-pub use error::{DumpError, LoadError};
 pub use tempfile::NamedTempFile;
 
 /// Dumps `value` to a new named temporary file in the system's temporary
@@ -77,9 +77,9 @@ pub use tempfile::NamedTempFile;
 ///
 /// # Errors
 ///
-/// [`DumpError::Create`] when the file can't be created, [`DumpError::Write`]
-/// when writing fails (the file is removed), [`DumpError::Encode`] when the
-/// value can't be stored (see [`brine_io::DumpError`]).
+/// [`dump::Error::Create`] when the file can't be created, [`dump::Error::Write`]
+/// when writing fails (the file is removed), [`dump::Error::Encode`] when the
+/// value can't be stored (see [`brine_io::dump::Error`]).
 ///
 /// # Example
 ///
@@ -88,7 +88,7 @@ pub use tempfile::NamedTempFile;
 /// assert!(file.path().exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError> {
+pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, dump::Error> {
     Builder::new().dump(value)
 }
 
@@ -99,9 +99,9 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError
 ///
 /// # Errors
 ///
-/// [`LoadError::Read`] with the path when the file can't be read (missing,
-/// no permission), [`LoadError::Format`] with the path when its content is
-/// not a valid envelope of type `T` (see [`brine_io::LoadError`]).
+/// [`load::Error::Read`] with the path when the file can't be read (missing,
+/// no permission), [`load::Error::Format`] with the path when its content is
+/// not a valid envelope of type `T` (see [`brine_io::load::Error`]).
 ///
 /// # Example
 ///
@@ -113,7 +113,7 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError
 /// assert!(missing.to_string().contains("/no/such/file.brine"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, LoadError> {
+pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, load::Error> {
     load_with(path, &brine_io::Options::new())
 }
 
@@ -137,8 +137,8 @@ pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, LoadError>
 pub fn load_with<T: DeserializeOwned>(
     path: impl AsRef<Path>,
     options: &brine_io::Options,
-) -> Result<T, LoadError> {
+) -> Result<T, load::Error> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
-    options.load(&bytes).map_err(|source| LoadError::Format { path: path.to_owned(), source })
+    let bytes = std::fs::read(path).map_err(|source| load::Error::Read { path: path.to_owned(), source })?;
+    options.load(&bytes).map_err(|source| load::Error::Format { path: path.to_owned(), source })
 }

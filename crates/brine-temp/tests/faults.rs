@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use brine_temp::{Builder, DumpError};
+use brine_temp::{Builder, dump};
 
 const CHILD: &str = "BRINE_FAULT_CHILD";
 
@@ -43,8 +43,8 @@ fn disk_full_is_a_write_error_and_leaves_no_file() {
         unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
         set_limit(libc::RLIMIT_FSIZE, 64 * 1024);
         let error = Builder::new().dir(&dir).dump(&vec![7u8; 1 << 20]).unwrap_err();
-        println!("ERROR: {error}");
-        assert!(matches!(&error, DumpError::Write { .. }), "{error:?}");
+        println!("ERROR: {}", chain(&error));
+        assert!(matches!(&error, dump::Error::Write { .. }), "{error:?}");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -60,8 +60,8 @@ fn no_file_descriptors_left_is_a_create_error() {
         // the child: no new descriptor at all (those open stay usable)
         set_limit(libc::RLIMIT_NOFILE, 0);
         let error = Builder::new().dir(&dir).dump(&"value").unwrap_err();
-        println!("ERROR: {error}");
-        assert!(matches!(&error, DumpError::Create { .. }), "{error:?}");
+        println!("ERROR: {}", chain(&error));
+        assert!(matches!(&error, dump::Error::Create { .. }), "{error:?}");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -75,13 +75,14 @@ fn no_file_descriptors_left_is_a_create_error() {
 fn a_directory_that_cannot_be_written_is_a_create_error() {
     // /proc refuses new files even to root, so this holds whoever runs the tests
     let error = Builder::new().dir("/proc").dump(&1u8).unwrap_err();
-    assert!(matches!(error, DumpError::Create { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("cannot create a temporary file in /proc: "), "{error}");
+    assert!(matches!(error, dump::Error::Create { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "cannot create a temporary file in /proc", "the cause is not repeated");
+    assert!(std::error::Error::source(&error).is_some(), "the OS error is the source");
 
     // a "directory" that is a file
     let file = tempfile::NamedTempFile::new().unwrap();
     let error = Builder::new().dir(file.path()).dump(&1u8).unwrap_err();
-    assert!(error.to_string().contains("Not a directory"), "{error}");
+    assert!(chain(&error).contains("Not a directory"), "{error}");
 }
 
 #[test]
@@ -98,4 +99,16 @@ fn ten_thousand_dumps_and_loads_leave_no_file_and_no_descriptor() {
     // other tests run in parallel and open files of their own: allow for them,
     // but a leak of one descriptor per cycle would show as thousands
     assert!(fds() < before + 16, "descriptors: {before} before, {} after", fds());
+}
+
+/// The message and its causes, as anyhow's `{:#}` prints them: each once.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

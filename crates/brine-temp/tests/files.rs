@@ -4,7 +4,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use brine_temp::{Builder, DumpError, LoadError, NamedTempFile};
+use brine_temp::{Builder, NamedTempFile, dump, load};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
@@ -103,7 +103,7 @@ fn persist_is_an_atomic_save() {
 fn missing_file_names_the_path() {
     let error = brine_temp::load::<Session>("/nonexistent/dir/state.brine").unwrap_err();
     assert!(
-        matches!(&error, LoadError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+        matches!(&error, load::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     );
     let text = error.to_string();
     assert!(text.starts_with("cannot read /nonexistent/dir/state.brine: "), "{text}");
@@ -115,7 +115,7 @@ fn wrong_content_names_the_path_and_the_problem() {
     let error = brine_temp::load::<Vec<u8>>(&file).unwrap_err();
     let text = error.to_string();
     assert!(text.starts_with(&format!("{}: type mismatch", file.path().display())), "{text}");
-    assert!(matches!(error.format_error(), Some(brine_io::LoadError::TypeMismatch { .. })));
+    assert!(matches!(error.format_error(), Some(brine_io::load::Error::TypeMismatch { .. })));
 
     let plain = NamedTempFile::new().unwrap();
     std::fs::write(plain.path(), "not brine").unwrap();
@@ -132,7 +132,7 @@ fn a_failed_dump_leaves_no_file() {
     }
     let dir = tempfile::tempdir().unwrap();
     let error = Builder::new().dir(dir.path()).dump(&Skips { maybe: None }).unwrap_err();
-    assert!(matches!(error, DumpError::Encode(brine_io::DumpError::Unsupported { .. })), "{error:?}");
+    assert!(matches!(error, dump::Error::Encode(brine_io::dump::Error::Unsupported { .. })), "{error:?}");
     assert!(files_in(dir.path()).is_empty());
 
     let error = Builder::new()
@@ -146,7 +146,7 @@ fn a_failed_dump_leaves_no_file() {
 #[test]
 fn a_missing_directory_is_a_clear_error() {
     let error = Builder::new().dir("/nonexistent/brine/dir").dump(&1u8).unwrap_err();
-    assert!(matches!(error, DumpError::Create { .. }), "{error:?}");
+    assert!(matches!(error, dump::Error::Create { .. }), "{error:?}");
     assert!(
         error.to_string().starts_with("cannot create a temporary file in /nonexistent/brine/dir: "),
         "{error}"

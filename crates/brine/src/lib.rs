@@ -34,7 +34,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 /// The READMEs' examples (this crate's and the workspace's), run as doctests
@@ -63,12 +62,23 @@ pub use brine_source as source;
 pub use brine_source::{
     dump as dump_source, from_str as load_io_source, load as load_source, to_string as dump_io_source,
 };
+
+// -- code -------------------------------------------------------------------
+#[cfg(feature = "code")]
+pub use brine_code as code;
 // `#[brine::source]` (an attribute: macro namespace) next to the module `brine::source`
-#[cfg(feature = "source")]
-pub use brine_source::{source, source_of};
+#[cfg(feature = "code")]
+pub use brine_code::__private::source_in_facade as source;
+#[cfg(feature = "code")]
+pub use brine_code::source_of;
 
 // -- capture ----------------------------------------------------------------
 #[cfg(feature = "capture")]
 pub use brine_capture as capture;
 #[cfg(feature = "capture")]
 pub use brine_capture::{Capture, Stream, capture};
+
+// -- errors -----------------------------------------------------------------
+mod error;
+
+pub use error::Error;

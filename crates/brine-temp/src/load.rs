@@ -1,0 +1,38 @@
+//! [`Error`]: why a value could not be loaded from a file.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a value could not be loaded from a file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error from the operating system.
+        #[source]
+        source: io::Error,
+    },
+    /// The file's content is not a valid envelope of the requested type.
+    #[error("{} is not a brine envelope of the requested type", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: brine_io::load::Error,
+    },
+}
+
+impl Error {
+    /// The format error, when the file was read but its content was refused.
+    pub fn format_error(&self) -> Option<&brine_io::load::Error> {
+        match self {
+            Error::Format { source, .. } => Some(source),
+            Error::Read { .. } => None,
+        }
+    }
+}
