@@ -30,8 +30,8 @@ pub fn run() -> anyhow::Result<bool> {
             Box::new(|| cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])),
         ),
         (
-            "#![deny(missing_docs)] in every library crate".into(),
-            Box::new(|| each(&libraries, deny_missing_docs)),
+            "every library crate inherits the workspace lint policy".into(),
+            Box::new(|| each(&libraries, inherits_workspace_lints)),
         ),
     ];
     match &readme_commands {
@@ -108,13 +108,27 @@ fn each(packages: &[&Package], check: fn(&Package) -> Vec<String>) -> Outcome {
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
-fn deny_missing_docs(package: &Package) -> Vec<String> {
-    let Some(src) = &package.lib_src else { return vec!["has no library target".into()] };
-    match std::fs::read_to_string(src) {
-        Ok(text) if text.lines().any(|l| l.trim() == "#![deny(missing_docs)]") => vec![],
-        Ok(_) => vec![format!("expected `#![deny(missing_docs)]` in {}, found none", src.display())],
-        Err(error) => vec![format!("can't read {}: {error}", src.display())],
+/// The lint policy lives in the workspace's `[workspace.lints]` (missing
+/// docs, unsafe code and unwraps denied): a library crate must inherit it.
+fn inherits_workspace_lints(package: &Package) -> Vec<String> {
+    let manifest = package.manifest_dir.join("Cargo.toml");
+    match std::fs::read_to_string(&manifest) {
+        Ok(text) if inherits(&text) => vec![],
+        Ok(_) => vec![format!("expected `[lints] workspace = true` in {}, found none", manifest.display())],
+        Err(error) => vec![format!("can't read {}: {error}", manifest.display())],
     }
+}
+
+fn inherits(manifest: &str) -> bool {
+    let mut in_lints = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_lints = line == "[lints]";
+        } else if in_lints && line.replace(' ', "") == "workspace=true" {
+            return true;
+        }
+    }
+    false
 }
 
 fn metadata_complete(package: &Package) -> Vec<String> {
@@ -210,7 +224,6 @@ mod tests {
             manifest_dir,
             publish: true,
             is_library: true,
-            lib_src: None,
             description: Some("does a thing".into()),
             license: Some("MIT OR Apache-2.0".into()),
             repository: Some("https://example.org/brine".into()),
@@ -241,16 +254,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_docs_must_be_denied_in_the_library_root() {
-        let dir = tempfile_dir();
-        let lib = dir.join("lib.rs");
-        let mut crate_ = package("a", dir.clone());
-        crate_.lib_src = Some(lib.clone());
-        std::fs::write(&lib, "//! Docs.\n#![deny(missing_docs)]\npub fn f() {}\n").unwrap();
-        assert_eq!(deny_missing_docs(&crate_), Vec::<String>::new());
-        std::fs::write(&lib, "//! Docs.\n#![warn(missing_docs)]\n").unwrap();
-        assert!(deny_missing_docs(&crate_)[0].contains("expected `#![deny(missing_docs)]`"));
-        std::fs::remove_dir_all(dir).unwrap();
+    fn a_library_must_inherit_the_workspace_lints() {
+        assert!(inherits("[package]\nname = \"a\"\n\n[lints]\nworkspace = true\n"));
+        assert!(!inherits("[package]\nname = \"a\"\n"));
+        assert!(!inherits("[package]\nworkspace = true\n[lints]\n"));
+        assert!(!inherits("[lints.rust]\nunsafe_code = \"allow\"\n"));
     }
 
     #[test]

@@ -39,7 +39,6 @@ pub struct Package {
     pub publish: bool,
     /// Has a `lib` or `proc-macro` target.
     pub is_library: bool,
-    pub lib_src: Option<PathBuf>,
     pub description: Option<String>,
     pub license: Option<String>,
     pub repository: Option<String>,
@@ -74,7 +73,7 @@ impl Metadata {
         for package in json["packages"].as_array().context("no packages")? {
             let name = str_of(&package["name"]).context("a package without a name")?;
             let manifest = PathBuf::from(str_of(&package["manifest_path"]).context("no manifest_path")?);
-            let mut lib_src = None;
+            let mut is_library = false;
             for target in package["targets"].as_array().into_iter().flatten() {
                 let kinds: Vec<&str> =
                     target["kind"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
@@ -83,7 +82,7 @@ impl Metadata {
                     benches.push(Target { package: name.clone(), name: bench });
                 }
                 if kinds.iter().any(|kind| matches!(*kind, "lib" | "proc-macro" | "rlib")) {
-                    lib_src = str_of(&target["src_path"]).map(PathBuf::from);
+                    is_library = true;
                 }
             }
             let path_deps = package["dependencies"]
@@ -97,8 +96,7 @@ impl Metadata {
                 manifest_dir: manifest.parent().map(Path::to_owned).unwrap_or_default(),
                 // `publish = false` is an empty list; `null` means "any registry"
                 publish: package["publish"].as_array().is_none_or(|registries| !registries.is_empty()),
-                is_library: lib_src.is_some(),
-                lib_src,
+                is_library,
                 description: str_of(&package["description"]),
                 license: str_of(&package["license"]),
                 repository: str_of(&package["repository"]),

@@ -6,6 +6,8 @@
 //! cargo run --release -p brine-capture --example throughput [rounds]
 //! ```
 
+#![allow(unsafe_code)] // libc calls that write to fd 1, each with its SAFETY comment
+
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};

@@ -7,6 +7,8 @@
 //! with `BRINE_FAULT_CHILD` set. The child reports on stderr, which is never
 //! redirected here.
 
+#![allow(unsafe_code, clippy::unwrap_used)] // fd games through libc in a child process; a failed unwrap fails the test
+
 use std::process::Command;
 
 use brine_capture::Stream;

@@ -9,6 +9,8 @@
 //! runner prints only between captures. `--list`, name filters, `--exact` and
 //! `--skip` work as with libtest; its other options are accepted and ignored.
 
+#![allow(unsafe_code, clippy::panic)] // fd games through libc, each with its SAFETY comment; this harness reports a failure by panicking
+
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::panic;
@@ -587,10 +589,8 @@ fn fd_closed_at_start() -> anyhow::Result<()> {
             ensure!(target == std::path::Path::new("/dev/null"), "fd 1 now points to {target:?}");
             // and it is inheritable, like any fd 1
             // SAFETY: F_GETFD reads flags only.
-            ensure!(
-                unsafe { libc::fcntl(1, libc::F_GETFD) } & libc::FD_CLOEXEC == 0,
-                "fd 1 is close-on-exec"
-            );
+            let flags = unsafe { libc::fcntl(1, libc::F_GETFD) };
+            ensure!(flags & libc::FD_CLOEXEC == 0, "fd 1 is close-on-exec");
             Ok(())
         },
     )

@@ -6,6 +6,8 @@
 //! The `child_*` tests are the children: they are `#[ignore]`d so that a plain
 //! run skips them, and the parent tests run them with `--ignored`.
 
+#![allow(unsafe_code)] // C output through libc, to show it is captured
+
 use std::io::Write;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,6 +2,8 @@
 //! name, kind, file and line; macro-made items fall back to printed tokens;
 //! code dumps through the same functions as values. No compiler needed.
 
+#![allow(missing_docs)] // the items here are fixtures for #[source]
+
 use brine_code::{Code, Items, Kind, TextOrigin};
 use brine_code::{source, source_of};
 
@@ -117,7 +119,7 @@ fn a_function_keeps_its_exact_text_with_comments_and_docs() {
          let y = x; /* and one inside a line */\n    y * y\n}"
     );
     assert_eq!(code.file(), "crates/brine-code/tests/keep.rs");
-    assert_eq!((code.line(), code.column()), (8, 1));
+    assert_eq!((code.line(), code.column()), (10, 1));
     assert_eq!(code.module_path(), "keep");
     assert_eq!(square(3), 9, "the item compiles unchanged");
 }
@@ -234,7 +236,7 @@ fn code_dumps_through_the_same_functions_as_values() -> anyhow::Result<()> {
     assert_eq!(
         text,
         format!(
-            "// Rust code kept by #[brine::source]: fn `_f` (crates/brine-code/tests/keep.rs:8)\n{}\n",
+            "// Rust code kept by #[brine::source]: fn `_f` (crates/brine-code/tests/keep.rs:10)\n{}\n",
             code.alias("_f")?.text()
         )
     );
@@ -253,8 +255,8 @@ fn a_list_of_items_dumps_as_one_file_in_order() -> anyhow::Result<()> {
     assert_eq!(
         header,
         "// Rust code kept by #[brine::source]: 2 items\n\
-         //   impl `impl Point` (crates/brine-code/tests/keep.rs:24)\n\
-         //   struct `Point` (crates/brine-code/tests/keep.rs:17)\n"
+         //   impl `impl Point` (crates/brine-code/tests/keep.rs:26)\n\
+         //   struct `Point` (crates/brine-code/tests/keep.rs:19)\n"
     );
     assert_eq!(body, text);
     Ok(())

@@ -42,10 +42,6 @@
 //!
 //! The byte layout is specified in `docs/FORMAT.md`.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
-
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, HEADER_LEN, Header, truncated};
 use crate::limit::{Limited, Limits};
-use crate::{type_name};
+use crate::type_name;
 
 mod error;
 pub use error::Error;

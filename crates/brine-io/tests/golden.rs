@@ -5,6 +5,8 @@
 //! only together with a version bump and an update of docs/FORMAT.md:
 //! `BRINE_BLESS=1 cargo test -p brine-io --test golden`.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // test helpers fail the test by panicking
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

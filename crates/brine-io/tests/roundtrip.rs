@@ -1,5 +1,7 @@
 //! Every shape of the serde data model goes through an envelope and comes back equal.
 
+#![allow(clippy::unwrap_used)] // test helpers fail the test by panicking
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Debug;
 

@@ -1,6 +1,8 @@
 //! Serde features postcard can't store give an error that names the feature
 //! and the remedy — never a value that differs from the one dumped.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // test helpers fail the test by panicking
+
 use brine_io::{dump, load};
 use serde::{Deserialize, Serialize};
 

@@ -75,8 +75,6 @@
 //! A `HashSet` serializes like a `Vec`, so its elements keep iteration
 //! order; maps are sorted. See `docs/SOURCE.md` for the full reference.
 
-#![deny(missing_docs)]
-
 pub mod value;
 
 mod file;

@@ -48,10 +48,6 @@
 //! file back inside the error; copy it to a temporary file next to the target
 //! and persist that one instead.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
-
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -17,7 +17,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The file's content is not a valid envelope of the requested type.
-    #[error("{} is not a brine envelope of the requested type", path.display())]
+    #[error("cannot load {}", path.display())]
     Format {
         /// The file.
         path: PathBuf,

@@ -5,6 +5,8 @@
 //! the test re-runs this test binary, filtered to itself, with
 //! `BRINE_FAULT_CHILD` set, and checks what the child reports.
 
+#![allow(unsafe_code, clippy::unwrap_used)] // resource limits through libc in a child process; test helpers fail the test by panicking
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

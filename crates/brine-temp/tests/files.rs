@@ -1,5 +1,7 @@
 //! Temporary files: created right, loaded from any path type, gone after drop.
 
+#![allow(clippy::unwrap_used)] // test helpers fail the test by panicking
+
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -105,7 +107,8 @@ fn missing_file_names_the_path() {
     assert!(
         matches!(&error, load::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     );
-    let text = error.to_string();
+    assert_eq!(error.to_string(), "cannot read /nonexistent/dir/state.brine");
+    let text = format!("{:#}", anyhow::Error::from(error));
     assert!(text.starts_with("cannot read /nonexistent/dir/state.brine: "), "{text}");
 }
 
@@ -113,14 +116,14 @@ fn missing_file_names_the_path() {
 fn wrong_content_names_the_path_and_the_problem() {
     let file = brine_temp::dump(&session()).unwrap();
     let error = brine_temp::load::<Vec<u8>>(&file).unwrap_err();
-    let text = error.to_string();
-    assert!(text.starts_with(&format!("{}: type mismatch", file.path().display())), "{text}");
     assert!(matches!(error.format_error(), Some(brine_io::load::Error::TypeMismatch { .. })));
+    let text = format!("{:#}", anyhow::Error::from(error));
+    assert!(text.starts_with(&format!("cannot load {}: type mismatch", file.path().display())), "{text}");
 
     let plain = NamedTempFile::new().unwrap();
     std::fs::write(plain.path(), "not brine").unwrap();
-    let error = brine_temp::load::<Session>(&plain).unwrap_err();
-    assert!(error.to_string().contains("not a brine envelope"), "{error}");
+    let error = anyhow::Error::from(brine_temp::load::<Session>(&plain).unwrap_err());
+    assert!(format!("{error:#}").contains("not a brine envelope"), "{error:#}");
 }
 
 #[test]
@@ -139,7 +142,8 @@ fn a_failed_dump_leaves_no_file() {
         .dir(dir.path())
         .write_with(|_| Err(std::io::Error::other("generator failed")))
         .unwrap_err();
-    assert!(error.to_string().contains("generator failed"), "{error}");
+    let error = anyhow::Error::from(error);
+    assert!(format!("{error:#}").contains("generator failed"), "{error:#}");
     assert!(files_in(dir.path()).is_empty());
 }
 
@@ -147,9 +151,10 @@ fn a_failed_dump_leaves_no_file() {
 fn a_missing_directory_is_a_clear_error() {
     let error = Builder::new().dir("/nonexistent/brine/dir").dump(&1u8).unwrap_err();
     assert!(matches!(error, dump::Error::Create { .. }), "{error:?}");
+    let error = anyhow::Error::from(error);
     assert!(
-        error.to_string().starts_with("cannot create a temporary file in /nonexistent/brine/dir: "),
-        "{error}"
+        format!("{error:#}").starts_with("cannot create a temporary file in /nonexistent/brine/dir: "),
+        "{error:#}"
     );
 }
 

@@ -170,6 +170,7 @@ fn name_of(path: &std::path::Path) -> String {
 
 /// `brine::capture`: dill.temp's `capture('stdout')`, at the file-descriptor
 /// level, so it sees Rust, C libraries and child processes alike.
+#[allow(unsafe_code)] // calling C's printf, to show that its output is captured too
 fn capture_output() -> anyhow::Result<()> {
     heading("Capturing stdout and stderr");
     let capture = brine::capture(brine::Stream::Stdout)?;

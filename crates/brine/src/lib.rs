@@ -34,8 +34,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![deny(missing_docs)]
-
 /// The READMEs' examples (this crate's and the workspace's), run as doctests
 /// so that they stay true.
 #[cfg(doctest)]
