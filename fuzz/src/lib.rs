@@ -74,23 +74,54 @@ pub enum Tree {
     Node(Vec<Tree>),
 }
 
-/// An envelope holding `payload` under `T`'s name with a correct checksum, so
-/// that fuzzed bytes get past the envelope checks and reach the decoder.
+/// An envelope of format version 1 holding `payload` under `T`'s name with a
+/// correct checksum, so that fuzzed bytes get past the envelope checks and
+/// reach the decoder (version 1 has no shape table to check them against).
 pub fn sealed<T: ?Sized>(payload: &[u8]) -> Vec<u8> {
+    sealed_as::<T>(1, payload)
+}
+
+/// An envelope of `version` whose body (after the type name) is `body`, under
+/// `T`'s name, with a correct checksum. For version 2 the body is the payload,
+/// the shape table and the table's length.
+pub fn sealed_as<T: ?Sized>(version: u16, body: &[u8]) -> Vec<u8> {
     let name = brine::io::type_name::<T>().as_bytes();
-    let mut bytes = Vec::with_capacity(brine::io::HEADER_LEN + name.len() + payload.len());
+    let mut bytes = Vec::with_capacity(brine::io::HEADER_LEN + name.len() + body.len());
     bytes.extend_from_slice(&brine::io::MAGIC);
-    bytes.extend_from_slice(&brine::io::VERSION.to_le_bytes());
+    bytes.extend_from_slice(&version.to_le_bytes());
     bytes.extend_from_slice(&0u16.to_le_bytes());
     bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
     let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
     hasher.update(name);
-    hasher.update(payload);
+    hasher.update(body);
     bytes.extend_from_slice(&hasher.digest().to_le_bytes());
     bytes.extend_from_slice(name);
-    bytes.extend_from_slice(payload);
+    bytes.extend_from_slice(body);
     bytes
+}
+
+/// The shape table (with its length) that a real `Record` writes: fuzzed
+/// payloads in front of it reach the shape check with a table it trusts.
+fn record_shapes() -> &'static [u8] {
+    static SHAPES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        let sample = Record {
+            name: "n".into(),
+            id: -1,
+            score: Bits(0.5),
+            matrix: vec![vec![1]],
+            tags: BTreeMap::from([("t".into(), Shape::Rect { w: 1, h: 2, label: Some("l".into()) })]),
+            counts: HashMap::from([(1, Some(2))]),
+            shape: Shape::Line(1, -1),
+            mark: 'm',
+            tree: Tree::Node(vec![Tree::Leaf(1)]),
+        };
+        let bytes = brine::dump_io(&sample).unwrap_or_default();
+        let envelope = brine::io::inspect(&bytes).ok().map(|e| (e.type_name.len(), e.payload.len()));
+        let start = envelope.map_or(bytes.len(), |(name, payload)| brine::io::HEADER_LEN + name + payload);
+        bytes[start.min(bytes.len())..].to_vec()
+    })
 }
 
 /// `brine::io::load` of arbitrary bytes into several types: as whole
@@ -105,6 +136,13 @@ pub fn io_load(data: &[u8]) {
     let small = brine::io::Options::new().max_zero_sized(1000);
     let _ = small.load::<Vec<()>>(&sealed::<Vec<()>>(data));
     let _ = brine::io::load::<Tree>(&sealed::<Tree>(data));
+    // version 2: the fuzzed bytes as a whole body (payload, table, length), and
+    // as a payload in front of a real table
+    let _ = brine::io::load::<Record>(&sealed_as::<Record>(2, data));
+    let _ = brine::io::load::<Tree>(&sealed_as::<Tree>(2, data));
+    let mut body = data.to_vec();
+    body.extend_from_slice(record_shapes());
+    let _ = brine::io::load::<Record>(&sealed_as::<Record>(2, &body));
     let _ = brine::io::load::<Record>(data);
     let _ = brine::io::load::<Vec<u64>>(data);
     let _ = brine::io::load::<String>(data);

@@ -6,7 +6,8 @@ use postcard::ser_flavors::Flavor;
 use serde::Serialize;
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
-use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN};
+use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
+use crate::shape::Table;
 use crate::{guard, type_name};
 
 mod error;
@@ -42,9 +43,11 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
     let mut ser = postcard::Serializer { output: VecFlavor(buf) };
-    guard::serialize(value, &mut ser)?;
+    let table = guard::serialize(value, &mut ser)?;
     let mut buf = ser.output.0;
+    append_shapes(&table, &mut buf);
     let header = Header {
+        version: VERSION,
         name_len: name.len() as u32,
         payload_len: (buf.len() - HEADER_LEN - name.len()) as u64,
         checksum: xxh3_64(&buf[HEADER_LEN..]),
@@ -83,7 +86,7 @@ where
 {
     let name = stored_name::<T>()?;
     let (first_len, checksum) = stream(value, name, io::sink())?;
-    let header = Header { name_len: name.len() as u32, payload_len: first_len, checksum };
+    let header = Header { version: VERSION, name_len: name.len() as u32, payload_len: first_len, checksum };
     writer.write_all(&header.encode())?;
     writer.write_all(name.as_bytes())?;
     let (second_len, second_checksum) = stream(value, name, &mut writer)?;
@@ -124,7 +127,7 @@ where
     writer.write_all(&[0u8; HEADER_LEN])?;
     writer.write_all(name.as_bytes())?;
     let (payload_len, checksum) = stream(value, name, &mut writer)?;
-    let header = Header { name_len: name.len() as u32, payload_len, checksum };
+    let header = Header { version: VERSION, name_len: name.len() as u32, payload_len, checksum };
     let end = writer.stream_position()?;
     writer.seek(SeekFrom::Start(start))?;
     writer.write_all(&header.encode())?;
@@ -141,8 +144,17 @@ fn stored_name<T: ?Sized>() -> Result<&'static str, Error> {
     Ok(name)
 }
 
-/// Encodes `value`'s payload into `writer` in chunks; returns its length and
-/// the envelope checksum (of `name` followed by the payload).
+/// Appends the shape table and its length: the end of a version 2 body.
+fn append_shapes(table: &Table, out: &mut Vec<u8>) {
+    let start = out.len();
+    table.encode(out);
+    let len = (out.len() - start) as u32;
+    out.extend_from_slice(&len.to_le_bytes());
+}
+
+/// Encodes `value`'s body (payload, shape table) into `writer` in chunks;
+/// returns its length and the envelope checksum (of `name` followed by the
+/// body).
 fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<(u64, u64), Error>
 where
     T: Serialize + ?Sized,
@@ -157,7 +169,11 @@ where
     if let Some(error) = sink.error.take() {
         return Err(Error::Io(error));
     }
-    result?;
+    let table = result?;
+    let mut shapes = Vec::new();
+    append_shapes(&table, &mut shapes);
+    // an error here is kept in `sink.error`, reported below
+    let _ = sink.try_extend(&shapes);
     sink.flush_chunk();
     match sink.error {
         Some(error) => Err(Error::Io(error)),

@@ -3,13 +3,14 @@
 //! ```text
 //! offset  size  field
 //!      0     8  magic          89 42 52 49 4E 45 0D 0A   ("\x89BRINE\r\n")
-//!      8     2  version        u16 little-endian, 1
+//!      8     2  version        u16 little-endian, 2 (1 still read)
 //!     10     2  flags          u16 little-endian, 0 (reserved)
 //!     12     4  name length    u32 little-endian, N
-//!     16     8  payload length u64 little-endian, L
-//!     24     8  checksum       u64 little-endian: XXH3-64 (seed 0) of name ++ payload
+//!     16     8  body length    u64 little-endian, L
+//!     24     8  checksum       u64 little-endian: XXH3-64 (seed 0) of name ++ body
 //!     32     N  type name      UTF-8, canonical form of the stored type
-//!   32+N     L  payload        postcard encoding of the value
+//!   32+N     L  body           version 1: the postcard encoding of the value;
+//!                              version 2: that, the shape table (S bytes), S as u32 LE
 //! ```
 
 use std::fmt;
@@ -20,8 +21,11 @@ use crate::load;
 /// don't take the file for text), the name, and CR LF (so a newline
 /// translation is caught at once).
 pub const MAGIC: [u8; 8] = *b"\x89BRINE\r\n";
-/// The format version this library writes and reads.
-pub const VERSION: u16 = 1;
+/// The format version this library writes (it reads this one and every
+/// earlier one).
+pub const VERSION: u16 = 2;
+/// The first version whose body ends with a shape table.
+pub(crate) const SHAPES_SINCE: u16 = 2;
 /// Length of the fixed header that precedes the type name.
 pub const HEADER_LEN: usize = 32;
 /// The longest type name the format stores.
@@ -30,6 +34,7 @@ pub const MAX_TYPE_NAME_LEN: usize = 64 * 1024;
 /// The fixed header, decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header {
+    pub version: u16,
     pub name_len: u32,
     pub payload_len: u64,
     pub checksum: u64,
@@ -39,7 +44,7 @@ impl Header {
     pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[..8].copy_from_slice(&MAGIC);
-        out[8..10].copy_from_slice(&VERSION.to_le_bytes());
+        out[8..10].copy_from_slice(&self.version.to_le_bytes());
         out[10..12].copy_from_slice(&0u16.to_le_bytes());
         out[12..16].copy_from_slice(&self.name_len.to_le_bytes());
         out[16..24].copy_from_slice(&self.payload_len.to_le_bytes());
@@ -60,7 +65,7 @@ impl Header {
             return Err(truncated("header", HEADER_LEN as u64, input.len() as u64));
         };
         let version = u16::from_le_bytes([fixed[8], fixed[9]]);
-        if version != VERSION {
+        if version == 0 || version > VERSION {
             return Err(load::Error::version(version));
         }
         let flags = u16::from_le_bytes([fixed[10], fixed[11]]);
@@ -68,6 +73,7 @@ impl Header {
             return Err(load::Error::UnsupportedFlags { found: flags });
         }
         Ok(Header {
+            version,
             name_len: u32::from_le_bytes(le(&fixed[12..16])),
             payload_len: u64::from_le_bytes(le(&fixed[16..24])),
             checksum: u64::from_le_bytes(le(&fixed[24..32])),

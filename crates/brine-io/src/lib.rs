@@ -52,6 +52,7 @@ mod format;
 mod guard;
 mod limit;
 pub mod load;
+mod shape;
 mod type_name;
 
 pub use dump::{dump, dump_into, dump_into_seekable};

@@ -6,8 +6,9 @@ use std::io::{self, Read};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::format::{self, HEADER_LEN, Header, truncated};
+use crate::format::{self, HEADER_LEN, Header, SHAPES_SINCE, truncated};
 use crate::limit::{Limited, Limits};
+use crate::shape::{CheckState, Checked, Table};
 use crate::type_name;
 
 mod error;
@@ -49,6 +50,7 @@ pub const DEFAULT_MAX_ZERO_SIZED: u64 = 1 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     check_type: bool,
+    check_shape: bool,
     max_len: u64,
     max_depth: u32,
     max_zero_sized: u64,
@@ -64,18 +66,23 @@ impl Default for Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Envelope<'a> {
+    /// The format version it was written in.
+    pub version: u16,
     /// The canonical name of the stored type.
     pub type_name: &'a str,
     /// The postcard-encoded value.
     pub payload: &'a [u8],
     /// The checksum, already verified.
     pub checksum: u64,
+    /// The shape table (version 2 and later).
+    shapes: Option<&'a [u8]>,
+    len: usize,
 }
 
 impl Envelope<'_> {
     /// Length of the whole envelope in bytes.
     pub fn len(&self) -> usize {
-        HEADER_LEN + self.type_name.len() + self.payload.len()
+        self.len
     }
 
     /// Whether the envelope is empty (it never is: the header is always there).
@@ -90,6 +97,7 @@ impl Options {
     pub const fn new() -> Self {
         Options {
             check_type: true,
+            check_shape: true,
             max_len: DEFAULT_MAX_LEN,
             max_depth: DEFAULT_MAX_DEPTH,
             max_zero_sized: DEFAULT_MAX_ZERO_SIZED,
@@ -98,9 +106,46 @@ impl Options {
 
     /// Whether to compare the stored type name with the requested type
     /// (default: yes). Switch it off to load a type that was renamed or moved
-    /// since the dump; the checksum and the decoder's own checks still apply.
+    /// since the dump; the checksum and the decoder's own checks still apply,
+    /// and so does the [shape check](Self::check_shape), less the name of the
+    /// top-level struct or enum.
     pub const fn check_type(mut self, check: bool) -> Self {
         self.check_type = check;
+        self
+    }
+
+    /// Whether to check, while decoding, that the requested type has the
+    /// shape the stored value's type had when it was written (default: yes).
+    ///
+    /// A type that keeps its name but changes its fields (reordered, renamed,
+    /// added, removed, retyped: `u32` to `u64` too) or its enum variants
+    /// would otherwise decode the old bytes into a wrong value: postcard's
+    /// bytes do not say what they are. With the check, that is
+    /// [`Error::ShapeChanged`], naming the first difference. Envelopes of
+    /// format version 1 carry no shapes and get the name check only.
+    ///
+    /// ```
+    /// use brine_io::Options;
+    ///
+    /// mod v1 {
+    ///     #[derive(serde::Serialize)]
+    ///     pub struct Config { pub retries: u32, pub scale: f32 }
+    /// }
+    /// mod v2 {
+    ///     #[derive(serde::Deserialize, Debug)]
+    ///     pub struct Config { pub scale: f32, pub retries: u32 }
+    /// }
+    ///
+    /// let bytes = brine_io::dump(&v1::Config { retries: 3, scale: 0.5 })?;
+    /// let loose = Options::new().check_type(false); // the modules differ here; the name does not
+    /// let error = loose.load::<v2::Config>(&bytes).unwrap_err();
+    /// assert!(error.to_string().contains("changed since the value was written"), "{error}");
+    /// // switched off, the bytes decode as whatever the new type makes of them
+    /// assert!(loose.check_shape(false).load::<v2::Config>(&bytes).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn check_shape(mut self, check: bool) -> Self {
+        self.check_shape = check;
         self
     }
 
@@ -194,12 +239,15 @@ impl Options {
             });
         }
         let computed = format::checksum(body);
-        let (name, payload) = body.split_at(header.name_len as usize);
+        let (name, rest) = body.split_at(header.name_len as usize);
         if computed != header.checksum {
             return Err(Error::ChecksumMismatch { stored: header.checksum, computed });
         }
         let type_name = std::str::from_utf8(name).map_err(|_| Error::InvalidTypeName)?;
-        Ok(Envelope { type_name, payload, checksum: computed })
+        let (payload, shapes) =
+            if header.version >= SHAPES_SINCE { split_shapes(rest)? } else { (rest, None) };
+        let len = HEADER_LEN + body.len();
+        Ok(Envelope { version: header.version, type_name, payload, checksum: computed, shapes, len })
     }
 
     fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, Error> {
@@ -219,16 +267,25 @@ impl Options {
         let len = payload.len() as u64;
         let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
         let mut de = postcard::Deserializer::from_bytes(payload);
-        let result = T::deserialize(Limited { inner: &mut de, limits: &limits });
+        let limited = Limited { inner: &mut de, limits: &limits };
+        let (result, shape_error) = match envelope.shapes.filter(|_| self.check_shape) {
+            Some(shapes) => {
+                let table = Table::decode(shapes).map_err(|reason| Error::ShapeTable { reason })?;
+                let state = CheckState::new(&table, type_name::canonical::<T>(), self.check_type);
+                let result = T::deserialize(Checked { inner: limited, state: &state, ctx: 0 });
+                (result, state.take_error())
+            }
+            None => (T::deserialize(limited), None),
+        };
         let rest = de.finalize().map_or(0, |rest| rest.len());
         let used = (payload.len() - rest) as u64;
         let requested = || type_name::canonical::<T>().to_owned();
         match result {
             Ok(_) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
             Ok(value) => Ok(value),
-            Err(source) => {
-                Err(limits.take_exceeded().unwrap_or_else(|| decode_error(requested(), used, len, source)))
-            }
+            Err(source) => Err(shape_error
+                .or_else(|| limits.take_exceeded())
+                .unwrap_or_else(|| decode_error(requested(), used, len, source))),
         }
     }
 }
@@ -305,6 +362,20 @@ pub fn load_from<T: DeserializeOwned, R: Read>(reader: R) -> Result<T, Error> {
 /// ```
 pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
     Options::new().max_len(u64::MAX).open(bytes)
+}
+
+/// A version 2 body: the payload, the shape table, the table's length (u32).
+fn split_shapes(rest: &[u8]) -> Result<(&[u8], Option<&[u8]>), Error> {
+    let Some(table_end) = rest.len().checked_sub(4) else {
+        return Err(truncated("shape table length", 4, rest.len() as u64));
+    };
+    let mut len = [0u8; 4];
+    len.copy_from_slice(&rest[table_end..]);
+    let table_len = u32::from_le_bytes(len) as usize;
+    let Some(payload_end) = table_end.checked_sub(table_len) else {
+        return Err(Error::ShapeTable { reason: "it claims more bytes than the envelope holds" });
+    };
+    Ok((&rest[..payload_end], Some(&rest[payload_end..table_end])))
 }
 
 fn body_truncated(header: &Header, available: u64) -> Error {

@@ -49,10 +49,10 @@ fn not_brine() {
 #[test]
 fn unsupported_version_and_flags() {
     let mut bytes = brine_io::dump(&record()).unwrap();
-    bytes[8] = 2;
+    bytes[8] = 3;
     let error = brine_io::load::<Record>(&bytes).unwrap_err();
-    assert!(matches!(error, load::Error::UnsupportedVersion { found: 2, supported: 1 }), "{error:?}");
-    assert_eq!(message(&error), "unsupported brine format version 2: this library reads version 1");
+    assert!(matches!(error, load::Error::UnsupportedVersion { found: 3, supported: 2 }), "{error:?}");
+    assert_eq!(message(&error), "unsupported brine format version 3: this library reads versions 1 to 2");
 
     let mut bytes = brine_io::dump(&record()).unwrap();
     bytes[10] = 1;
@@ -85,7 +85,10 @@ fn too_large_for_the_cap() {
     let error = Options::new().max_len(100).load::<Vec<u8>>(&bytes).unwrap_err();
     assert!(matches!(error, load::Error::TooLarge { part: "payload", max: 100, .. }), "{error:?}");
     assert!(message(&error).contains("over the limit of 100"), "{error}");
-    assert!(Options::new().max_len(1002).load::<Vec<u8>>(&bytes).is_ok());
+    // the cap is on the body: the payload and, since version 2, its shape table
+    let body = bytes.len() as u64 - 32 - brine_io::type_name::<Vec<u8>>().len() as u64;
+    assert!(Options::new().max_len(body).load::<Vec<u8>>(&bytes).is_ok());
+    assert!(Options::new().max_len(body - 1).load::<Vec<u8>>(&bytes).is_err());
 }
 
 #[test]
@@ -151,8 +154,11 @@ fn invalid_type_name() {
 fn trailing_bytes_in_the_payload_and_after_the_envelope() {
     // a u16 payload read as u8 (type check off) leaves a byte unread
     let bytes = brine_io::dump(&300u16).unwrap();
-    let error = Options::new().check_type(false).load::<u8>(&bytes).unwrap_err();
+    let error = Options::new().check_type(false).check_shape(false).load::<u8>(&bytes).unwrap_err();
     assert!(matches!(error, load::Error::TrailingBytes { used: 1, len: 2, .. }), "{error:?}");
+    // the shape check sees the change first
+    let error = Options::new().check_type(false).load::<u8>(&bytes).unwrap_err();
+    assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error:?}");
 
     let mut bytes = brine_io::dump(&1u8).unwrap();
     bytes.extend_from_slice(b"junk");
@@ -173,12 +179,12 @@ fn decode_failure_says_where() {
         b: u64,
     }
     let bytes = brine_io::dump(&Short { a: 1 }).unwrap();
-    let error = Options::new().check_type(false).load::<Long>(&bytes).unwrap_err();
+    let error = Options::new().check_type(false).check_shape(false).load::<Long>(&bytes).unwrap_err();
     assert!(matches!(error, load::Error::Decode { offset: 1, len: 1, .. }), "{error:?}");
     assert!(message(&error).contains("at byte 1 of 1: the payload ended inside the value"), "{error}");
 
     let bytes = brine_io::dump(&2u8).unwrap();
-    let error = Options::new().check_type(false).load::<bool>(&bytes).unwrap_err();
+    let error = Options::new().check_type(false).check_shape(false).load::<bool>(&bytes).unwrap_err();
     assert!(message(&error).contains("a bool byte is neither 0 nor 1"), "{error}");
 }
 

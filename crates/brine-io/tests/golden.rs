@@ -1,9 +1,10 @@
 //! Golden files pin the format's bytes: a change to what brine writes must be a
 //! conscious version bump, not an accident.
 //!
-//! The files in tests/golden/ were written by format version 1. Regenerate them
-//! only together with a version bump and an update of docs/FORMAT.md:
-//! `BRINE_BLESS=1 cargo test -p brine-io --test golden`.
+//! tests/golden/v2/ holds files of the version written now (2). Regenerate
+//! them only together with a version bump and an update of docs/FORMAT.md:
+//! `BRINE_BLESS=1 cargo test -p brine-io --test golden`. tests/golden/v1/
+//! holds files written by version 1, kept as they are: they must still load.
 
 #![allow(clippy::panic, clippy::unwrap_used)] // test helpers fail the test by panicking
 
@@ -29,14 +30,18 @@ fn check<T>(file: &str, value: &T)
 where
     T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
 {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(file);
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let path = golden.join("v2").join(file);
     let bytes = brine_io::dump(value).unwrap();
     if std::env::var_os("BRINE_BLESS").is_some() {
         std::fs::write(&path, &bytes).unwrap();
     }
-    let golden = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(bytes, golden, "{file}: the bytes brine writes have changed");
-    assert_eq!(&brine_io::load::<T>(&golden).unwrap(), value, "{file}: no longer loads");
+    let read = |path: &PathBuf| std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let current = read(&path);
+    assert_eq!(bytes, current, "{file}: the bytes brine writes have changed");
+    assert_eq!(&brine_io::load::<T>(&current).unwrap(), value, "{file}: no longer loads");
+    let old = read(&golden.join("v1").join(file));
+    assert_eq!(&brine_io::load::<T>(&old).unwrap(), value, "{file}: version 1 no longer loads");
 }
 
 #[test]
@@ -73,9 +78,16 @@ fn map_float_option() {
 fn the_documented_example() {
     let bytes = brine_io::dump(&7u32).unwrap();
     let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex.join(" "), DOCUMENTED_EXAMPLE);
+    let version_1 =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1/u32.brine"));
+    let hex: Vec<String> = version_1.unwrap().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
         hex.join(" "),
         "89 42 52 49 4e 45 0d 0a 01 00 00 00 03 00 00 00 01 00 00 00 00 00 00 00 \
          17 fb 63 18 8e 78 18 fd 75 33 32 07"
     );
 }
+
+const DOCUMENTED_EXAMPLE: &str = "89 42 52 49 4e 45 0d 0a 02 00 00 00 03 00 00 00 0a 00 00 00 00 00 00 00 \
+     12 ef 41 65 7b ff 2c c9 75 33 32 07 00 01 18 00 00 05 00 00 00";

@@ -116,7 +116,8 @@ fn load_corpus(dir: &Path) -> Vec<Vec<u8>> {
 fn save(root: &Path, name: &str, input: &[u8]) -> PathBuf {
     let dir = root.join("artifacts").join(name);
     let _ = std::fs::create_dir_all(&dir);
-    let hash = input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    let hash =
+        input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
     let path = dir.join(format!("crash-{hash:016x}"));
     let _ = std::fs::write(&path, input);
     path
@@ -251,7 +252,8 @@ fn write_seeds(corpus: &Path) {
     source.push(brine::dump_io_source("a string").expect("source").into_bytes());
     source.push(b"vec![0x10, 0o7, 0b1, 1_000u64, /* c */ 5,]".to_vec());
     source.push(b"String::from(r#\"raw \"text\"\"#)".to_vec());
-    let round: Vec<Vec<u8>> = (0u8..8).map(|i| (0..64).map(|j| i.wrapping_mul(31).wrapping_add(j * 7)).collect()).collect();
+    let round: Vec<Vec<u8>> =
+        (0u8..8).map(|i| (0..64).map(|j| i.wrapping_mul(31).wrapping_add(j * 7)).collect()).collect();
     for (name, inputs) in [("io_load", io), ("source_from_str", source), ("round_trip", round)] {
         let dir = corpus.join(name);
         std::fs::create_dir_all(&dir).expect("create the corpus directory");

@@ -20,11 +20,11 @@ pub enum Error {
         found: HexBytes,
     },
     /// The envelope was written by a format version this library does not read.
-    #[error("unsupported brine format version {found}: this library reads version {supported}")]
+    #[error("unsupported brine format version {found}: this library reads versions 1 to {supported}")]
     UnsupportedVersion {
         /// The version in the header.
         found: u16,
-        /// The version this library reads.
+        /// The newest version this library reads.
         supported: u16,
     },
     /// The header's reserved flag bits are set.
@@ -137,6 +137,31 @@ pub enum Error {
         payload_len: u64,
         /// The allowance of zero-sized elements in force.
         max_zero_sized: u64,
+    },
+    /// The requested type has another shape than the stored value's type had
+    /// when it was written: a field reordered, renamed, added, removed or
+    /// retyped, a variant changed. (Format version 2 and later; see
+    /// [`Options::check_shape`](crate::Options::check_shape).)
+    #[error(
+        "the type `{requested}` changed since the value was written: at {place}, the type reads \
+         {expected}, but {found} was written; load it with the type as it was when written, or \
+         switch this check off with Options::check_shape(false)"
+    )]
+    ShapeChanged {
+        /// The type that was requested.
+        requested: String,
+        /// Where in the value the first difference is (`field `retries` of struct `Config``).
+        place: String,
+        /// What the requested type reads there.
+        expected: String,
+        /// What was written there.
+        found: String,
+    },
+    /// The envelope's shape table cannot be read.
+    #[error("the envelope's shape table is damaged: {reason}")]
+    ShapeTable {
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// Bytes follow the envelope in the input slice.
     #[error("{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)")]

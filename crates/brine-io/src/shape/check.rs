@@ -1,0 +1,680 @@
+//! The reader's half: a deserializer that checks each of the requested type's
+//! deserialize calls against the table before postcard decodes a byte of it.
+//!
+//! [`Checked`] wraps a deserializer (postcard's, behind the decoder's limits)
+//! and every visitor, seed, sequence, map and enum access it hands out, each
+//! carrying the context its value sits in. A call that differs from what was
+//! written stops the decode with [`load::Error::ShapeChanged`], kept in the
+//! shared [`CheckState`] while serde unwinds with a short message.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, VariantAccess,
+    Visitor,
+};
+
+use super::{Event, Kind, NONE, Prim, Table, describe};
+use crate::load;
+
+/// What every wrapper of one decode shares.
+pub(crate) struct CheckState<'t> {
+    table: &'t Table,
+    /// The requested type, for messages.
+    requested: &'t str,
+    /// Compare the name of the top-level struct or enum (off with the type
+    /// check, for a type renamed since; nested names are always compared).
+    top_name: bool,
+    /// Per record: the address of the `fields` list already found equal.
+    verified: Vec<Cell<usize>>,
+    error: RefCell<Option<load::Error>>,
+}
+
+impl<'t> CheckState<'t> {
+    pub(crate) fn new(table: &'t Table, requested: &'t str, top_name: bool) -> Self {
+        let verified = table.records.iter().map(|_| Cell::new(0)).collect();
+        CheckState { table, requested, top_name, verified, error: RefCell::new(None) }
+    }
+
+    /// Whether the name written at `ctx` stands for the name read.
+    fn same_name(&self, ctx: u32, written: u32, read: &str) -> bool {
+        (ctx == 0 && !self.top_name) || self.table.name(written) == read
+    }
+
+    /// The difference that stopped the decode, if one did.
+    pub(crate) fn take_error(&self) -> Option<load::Error> {
+        self.error.borrow_mut().take()
+    }
+
+    fn refuse<E: de::Error>(&self, ctx: u32, expected: String, found: String) -> E {
+        let error = load::Error::ShapeChanged {
+            requested: self.requested.to_owned(),
+            place: place(self.table, ctx),
+            expected,
+            found,
+        };
+        let message = error.to_string();
+        let mut slot = self.error.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+        E::custom(message)
+    }
+
+    fn found(&self, ctx: u32) -> String {
+        describe(self.table, self.table.event_at(ctx)).into_owned()
+    }
+
+    /// Checks a record's named fields against `fields`, once per list.
+    fn fields<E: de::Error>(&self, ctx: u32, record: u32, fields: &'static [&'static str]) -> Result<(), E> {
+        let Some(found) = self.table.records.get(record as usize) else { return Ok(()) };
+        let address = fields.as_ptr() as usize;
+        if found.conflict || self.verified[record as usize].get() == address {
+            return Ok(());
+        }
+        let written: Vec<&str> = found.fields.iter().map(|&id| self.table.name(id)).collect();
+        // a value may have been written before all fields were seen only when
+        // it failed; a complete record has as many names as fields
+        if written.len() == found.len as usize && written != fields {
+            let what = match found.variant_index {
+                NONE => format!("struct `{}`", self.table.name(found.name)),
+                _ => format!(
+                    "variant `{}::{}`",
+                    self.table.name(found.name),
+                    self.table.name(found.variant_name)
+                ),
+            };
+            return Err(self.refuse(
+                ctx,
+                format!("{what} with fields {}", list(fields.iter().copied())),
+                format!("fields {}", list(written.iter().copied())),
+            ));
+        }
+        self.verified[record as usize].set(address);
+        Ok(())
+    }
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|name| format!("`{name}`")).collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// Where context `ctx` is, in words: `field `retries` of struct `Config``.
+fn place(table: &Table, ctx: u32) -> String {
+    if ctx == 0 || ctx == NONE {
+        return "the top level".to_owned();
+    }
+    for record in &table.records {
+        if ctx >= record.base && ctx < record.base + record.len {
+            let index = (ctx - record.base) as usize;
+            let field = match record.fields.get(index) {
+                Some(&name) => format!("field `{}`", table.name(name)),
+                None => format!("field {index}"),
+            };
+            return match record.variant_index {
+                NONE => format!("{field} of struct `{}`", table.name(record.name)),
+                _ => format!(
+                    "{field} of variant `{}::{}`",
+                    table.name(record.name),
+                    table.name(record.variant_name)
+                ),
+            };
+        }
+    }
+    for (parent, node) in table.nodes.iter().enumerate() {
+        let parent = parent as u32;
+        let what = if node.some == ctx {
+            "the inside of an Option"
+        } else if node.elem == ctx {
+            "an element of a sequence"
+        } else if node.key == ctx {
+            "a key of a map"
+        } else if node.value == ctx {
+            "a value of a map"
+        } else if node.tuple != NONE && ctx >= node.tuple && ctx < node.tuple + node.tuple_len {
+            "an element of a tuple"
+        } else {
+            continue;
+        };
+        return format!("{what} at {}", place(table, parent));
+    }
+    "an unknown place".to_owned()
+}
+
+/// A deserializer whose value sits at context `ctx`.
+pub(crate) struct Checked<'s, 't, D> {
+    pub(crate) inner: D,
+    pub(crate) state: &'s CheckState<'t>,
+    pub(crate) ctx: u32,
+}
+
+impl<'s, 't, D> Checked<'s, 't, D> {
+    fn event(&self) -> Event {
+        if self.ctx == NONE { Event::Unset } else { self.state.table.event_at(self.ctx) }
+    }
+
+    fn prim<E: de::Error>(&self, prim: Prim) -> Result<(), E> {
+        match self.event() {
+            Event::Unset | Event::Varies => Ok(()),
+            Event::Prim(found) if found == prim => Ok(()),
+            // `Vec<u8>` and `&[u8]` read each other, as they encode alike
+            Event::Seq if prim == Prim::Bytes && self.elem_is_bytes() => Ok(()),
+            _ => Err(self.state.refuse(self.ctx, prim.name().to_owned(), self.state.found(self.ctx))),
+        }
+    }
+
+    fn elem_is_bytes(&self) -> bool {
+        let node = self.state.table.nodes[self.ctx as usize];
+        node.elem == NONE
+            || matches!(self.state.table.event_at(node.elem), Event::Unset | Event::Prim(Prim::U8))
+    }
+
+    fn node_link(&self, pick: impl Fn(&super::Node) -> u32) -> u32 {
+        if self.ctx == NONE { NONE } else { pick(&self.state.table.nodes[self.ctx as usize]) }
+    }
+
+    fn mismatch<E: de::Error>(&self, expected: String) -> E {
+        self.state.refuse(self.ctx, expected, self.state.found(self.ctx))
+    }
+
+    /// The record of a struct named `name` read here, checked: `Ok(None)`
+    /// when nothing was recorded here.
+    fn struct_record<E: de::Error>(&self, name: &str, kind: Kind, expected: &str) -> Result<Option<u32>, E> {
+        let table = self.state.table;
+        let record = match (self.event(), kind) {
+            (Event::Unset, _) => return Ok(None),
+            (Event::Struct(r), Kind::Struct) | (Event::TupleStruct(r), Kind::Tuple) => r,
+            (Event::NewtypeStruct(r), Kind::Newtype) => r,
+            // two types met here: check the struct by its name, if it was written
+            (Event::Varies, _) => {
+                let found = table.name_id(name).and_then(|id| table.find_record(id, NONE, kind));
+                return Ok(found);
+            }
+            _ => return Err(self.mismatch(format!("{expected} `{name}`"))),
+        };
+        let written = table.records.get(record as usize).map_or(NONE, |r| r.name);
+        if !self.state.same_name(self.ctx, written, name) {
+            return Err(self.mismatch(format!("{expected} `{name}`")));
+        }
+        Ok(Some(record))
+    }
+
+    fn fields_of(&self, record: Option<u32>) -> Children {
+        match record.and_then(|r| self.state.table.records.get(r as usize)) {
+            Some(found) if !found.conflict => Children::Fields(found.base, found.len),
+            _ => Children::None,
+        }
+    }
+
+    fn wrap<V>(&self, visitor: V, children: Children) -> Visit<'s, 't, V> {
+        Visit { inner: visitor, state: self.state, children }
+    }
+}
+
+/// Where a visitor's parts sit.
+#[derive(Debug, Clone, Copy)]
+enum Children {
+    None,
+    Some(u32),
+    Seq(u32),
+    /// `len` contexts from the first: struct, tuple and variant fields.
+    Fields(u32, u32),
+    Map(u32, u32),
+    Newtype(u32),
+    /// An enum read as `name`, written as the name `written` (if recorded).
+    Enum {
+        name: &'static str,
+        variants: &'static [&'static str],
+        written: Option<u32>,
+    },
+}
+
+macro_rules! primitive {
+    ($($method:ident => $prim:ident),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+                self.prim(Prim::$prim)?;
+                self.inner.$method(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
+    type Error = D::Error;
+
+    primitive! {
+        deserialize_bool => Bool, deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
+        deserialize_i64 => I64, deserialize_i128 => I128, deserialize_u8 => U8, deserialize_u16 => U16,
+        deserialize_u32 => U32, deserialize_u64 => U64, deserialize_u128 => U128, deserialize_f32 => F32,
+        deserialize_f64 => F64, deserialize_char => Char, deserialize_str => Str, deserialize_string => Str,
+        deserialize_bytes => Bytes, deserialize_byte_buf => Bytes, deserialize_unit => Unit,
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        // postcard refuses it; nothing to check
+        let children = Children::None;
+        self.inner.deserialize_any(Visit { inner: visitor, state: self.state, children })
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_identifier(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_ignored_any(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        match self.event() {
+            Event::Unset | Event::Varies | Event::Option => {}
+            _ => return Err(self.mismatch("an Option".to_owned())),
+        }
+        let children = Children::Some(self.node_link(|node| node.some));
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_option(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        match self.event() {
+            Event::Unset | Event::Varies => {}
+            Event::UnitStruct(n) if self.state.same_name(self.ctx, n, name) => {}
+            _ => return Err(self.mismatch(format!("unit struct `{name}`"))),
+        }
+        self.inner.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let record = self.struct_record(name, Kind::Newtype, "newtype struct")?;
+        let children = match self.fields_of(record) {
+            Children::Fields(base, _) => Children::Newtype(base),
+            _ => Children::Newtype(NONE),
+        };
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let elem = match self.event() {
+            Event::Unset | Event::Varies | Event::Seq => self.node_link(|node| node.elem),
+            // `&[u8]` written, `Vec<u8>` read: the same bytes
+            Event::Prim(Prim::Bytes) => NONE,
+            _ => return Err(self.mismatch("a sequence".to_owned())),
+        };
+        let visitor = self.wrap(visitor, Children::Seq(elem));
+        self.inner.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        let children = match self.event() {
+            Event::Unset => Children::None,
+            Event::Tuple(n) if n as usize == len => {
+                Children::Fields(self.node_link(|node| node.tuple), len as u32)
+            }
+            Event::Varies => {
+                let node = self.state.table.nodes[self.ctx as usize];
+                if node.tuple_len as usize == len {
+                    Children::Fields(node.tuple, node.tuple_len)
+                } else {
+                    Children::None
+                }
+            }
+            _ => return Err(self.mismatch(format!("a tuple of {len}"))),
+        };
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let record = self.struct_record(name, Kind::Tuple, "tuple struct")?;
+        let children = self.fields_of(record);
+        if let Children::Fields(_, written) = children
+            && written as usize != len
+        {
+            return Err(self.state.refuse(
+                self.ctx,
+                format!("tuple struct `{name}` of {len} fields"),
+                format!("tuple struct `{name}` of {written} fields"),
+            ));
+        }
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        match self.event() {
+            Event::Unset | Event::Varies | Event::Map => {}
+            _ => return Err(self.mismatch("a map".to_owned())),
+        }
+        let children = Children::Map(self.node_link(|node| node.key), self.node_link(|node| node.value));
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_map(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let record = self.struct_record(name, Kind::Struct, "struct")?;
+        if let Some(record) = record {
+            self.state.fields(self.ctx, record, fields)?;
+        }
+        let children = self.fields_of(record);
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let written = match self.event() {
+            Event::Unset => None,
+            Event::Varies => self.state.table.name_id(name),
+            Event::Enum(n) if self.state.same_name(self.ctx, n, name) => Some(n),
+            _ => return Err(self.mismatch(format!("enum `{name}`"))),
+        };
+        let children = Children::Enum { name, variants, written };
+        let visitor = self.wrap(visitor, children);
+        self.inner.deserialize_enum(name, variants, visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+/// A visitor that hands the parts it is given their contexts.
+struct Visit<'s, 't, V> {
+    inner: V,
+    state: &'s CheckState<'t>,
+    children: Children,
+}
+
+macro_rules! forward_visits {
+    ($($method:ident($ty:ty)),* $(,)?) => {
+        $(
+            fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+                self.inner.$method(v)
+            }
+        )*
+    };
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, '_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    forward_visits! {
+        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64), visit_i128(i128),
+        visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64), visit_u128(u128), visit_f32(f32),
+        visit_f64(f64), visit_char(char), visit_str(&str), visit_borrowed_str(&'de str), visit_string(String),
+        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let ctx = if let Children::Some(ctx) = self.children { ctx } else { NONE };
+        self.inner.visit_some(Checked { inner: deserializer, state: self.state, ctx })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let ctx = if let Children::Newtype(ctx) = self.children { ctx } else { NONE };
+        self.inner.visit_newtype_struct(Checked { inner: deserializer, state: self.state, ctx })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let access =
+            Access { inner: seq, state: self.state, children: self.children, index: 0, plain: false };
+        self.inner.visit_seq(access)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let access =
+            Access { inner: map, state: self.state, children: self.children, index: 0, plain: false };
+        self.inner.visit_map(access)
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        let Children::Enum { name, variants, written } = self.children else {
+            return self.inner.visit_enum(data);
+        };
+        self.inner.visit_enum(Enum { inner: data, state: self.state, name, variants, written })
+    }
+}
+
+/// A sequence or map whose elements get their contexts.
+struct Access<'s, 't, A> {
+    inner: A,
+    state: &'s CheckState<'t>,
+    children: Children,
+    index: u32,
+    /// The elements are primitives, already checked once: pass them through.
+    plain: bool,
+}
+
+impl<'s, 't, A> Access<'s, 't, A> {
+    fn next_ctx(&mut self) -> u32 {
+        let index = self.index;
+        self.index = self.index.saturating_add(1);
+        match self.children {
+            Children::Seq(elem) => elem,
+            Children::Fields(base, len) if base != NONE && index < len => base + index,
+            _ => NONE,
+        }
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, '_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        if self.plain {
+            return self.inner.next_element_seed(seed);
+        }
+        let ctx = self.next_ctx();
+        let element = self.inner.next_element_seed(Seed { inner: seed, state: self.state, ctx })?;
+        if let Children::Seq(elem) = self.children {
+            // elements of one sequence share one type: a primitive checked
+            // once is checked for all
+            self.plain = elem == NONE || matches!(self.state.table.event_at(elem), Event::Prim(_));
+        }
+        Ok(element)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Access<'_, '_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        let ctx = if let Children::Map(key, _) = self.children { key } else { NONE };
+        self.inner.next_key_seed(Seed { inner: seed, state: self.state, ctx })
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        let ctx = if let Children::Map(_, value) = self.children { value } else { NONE };
+        self.inner.next_value_seed(Seed { inner: seed, state: self.state, ctx })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// A seed whose value sits at `ctx`.
+struct Seed<'s, 't, S> {
+    inner: S,
+    state: &'s CheckState<'t>,
+    ctx: u32,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, '_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
+        self.inner.deserialize(Checked { inner: deserializer, state: self.state, ctx: self.ctx })
+    }
+}
+
+/// An enum being read: its variant is checked against what was written.
+struct Enum<'s, 't, A> {
+    inner: A,
+    state: &'s CheckState<'t>,
+    name: &'static str,
+    variants: &'static [&'static str],
+    written: Option<u32>,
+}
+
+impl<'de, 's, 't, A: EnumAccess<'de>> EnumAccess<'de> for Enum<'s, 't, A> {
+    type Error = A::Error;
+    type Variant = Variant<'s, 't, A::Variant>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), A::Error> {
+        let index = Cell::new(None);
+        let (value, variant) = self.inner.variant_seed(IndexSeed { inner: seed, index: &index })?;
+        let table = self.state.table;
+        let record = match (index.get(), self.written) {
+            (Some(index), Some(name)) => table.find_record(name, index, Kind::Unit),
+            _ => None,
+        };
+        let record = record.and_then(|r| table.records.get(r as usize).map(|found| (r, found)));
+        let record = match record {
+            Some((r, found)) if !found.conflict => {
+                let written = table.name(found.variant_name);
+                let now = self.variants.get(found.variant_index as usize).copied();
+                if now != Some(written) {
+                    let now = now.map_or_else(|| "no such variant".to_owned(), |now| format!("`{now}`"));
+                    return Err(self.state.refuse(
+                        found.base,
+                        format!("variant {} of enum `{}` to be {now}", found.variant_index, self.name),
+                        format!("`{}::{written}`", self.name),
+                    ));
+                }
+                Some(r)
+            }
+            _ => None,
+        };
+        Ok((value, Variant { inner: variant, state: self.state, record }))
+    }
+}
+
+/// Reads the variant's index as the variant's own seed reads it.
+struct IndexSeed<'c, S> {
+    inner: S,
+    index: &'c Cell<Option<u32>>,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for IndexSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
+        // postcard hands the seed a `u32` deserializer: read the index from it
+        // first (it is `Copy`-cheap to rebuild), then let the seed read it
+        let index: u32 = de::Deserialize::deserialize(deserializer)?;
+        self.index.set(Some(index));
+        self.inner.deserialize(index.into_deserializer())
+    }
+}
+
+/// A variant's content, checked against its record.
+struct Variant<'s, 't, A> {
+    inner: A,
+    state: &'s CheckState<'t>,
+    record: Option<u32>,
+}
+
+impl<'s, 't, A> Variant<'s, 't, A> {
+    /// The variant's record, after checking that it was written as `kind`
+    /// with `len` fields.
+    fn expect<E: de::Error>(&self, kind: Kind, len: u32) -> Result<Children, E> {
+        let Some(found) = self.record.and_then(|r| self.state.table.records.get(r as usize)) else {
+            return Ok(Children::None);
+        };
+        if found.kind != kind || (kind == Kind::Tuple && found.len != len) {
+            let table = self.state.table;
+            let name = format!("`{}::{}`", table.name(found.name), table.name(found.variant_name));
+            return Err(self.state.refuse(
+                found.base,
+                format!("{name} as {}", variant_kind(kind, len)),
+                format!("{name} as {}", variant_kind(found.kind, found.len)),
+            ));
+        }
+        Ok(Children::Fields(found.base, found.len))
+    }
+}
+
+fn variant_kind(kind: Kind, len: u32) -> String {
+    match kind {
+        Kind::Unit => "a unit variant".to_owned(),
+        Kind::Newtype => "a newtype variant".to_owned(),
+        Kind::Tuple => format!("a tuple variant of {len}"),
+        Kind::Struct => "a struct variant".to_owned(),
+    }
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.expect::<A::Error>(Kind::Unit, 0)?;
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
+        let ctx = match self.expect::<A::Error>(Kind::Newtype, 1)? {
+            Children::Fields(base, _) => base,
+            _ => NONE,
+        };
+        self.inner.newtype_variant_seed(Seed { inner: seed, state: self.state, ctx })
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        let children = self.expect::<A::Error>(Kind::Tuple, len as u32)?;
+        self.inner.tuple_variant(len, Visit { inner: visitor, state: self.state, children })
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        let children = self.expect::<A::Error>(Kind::Struct, fields.len() as u32)?;
+        if let (Some(record), Children::Fields(base, _)) = (self.record, children) {
+            self.state.fields(base, record, fields)?;
+        }
+        self.inner.struct_variant(fields, Visit { inner: visitor, state: self.state, children })
+    }
+}
