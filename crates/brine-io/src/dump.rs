@@ -46,6 +46,7 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let table = guard::serialize(value, &mut ser)?;
     let mut buf = ser.output.0;
     append_shapes(&table, &mut buf);
+    table.recycle();
     let header = Header {
         version: VERSION,
         name_len: name.len() as u32,
@@ -172,6 +173,7 @@ where
     let table = result?;
     let mut shapes = Vec::new();
     append_shapes(&table, &mut shapes);
+    table.recycle();
     // an error here is kept in `sink.error`, reported below
     let _ = sink.try_extend(&shapes);
     sink.flush_chunk();

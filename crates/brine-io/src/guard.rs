@@ -73,7 +73,8 @@ impl Side {
             _ => Event::Struct(record),
         };
         table.event(ctx, event);
-        record
+        // another value of a settled struct records nothing new
+        if table.settled(record) { NONE } else { record }
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its record.
@@ -93,7 +94,7 @@ impl Side {
         let record = table.variant_record(name, index, variant, kind, len as u32);
         let enum_name = table.records[record as usize].name;
         table.event(ctx, Event::Enum(enum_name));
-        record
+        if table.settled(record) { NONE } else { record }
     }
 
     fn field(&self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
@@ -115,6 +116,7 @@ where
     let result = value.serialize(Guard { inner: ser, side: &side, ctx: 0 });
     match result {
         Ok(()) => Ok(side.table.into_inner()),
+        // the table is dropped with the error (its room is not kept)
         Err(error) => Err(side.take().unwrap_or_else(|| error.into_dump_error())),
     }
 }
@@ -444,6 +446,7 @@ macro_rules! compound {
             type Ok = C::Ok;
             type Error = GuardError<C::Error>;
 
+            #[inline]
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
                 if self.plain {
                     return self.inner.$method(value).map_err(GuardError::Inner);

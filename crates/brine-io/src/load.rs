@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, HEADER_LEN, Header, SHAPES_SINCE, truncated};
 use crate::limit::{Limited, Limits};
-use crate::shape::{CheckState, Checked, Table};
+use crate::shape::{self, CheckState, Checked};
 use crate::type_name;
 
 mod error;
@@ -270,8 +270,8 @@ impl Options {
         let limited = Limited { inner: &mut de, limits: &limits };
         let (result, shape_error) = match envelope.shapes.filter(|_| self.check_shape) {
             Some(shapes) => {
-                let table = Table::decode(shapes).map_err(|reason| Error::ShapeTable { reason })?;
-                let state = CheckState::new(&table, type_name::canonical::<T>(), self.check_type);
+                let table = shape::read(shapes).map_err(|reason| Error::ShapeTable { reason })?;
+                let state = CheckState::new(&table, type_name::canonical::<T>, self.check_type);
                 let result = T::deserialize(Checked { inner: limited, state: &state, ctx: 0 });
                 (result, state.take_error())
             }

@@ -39,6 +39,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 mod check;
 
@@ -195,50 +196,125 @@ pub(crate) struct Record {
     pub(crate) base: u32,
     /// Seen with two different layouts: its fields are not checked.
     pub(crate) conflict: bool,
+    /// Every field holds a primitive, so another value of it adds nothing to
+    /// the table (writing), or needs no check past the first (reading).
+    pub(crate) settled: bool,
 }
 
 /// The table: written while a value is serialized, stored after its payload,
 /// read back to check a decode.
+///
+/// The writer's table holds the `&'static` names serde hands it and finds
+/// things by scanning (a value has few distinct types, and the writer trusts
+/// its own table); a table read back owns its names and gets hash maps, so
+/// that a hostile table of many entries costs no more per lookup.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    pub(crate) names: Vec<Box<str>>,
-    name_ids: HashMap<Box<str>, u32>,
+    pub(crate) names: Vec<Cow<'static, str>>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) records: Vec<Record>,
-    /// (name, variant index or `NONE`, kind of struct) -> record
-    record_ids: HashMap<(u32, u32, u8), u32>,
     /// The last struct record looked up, by the address of its `&'static`
     /// name: the common case of many values of one struct in a row.
     last_record: Option<(usize, Kind, u32)>,
+    /// For a table read back: names and records by key.
+    lookup: Option<Lookup>,
+    /// For a table read back, per record: the address of a `fields` list
+    /// found equal to its field names (so each list is compared once).
+    verified: Vec<std::cell::Cell<usize>>,
+}
+
+#[derive(Debug, Default)]
+struct Lookup {
+    names: HashMap<Box<str>, u32>,
+    /// (name, variant index or `NONE`, kind of struct) -> record
+    records: HashMap<(u32, u32, u8), u32>,
+}
+
+thread_local! {
+    /// A writer's table, kept between dumps so that its vectors keep their
+    /// room: a small dump allocates nothing for its shapes.
+    static SPARE: std::cell::RefCell<Option<Table>> = const { std::cell::RefCell::new(None) };
+
+    /// The last table read back on this thread, with its bytes: values of one
+    /// type loaded one after another carry the same table, read once.
+    static LAST_READ: std::cell::RefCell<Option<ReadTable>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A table read back, with the bytes it was read from.
+type ReadTable = (Box<[u8]>, Rc<Table>);
+
+/// The table in `bytes`, read, or reused when the last one read on this
+/// thread had the same bytes.
+pub(crate) fn read(bytes: &[u8]) -> Result<Rc<Table>, &'static str> {
+    let cached = LAST_READ.with(|last| match &*last.borrow() {
+        Some((known, table)) if **known == *bytes => Some(Rc::clone(table)),
+        _ => None,
+    });
+    if let Some(table) = cached {
+        return Ok(table);
+    }
+    let table = Rc::new(Table::decode(bytes)?);
+    LAST_READ.with(|last| *last.borrow_mut() = Some((bytes.into(), Rc::clone(&table))));
+    Ok(table)
+}
+
+/// Whether two `&'static str` are the same name: the same address first.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
+fn record_key(name: u32, variant_index: u32, kind: Kind) -> (u32, u32, u8) {
+    (name, variant_index, if variant_index == NONE { kind as u8 } else { 0 })
 }
 
 impl Table {
-    /// A table holding only the root context.
+    /// A table holding only the root context: the thread's spare one, emptied,
+    /// when there is one.
     pub(crate) fn new() -> Self {
-        Table { nodes: vec![Node::new()], ..Table::default() }
+        let mut table = SPARE.with(|spare| spare.borrow_mut().take()).unwrap_or_default();
+        table.names.clear();
+        table.nodes.clear();
+        table.records.clear();
+        table.last_record = None;
+        table.lookup = None;
+        table.nodes.push(Node::new());
+        table
+    }
+
+    /// Gives the table back for the next dump on this thread.
+    pub(crate) fn recycle(self) {
+        SPARE.with(|spare| *spare.borrow_mut() = Some(self));
     }
 
     pub(crate) fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("?", |name| name)
     }
 
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.name_ids.get(name) {
-            return id;
+    fn intern(&mut self, name: &'static str) -> u32 {
+        if let Some(id) = self.names.iter().position(|known| same(known, name)) {
+            return id as u32;
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.name_ids.insert(name.into(), id);
-        id
+        self.names.push(Cow::Borrowed(name));
+        (self.names.len() - 1) as u32
     }
 
     /// The id of `name`, interned on first use.
-    pub(crate) fn name_of(&mut self, name: &str) -> u32 {
+    pub(crate) fn name_of(&mut self, name: &'static str) -> u32 {
         self.intern(name)
     }
 
+    /// The cell that remembers which `fields` list matched `record`.
+    pub(crate) fn verified(&self, record: u32) -> Option<&std::cell::Cell<usize>> {
+        self.verified.get(record as usize)
+    }
+
+    /// The id of `name` in a table read back.
     pub(crate) fn name_id(&self, name: &str) -> Option<u32> {
-        self.name_ids.get(name).copied()
+        match &self.lookup {
+            Some(lookup) => lookup.names.get(name).copied(),
+            None => self.names.iter().position(|known| known == name).map(|id| id as u32),
+        }
     }
 
     fn new_nodes(&mut self, n: u32) -> u32 {
@@ -333,9 +409,20 @@ impl Table {
         kind: Kind,
         len: u32,
     ) -> u32 {
-        let name_id = self.intern(name);
-        let variant_id = self.intern(variant);
-        let id = self.record(name_id, index, variant_id, kind, len);
+        let known = self
+            .records
+            .iter()
+            .position(|r| r.variant_index == index && same(&self.names[r.name as usize], name));
+        let id = match known {
+            Some(id) => id as u32,
+            None => {
+                let name_id = self.intern(name);
+                let variant_id = self.intern(variant);
+                self.record(name_id, index, variant_id, kind, len)
+            }
+        };
+        let variant_id = self.records[id as usize].variant_name;
+        let variant_id = if same(&self.names[variant_id as usize], variant) { variant_id } else { NONE };
         let record = &mut self.records[id as usize];
         if record.len != len || record.kind != kind || record.variant_name != variant_id {
             record.conflict = true;
@@ -344,8 +431,7 @@ impl Table {
     }
 
     fn record(&mut self, name: u32, variant_index: u32, variant_name: u32, kind: Kind, len: u32) -> u32 {
-        let key = (name, variant_index, if variant_index == NONE { kind as u8 } else { 0 });
-        if let Some(&id) = self.record_ids.get(&key) {
+        if let Some(id) = self.find_record(name, variant_index, kind) {
             return id;
         }
         let base = self.new_nodes(len);
@@ -359,9 +445,28 @@ impl Table {
             len,
             base,
             conflict: false,
+            settled: false,
         });
-        self.record_ids.insert(key, id);
         id
+    }
+
+    /// Whether `record` is settled: complete, without conflict, and every
+    /// field a primitive. Checked until it is, then remembered.
+    pub(crate) fn settled(&mut self, record: u32) -> bool {
+        let Some(found) = self.records.get(record as usize) else { return false };
+        if found.settled {
+            return true;
+        }
+        let named_complete = found.kind != Kind::Struct || found.fields.len() == found.len as usize;
+        let fields = found.base as usize..(found.base + found.len) as usize;
+        let settled = !found.conflict
+            && named_complete
+            && self
+                .nodes
+                .get(fields)
+                .is_some_and(|nodes| nodes.iter().all(|n| matches!(n.event, Event::Prim(_))));
+        self.records[record as usize].settled = settled;
+        settled
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
@@ -374,7 +479,7 @@ impl Table {
         if let Some(key) = key {
             let known = found.fields.get(index as usize).copied();
             match known {
-                Some(id) if *self.names[id as usize] == *key => {}
+                Some(id) if same(&self.names[id as usize], key) => {}
                 Some(_) => self.records[record as usize].conflict = true,
                 None if found.fields.len() == index as usize => {
                     let id = self.intern(key);
@@ -389,8 +494,15 @@ impl Table {
     /// The record for reading: a struct of `name` and `kind`, or variant
     /// `index` of the enum `name`.
     pub(crate) fn find_record(&self, name: u32, variant_index: u32, kind: Kind) -> Option<u32> {
-        let key = (name, variant_index, if variant_index == NONE { kind as u8 } else { 0 });
-        self.record_ids.get(&key).copied()
+        let key = record_key(name, variant_index, kind);
+        match &self.lookup {
+            Some(lookup) => lookup.records.get(&key).copied(),
+            None => self
+                .records
+                .iter()
+                .position(|r| record_key(r.name, r.variant_index, r.kind) == key)
+                .map(|id| id as u32),
+        }
     }
 
     // -- bytes ---------------------------------------------------------------
@@ -452,15 +564,17 @@ impl Table {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Table, &'static str> {
         let mut input = Input { bytes, at: 0 };
         let mut table = Table::default();
+        let mut lookup = Lookup::default();
         let names = input.count()?;
         for _ in 0..names {
             let len = input.count()? as usize;
             let name = input.take(len)?;
             let name = std::str::from_utf8(name).map_err(|_| "a name is not UTF-8")?;
-            if table.name_ids.contains_key(name) {
+            let id = table.names.len() as u32;
+            if lookup.names.insert(name.into(), id).is_some() {
                 return Err("a name is listed twice");
             }
-            table.intern(name);
+            table.names.push(Cow::Owned(name.to_owned()));
         }
         let name_count = table.names.len() as u32;
         let nodes = input.count()?;
@@ -517,9 +631,8 @@ impl Table {
             for _ in 0..fields {
                 names.push(below(input.varint()?, name_count)?);
             }
-            let key = (name, variant_index, if variant_index == NONE { kind as u8 } else { 0 });
             let id = table.records.len() as u32;
-            if table.record_ids.insert(key, id).is_some() {
+            if lookup.records.insert(record_key(name, variant_index, kind), id).is_some() {
                 return Err("a record is listed twice");
             }
             table.records.push(Record {
@@ -531,12 +644,18 @@ impl Table {
                 len,
                 base,
                 conflict: kind_byte & 0x80 != 0,
+                settled: false,
             });
         }
         if input.at != bytes.len() {
             return Err("bytes after the table");
         }
+        table.lookup = Some(lookup);
+        table.verified = table.records.iter().map(|_| std::cell::Cell::new(0)).collect();
         table.validate()?;
+        for id in 0..table.records.len() as u32 {
+            table.settled(id);
+        }
         Ok(table)
     }
 

@@ -21,20 +21,20 @@ use crate::load;
 /// What every wrapper of one decode shares.
 pub(crate) struct CheckState<'t> {
     table: &'t Table,
-    /// The requested type, for messages.
-    requested: &'t str,
+    /// The requested type's name, for messages (looked up only for one).
+    requested: fn() -> &'static str,
     /// Compare the name of the top-level struct or enum (off with the type
     /// check, for a type renamed since; nested names are always compared).
     top_name: bool,
-    /// Per record: the address of the `fields` list already found equal.
-    verified: Vec<Cell<usize>>,
+    /// Records (the first 64) whose every field was checked once in this
+    /// load: a settled one needs no check for its other values.
+    checked: Cell<u64>,
     error: RefCell<Option<load::Error>>,
 }
 
 impl<'t> CheckState<'t> {
-    pub(crate) fn new(table: &'t Table, requested: &'t str, top_name: bool) -> Self {
-        let verified = table.records.iter().map(|_| Cell::new(0)).collect();
-        CheckState { table, requested, top_name, verified, error: RefCell::new(None) }
+    pub(crate) fn new(table: &'t Table, requested: fn() -> &'static str, top_name: bool) -> Self {
+        CheckState { table, requested, top_name, checked: Cell::new(0), error: RefCell::new(None) }
     }
 
     /// Whether the name written at `ctx` stands for the name read.
@@ -49,7 +49,7 @@ impl<'t> CheckState<'t> {
 
     fn refuse<E: de::Error>(&self, ctx: u32, expected: String, found: String) -> E {
         let error = load::Error::ShapeChanged {
-            requested: self.requested.to_owned(),
+            requested: (self.requested)().to_owned(),
             place: place(self.table, ctx),
             expected,
             found,
@@ -70,7 +70,8 @@ impl<'t> CheckState<'t> {
     fn fields<E: de::Error>(&self, ctx: u32, record: u32, fields: &'static [&'static str]) -> Result<(), E> {
         let Some(found) = self.table.records.get(record as usize) else { return Ok(()) };
         let address = fields.as_ptr() as usize;
-        if found.conflict || self.verified[record as usize].get() == address {
+        let verified = self.table.verified(record);
+        if found.conflict || verified.is_some_and(|cell| cell.get() == address) {
             return Ok(());
         }
         let written: Vec<&str> = found.fields.iter().map(|&id| self.table.name(id)).collect();
@@ -91,8 +92,21 @@ impl<'t> CheckState<'t> {
                 format!("fields {}", list(written.iter().copied())),
             ));
         }
-        self.verified[record as usize].set(address);
+        if let Some(cell) = verified {
+            cell.set(address);
+        }
         Ok(())
+    }
+
+    /// Whether `record`'s values need no more checks in this load.
+    fn done(&self, record: u32) -> bool {
+        record < 64 && self.checked.get() & (1 << record) != 0 && self.table.records[record as usize].settled
+    }
+
+    fn mark(&self, record: u32) {
+        if record < 64 {
+            self.checked.set(self.checked.get() | (1 << record));
+        }
     }
 }
 
@@ -151,10 +165,12 @@ pub(crate) struct Checked<'s, 't, D> {
 }
 
 impl<'s, 't, D> Checked<'s, 't, D> {
+    #[inline]
     fn event(&self) -> Event {
         if self.ctx == NONE { Event::Unset } else { self.state.table.event_at(self.ctx) }
     }
 
+    #[inline]
     fn prim<E: de::Error>(&self, prim: Prim) -> Result<(), E> {
         match self.event() {
             Event::Unset | Event::Varies => Ok(()),
@@ -202,8 +218,8 @@ impl<'s, 't, D> Checked<'s, 't, D> {
     }
 
     fn fields_of(&self, record: Option<u32>) -> Children {
-        match record.and_then(|r| self.state.table.records.get(r as usize)) {
-            Some(found) if !found.conflict => Children::Fields(found.base, found.len),
+        match record.and_then(|r| self.state.table.records.get(r as usize).map(|found| (r, found))) {
+            Some((r, found)) if !found.conflict => Children::Record(r, found.base, found.len),
             _ => Children::None,
         }
     }
@@ -219,8 +235,10 @@ enum Children {
     None,
     Some(u32),
     Seq(u32),
-    /// `len` contexts from the first: struct, tuple and variant fields.
+    /// `len` contexts from the first: a tuple's elements.
     Fields(u32, u32),
+    /// A record's fields: `len` contexts from the first.
+    Record(u32, u32, u32),
     Map(u32, u32),
     Newtype(u32),
     /// An enum read as `name`, written as the name `written` (if recorded).
@@ -234,6 +252,7 @@ enum Children {
 macro_rules! primitive {
     ($($method:ident => $prim:ident),* $(,)?) => {
         $(
+            #[inline]
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
                 self.prim(Prim::$prim)?;
                 self.inner.$method(visitor)
@@ -297,7 +316,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Newtype, "newtype struct")?;
         let children = match self.fields_of(record) {
-            Children::Fields(base, _) => Children::Newtype(base),
+            Children::Record(_, base, _) => Children::Newtype(base),
             _ => Children::Newtype(NONE),
         };
         let visitor = self.wrap(visitor, children);
@@ -343,7 +362,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Tuple, "tuple struct")?;
         let children = self.fields_of(record);
-        if let Children::Fields(_, written) = children
+        if let Children::Record(_, _, written) = children
             && written as usize != len
         {
             return Err(self.state.refuse(
@@ -453,9 +472,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, '_, V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let access =
-            Access { inner: seq, state: self.state, children: self.children, index: 0, plain: false };
-        self.inner.visit_seq(access)
+        let (state, children) = (self.state, self.children);
+        // the fields of a settled record checked once in this load pass through
+        let plain = matches!(children, Children::Record(record, ..) if state.done(record));
+        let value = self.inner.visit_seq(Access { inner: seq, state, children, index: 0, plain })?;
+        if let Children::Record(record, ..) = children {
+            state.mark(record);
+        }
+        Ok(value)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -488,7 +512,9 @@ impl<'s, 't, A> Access<'s, 't, A> {
         self.index = self.index.saturating_add(1);
         match self.children {
             Children::Seq(elem) => elem,
-            Children::Fields(base, len) if base != NONE && index < len => base + index,
+            Children::Fields(base, len) | Children::Record(_, base, len) if base != NONE && index < len => {
+                base + index
+            }
             _ => NONE,
         }
     }
@@ -497,6 +523,7 @@ impl<'s, 't, A> Access<'s, 't, A> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, '_, A> {
     type Error = A::Error;
 
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
         if self.plain {
             return self.inner.next_element_seed(seed);
@@ -544,6 +571,7 @@ struct Seed<'s, 't, S> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, '_, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
         self.inner.deserialize(Checked { inner: deserializer, state: self.state, ctx: self.ctx })
     }
@@ -632,7 +660,7 @@ impl<'s, 't, A> Variant<'s, 't, A> {
                 format!("{name} as {}", variant_kind(found.kind, found.len)),
             ));
         }
-        Ok(Children::Fields(found.base, found.len))
+        Ok(Children::Record(self.record.unwrap_or(NONE), found.base, found.len))
     }
 }
 
@@ -655,7 +683,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
         let ctx = match self.expect::<A::Error>(Kind::Newtype, 1)? {
-            Children::Fields(base, _) => base,
+            Children::Record(_, base, _) => base,
             _ => NONE,
         };
         self.inner.newtype_variant_seed(Seed { inner: seed, state: self.state, ctx })
@@ -672,7 +700,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
         visitor: V,
     ) -> Result<V::Value, A::Error> {
         let children = self.expect::<A::Error>(Kind::Struct, fields.len() as u32)?;
-        if let (Some(record), Children::Fields(base, _)) = (self.record, children) {
+        if let (Some(record), Children::Record(_, base, _)) = (self.record, children) {
             self.state.fields(base, record, fields)?;
         }
         self.inner.struct_variant(fields, Visit { inner: visitor, state: self.state, children })
