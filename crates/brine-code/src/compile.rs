@@ -14,7 +14,7 @@ const HOST: (&str, &str, &str) = brine_code_macros::__host_rustc!();
 
 /// The format of the generated library; part of the cache key, so that a
 /// change to the shims never loads a library built by an older brine.
-const SHIM_VERSION: &str = "brine-source code 2";
+const SHIM_VERSION: &str = "brine-code 3";
 
 /// rustc flags every build gets (part of the cache key too). Stripping the
 /// debug info that the statically linked `std` brings makes each cached

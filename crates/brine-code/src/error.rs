@@ -116,6 +116,22 @@ pub enum Error {
         /// The function's signature in the module (its `type_name`).
         found: String,
     },
+    /// The function's signature has lifetimes that type names cannot tell
+    /// apart (`std::any::type_name` prints every lifetime but `'static` as
+    /// `'_`), so [`Module::get`](crate::Module::get) cannot check that the
+    /// type asked for has the same ones.
+    #[error(
+        "`{name}` has the signature `{signature}`, whose lifetimes `get` cannot check (type names print \
+         them all as `'_`): expected a signature without named lifetimes, whose elided output lifetime \
+         comes from exactly one input; check the lifetimes yourself and use the unsafe \
+         `Module::get_unchecked`"
+    )]
+    Lifetimes {
+        /// The function's name.
+        name: String,
+        /// Its signature as written in the source.
+        signature: String,
+    },
 }
 
 fn list(names: &[String]) -> String {

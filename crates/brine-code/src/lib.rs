@@ -85,8 +85,16 @@
 //! `&str`, `&[T]`, `Vec`, `String`, `Option`, ...) can be called. The type
 //! names tell `'static` from other lifetimes but not those apart:
 //! `for<'a, 'b> fn(&'a str, &'b str) -> &'a str` and the same returning
-//! `&'b str` both read `fn(&'_ str, &'_ str) -> &'_ str`, so for a function
-//! that returns a reference, ask for the lifetimes it really has.
+//! `&'b str` both read `fn(&'_ str, &'_ str) -> &'_ str`. So [`Module::get`]
+//! refuses ([`Error::Lifetimes`]) a function whose signature names a
+//! lifetime, or whose elided output lifetime does not come from exactly one
+//! input (`fn(&str, usize) -> &str` is served; `fn pick<'a, 'b>(a: &'a str,
+//! b: &'b str) -> &'b str` is not); the unsafe [`Module::get_unchecked`]
+//! serves those, once the caller has checked the lifetimes.
+//!
+//! A function's name may be any Rust identifier (`größe` too): the shims'
+//! symbols spell a name that is not ASCII in hex, and the name to ask for is
+//! the one written.
 //! Owned values (`Vec`, `String`, `Box`) cross in both directions, so the
 //! library and the host must share an allocator: both use the system
 //! allocator unless the host sets a `#[global_allocator]`; a host that does
