@@ -59,6 +59,29 @@ pub enum Error {
         /// What `rustc -vV` reported (or its failure).
         found: String,
     },
+    /// No cache directory was set and this user has none: brine never falls
+    /// back to a shared directory, where another user could plant a library.
+    #[error(
+        "cannot find a private cache directory for compiled code: expected $BRINE_CACHE_DIR or a \
+         per-user cache directory (from $XDG_CACHE_HOME or the home directory), found neither; set \
+         $BRINE_CACHE_DIR (or `Compiler::cache_dir`) to a directory only you can write"
+    )]
+    NoCacheDir,
+    /// The cache directory could be written by another user (on Unix: it is
+    /// owned by another user, or writable by its group or by everyone), so
+    /// a library in it could be theirs; nothing in it is read.
+    #[error(
+        "refusing the cache directory {}: expected a directory owned by this user and writable by no one \
+         else, found {found}; remove it, or set $BRINE_CACHE_DIR (or `Compiler::cache_dir`) to a private \
+         directory",
+        path.display()
+    )]
+    CacheNotPrivate {
+        /// The cache directory.
+        path: PathBuf,
+        /// What it is instead (its owner, its mode).
+        found: String,
+    },
     /// The source is not Rust that could be read for its exports.
     #[error("expected Rust items, found a syntax error at line {line}, column {column}: {message}")]
     Syntax {

@@ -121,11 +121,13 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod cache;
 mod compile;
 mod error;
 mod exports;
 mod item;
 mod load;
+mod toolchain;
 
 pub use compile::{Compiler, default_cache_dir};
 pub use error::Error;

@@ -1,7 +1,8 @@
 //! [`Module`]: a loaded library and its exported functions.
 //!
 //! The one place in brine-code with `unsafe`: opening a library runs its
-//! initialisers, and a symbol's address becomes a typed `fn` pointer.
+//! initialisers, a symbol's address becomes a typed `fn` pointer, and the
+//! cache's owner check asks the system who this process runs as.
 
 #![allow(unsafe_code)]
 
@@ -96,6 +97,14 @@ impl Module {
     /// [`compile`](Self::compile).
     pub fn load(path: impl AsRef<Path>) -> Result<Module, Error> {
         Compiler::new().load(path)
+    }
+
+    /// The library at `path` when this process has already opened it: it is
+    /// the one loaded, whatever the file holds now.
+    pub(crate) fn already_open(path: &Path, krate: &str) -> Option<Module> {
+        let library = *open_libraries().get(path)?;
+        let exports = table(library, path, krate).ok()?;
+        Some(Module { library, krate: krate.into(), path: path.into(), exports, compiled: false })
     }
 
     /// Opens (once per process) the library at `path`, built as crate `krate`.
@@ -330,8 +339,8 @@ impl Module {
 fn table(library: &'static Library, path: &Path, krate: &str) -> Result<&'static [Row], Error> {
     let table_symbol = exports::table_symbol(krate);
     // SAFETY: the library was built by `Compiler::compile` for crate `krate`
-    // (its file name is the crate name, a hash of what it was built from),
-    // with
+    // (its file name is the crate name, a hash of what it was built from, and
+    // its record in the private cache matched it before it was opened), with
     // the compiler this program was built with, and its table function has
     // exactly the type `Table`, with the Rust ABI.
     let table = unsafe { library.get::<Table>(table_symbol.as_bytes()) }
@@ -355,11 +364,21 @@ fn open_library(path: &Path) -> Result<&'static Library, Error> {
     }
     // SAFETY: loading runs the library's initialisers. The library was built
     // by `Compiler::compile` from Rust source the caller chose to load (see
-    // "Loading code runs code" in the module docs); Rust code has no
+    // "Loading code runs code" in the module docs), and its size and hash
+    // matched its record in the private cache just before; Rust code has no
     // initialisers of its own beyond std's, which are sound to run.
     let library =
         unsafe { Library::new(path) }.map_err(|source| Error::Load { path: path.to_owned(), source })?;
     let library: &'static Library = Box::leak(Box::new(library));
     open.insert(path.to_owned(), library);
     Ok(library)
+}
+
+/// The user this process runs as (its effective uid), whom the cache
+/// directory must belong to.
+#[cfg(unix)]
+pub(crate) fn effective_uid() -> u32 {
+    // SAFETY: `geteuid` takes no arguments, touches no memory of ours and
+    // cannot fail (POSIX: "shall always be successful").
+    unsafe { libc::geteuid() }
 }
