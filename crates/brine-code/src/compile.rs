@@ -132,6 +132,12 @@ impl Compiler {
     /// [`compile`](Self::compile) does it before it builds anything; the
     /// answer is remembered for the life of the process.
     ///
+    /// The compiler is resolved once, in the current directory (where
+    /// rustup's proxy picks the toolchain a `rust-toolchain.toml` or an
+    /// override names), to the absolute path of the compiler itself
+    /// (`<sysroot>/bin/rustc`): that is the compiler checked and the one
+    /// that builds, wherever the build runs.
+    ///
     /// ```
     /// match brine_code::Compiler::new().check() {
     ///     Ok(()) => println!("code can be compiled and loaded"),

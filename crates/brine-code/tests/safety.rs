@@ -1,6 +1,7 @@
-//! Loading code safely (issue 12): the cache is private and verified, a
-//! damaged entry is rebuilt, `get` refuses what type names cannot check,
-//! and any valid Rust name loads.
+//! Loading code safely (issue 12): the cache is private and verified, the
+//! compiler that is checked is the one that builds, a damaged entry is
+//! rebuilt, `get` refuses what type names cannot check, and any valid Rust
+//! name loads.
 //!
 //! These tests need rustc (the one this crate was built with). Where it is
 //! missing they say so and pass without checking anything.
@@ -198,6 +199,40 @@ fn a_truncated_entry_is_rebuilt() -> anyhow::Result<()> {
 #[test]
 fn a_zero_length_entry_is_rebuilt() -> anyhow::Result<()> {
     a_damaged_entry_is_rebuilt(|library| std::fs::File::create(library).map(drop))
+}
+
+/// rustup honours a `rust-toolchain.toml` in the directory a proxy `rustc`
+/// runs in or above it, unless `$RUSTUP_TOOLCHAIN` says otherwise, which
+/// `cargo test` sets: so the load runs in a child process (this test binary,
+/// running only this test) without it, as a program outside cargo would.
+#[test]
+fn a_toolchain_file_above_the_cache_does_not_switch_compilers() -> anyhow::Result<()> {
+    const CHILD: &str = "BRINE_TEST_TOOLCHAIN_CACHE";
+    if let Some(cache) = std::env::var_os(CHILD) {
+        let module = Compiler::new().cache_dir(cache).opt_level(0).compile(ANSWER)?;
+        assert!(module.compiled());
+        assert_eq!(module.get::<fn() -> u64>("answer")?(), 42);
+        return Ok(());
+    }
+    let root = tempfile::tempdir()?;
+    let cache = root.path().join("cache");
+    let Some(_) = compiler(&cache) else { return Ok(()) };
+    // a toolchain that is not installed: a build that honours the file fails
+    std::fs::write(
+        root.path().join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"nightly-2001-01-01\"\n",
+    )?;
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["--exact", "a_toolchain_file_above_the_cache_does_not_switch_compilers", "--nocapture"])
+        .env(CHILD, &cache)
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTUP_TOOLCHAIN_SOURCE")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}\n{stdout}\n{stderr}", output.status);
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    Ok(())
 }
 
 #[test]
