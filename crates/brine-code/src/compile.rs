@@ -169,8 +169,10 @@ impl Compiler {
     /// [`Error::Syntax`] for source that does not parse, [`Error::Compile`]
     /// with rustc's diagnostics when it does not compile, the errors of
     /// [`check`](Self::check) when a build is needed and the compiler is
-    /// missing or another one, [`Error::Io`] when the cache cannot be
-    /// written, [`Error::Load`] when the library cannot be loaded.
+    /// missing or another one, [`Error::NoCacheDir`] when there is no
+    /// cache directory, [`Error::CacheNotPrivate`] when another user could
+    /// write to it, [`Error::Io`] when the cache cannot be written,
+    /// [`Error::Load`] when the library cannot be loaded.
     pub fn compile(&self, source: &str) -> Result<Module, Error> {
         let dir = self.cache_path()?;
         let krate = self.crate_name(source);

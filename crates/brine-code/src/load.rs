@@ -73,7 +73,8 @@ impl Module {
     /// # Errors
     ///
     /// As for [`Compiler::compile`]: a syntax error, rustc's diagnostics, a
-    /// missing or different compiler, an unwritable cache.
+    /// missing or different compiler, no cache directory, one that is not
+    /// private, an unwritable cache.
     pub fn compile(source: &str) -> Result<Module, Error> {
         Compiler::new().compile(source)
     }
