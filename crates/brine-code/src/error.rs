@@ -34,7 +34,7 @@ pub enum Error {
     },
     /// The compiler could not be started.
     #[error(
-        "cannot run the Rust compiler `{}`: {source} (expected rustc {expected}; set $RUSTC or \
+        "cannot run the Rust compiler `{}` (expected rustc {expected}; set $RUSTC or \
          `Compiler::rustc` to its path)",
         rustc.display()
     )]
@@ -102,7 +102,7 @@ pub enum Error {
         diagnostics: String,
     },
     /// A file or directory could not be read, written or created.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}", path.display())]
     Io {
         /// What was being done (`read`, `create the cache directory`, ...).
         action: &'static str,
@@ -113,7 +113,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The built library could not be loaded, or lacks brine's export table.
-    #[error("cannot load the library {}: {source}", path.display())]
+    #[error("cannot load the library {}", path.display())]
     Load {
         /// The library file.
         path: PathBuf,
@@ -162,4 +162,23 @@ fn list(names: &[String]) -> String {
         return "none (the module has no exported `pub fn`)".to_owned();
     }
     names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_is_reachable_through_source_not_repeated_in_the_message() {
+        let cause = || io::Error::new(io::ErrorKind::NotFound, "the cause");
+        let errors = [
+            Error::Io { action: "read", path: "/a/b".into(), source: cause() },
+            Error::RustcNotFound { rustc: "rustc".into(), expected: "1.0".into(), source: cause() },
+        ];
+        for error in errors {
+            assert!(!error.to_string().contains("the cause"), "{error}");
+            let source = std::error::Error::source(&error).map(ToString::to_string);
+            assert_eq!(source.as_deref(), Some("the cause"));
+        }
+    }
 }
