@@ -147,7 +147,7 @@ pub enum Error {
         "`{name}` has the signature `{signature}`, whose lifetimes `get` cannot check (type names print \
          them all as `'_`): expected a signature without named lifetimes, whose elided output lifetime \
          comes from exactly one input; check the lifetimes yourself and use the unsafe \
-         `Module::get_unchecked`"
+         `Module::get_unchecked` (or `get_catching_unchecked`)"
     )]
     Lifetimes {
         /// The function's name.
