@@ -5,10 +5,11 @@
 //!   time, so nothing comes from the cache), at the default `-C opt-level=2`
 //!   and at 0.
 //! - `code_load_cached/same_process`: loading a source whose library this
-//!   process already has open (hash, `stat`, table).
+//!   process already has open (key hash, cache directory check, table).
 //! - `code_load_cached/new_process`: a second load in a later process, the
-//!   case the cache is for: a child process loads it from the cache (hash,
-//!   `stat`, `dlopen`, table) and reports the time it took, which excludes
+//!   case the cache is for: a child process loads it from the cache (key
+//!   hash, cache directory check, read and SHA-256 of the library against
+//!   its record, `dlopen`, table) and reports the time it took, which excludes
 //!   the process's own start. Goal: at most 5 ms.
 //! - `code_call`: `add` and the seed's `example_algorithm` through the loaded
 //!   `fn` pointer against a direct call of the host's own copy (and, for

@@ -20,4 +20,9 @@ fn main() {
             .unwrap_or("unknown");
         println!("cargo:rustc-env=BRINE_RUSTC_{env}={}", value.trim());
     }
+    // the whole text, for the cache key: an environment variable cannot hold its newlines
+    let out_dir = std::env::var_os("OUT_DIR").map(std::path::PathBuf::from).unwrap_or_default();
+    if let Err(error) = std::fs::write(out_dir.join("rustc-vV.txt"), &text) {
+        println!("cargo:warning=cannot record `rustc -vV` in {}: {error}", out_dir.display());
+    }
 }

@@ -316,13 +316,14 @@ impl ImplLookup {
 }
 
 /// The compiler this crate was built with, as `(release, commit hash, host
-/// target)` from `rustc -vV`: brine-code compares it with the compiler it
-/// is about to run.
+/// target, the whole of rustc -vV)`: brine-code compares it with the
+/// compiler it is about to run, and keys its cache on the whole text.
 #[doc(hidden)]
 #[proc_macro]
 pub fn __host_rustc(_input: TokenStream) -> TokenStream {
     let release = env!("BRINE_RUSTC_RELEASE");
     let commit = env!("BRINE_RUSTC_COMMIT_HASH");
     let host = env!("BRINE_RUSTC_HOST");
-    quote!((#release, #commit, #host)).into()
+    let verbose = include_str!(concat!(env!("OUT_DIR"), "/rustc-vV.txt"));
+    quote!((#release, #commit, #host, #verbose)).into()
 }

@@ -1,20 +1,14 @@
 //! [`Compiler`]: source to a cached library, built by the host's compiler.
 
-use std::collections::HashMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
 
-use super::{Error, Module, exports};
-
-/// The compiler this program was built with: `(release, commit hash, host
-/// target)` from its `rustc -vV`, recorded at build time.
-const HOST: (&str, &str, &str) = brine_code_macros::__host_rustc!();
+use super::toolchain::{self, HOST};
+use super::{Error, Module, cache, exports};
 
 /// The format of the generated library; part of the cache key, so that a
 /// change to the shims never loads a library built by an older brine.
-const SHIM_VERSION: &str = "brine-source code 2";
+const SHIM_VERSION: &str = "brine-code 3";
 
 /// rustc flags every build gets (part of the cache key too). Stripping the
 /// debug info that the statically linked `std` brings makes each cached
@@ -55,7 +49,7 @@ impl Compiler {
     ///
     /// ```
     /// let compiler = brine_code::Compiler::new();
-    /// assert_eq!(compiler.cache_path(), brine_code::default_cache_dir());
+    /// assert_eq!(compiler.cache_path().ok(), brine_code::default_cache_dir().ok());
     /// ```
     pub fn new() -> Self {
         Self { rustc: None, cache_dir: None, opt_level: 2, edition: "2024".to_owned() }
@@ -76,9 +70,14 @@ impl Compiler {
     /// Keeps built libraries in `dir` instead of the [`default_cache_dir`].
     ///
     /// ```
-    /// let compiler = brine_code::Compiler::new().cache_dir("/tmp/my-cache");
-    /// assert_eq!(compiler.cache_path(), std::path::Path::new("/tmp/my-cache"));
+    /// let compiler = brine_code::Compiler::new().cache_dir("/home/me/.cache/my-tool");
+    /// assert_eq!(compiler.cache_path()?, std::path::Path::new("/home/me/.cache/my-tool"));
+    /// # Ok::<(), brine_code::Error>(())
     /// ```
+    ///
+    /// The directory must be private: brine creates it owner-only, and
+    /// refuses one that another user could write to (see
+    /// [the cache](crate#the-cache-and-what-stays-loaded)).
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
         self
@@ -107,20 +106,37 @@ impl Compiler {
         self
     }
 
-    /// The cache directory in use.
+    /// The cache directory in use: [`cache_dir`](Self::cache_dir), else
+    /// the [`default_cache_dir`].
     ///
     /// ```
     /// let compiler = brine_code::Compiler::new();
-    /// println!("libraries are cached in {}", compiler.cache_path().display());
+    /// match compiler.cache_path() {
+    ///     Ok(dir) => println!("libraries are cached in {}", dir.display()),
+    ///     Err(error) => println!("no cache: {error}"),
+    /// }
     /// ```
-    pub fn cache_path(&self) -> PathBuf {
-        self.cache_dir.clone().unwrap_or_else(default_cache_dir)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoCacheDir`] when none was set and this user has none.
+    pub fn cache_path(&self) -> Result<PathBuf, Error> {
+        match &self.cache_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => default_cache_dir(),
+        }
     }
 
     /// Checks that the compiler can be run and is the one this program was
     /// built with (same release, commit and host target, from `rustc -vV`).
     /// [`compile`](Self::compile) does it before it builds anything; the
     /// answer is remembered for the life of the process.
+    ///
+    /// The compiler is resolved once, in the current directory (where
+    /// rustup's proxy picks the toolchain a `rust-toolchain.toml` or an
+    /// override names), to the absolute path of the compiler itself
+    /// (`<sysroot>/bin/rustc`): that is the compiler checked and the one
+    /// that builds, wherever the build runs.
     ///
     /// ```
     /// match brine_code::Compiler::new().check() {
@@ -134,25 +150,7 @@ impl Compiler {
     /// [`Error::RustcNotFound`] when it cannot be started,
     /// [`Error::RustcMismatch`] when it is another version or target.
     pub fn check(&self) -> Result<(), Error> {
-        static CHECKED: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
-        let rustc = self.rustc_path();
-        let checked = CHECKED.get_or_init(Mutex::default);
-        let known = checked.lock().ok().and_then(|map| map.get(&rustc).cloned());
-        let found = match known {
-            Some(found) => found,
-            None => {
-                let found = version_of(&rustc)?;
-                if let Ok(mut map) = checked.lock() {
-                    map.insert(rustc.clone(), found.clone());
-                }
-                found
-            }
-        };
-        if found == host_description() {
-            Ok(())
-        } else {
-            Err(Error::RustcMismatch { rustc, expected: host_description(), found })
-        }
+        self.checked_rustc().map(drop)
     }
 
     /// Builds `source` into a library (or takes it from the cache), loads
@@ -171,39 +169,39 @@ impl Compiler {
     /// [`Error::Syntax`] for source that does not parse, [`Error::Compile`]
     /// with rustc's diagnostics when it does not compile, the errors of
     /// [`check`](Self::check) when a build is needed and the compiler is
-    /// missing or another one, [`Error::Io`] when the cache cannot be
-    /// written, [`Error::Load`] when the library cannot be loaded.
+    /// missing or another one, [`Error::NoCacheDir`] when there is no
+    /// cache directory, [`Error::CacheNotPrivate`] when another user could
+    /// write to it, [`Error::Io`] when the cache cannot be written,
+    /// [`Error::Load`] when the library cannot be loaded.
     pub fn compile(&self, source: &str) -> Result<Module, Error> {
+        let dir = self.cache_path()?;
         let krate = self.crate_name(source);
-        let dir = self.cache_path();
         let file_name = format!("{}{krate}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
         let library = dir.join(&file_name);
-        if library.is_file() {
-            return Module::open(&library, &krate, false);
+        if cache::existing(&dir)? {
+            if let Some(module) = Module::already_open(&library, &krate) {
+                return Ok(module);
+            }
+            if cache::verified(&library, &krate) {
+                match Module::open(&library, &krate, false) {
+                    // a whole entry that still does not load is rebuilt
+                    Err(Error::Load { .. }) => {}
+                    opened => return opened,
+                }
+            }
         }
         let exports = exports::find(source)?;
-        self.check()?;
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
-            action: "create the cache directory",
-            path: dir.clone(),
-            source,
-        })?;
+        let rustc = self.checked_rustc()?;
+        cache::create(&dir)?;
         let work =
             tempfile::Builder::new().prefix(&format!(".{krate}-")).tempdir_in(&dir).map_err(|source| {
                 Error::Io { action: "create a build directory in", path: dir.clone(), source }
             })?;
         // the source is kept next to the library: rustc's messages and panics point into it
         let source_path = dir.join(format!("{krate}.rs"));
-        let work_source = work.path().join(format!("{krate}.rs"));
-        let work_library = work.path().join(&file_name);
         let full_source = format!("{source}{}", exports::shims(&krate, &exports));
-        std::fs::write(&work_source, full_source).map_err(|source| Error::Io {
-            action: "write",
-            path: work_source.clone(),
-            source,
-        })?;
-        rename(&work_source, &source_path)?;
-        let rustc = self.rustc_path();
+        cache::write_atomically(&source_path, &full_source, work.path())?;
+        let work_library = work.path().join(&file_name);
         let output = Command::new(&rustc)
             .arg("--crate-type=cdylib")
             .arg(format!("--crate-name={krate}"))
@@ -217,14 +215,14 @@ impl Compiler {
             .output()
             .map_err(|source| Error::RustcNotFound {
                 rustc: rustc.clone(),
-                expected: host_description(),
+                expected: toolchain::host_description(),
                 source,
             })?;
         if !output.status.success() {
             let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
             return Err(Error::Compile { source_path, diagnostics });
         }
-        rename(&work_library, &library)?;
+        cache::install(&work_library, &library, &krate)?;
         Module::open(&library, &krate, true)
     }
 
@@ -257,92 +255,44 @@ impl Compiler {
         self.compile(&source)
     }
 
-    fn rustc_path(&self) -> PathBuf {
-        resolve_rustc(self.rustc.as_deref(), std::env::var_os("RUSTC"))
+    /// The absolute path of the checked compiler.
+    fn checked_rustc(&self) -> Result<PathBuf, Error> {
+        toolchain::checked(&toolchain::requested(self.rustc.as_deref(), std::env::var_os("RUSTC")))
     }
 
-    /// `brine_module_<hash>`: the hash of everything the library depends on.
+    /// `brine_module_<hash>`: the SHA-256 of everything the library depends
+    /// on: brine's shims, the flags, the compiler's whole `rustc -vV` (the
+    /// compiler that builds is checked to be this program's), the target,
+    /// and the source.
     fn crate_name(&self, source: &str) -> String {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let opt_level = self.opt_level.to_string();
         let fixed = FIXED_FLAGS.join(" ");
-        for part in [SHIM_VERSION, &fixed, HOST.0, HOST.1, HOST.2, &self.edition, &opt_level, source] {
-            hasher.update(part.as_bytes());
-            hasher.update(&[0xff]); // a byte no UTF-8 text holds: parts cannot run into each other
-        }
-        format!("brine_module_{:032x}", hasher.digest128())
+        let key = cache::key(&[SHIM_VERSION, &fixed, HOST.3, HOST.2, &self.edition, &opt_level, source]);
+        format!("brine_module_{key}")
     }
 }
 
-/// The default cache directory: `$BRINE_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/brine`, else `$HOME/.cache/brine` (on Windows
-/// `%LOCALAPPDATA%\brine`), else `brine-cache` in the system's temporary
+/// The default cache directory: `$BRINE_CACHE_DIR`, else `brine` in this
+/// user's cache directory: `$XDG_CACHE_HOME/brine` or `~/.cache/brine` on
+/// Linux and other Unix, `~/Library/Caches/brine` on macOS,
+/// `%LOCALAPPDATA%\brine` on Windows (found by the `dirs` crate, which asks
+/// the system for the home directory when `$HOME` is unset). Never a shared
 /// directory. Delete it to clear the cache.
 ///
 /// ```
-/// let dir = brine_code::default_cache_dir();
-/// println!("compiled code is cached in {}", dir.display());
+/// match brine_code::default_cache_dir() {
+///     Ok(dir) => println!("compiled code is cached in {}", dir.display()),
+///     Err(error) => println!("no cache: {error}"),
+/// }
 /// ```
-pub fn default_cache_dir() -> PathBuf {
-    let var = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-    var("BRINE_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|dir| dir.join("brine")))
-        .or_else(|| var("HOME").filter(|_| cfg!(unix)).map(|dir| dir.join(".cache").join("brine")))
-        .or_else(|| var("LOCALAPPDATA").map(|dir| dir.join("brine")))
-        .unwrap_or_else(|| std::env::temp_dir().join("brine-cache"))
-}
-
-/// The compiler to run: the one set through the API, else `$RUSTC`, else
-/// `rustc` on `PATH`.
-fn resolve_rustc(explicit: Option<&Path>, env: Option<OsString>) -> PathBuf {
-    explicit
-        .map(Path::to_owned)
-        .or_else(|| env.filter(|value| !value.is_empty()).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("rustc"))
-}
-
-fn host_description() -> String {
-    describe(HOST.0, HOST.1, HOST.2)
-}
-
-fn describe(release: &str, commit: &str, host: &str) -> String {
-    format!("{release} ({commit}) for {host}")
-}
-
-/// `rustc -vV`, described as [`host_description`] describes the host's.
-fn version_of(rustc: &Path) -> Result<String, Error> {
-    let output = Command::new(rustc).arg("-vV").output().map_err(|source| Error::RustcNotFound {
-        rustc: rustc.to_owned(),
-        expected: host_description(),
-        source,
-    })?;
-    if !output.status.success() {
-        return Err(Error::RustcMismatch {
-            rustc: rustc.to_owned(),
-            expected: host_description(),
-            found: format!(
-                "a `-vV` that failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        });
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let field = |key: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(key).and_then(|rest| rest.strip_prefix(": ")))
-            .map_or("unknown", str::trim)
-            .to_owned()
-    };
-    Ok(describe(&field("release"), &field("commit-hash"), &field("host")))
-}
-
-fn rename(from: &Path, to: &Path) -> Result<(), Error> {
-    std::fs::rename(from, to).map_err(|source| Error::Io {
-        action: "move into the cache",
-        path: to.to_owned(),
-        source,
-    })
+///
+/// # Errors
+///
+/// [`Error::NoCacheDir`] when `$BRINE_CACHE_DIR` is unset and this user
+/// has no cache directory (no home directory, say): set
+/// `$BRINE_CACHE_DIR`.
+pub fn default_cache_dir() -> Result<PathBuf, Error> {
+    cache::default_dir()
 }
 
 #[cfg(test)]
@@ -350,28 +300,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rustc_comes_from_the_api_then_the_environment_then_the_path() {
-        let explicit = Path::new("/opt/rust/bin/rustc");
-        assert_eq!(resolve_rustc(Some(explicit), Some("/env/rustc".into())), explicit);
-        assert_eq!(resolve_rustc(None, Some("/env/rustc".into())), Path::new("/env/rustc"));
-        assert_eq!(resolve_rustc(None, Some("".into())), Path::new("rustc"));
-        assert_eq!(resolve_rustc(None, None), Path::new("rustc"));
-    }
-
-    #[test]
     fn the_cache_key_covers_source_and_flags() {
         let compiler = Compiler::new();
         let name = compiler.crate_name("pub fn f() {}");
-        assert!(name.starts_with("brine_module_") && name.len() == "brine_module_".len() + 32);
+        assert!(name.starts_with("brine_module_") && name.len() == "brine_module_".len() + 64);
         assert_eq!(name, compiler.crate_name("pub fn f() {}"));
         assert_ne!(name, compiler.crate_name("pub fn g() {}"));
         assert_ne!(name, compiler.clone().opt_level(0).crate_name("pub fn f() {}"));
         assert_ne!(name, compiler.edition("2021").crate_name("pub fn f() {}"));
-    }
-
-    #[test]
-    fn the_host_compiler_was_recorded() {
-        assert_ne!(HOST.0, "unknown", "the build script could not run `$RUSTC -vV`");
-        assert!(HOST.2.contains('-'), "host target: {}", HOST.2);
     }
 }

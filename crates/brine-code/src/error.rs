@@ -34,7 +34,7 @@ pub enum Error {
     },
     /// The compiler could not be started.
     #[error(
-        "cannot run the Rust compiler `{}`: {source} (expected rustc {expected}; set $RUSTC or \
+        "cannot run the Rust compiler `{}` (expected rustc {expected}; set $RUSTC or \
          `Compiler::rustc` to its path)",
         rustc.display()
     )]
@@ -59,6 +59,29 @@ pub enum Error {
         /// What `rustc -vV` reported (or its failure).
         found: String,
     },
+    /// No cache directory was set and this user has none: brine never falls
+    /// back to a shared directory, where another user could plant a library.
+    #[error(
+        "cannot find a private cache directory for compiled code: expected $BRINE_CACHE_DIR or a \
+         per-user cache directory (from $XDG_CACHE_HOME or the home directory), found neither; set \
+         $BRINE_CACHE_DIR (or `Compiler::cache_dir`) to a directory only you can write"
+    )]
+    NoCacheDir,
+    /// The cache directory could be written by another user (on Unix: it is
+    /// owned by another user, or writable by its group or by everyone), so
+    /// a library in it could be theirs; nothing in it is read.
+    #[error(
+        "refusing the cache directory {}: expected a directory owned by this user and writable by no one \
+         else, found {found}; remove it, or set $BRINE_CACHE_DIR (or `Compiler::cache_dir`) to a private \
+         directory",
+        path.display()
+    )]
+    CacheNotPrivate {
+        /// The cache directory.
+        path: PathBuf,
+        /// What it is instead (its owner, its mode).
+        found: String,
+    },
     /// The source is not Rust that could be read for its exports.
     #[error("expected Rust items, found a syntax error at line {line}, column {column}: {message}")]
     Syntax {
@@ -79,7 +102,7 @@ pub enum Error {
         diagnostics: String,
     },
     /// A file or directory could not be read, written or created.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}", path.display())]
     Io {
         /// What was being done (`read`, `create the cache directory`, ...).
         action: &'static str,
@@ -90,7 +113,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The built library could not be loaded, or lacks brine's export table.
-    #[error("cannot load the library {}: {source}", path.display())]
+    #[error("cannot load the library {}", path.display())]
     Load {
         /// The library file.
         path: PathBuf,
@@ -116,6 +139,22 @@ pub enum Error {
         /// The function's signature in the module (its `type_name`).
         found: String,
     },
+    /// The function's signature has lifetimes that type names cannot tell
+    /// apart (`std::any::type_name` prints every lifetime but `'static` as
+    /// `'_`), so [`Module::get`](crate::Module::get) cannot check that the
+    /// type asked for has the same ones.
+    #[error(
+        "`{name}` has the signature `{signature}`, whose lifetimes `get` cannot check (type names print \
+         them all as `'_`): expected a signature without named lifetimes, whose elided output lifetime \
+         comes from exactly one input; check the lifetimes yourself and use the unsafe \
+         `Module::get_unchecked` (or `get_catching_unchecked`)"
+    )]
+    Lifetimes {
+        /// The function's name.
+        name: String,
+        /// Its signature as written in the source.
+        signature: String,
+    },
 }
 
 fn list(names: &[String]) -> String {
@@ -123,4 +162,23 @@ fn list(names: &[String]) -> String {
         return "none (the module has no exported `pub fn`)".to_owned();
     }
     names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_is_reachable_through_source_not_repeated_in_the_message() {
+        let cause = || io::Error::new(io::ErrorKind::NotFound, "the cause");
+        let errors = [
+            Error::Io { action: "read", path: "/a/b".into(), source: cause() },
+            Error::RustcNotFound { rustc: "rustc".into(), expected: "1.0".into(), source: cause() },
+        ];
+        for error in errors {
+            assert!(!error.to_string().contains("the cause"), "{error}");
+            let source = std::error::Error::source(&error).map(ToString::to_string);
+            assert_eq!(source.as_deref(), Some("the cause"));
+        }
+    }
 }

@@ -10,10 +10,20 @@
 //! - `<crate>__try__<name>`, returning `Result<R, String>`: a panic comes
 //!   back as `Err(message)`, and the library's panic hook does not print it.
 //!
+//! A name that is not ASCII (`größe`) cannot name a `#[no_mangle]` item
+//! (E0754): its shims are `<crate>__fnx__<hex>` and `<crate>__tryx__<hex>`,
+//! with the name's UTF-8 bytes in hex; the name the user sees stays as
+//! written.
+//!
 //! and one table, `<crate>__exports`, listing each name with the
 //! `std::any::type_name` of both shims' `fn` pointer types, which the host
-//! compares with the type it asks for.
+//! compares with the type it asks for, and whether that comparison is
+//! enough ([`checkable`]): type names print every lifetime but `'static`
+//! as `'_`, so a signature that names lifetimes, or whose elided output
+//! lifetime may come from more than one input, is served only by the
+//! unsafe getters.
 
+use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 
 use super::Error;
@@ -28,6 +38,8 @@ pub(crate) struct Export {
     ret: Option<String>,
     /// The expression the shim calls: `super::name` or `(super::NAME)`.
     callee: String,
+    /// Whether the type names of its pointer types check all of it.
+    checkable: bool,
 }
 
 /// The exported functions of `source`: every top-level `pub fn` (and `pub`
@@ -73,7 +85,10 @@ fn from_signature(sig: &syn::Signature) -> Option<Export> {
             syn::FnArg::Receiver(_) => None,
         })
         .collect::<Option<Vec<_>>>()?;
-    build(unraw(&sig.ident), lifetimes, &args, output(&sig.output), format!("super::{}", sig.ident))
+    let ret = output(&sig.output);
+    let mut export = build(unraw(&sig.ident), lifetimes, &args, ret, format!("super::{}", sig.ident))?;
+    export.checkable = export.lifetimes.is_empty() && checkable(&args, ret);
+    Some(export)
 }
 
 fn from_pointer(ident: &syn::Ident, ty: &syn::Type) -> Option<Export> {
@@ -86,7 +101,10 @@ fn from_pointer(ident: &syn::Ident, ty: &syn::Type) -> Option<Export> {
         return None;
     }
     let args: Vec<&syn::Type> = pointer.inputs.iter().map(|arg| &arg.ty).collect();
-    build(unraw(ident), Vec::new(), &args, output(&pointer.output), format!("(super::{ident})"))
+    let ret = output(&pointer.output);
+    let mut export = build(unraw(ident), Vec::new(), &args, ret, format!("(super::{ident})"))?;
+    export.checkable = checkable(&args, ret);
+    Some(export)
 }
 
 fn output(ret: &syn::ReturnType) -> Option<&syn::Type> {
@@ -107,7 +125,58 @@ fn build(
     let args: Vec<String> = args.iter().map(|ty| text(ty)).collect();
     let ret = ret.map(text);
     let has_impl = args.iter().chain(&ret).any(|ty| ty.split_whitespace().any(|word| word == "impl"));
-    (!has_impl).then_some(Export { name, lifetimes, args, ret, callee })
+    (!has_impl).then_some(Export { name, lifetimes, args, ret, callee, checkable: false })
+}
+
+/// Whether `std::any::type_name` tells a pointer type with these argument
+/// and return types from every other: when no lifetime is named (but
+/// `'static`, which type names print), and an elided lifetime in the output
+/// can only come from the one elided lifetime of the inputs. Counted on the
+/// tokens, so that lifetimes inside nested types (an argument that is itself
+/// a `fn` pointer) count too, which errs towards refusing.
+fn checkable(args: &[&syn::Type], ret: Option<&syn::Type>) -> bool {
+    let mut inputs = Lifetimes::default();
+    for arg in args {
+        inputs.count(arg.to_token_stream());
+    }
+    let mut output = Lifetimes::default();
+    if let Some(ret) = ret {
+        output.count(ret.to_token_stream());
+    }
+    !inputs.named && !output.named && (output.elided == 0 || inputs.elided == 1)
+}
+
+/// The lifetimes a type's tokens show.
+#[derive(Debug, Default)]
+struct Lifetimes {
+    /// A lifetime with a name other than `'static`.
+    named: bool,
+    /// References without a lifetime, and `'_`.
+    elided: usize,
+}
+
+impl Lifetimes {
+    fn count(&mut self, tokens: TokenStream) {
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(tree) = tokens.next() {
+            match tree {
+                TokenTree::Group(group) => self.count(group.stream()),
+                TokenTree::Punct(punct) if punct.as_char() == '\'' => match tokens.next() {
+                    Some(TokenTree::Ident(ident)) if ident == "static" => {}
+                    Some(TokenTree::Ident(ident)) if ident == "_" => self.elided += 1,
+                    _ => self.named = true,
+                },
+                TokenTree::Punct(punct) if punct.as_char() == '&' => {
+                    let lifetime =
+                        matches!(tokens.peek(), Some(TokenTree::Punct(next)) if next.as_char() == '\'');
+                    if !lifetime {
+                        self.elided += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 fn unraw(ident: &syn::Ident) -> String {
@@ -175,9 +244,10 @@ impl Export {
 "
         );
         let row = format!(
-            "            (\"{name}\", ::core::any::type_name::<{}>(), ::core::any::type_name::<{}>()),\n",
+            "            ({name:?}, ::core::any::type_name::<{}>(), ::core::any::type_name::<{}>(), {}),\n",
             self.pointer_type(&ret),
             self.pointer_type(&try_ret),
+            self.checkable,
         );
         (shims, row)
     }
@@ -185,12 +255,24 @@ impl Export {
 
 /// The symbol of the plain shim of `name` in the library of crate `krate`.
 pub(crate) fn plain_symbol(krate: &str, name: &str) -> String {
-    format!("{krate}__fn__{name}")
+    symbol(krate, "fn", name)
 }
 
 /// The symbol of the catching shim of `name`.
 pub(crate) fn try_symbol(krate: &str, name: &str) -> String {
-    format!("{krate}__try__{name}")
+    symbol(krate, "try", name)
+}
+
+/// `<crate>__<kind>__<name>`, or for a name that is not ASCII (which
+/// `#[no_mangle]` refuses) `<crate>__<kind>x__<hex of its UTF-8>`: the
+/// `x` after the kind keeps the two forms from ever meeting.
+fn symbol(krate: &str, kind: &str, name: &str) -> String {
+    if name.is_ascii() {
+        format!("{krate}__{kind}__{name}")
+    } else {
+        let hex: String = name.bytes().map(|byte| format!("{byte:02x}")).collect();
+        format!("{krate}__{kind}x__{hex}")
+    }
 }
 
 /// The symbol of the export table.
@@ -199,8 +281,9 @@ pub(crate) fn table_symbol(krate: &str) -> String {
 }
 
 /// The type of the export table function: `(name, plain signature, catching
-/// signature)` for each export.
-pub(crate) type Table = fn() -> &'static [(&'static str, &'static str, &'static str)];
+/// signature, checkable)` for each export, `checkable` saying whether the
+/// signatures' type names check all of them (see [`checkable`]).
+pub(crate) type Table = fn() -> &'static [(&'static str, &'static str, &'static str, bool)];
 
 const PRELUDE: &str = "
 
@@ -256,8 +339,8 @@ pub(crate) fn shims(krate: &str, exports: &[Export]) -> String {
     out.push_str(&format!(
         "
     #[unsafe(no_mangle)]
-    pub extern \"Rust\" fn {}() -> &'static [(&'static str, &'static str, &'static str)] {{
-        static TABLE: ::std::sync::OnceLock<::std::vec::Vec<(&'static str, &'static str, &'static str)>> =
+    pub extern \"Rust\" fn {}() -> &'static [(&'static str, &'static str, &'static str, bool)] {{
+        static TABLE: ::std::sync::OnceLock<::std::vec::Vec<(&'static str, &'static str, &'static str, bool)>> =
             ::std::sync::OnceLock::new();
         TABLE.get_or_init(|| ::std::vec![
 {table}        ])
@@ -309,6 +392,53 @@ mod tests {
             exports[0].pointer_type(&exports[0].try_ret()),
             "fn() -> ::core::result::Result<(), ::std::string::String>"
         );
+    }
+
+    fn checkable_of(source: &str) -> Vec<(String, bool)> {
+        find(source).unwrap().into_iter().map(|export| (export.name, export.checkable)).collect()
+    }
+
+    #[test]
+    fn only_signatures_whose_lifetimes_type_names_show_are_checkable() {
+        let source = "
+            pub fn plain(x: i64) -> i64 { x }
+            pub fn borrow(s: &str, n: usize) -> &str { &s[n..] }
+            pub fn two_in(a: &str, b: &[u8]) -> usize { a.len() + b.len() }
+            pub fn forever(s: &'static str) -> &'static str { s }
+            pub fn anonymous(s: &'_ str) -> &'_ str { s }
+            pub fn nested(s: &&str) -> usize { s.len() }
+            pub fn pick<'a, 'b>(a: &'a str, b: &'b str) -> &'b str { b }
+            pub fn one<'a>(s: &'a str) -> &'a str { s }
+            pub fn hidden(s: Cow<str>) -> &str { todo!() }
+            pub fn callback(f: fn(&str) -> &str, s: &str) -> &str { f(s) }
+            pub const POINTER: fn(&str) -> &str = |s| s;
+            pub const TWO: fn(&str, &str) -> usize = |a, b| a.len() + b.len();
+        ";
+        let expected = [
+            ("plain", true),
+            ("borrow", true),
+            ("two_in", true),
+            ("forever", true),
+            ("anonymous", true),
+            ("nested", true),
+            ("pick", false),
+            ("one", false),
+            ("hidden", false),
+            ("callback", false),
+            ("POINTER", true),
+            ("TWO", true),
+        ];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(name, ok)| ((*name).to_owned(), *ok)).collect();
+        assert_eq!(checkable_of(source), expected);
+    }
+
+    #[test]
+    fn a_name_that_is_not_ascii_gets_an_ascii_symbol() {
+        assert_eq!(plain_symbol("k", "add"), "k__fn__add");
+        assert_eq!(try_symbol("k", "add"), "k__try__add");
+        assert_eq!(plain_symbol("k", "größe"), "k__fnx__6772c3b6c39f65");
+        assert_eq!(try_symbol("k", "größe"), "k__tryx__6772c3b6c39f65");
     }
 
     #[test]

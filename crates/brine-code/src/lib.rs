@@ -85,8 +85,16 @@
 //! `&str`, `&[T]`, `Vec`, `String`, `Option`, ...) can be called. The type
 //! names tell `'static` from other lifetimes but not those apart:
 //! `for<'a, 'b> fn(&'a str, &'b str) -> &'a str` and the same returning
-//! `&'b str` both read `fn(&'_ str, &'_ str) -> &'_ str`, so for a function
-//! that returns a reference, ask for the lifetimes it really has.
+//! `&'b str` both read `fn(&'_ str, &'_ str) -> &'_ str`. So [`Module::get`]
+//! refuses ([`Error::Lifetimes`]) a function whose signature names a
+//! lifetime, or whose elided output lifetime does not come from exactly one
+//! input (`fn(&str, usize) -> &str` is served; `fn pick<'a, 'b>(a: &'a str,
+//! b: &'b str) -> &'b str` is not); the unsafe [`Module::get_unchecked`]
+//! serves those, once the caller has checked the lifetimes.
+//!
+//! A function's name may be any Rust identifier (`größe` too): the shims'
+//! symbols spell a name that is not ASCII in hex, and the name to ask for is
+//! the one written.
 //! Owned values (`Vec`, `String`, `Box`) cross in both directions, so the
 //! library and the host must share an allocator: both use the system
 //! allocator unless the host sets a `#[global_allocator]`; a host that does
@@ -95,12 +103,34 @@
 //! # The cache, and what stays loaded
 //!
 //! Built libraries are kept in a cache directory, one file per build, named
-//! after a hash of the source, the compiler's version, the target and the
-//! flags: loading the same source again runs no rustc. The directory is
-//! [`Compiler::cache_dir`], else `$BRINE_CACHE_DIR`, else
-//! `$XDG_CACHE_HOME/brine`, else `$HOME/.cache/brine`, else `brine-cache` in
-//! the system's temporary directory (see [`default_cache_dir`]). Deleting
-//! the directory clears it.
+//! after a SHA-256 of the source, the compiler's whole `rustc -vV`, the
+//! target and the flags: loading the same source again runs no rustc. The
+//! directory is [`Compiler::cache_dir`], else `$BRINE_CACHE_DIR`, else
+//! `brine` in the user's own cache directory (`$XDG_CACHE_HOME/brine` or
+//! `~/.cache/brine` on Linux, `~/Library/Caches/brine` on macOS,
+//! `%LOCALAPPDATA%\brine` on Windows; see [`default_cache_dir`]), else
+//! [`Error::NoCacheDir`]: never a shared directory such as `/tmp`.
+//! Deleting the directory clears it.
+//!
+//! What is checked before anything in the cache is loaded:
+//!
+//! - **The directory is private.** brine creates it owner-only (0700), and
+//!   on Unix refuses ([`Error::CacheNotPrivate`], naming it) one owned by
+//!   another user or writable by its group or by everyone, before it reads
+//!   anything in it. Off Unix, owners and permissions are not checked: the
+//!   directory is trusted as the user's own (as `%LOCALAPPDATA%` is).
+//! - **The entry is whole.** Each library has a record beside it
+//!   (`<library>.check`: its crate, size and SHA-256); a library whose
+//!   record is missing or does not match, or that still fails to load, is
+//!   rebuilt, never loaded. Files enter the cache under a temporary name,
+//!   are fsynced, then renamed into place.
+//! - **The compiler is the host's.** Before a build, the compiler asked
+//!   for is resolved in the current directory to its absolute path, checked
+//!   with `rustc -vV`, and that same path builds (see [`Compiler::check`]).
+//!
+//! The record detects damage (a truncated file, a crash mid-write), not a
+//! forgery: whoever can write to the private directory is the user, who
+//! can run code anyway.
 //!
 //! A loaded library stays loaded until the process exits: brine never
 //! unloads one (unloading runs thread-local destructors after their code is
@@ -113,11 +143,13 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod cache;
 mod compile;
 mod error;
 mod exports;
 mod item;
 mod load;
+mod toolchain;
 
 pub use compile::{Compiler, default_cache_dir};
 pub use error::Error;

@@ -208,14 +208,22 @@ fn a_struct_with_an_impl_method_used_by_an_exported_function() -> anyhow::Result
 }
 
 #[test]
+#[allow(unsafe_code)] // the unsafe getter, with the lifetimes `longest` has
 fn a_function_with_a_lifetime_parameter() -> anyhow::Result<()> {
     let Some(module) = module() else { return Ok(()) };
     assert_eq!(module.signature("longest"), Some("fn(&'_ str, &'_ str) -> &'_ str"));
-    let loaded = module.get::<for<'a> fn(&'a str, &'a str) -> &'a str>("longest")?;
+    // type names cannot tell `'a` from another lifetime: the safe `get` refuses
+    let error = module.get::<for<'a> fn(&'a str, &'a str) -> &'a str>("longest").unwrap_err();
+    assert!(matches!(error, Error::Lifetimes { .. }), "{error}");
+    // SAFETY: the type asked for has the lifetimes of `longest` as written
+    let loaded = unsafe { module.get_unchecked::<for<'a> fn(&'a str, &'a str) -> &'a str>("longest")? };
     let (short, long) = (String::from("ab"), String::from("abc"));
     assert_eq!(loaded(&short, &long), "abc");
     // `'static` is told apart
-    assert!(module.get::<fn(&'static str, &'static str) -> &'static str>("longest").is_err());
+    // SAFETY: refused before any pointer is made
+    let forever =
+        unsafe { module.get_unchecked::<fn(&'static str, &'static str) -> &'static str>("longest") };
+    assert!(matches!(forever, Err(Error::Signature { .. })));
     Ok(())
 }
 

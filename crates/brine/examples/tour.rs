@@ -270,7 +270,7 @@ fn code_as_source() -> anyhow::Result<()> {
         started.elapsed(),
         module.names().collect::<Vec<_>>()
     );
-    println!("  (libraries are cached in {}; delete it to clear)", compiler.cache_path().display());
+    println!("  (libraries are cached in {}; delete it to clear)", compiler.cache_path()?.display());
 
     let doubled_above = module.get::<fn(&[f64], f64) -> Vec<f64>>("doubled_above")?;
     let data = [0.5, 3.0, 1.5, 4.0];
