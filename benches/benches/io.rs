@@ -51,6 +51,11 @@ fn bench_load<T: Serialize + DeserializeOwned>(
     group.bench_with_input(BenchmarkId::new("postcard_from_bytes", name), &raw, |b, bytes| {
         b.iter(|| postcard::from_bytes::<T>(black_box(bytes)).unwrap())
     });
+    // the shape check's cost: the same envelope with the check switched off
+    let unchecked = brine_io::Options::new().check_shape(false);
+    group.bench_with_input(BenchmarkId::new("brine_no_shape_check", name), &envelope, |b, bytes| {
+        b.iter(|| unchecked.load::<T>(black_box(bytes)).unwrap())
+    });
 }
 
 criterion_group!(benches, dump, load);
