@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 use std::marker::PhantomData;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -322,7 +322,7 @@ struct Session {
     /// The descriptors taken over.
     fds: Vec<RawFd>,
     /// The pipes' write ends, one per output. Closing them ends the output.
-    writers: Vec<OwnedFd>,
+    writers: Vec<Arc<OwnedFd>>,
     /// The pipes' read ends and what was read from them, one per output.
     pipes: Vec<Arc<Pipe>>,
     /// `None` once the capture has ended.
@@ -350,10 +350,9 @@ impl Session {
         let mut pipes = Vec::with_capacity(plan.len());
         let mut writers = Vec::with_capacity(plan.len());
         for _ in plan {
-            let (read, write) = pipe().map_err(os("create the pipe"))?;
-            sys::set_nonblocking(&read).map_err(os("make the pipe's read end non-blocking"))?;
+            let (read, write) = sys::pipe().map_err(os("create the pipe"))?;
             pipes.push(Arc::new(Pipe::new(read)));
-            writers.push(write);
+            writers.push(Arc::new(write));
         }
         let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
         let mut session = Session {
@@ -368,7 +367,7 @@ impl Session {
         let redirects: Vec<_> = plan
             .iter()
             .zip(&session.writers)
-            .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, writer.as_raw_fd())))
+            .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, Arc::clone(writer))))
             .collect();
         if let Err(error) = registry::push(id, &redirects) {
             // nothing points at the pipes: take them back and close them
@@ -418,17 +417,4 @@ impl Session {
         self.writers.clear();
         reader::collect(&self.pipes, self.drain)
     }
-}
-
-/// A close-on-exec pipe from os_pipe, with both ends numbered 3 or higher:
-/// when fd 0, 1 or 2 is closed, the system hands out that number first, and a
-/// pipe end sitting on fd 1 would be overwritten by the redirect.
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let (read, write) = os_pipe::pipe()?;
-    Ok((above_stdio(read.into())?, above_stdio(write.into())?))
-}
-
-fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
-    // `try_clone` duplicates with F_DUPFD_CLOEXEC at 3 or above
-    if fd.as_raw_fd() <= 2 { fd.try_clone() } else { Ok(fd) }
 }

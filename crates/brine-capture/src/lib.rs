@@ -40,7 +40,7 @@
 //! # How it works
 //!
 //! Starting a capture flushes Rust's and C's buffered output, saves the
-//! descriptor with `dup` (close-on-exec), creates an [`os_pipe`] pipe
+//! descriptor with `dup` (close-on-exec), creates a pipe with `pipe2`
 //! (close-on-exec, raised to 1 MiB where Linux allows once output arrives),
 //! hands its read end to the process's reader thread and `dup2`s its write
 //! end onto the descriptor. The reader drains the pipe into memory as it

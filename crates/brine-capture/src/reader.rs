@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -282,7 +282,7 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
     let mut deadline = None;
     let mut failure = None;
     loop {
-        let mut open = Vec::new();
+        let mut open = false;
         for state in &mut states {
             let State { fd: Some(fd), buf, size, error, .. } = &mut **state else { continue };
             let outcome = loop {
@@ -293,7 +293,7 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
             };
             match outcome {
                 Ok(Read::Empty) => {
-                    open.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+                    open = true;
                     continue;
                 }
                 Err(failed) => {
@@ -303,15 +303,16 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
             }
             state.fd = None;
         }
-        if open.is_empty() {
+        if !open {
             break;
         }
+        let open: Vec<&OwnedFd> = states.iter().filter_map(|state| state.fd.as_ref()).collect();
         let deadline = *deadline.get_or_insert_with(|| Instant::now() + drain.limit);
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
-        match sys::poll(&mut open, Some(left.min(drain.idle))) {
+        match sys::poll(&open, Some(left.min(drain.idle))) {
             Ok(0) => break, // idle: nothing came for `drain.idle`
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}

@@ -12,8 +12,8 @@
 //!   the stack. Removing any frame, in any order, re-points the descriptor at
 //!   the new top, or at `original` when the stack empties.
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 use std::{fs, io};
@@ -25,7 +25,7 @@ struct Slot {
     /// What the descriptor pointed to before the first active capture.
     original: Option<OwnedFd>,
     /// The active captures of this descriptor, innermost last: (frame id, write end).
-    stack: Vec<(u64, RawFd)>,
+    stack: Vec<(u64, Arc<OwnedFd>)>,
 }
 
 struct Registry {
@@ -109,9 +109,10 @@ fn describe(thread: &Thread) -> String {
 
 /// Points each `(fd, write end)` of frame `id` at its write end, saving what
 /// the descriptor pointed to if this is its first capture. All or nothing.
-pub(crate) fn push(id: u64, redirects: &[(Stream, RawFd, RawFd)]) -> Result<(), CaptureError> {
+pub(crate) fn push(id: u64, redirects: &[(Stream, RawFd, Arc<OwnedFd>)]) -> Result<(), CaptureError> {
     let mut registry = lock();
-    for (done, &(stream, fd, writer)) in redirects.iter().enumerate() {
+    for (done, (stream, fd, writer)) in redirects.iter().enumerate() {
+        let (stream, fd, writer) = (*stream, *fd, Arc::clone(writer));
         if let Err(error) = push_one(&mut registry, id, stream, fd, writer) {
             for &(_, fd, _) in &redirects[..done] {
                 let _ = remove(registry.slot(fd), id, fd);
@@ -127,7 +128,7 @@ fn push_one(
     id: u64,
     stream: Stream,
     fd: RawFd,
-    writer: RawFd,
+    writer: Arc<OwnedFd>,
 ) -> Result<(), CaptureError> {
     let os = |action| move |source| CaptureError::Os { action, stream, source };
     let slot = registry.slot(fd);
@@ -135,10 +136,9 @@ fn push_one(
         if !sys::is_open(fd) {
             point_at_dev_null(fd).map_err(os("put /dev/null in place of the closed descriptor"))?;
         }
-        let saved = if fd == 1 { os_pipe::dup_stdout() } else { os_pipe::dup_stderr() };
-        slot.original = Some(saved.map_err(os("save the descriptor with dup"))?.into());
+        slot.original = Some(sys::save(fd).map_err(os("save the descriptor with dup"))?);
     }
-    if let Err(source) = sys::redirect(writer, fd) {
+    if let Err(source) = sys::redirect(writer.as_fd(), fd) {
         if slot.stack.is_empty() {
             slot.original = None;
         }
@@ -159,7 +159,7 @@ fn point_at_dev_null(fd: RawFd) -> io::Result<()> {
     // clears close-on-exec.
     let copy = OwnedFd::from(null.try_clone()?);
     drop(null);
-    sys::redirect(copy.as_raw_fd(), fd)
+    sys::redirect(copy.as_fd(), fd)
 }
 
 /// Removes frame `id`: re-points every descriptor it was on top of at the new
@@ -187,8 +187,8 @@ fn remove(slot: &mut Slot, id: u64, fd: RawFd) -> io::Result<()> {
         return Ok(());
     }
     let result = match (slot.stack.last(), &slot.original) {
-        (Some(&(_, writer)), _) => sys::redirect(writer, fd),
-        (None, Some(original)) => sys::redirect(original.as_raw_fd(), fd),
+        (Some((_, writer)), _) => sys::redirect(writer.as_fd(), fd),
+        (None, Some(original)) => sys::redirect(original.as_fd(), fd),
         (None, None) => Ok(()),
     };
     if slot.stack.is_empty() {
