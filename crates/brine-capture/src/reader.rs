@@ -66,14 +66,27 @@ impl Pipe {
     }
 
     /// Reads what is in the pipe now and returns a copy of everything so far.
+    ///
+    /// It reads until a read comes back short (the pipe held no more just
+    /// then), and at most the pipe's size: that is all the pipe can have held
+    /// when called, so a writer that never pauses cannot keep it reading.
     pub(crate) fn snapshot(&self) -> io::Result<Vec<u8>> {
         let mut state = self.state();
         let State { fd, buf, size, .. } = &mut *state;
-        // until a read comes back short: the pipe held no more just then
-        while let Some(fd) = fd {
-            match sys::read_into(fd, buf, want(buf, *size))? {
-                Read::Data(true) => {}
-                _ => break,
+        if let Some(fd) = fd {
+            let mut left = None;
+            loop {
+                let before = buf.len();
+                let at_most = left.map_or(want(buf, *size), |left: usize| want(buf, *size).min(left));
+                match sys::read_into(fd, buf, at_most)? {
+                    Read::Data(true) => {}
+                    _ => break,
+                }
+                let left = left.get_or_insert_with(|| size.unwrap_or_else(|| sys::pipe_size(fd)));
+                *left = left.saturating_sub(buf.len() - before);
+                if *left == 0 {
+                    break;
+                }
             }
         }
         Ok(buf.clone())
@@ -117,6 +130,11 @@ impl Pipe {
 /// size, so that a small output keeps a small buffer.
 fn want(buf: &[u8], size: Option<usize>) -> usize {
     buf.len().clamp(MIN_READ, size.unwrap_or(sys::DEFAULT_PIPE_SIZE).max(MIN_READ))
+}
+
+/// Whether `deadline` (`None`: none) has passed at `now`.
+fn passed(deadline: Option<Instant>, now: Instant) -> bool {
+    deadline.is_some_and(|deadline| now >= deadline)
 }
 
 /// Why [`collect`] could not return the whole output.
@@ -276,18 +294,33 @@ impl Drop for OnExit<'_> {
 ///
 /// A write end still open in a background child keeps a pipe from ending:
 /// its output is read while it comes, until `drain.idle` passes without any
-/// or `drain.limit` in all.
+/// or `drain.limit` in all. Both are instants, checked after every read and
+/// every wait, so neither a writer that never pauses nor a signal that
+/// interrupts each wait can stretch them. What a pipe held when the capture
+/// ended (at most its size) is read whatever the limit.
 pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>, Failure> {
     let mut states: Vec<_> = pipes.iter().map(|pipe| pipe.state()).collect();
-    let mut deadline = None;
+    let start = Instant::now();
+    // `None`: no bound (a duration past the clock's range, such as Duration::MAX)
+    let limit = start.checked_add(drain.limit);
+    let mut quiet_until = start.checked_add(drain.idle);
+    let mut taken = vec![0; states.len()];
     let mut failure = None;
-    loop {
+    'drain: loop {
         let mut open = false;
-        for state in &mut states {
+        for (state, taken) in states.iter_mut().zip(&mut taken) {
             let State { fd: Some(fd), buf, size, error, .. } = &mut **state else { continue };
             let outcome = loop {
+                let before = buf.len();
                 match sys::read_into(fd, buf, want(buf, *size)) {
-                    Ok(Read::Data(_)) => continue,
+                    Ok(Read::Data(_)) => {
+                        *taken += buf.len() - before;
+                        let now = Instant::now();
+                        quiet_until = now.checked_add(drain.idle);
+                        if passed(limit, now) && *taken >= *size.get_or_insert_with(|| sys::pipe_size(fd)) {
+                            break 'drain;
+                        }
+                    }
                     other => break other,
                 }
             };
@@ -306,14 +339,19 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
         if !open {
             break;
         }
-        let open: Vec<&OwnedFd> = states.iter().filter_map(|state| state.fd.as_ref()).collect();
-        let deadline = *deadline.get_or_insert_with(|| Instant::now() + drain.limit);
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        let now = Instant::now();
+        if passed(limit, now) || passed(quiet_until, now) {
             break;
         }
-        match sys::poll(&open, Some(left.min(drain.idle))) {
-            Ok(0) => break, // idle: nothing came for `drain.idle`
+        let left =
+            |deadline: Option<Instant>| deadline.map(|deadline| deadline.saturating_duration_since(now));
+        let wait = match (left(limit), left(quiet_until)) {
+            (Some(limit), Some(idle)) => Some(limit.min(idle)),
+            (one, other) => one.or(other),
+        };
+        let open: Vec<&OwnedFd> = states.iter().filter_map(|state| state.fd.as_ref()).collect();
+        match sys::poll(&open, wait) {
+            // a timeout, data or a signal: the deadlines above decide
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => {
@@ -336,5 +374,91 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
     match failure {
         Some(failure) => Err(failure),
         None => Ok(outputs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `snapshot` and `collect` against writers that never pause, on a pipe
+    //! no reader thread watches, so every byte read is read by the call.
+
+    use std::os::fd::OwnedFd;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::{Drain, Pipe, collect};
+    use crate::sys;
+
+    const WRITERS: usize = 4;
+    const CHUNK: usize = 64 << 10;
+
+    /// A pipe as a capture makes it (raised to its full size), its write end,
+    /// and the size it has.
+    fn pipe() -> (Arc<Pipe>, OwnedFd, usize) {
+        let (read, write) = sys::pipe().unwrap();
+        let size = sys::grow_pipe(&read);
+        (Arc::new(Pipe::new(read)), write, size)
+    }
+
+    /// Runs `f` while `WRITERS` threads write to `write` without pause (they
+    /// count what they wrote in `written`), then closes the read end, which
+    /// ends them.
+    fn under_writers<R>(pipe: &Pipe, write: OwnedFd, written: &AtomicUsize, f: impl FnOnce() -> R) -> R {
+        let chunk = vec![b'w'; CHUNK];
+        std::thread::scope(|scope| {
+            for _ in 0..WRITERS {
+                let mut file = std::fs::File::from(write.try_clone().unwrap());
+                let (chunk, written) = (&chunk, &written);
+                scope.spawn(move || {
+                    use std::io::Write;
+                    while let Ok(n) = file.write(chunk) {
+                        written.fetch_add(n, Ordering::Relaxed);
+                    }
+                });
+            }
+            drop(write);
+            // let them fill the pipe first
+            while written.load(Ordering::Relaxed) < 4 * CHUNK {
+                std::thread::yield_now();
+            }
+            let result = f();
+            pipe.state().fd = None;
+            result
+        })
+    }
+
+    #[test]
+    fn snapshot_reads_a_bounded_amount_under_a_continuous_writer() {
+        let (pipe, write, size) = pipe();
+        let written = AtomicUsize::new(0);
+        let overshoot = under_writers(&pipe, write, &written, || {
+            (0..50)
+                .map(|_| {
+                    let before = written.load(Ordering::Relaxed);
+                    pipe.snapshot().unwrap().len().saturating_sub(before)
+                })
+                .collect::<Vec<_>>()
+        });
+        // what the pipe held when called, plus what it holds once more, plus writes under way
+        let bound = 2 * size + WRITERS * CHUNK;
+        assert!(overshoot.iter().all(|&n| n <= bound), "bound {bound}, read past it: {overshoot:?}");
+    }
+
+    #[test]
+    fn collect_stops_at_its_limit_under_continuous_writers() {
+        // no time at all to drain: collect reads what the pipe held when
+        // called (a bounded amount), not until the writers pause
+        let (pipe, write, size) = pipe();
+        let written = AtomicUsize::new(0);
+        let drain = Drain { idle: Duration::from_secs(60), limit: Duration::ZERO };
+        let (overshoot, took) = under_writers(&pipe, write, &written, || {
+            let (before, start) = (written.load(Ordering::Relaxed), Instant::now());
+            let outputs = collect(std::slice::from_ref(&pipe), drain).unwrap();
+            (outputs[0].len().saturating_sub(before), start.elapsed())
+        });
+        let bound = 2 * size + WRITERS * CHUNK;
+        assert!(overshoot <= bound, "bound {bound}, read {overshoot} past it in {took:?}");
+        assert!(took < Duration::from_secs(5), "collect took {took:?} with no time to drain");
     }
 }

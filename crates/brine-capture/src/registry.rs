@@ -63,16 +63,19 @@ impl Registry {
 pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<u64, CaptureError> {
     let me = thread::current();
     let start = Instant::now();
+    // an instant, so that spurious and early wake-ups do not restart the wait;
+    // `None` (no bound) also for a wait past the clock's range
+    let deadline = wait.and_then(|wait| start.checked_add(wait));
     let mut registry = lock();
     loop {
         match &registry.owner {
             Some(owner) if owner.id() != me.id() => {}
             _ => break,
         }
-        registry = match wait {
+        registry = match deadline {
             None => TURN.wait(registry).unwrap_or_else(PoisonError::into_inner),
-            Some(wait) => {
-                let left = wait.saturating_sub(start.elapsed());
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     let holder = registry.owner.as_ref().map(describe).unwrap_or_default();
                     return Err(CaptureError::Busy { stream, holder, waited: start.elapsed() });

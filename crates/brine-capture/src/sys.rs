@@ -109,6 +109,18 @@ pub(crate) fn grow_pipe(fd: &OwnedFd) -> usize {
         .unwrap_or(DEFAULT_PIPE_SIZE)
 }
 
+/// The size of the pipe's buffer: the most it can hold.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn pipe_size(fd: &OwnedFd) -> usize {
+    rustix::pipe::fcntl_getpipe_size(fd).ok().filter(|&size| size > 0).unwrap_or(DEFAULT_PIPE_SIZE)
+}
+
+/// The size of the pipe's buffer: the most it can hold.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn pipe_size(_fd: &OwnedFd) -> usize {
+    DEFAULT_PIPE_SIZE
+}
+
 /// Raises the pipe's buffer where the system allows it (not on this system).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub(crate) fn grow_pipe(_fd: &OwnedFd) -> usize {

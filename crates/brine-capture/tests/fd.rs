@@ -1,6 +1,7 @@
 //! Capture of the real fd 1 and fd 2: `println!`, direct writes, C output,
 //! threads, child processes, huge output, nesting, concurrency, panics, closed
-//! descriptors and descriptor leaks.
+//! descriptors and descriptor leaks; signals and writers that never pause
+//! in `fd/hostile.rs`.
 //!
 //! This target runs without libtest's harness (`harness = false` in
 //! Cargo.toml): libtest would take `println!` of its test threads before it
@@ -18,6 +19,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use brine_capture::{CaptureError, Options, Stream, capture, capture_both, capture_with};
+
+#[path = "fd/hostile.rs"]
+mod hostile;
 
 type Case = (&'static str, fn() -> anyhow::Result<()>);
 
@@ -46,6 +50,9 @@ const CASES: &[Case] = &[
     ("background_child_is_drained_not_awaited", background_child_is_drained_not_awaited),
     ("no_fd_or_thread_leak_over_10000_cycles", no_fd_or_thread_leak_over_10000_cycles),
     ("works_in_a_forked_child", works_in_a_forked_child),
+    ("drain_idle_bound_survives_signals", hostile::drain_idle_bound_survives_signals),
+    ("drain_limit_holds_under_busy_writers", hostile::drain_limit_holds_under_busy_writers),
+    ("drain_without_bounds_does_not_overflow", hostile::drain_without_bounds_does_not_overflow),
 ];
 
 fn main() -> ExitCode {
