@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::reader::{self, Drain, Failure, Pipe, Watch};
+use crate::registry::Unrestored;
 use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 
 /// How captures start and finish: how long to wait for another thread's
@@ -200,6 +201,12 @@ impl Capture {
     /// Ends the capture: flushes Rust's stdout and C's stdio, restores the
     /// descriptor and returns everything captured.
     ///
+    /// The descriptor is restored only if it still points at the capture's
+    /// pipe. If the code under capture pointed it elsewhere itself (closed
+    /// fd 1 and opened a file, which took number 1), it is that code's: it is
+    /// left as that code set it and this returns [`CaptureError::Replaced`].
+    /// Dropping the guard, also in a panic, leaves it the same way.
+    ///
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stderr)?;
     /// eprintln!("to stderr");
@@ -268,7 +275,10 @@ impl CaptureBoth {
         Ok(both(self.session.snapshot()?))
     }
 
-    /// Ends the capture, restores both descriptors and returns each one's output.
+    /// Ends the capture, restores both descriptors and returns each one's
+    /// output. A descriptor the code under capture pointed elsewhere is left
+    /// as it set it, with [`CaptureError::Replaced`], as
+    /// [`Capture::finish`] does.
     ///
     /// ```
     /// let capture = brine_capture::capture_both()?;
@@ -397,10 +407,11 @@ impl Session {
         sys::flush_all();
         let restored = registry::pop(self.id, &self.fds);
         let collected = self.stop();
-        restored.map_err(|source| CaptureError::Os {
-            action: "restore the descriptor with dup2",
-            stream: self.stream,
-            source,
+        restored.map_err(|unrestored| match unrestored {
+            Unrestored::Os(source) => {
+                CaptureError::Os { action: "restore the descriptor with dup2", stream: self.stream, source }
+            }
+            Unrestored::Replaced(fd) => CaptureError::Replaced { stream: self.stream, fd },
         })?;
         collected.map_err(|failure| match failure {
             Failure::Read(source) => CaptureError::Read { stream: self.stream, source },

@@ -54,6 +54,20 @@ pub enum CaptureError {
         /// The system's error.
         source: io::Error,
     },
+    /// The code under capture pointed the descriptor somewhere else (say,
+    /// closed fd 1 and opened a file, which took number 1): the capture left
+    /// it there instead of restoring it over the code's own file, and its
+    /// output is discarded.
+    #[error(
+        "cannot restore fd {fd} after capturing {stream}: expected fd {fd} to point at the capture's pipe, \
+         found it pointing elsewhere (the code under capture replaced it); left it as that code set it"
+    )]
+    Replaced {
+        /// What was being captured.
+        stream: Stream,
+        /// The descriptor that was replaced: 1 or 2.
+        fd: i32,
+    },
     /// The thread that reads the pipe ended abnormally.
     #[error("the thread reading the captured {stream} output ended abnormally; its output is lost")]
     ReaderLost {

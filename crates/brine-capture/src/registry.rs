@@ -9,8 +9,15 @@
 //! - For each of fd 1 and fd 2, `original` holds a close-on-exec duplicate of
 //!   what the descriptor pointed to before the first capture, exactly while
 //!   its stack is non-empty; the descriptor points at the write end on top of
-//!   the stack. Removing any frame, in any order, re-points the descriptor at
-//!   the new top, or at `original` when the stack empties.
+//!   the stack — unless the code under capture pointed it elsewhere itself.
+//!   Removing the top frame re-points the descriptor at the new top, or at
+//!   `original` when the stack empties, but only while it still points at
+//!   that frame's pipe (same device and inode): a descriptor the code under
+//!   capture replaced is its own, and stays as it set it. Removing a frame
+//!   below the top leaves the descriptor alone.
+//! - A closed fd 1 or 2 is replaced by `/dev/null` without ever closing the
+//!   number (see [`point_at_dev_null`]), so no other thread's `open` can land
+//!   on it in between and be overwritten.
 
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -157,17 +164,21 @@ fn push_one(
 /// which would then receive everything printed after the capture.
 fn point_at_dev_null(fd: RawFd) -> io::Result<()> {
     let null = fs::OpenOptions::new().write(true).open("/dev/null")?;
-    // `null` may itself have landed on `fd` (the lowest free number), but
-    // close-on-exec; take a copy elsewhere and dup2 it over `fd`, which
-    // clears close-on-exec.
-    let copy = OwnedFd::from(null.try_clone()?);
-    drop(null);
-    sys::redirect(copy.as_fd(), fd)
+    sys::settle_on(null.into(), fd)
+}
+
+/// Why a descriptor could not be restored.
+#[derive(Debug)]
+pub(crate) enum Unrestored {
+    /// `dup2` failed.
+    Os(io::Error),
+    /// The code under capture pointed this descriptor elsewhere; it was left there.
+    Replaced(RawFd),
 }
 
 /// Removes frame `id`: re-points every descriptor it was on top of at the new
 /// top or the original, and ends this thread's turn if it was its last capture.
-pub(crate) fn pop(id: u64, fds: &[RawFd]) -> io::Result<()> {
+pub(crate) fn pop(id: u64, fds: &[RawFd]) -> Result<(), Unrestored> {
     let mut registry = lock();
     let mut result = Ok(());
     for &fd in fds {
@@ -180,19 +191,24 @@ pub(crate) fn pop(id: u64, fds: &[RawFd]) -> io::Result<()> {
     result
 }
 
-fn remove(slot: &mut Slot, id: u64, fd: RawFd) -> io::Result<()> {
-    let Some(position) = slot.stack.iter().position(|&(frame, _)| frame == id) else {
+fn remove(slot: &mut Slot, id: u64, fd: RawFd) -> Result<(), Unrestored> {
+    let Some(position) = slot.stack.iter().position(|(frame, _)| *frame == id) else {
         return Ok(());
     };
-    slot.stack.remove(position);
+    let (_, writer) = slot.stack.remove(position);
     if position < slot.stack.len() {
         // an inner capture is still active and on top: the descriptor stays on it
         return Ok(());
     }
-    let result = match (slot.stack.last(), &slot.original) {
-        (Some((_, writer)), _) => sys::redirect(writer.as_fd(), fd),
-        (None, Some(original)) => sys::redirect(original.as_fd(), fd),
-        (None, None) => Ok(()),
+    // the descriptor points at this frame's pipe, unless the code under
+    // capture re-pointed it: then it is that code's, and stays
+    let ours =
+        sys::identity(sys::stdio(fd)).ok().is_some_and(|now| sys::identity(writer.as_fd()).ok() == Some(now));
+    let result = match (ours, slot.stack.last(), &slot.original) {
+        (false, ..) => Err(Unrestored::Replaced(fd)),
+        (true, Some((_, writer)), _) => sys::redirect(writer.as_fd(), fd).map_err(Unrestored::Os),
+        (true, None, Some(original)) => sys::redirect(original.as_fd(), fd).map_err(Unrestored::Os),
+        (true, None, None) => Ok(()),
     };
     if slot.stack.is_empty() {
         slot.original = None;

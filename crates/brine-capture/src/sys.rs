@@ -12,7 +12,7 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 
 /// fd 1 or 2 as a borrowed descriptor (`fd` is one of them).
-fn stdio(fd: RawFd) -> BorrowedFd<'static> {
+pub(crate) fn stdio(fd: RawFd) -> BorrowedFd<'static> {
     if fd == 2 { rustix::stdio::stderr() } else { rustix::stdio::stdout() }
 }
 
@@ -24,6 +24,31 @@ pub(crate) fn redirect(from: BorrowedFd<'_>, target: RawFd) -> io::Result<()> {
     rustix::io::retry_on_intr(|| {
         if target == 2 { rustix::stdio::dup2_stderr(from) } else { rustix::stdio::dup2_stdout(from) }
     })?;
+    Ok(())
+}
+
+/// What `fd` points to, as (device, inode): the same pair, the same file or pipe.
+pub(crate) fn identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    let stat = rustix::fs::fstat(fd)?;
+    Ok((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+/// Makes `file` the closed descriptor `fd` (1 or 2), inheritable, without
+/// ever closing `fd`: there is no moment at which another thread's `open`
+/// could land on it and then be overwritten.
+///
+/// `file` (close-on-exec) landed on `fd` if that was the lowest free number:
+/// then only close-on-exec is cleared. Otherwise a duplicate is made at the
+/// lowest free number from `fd` up, which is `fd` unless another thread has
+/// just taken it — and then `fd` is that thread's, and stays so.
+pub(crate) fn settle_on(file: OwnedFd, fd: RawFd) -> io::Result<()> {
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let file = if file.as_raw_fd() == fd { file } else { rustix::io::fcntl_dupfd_cloexec(&file, fd)? };
+    if file.as_raw_fd() == fd {
+        rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty())?;
+        // the process's fd 1 or 2 now, owned like any standard descriptor
+        let _ = file.into_raw_fd();
+    }
     Ok(())
 }
 

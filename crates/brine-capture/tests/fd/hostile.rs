@@ -1,19 +1,22 @@
 //! Captures under hostile conditions: signals arriving every few
-//! milliseconds and writers that never pause.
+//! milliseconds, writers that never pause, and code under capture that
+//! replaces fd 1 itself.
 //!
 //! Time bounds here only catch waits that do not end: each is many times the
 //! bound the capture was given, never a measure of speed. (A snapshot under
 //! writers that never pause is tested in `src/reader.rs`, on a pipe no
 //! reader thread shares, so that every byte it reads is its own.)
 
+use std::io::Write;
+use std::os::fd::{AsRawFd, IntoRawFd};
 use std::panic;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure};
-use brine_capture::{Options, Stream};
+use brine_capture::{CaptureError, Options, Stream, capture, capture_with};
 
-use super::{sh, silent_panics, tempfile_path};
+use super::{identity, sh, silent_panics, tempfile_path, with_fd_replaced};
 
 // ---- deadlines -------------------------------------------------------------
 
@@ -115,4 +118,69 @@ pub(crate) fn drain_without_bounds_does_not_overflow() -> anyhow::Result<()> {
         ensure!(took < Duration::from_secs(5), "finish took {took:?} with drain({idle:?}, {limit:?})");
     }
     Ok(())
+}
+
+// ---- the user's descriptor -------------------------------------------------------
+
+/// Closes fd 1 and opens a new file, which takes number 1; returns its identity.
+fn replace_fd_1(name: &str) -> anyhow::Result<(u64, u64)> {
+    let _ = std::io::stdout().flush();
+    // SAFETY: close only takes a descriptor number; the caller restores fd 1.
+    ensure!(unsafe { libc::close(1) } == 0, "close(1)");
+    let file = std::fs::File::create(tempfile_path(name))?;
+    ensure!(file.as_raw_fd() == 1, "the file landed on fd {} (is fd 0 closed?)", file.as_raw_fd());
+    // it is fd 1 now: the process's stdout
+    let _ = file.into_raw_fd();
+    identity(1)
+}
+
+pub(crate) fn replaced_fd_is_left_to_the_user() -> anyhow::Result<()> {
+    with_fd_replaced(
+        1,
+        || Ok(()),
+        || {
+            // finish: an error that says so, and fd 1 stays the user's file
+            let started = capture(Stream::Stdout)?;
+            println!("to the pipe");
+            let file = replace_fd_1("replaced-finish")?;
+            println!("to the file");
+            match started.finish() {
+                Err(error @ CaptureError::Replaced { .. }) => {
+                    let message = error.to_string();
+                    ensure!(message.contains("expected fd 1 to point at the capture's pipe"), "{message}");
+                }
+                other => bail!("expected Replaced, got {other:?}"),
+            }
+            ensure!(identity(1)? == file, "finish moved the user's fd 1");
+            let _ = std::io::stdout().flush();
+            let written = std::fs::read_to_string(tempfile_path("replaced-finish"))?;
+            ensure!(written == "to the file\n", "the file holds {written:?}");
+
+            // drop: the same, silently
+            let started = capture(Stream::Stdout)?;
+            let file = replace_fd_1("replaced-drop")?;
+            drop(started);
+            ensure!(identity(1)? == file, "drop moved the user's fd 1");
+
+            // a panic unwinding through the capture: the same
+            let file = silent_panics(|| {
+                panic::catch_unwind(|| {
+                    let _capture = capture(Stream::Stdout);
+                    let file = replace_fd_1("replaced-panic");
+                    panic!("{file:?}");
+                })
+            });
+            ensure!(file.is_err(), "the panic was swallowed");
+            let file = std::fs::metadata(tempfile_path("replaced-panic"))?;
+            use std::os::unix::fs::MetadataExt;
+            ensure!(identity(1)? == (file.dev(), file.ino()), "a panic moved the user's fd 1");
+            for name in ["replaced-finish", "replaced-drop", "replaced-panic"] {
+                let _ = std::fs::remove_file(tempfile_path(name));
+            }
+            // and a capture started now captures the new fd 1 as usual
+            let again = capture_with(Stream::Stdout, || println!("again"))?.1;
+            ensure!(again.to_str()? == "again\n", "got {again:?}");
+            Ok(())
+        },
+    )
 }
