@@ -327,6 +327,8 @@ fn replay(stream: Stream, bytes: &[u8]) {
 #[derive(Debug)]
 struct Session {
     id: u64,
+    /// The process that started the capture; a forked child ends it without reading.
+    pid: u32,
     /// Named in errors.
     stream: Stream,
     /// The descriptors taken over.
@@ -367,6 +369,7 @@ impl Session {
         let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
         let mut session = Session {
             id,
+            pid: std::process::id(),
             stream,
             fds: plan.iter().flat_map(|(_, fds)| fds.iter().copied()).collect(),
             writers,
@@ -402,21 +405,45 @@ impl Session {
 
     /// Flushes, restores the descriptors, closes the write ends and collects
     /// the output. Returns one buffer per output.
+    ///
+    /// In a child forked while the capture was active, the output belongs to
+    /// the parent, which is still reading the same pipes: the child restores
+    /// its descriptors and closes its copies of the pipes without reading.
     fn end(&mut self) -> Result<Vec<Vec<u8>>, CaptureError> {
         // what this thread wrote during the capture belongs to it
         sys::flush_all();
         let restored = registry::pop(self.id, &self.fds);
-        let collected = self.stop();
+        let pid = std::process::id();
+        let collected = if self.pid == pid {
+            self.stop()
+        } else {
+            self.abandon();
+            Ok(Vec::new())
+        };
         restored.map_err(|unrestored| match unrestored {
             Unrestored::Os(source) => {
                 CaptureError::Os { action: "restore the descriptor with dup2", stream: self.stream, source }
             }
             Unrestored::Replaced(fd) => CaptureError::Replaced { stream: self.stream, fd },
         })?;
+        if self.pid != pid {
+            return Err(CaptureError::Inherited { stream: self.stream, parent: self.pid, child: pid });
+        }
         collected.map_err(|failure| match failure {
             Failure::Read(source) => CaptureError::Read { stream: self.stream, source },
             Failure::ReaderLost => CaptureError::ReaderLost { stream: self.stream },
         })
+    }
+
+    /// Ends an inherited capture in a forked child: closes the write ends and
+    /// the read ends without reading them or touching the reader, whose
+    /// thread and epoll set are the parent's.
+    fn abandon(&mut self) {
+        self.watch = None;
+        self.writers.clear();
+        for pipe in &self.pipes {
+            pipe.abandon();
+        }
     }
 
     /// Takes the pipes back from the reader, closes the write ends and reads

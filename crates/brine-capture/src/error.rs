@@ -68,6 +68,22 @@ pub enum CaptureError {
         /// The descriptor that was replaced: 1 or 2.
         fd: i32,
     },
+    /// The capture was started in another process, which then forked this
+    /// one: its output belongs to that process, so this one ends it without
+    /// reading it (the descriptors are restored as in that process).
+    #[error(
+        "cannot collect the captured {stream} output in process {child}: expected the process that started \
+         the capture, found a child forked from process {parent}; the output stays with that process \
+         and the descriptor was restored"
+    )]
+    Inherited {
+        /// What was being captured.
+        stream: Stream,
+        /// The process that started the capture.
+        parent: u32,
+        /// This process.
+        child: u32,
+    },
     /// The thread that reads the pipe ended abnormally.
     #[error("the thread reading the captured {stream} output ended abnormally; its output is lost")]
     ReaderLost {

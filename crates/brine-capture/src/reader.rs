@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::sys::{self, Poller, Read};
@@ -90,6 +90,21 @@ impl Pipe {
             }
         }
         Ok(buf.clone())
+    }
+
+    /// Closes the read end without reading, in a forked child whose parent
+    /// owns the output. A lock held at the fork by a thread of the parent
+    /// stays held here forever: then the read end is left open rather than
+    /// wait.
+    pub(crate) fn abandon(&self) {
+        let state = match self.state.try_lock() {
+            Ok(state) => Some(state),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut state) = state {
+            state.fd = None;
+        }
     }
 
     /// The reader's turn: reads what the pipe holds, a bounded number of times.

@@ -15,6 +15,12 @@
 //!   that frame's pipe (same device and inode): a descriptor the code under
 //!   capture replaced is its own, and stays as it set it. Removing a frame
 //!   below the top leaves the descriptor alone.
+//! - `pid` is the process the record describes. A child forked while
+//!   captures were active inherits the record but only the forking thread:
+//!   the first lock in the child (see [`lock`]) ends the captures of any other
+//!   owner, which can never end them there, as they would have ended (the
+//!   descriptors back at `original`, the turn free). Captures of the forking
+//!   thread itself stay, for it to end.
 //! - A closed fd 1 or 2 is replaced by `/dev/null` without ever closing the
 //!   number (see [`point_at_dev_null`]), so no other thread's `open` can land
 //!   on it in between and be overwritten.
@@ -36,6 +42,8 @@ struct Slot {
 }
 
 struct Registry {
+    /// The process this record describes (0 before the first capture).
+    pid: u32,
     owner: Option<Thread>,
     active: usize,
     next_id: u64,
@@ -44,6 +52,7 @@ struct Registry {
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    pid: 0,
     owner: None,
     active: 0,
     next_id: 0,
@@ -56,12 +65,42 @@ static TURN: Condvar = Condvar::new();
 fn lock() -> MutexGuard<'static, Registry> {
     // Nothing panics while holding the lock; if something did, the record is
     // still consistent, so carry on rather than poison every later capture.
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+    let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    let pid = std::process::id();
+    if registry.pid != pid {
+        registry.forked(pid);
+    }
+    registry
 }
 
 impl Registry {
     fn slot(&mut self, fd: RawFd) -> &mut Slot {
         &mut self.slots[usize::from(fd == 2)]
+    }
+
+    /// Takes the record over for process `pid`, a child forked from the one
+    /// it described (or the first capture of the process).
+    ///
+    /// Only the forking thread lives on in a child. If another thread owned
+    /// the captures, nothing here can ever end them, and every capture would
+    /// wait for its turn forever: end them here, as they would have ended —
+    /// each descriptor back where it pointed before them, the turn free.
+    /// Their pipes' write ends stay open in this process, where their guards
+    /// live on in memory no thread runs.
+    fn forked(&mut self, pid: u32) {
+        self.pid = pid;
+        let me = thread::current().id();
+        if self.owner.as_ref().is_none_or(|owner| owner.id() == me) {
+            return;
+        }
+        for (fd, slot) in [1, 2].into_iter().zip(&mut self.slots) {
+            if let Some(original) = slot.original.take() {
+                let _ = sys::redirect(original.as_fd(), fd);
+            }
+            slot.stack.clear();
+        }
+        self.owner = None;
+        self.active = 0;
     }
 }
 

@@ -1,7 +1,7 @@
 //! Capture of the real fd 1 and fd 2: `println!`, direct writes, C output,
 //! threads, child processes, huge output, nesting, concurrency, panics, closed
-//! descriptors and descriptor leaks; signals, writers that never pause and
-//! replaced descriptors in `fd/hostile.rs`.
+//! descriptors and descriptor leaks; signals, writers that never pause, fork
+//! and replaced descriptors in `fd/hostile.rs`.
 //!
 //! This target runs without libtest's harness (`harness = false` in
 //! Cargo.toml): libtest would take `println!` of its test threads before it
@@ -53,6 +53,8 @@ const CASES: &[Case] = &[
     ("drain_idle_bound_survives_signals", hostile::drain_idle_bound_survives_signals),
     ("drain_limit_holds_under_busy_writers", hostile::drain_limit_holds_under_busy_writers),
     ("drain_without_bounds_does_not_overflow", hostile::drain_without_bounds_does_not_overflow),
+    ("fork_while_another_thread_captures", hostile::fork_while_another_thread_captures),
+    ("fork_child_leaves_parents_output_alone", hostile::fork_child_leaves_parents_output_alone),
     ("replaced_fd_is_left_to_the_user", hostile::replaced_fd_is_left_to_the_user),
 ];
 

@@ -1,6 +1,6 @@
 //! Captures under hostile conditions: signals arriving every few
-//! milliseconds, writers that never pause, and code under capture that
-//! replaces fd 1 itself.
+//! milliseconds, writers that never pause, `fork` with captures active, and
+//! code under capture that replaces fd 1 itself.
 //!
 //! Time bounds here only catch waits that do not end: each is many times the
 //! bound the capture was given, never a measure of speed. (A snapshot under
@@ -11,12 +11,13 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, IntoRawFd};
 use std::panic;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure};
 use brine_capture::{CaptureError, Options, Stream, capture, capture_with};
 
-use super::{identity, sh, silent_panics, tempfile_path, with_fd_replaced};
+use super::{identity, raw_write, sh, silent_panics, tempfile_path, with_fd_replaced};
 
 // ---- deadlines -------------------------------------------------------------
 
@@ -117,6 +118,108 @@ pub(crate) fn drain_without_bounds_does_not_overflow() -> anyhow::Result<()> {
         ensure!(output.to_str()? == "bounded", "got {output:?}");
         ensure!(took < Duration::from_secs(5), "finish took {took:?} with drain({idle:?}, {limit:?})");
     }
+    Ok(())
+}
+
+// ---- fork --------------------------------------------------------------------
+
+/// Waits (bounded) for the forked child `pid`; its exit code, or an error if
+/// it hung and had to be killed.
+fn wait_child(pid: i32, what: &str) -> anyhow::Result<i32> {
+    let mut status = 0;
+    for _ in 0..2000 {
+        // SAFETY: waits for our own child; `status` is a valid out-pointer.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            ensure!(libc::WIFEXITED(status), "{what}: child status {status:#x}");
+            return Ok(libc::WEXITSTATUS(status));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kills and reaps the hung child this case forked.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    bail!("{what}: the forked child hung")
+}
+
+fn fork() -> anyhow::Result<i32> {
+    let _ = std::io::stdout().flush();
+    // SAFETY: the children of these cases only capture, check and leave with
+    // _exit; no lock of ours or std's is held by another thread meanwhile.
+    let pid = unsafe { libc::fork() };
+    ensure!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    Ok(pid)
+}
+
+fn exit(code: i32) -> ! {
+    // SAFETY: ends the forked child without running the parent's exit handlers.
+    unsafe { libc::_exit(code) }
+}
+
+pub(crate) fn fork_while_another_thread_captures() -> anyhow::Result<()> {
+    let before = identity(1)?;
+    let (held_tx, held_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || -> Result<(), CaptureError> {
+        let capture = capture(Stream::Stdout)?;
+        let _ = held_tx.send(());
+        let _ = done_rx.recv();
+        capture.finish().map(drop)
+    });
+    let _ = held_rx.recv();
+    let pid = fork()?;
+    if pid == 0 {
+        // the holder does not exist here: its turn and its redirect must not
+        // outlive it, or this capture waits forever
+        let code = match capture_with(Stream::Stdout, || println!("in the child")) {
+            Err(_) => 2,
+            Ok((_, output)) if output.as_bytes() != b"in the child\n" => 3,
+            Ok(_) if identity(1).ok() != Some(before) => 4,
+            Ok(_) => 0,
+        };
+        exit(code);
+    }
+    let code = wait_child(pid, "capture in a child forked while another thread captured");
+    let _ = done_tx.send(());
+    holder.join().map_err(|_| anyhow::anyhow!("the holder panicked"))??;
+    let code = code?;
+    ensure!(code == 0, "child failed with code {code} (2: capture failed, 3: wrong output, 4: fd 1 moved)");
+    ensure!(identity(1)? == before, "fd 1 not restored");
+    Ok(())
+}
+
+pub(crate) fn fork_child_leaves_parents_output_alone() -> anyhow::Result<()> {
+    let before = identity(1)?;
+    // a long drain: if the child read the pipe, it would read for 500 ms
+    let capture =
+        Options::new().drain(Duration::from_millis(500), Duration::from_secs(2)).capture(Stream::Stdout)?;
+    print!("before the fork;");
+    let pid = fork()?;
+    if pid == 0 {
+        // the child ends the guard it inherited: it must not read the
+        // parent's pipe, and it puts its fd 1 back where it was
+        let code = match capture.finish() {
+            Ok(_) => 2,
+            Err(CaptureError::Inherited { .. }) if identity(1).ok() == Some(before) => 0,
+            Err(CaptureError::Inherited { .. }) => 4,
+            Err(_) => 3,
+        };
+        exit(code);
+    }
+    // meanwhile the parent keeps writing, in many small writes
+    let mut expected = String::from("before the fork;");
+    for i in 0..300 {
+        let line = format!("parent line {i:03} {}\n", "x".repeat(60));
+        raw_write(1, line.as_bytes())?;
+        expected += &line;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let code = wait_child(pid, "child ending an inherited capture")?;
+    let output = capture.finish()?;
+    ensure!(output.to_str()? == expected, "the parent captured {} of {} bytes", output.len(), expected.len());
+    ensure!(code == 0, "child failed with code {code} (2: finish succeeded, 3: other error, 4: fd 1 moved)");
+    ensure!(identity(1)? == before, "fd 1 not restored");
     Ok(())
 }
 
