@@ -90,6 +90,12 @@ impl Options {
     /// writes later meets a closed pipe (`EPIPE`). Everything else ends the
     /// capture at once.
     ///
+    /// Both bounds are deadlines fixed when finishing starts (the idle one
+    /// moves on with each output) and checked after every read and every
+    /// wait: neither signals nor writers that never pause stretch them. What
+    /// the pipe held when the capture ended is read whatever the limit.
+    /// `Duration::MAX` means no bound on that side.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use brine_capture::{Options, Stream};

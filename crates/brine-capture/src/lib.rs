@@ -72,6 +72,15 @@
 //! does), so the capture works and, afterwards, no file opened later can take
 //! the descriptor's number and receive printed output.
 //!
+//! # Signal handlers and async runtimes
+//!
+//! Capture is not async-signal-safe: starting and finishing take locks,
+//! allocate and flush stdio, so a capture started or finished in a signal
+//! handler can deadlock. Under a multi-threaded async runtime a capture
+//! takes what every task prints, and its guard belongs to one thread: run
+//! the code to capture on a blocking thread, start to end (with tokio,
+//! `spawn_blocking(|| capture_with(..))`). `docs/CAPTURE.md` shows how.
+//!
 //! # Under `cargo test`
 //!
 //! libtest captures `print!`/`eprint!` of each test thread — and of the
