@@ -352,12 +352,13 @@ impl Session {
     /// Takes this thread's turn, then opens one pipe per `(output, fds)` in
     /// `plan`, hands them to the reader and points the descriptors at them.
     fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, CaptureError> {
-        let id = registry::claim(stream, options.wait)?;
-        Self::open(id, stream, plan, options).inspect_err(|_| registry::unclaim())
+        let (id, pid) = registry::claim(stream, options.wait)?;
+        Self::open(id, pid, stream, plan, options).inspect_err(|_| registry::unclaim())
     }
 
     fn open(
         id: u64,
+        pid: u32,
         stream: Stream,
         plan: &[(Stream, &[RawFd])],
         options: &Options,
@@ -372,10 +373,10 @@ impl Session {
             pipes.push(Arc::new(Pipe::new(read)));
             writers.push(Arc::new(write));
         }
-        let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
+        let watch = reader::watch(&pipes, pid).map_err(os("hand the pipe to the reader thread"))?;
         let mut session = Session {
             id,
-            pid: std::process::id(),
+            pid,
             stream,
             fds: plan.iter().flat_map(|(_, fds)| fds.iter().copied()).collect(),
             writers,

@@ -190,13 +190,15 @@ fn reader() -> MutexGuard<'static, Option<Reader>> {
 /// Pipes handed to the reader, to be taken back with [`Watch::unwatch`].
 #[derive(Debug)]
 pub(crate) struct Watch {
+    /// The process that handed the pipes over.
+    pid: u32,
     poller: Arc<Poller>,
     tokens: Vec<u64>,
 }
 
 /// Has the reader drain `pipes` as output arrives, starting it if needed.
-pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
-    let pid = std::process::id();
+/// `pid` is this process's id.
+pub(crate) fn watch(pipes: &[Arc<Pipe>], pid: u32) -> io::Result<Watch> {
     let mut guard = reader();
     let reader = match &mut *guard {
         Some(reader) if reader.pid == pid => reader,
@@ -211,7 +213,8 @@ pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
             stale.insert(Reader { pid, poller, pipes: HashMap::new(), next_token: 0 })
         }
     };
-    let mut watch = Watch { poller: Arc::clone(&reader.poller), tokens: Vec::with_capacity(pipes.len()) };
+    let mut watch =
+        Watch { pid, poller: Arc::clone(&reader.poller), tokens: Vec::with_capacity(pipes.len()) };
     for pipe in pipes {
         let token = reader.next_token;
         reader.next_token += 1;
@@ -233,11 +236,14 @@ pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
 impl Watch {
     /// Takes `pipes` (those given to [`watch`]) back from the reader. Once
     /// this returns, the reader does not read them again.
+    ///
+    /// Called only in the process that called [`watch`]: a forked child ends
+    /// inherited captures without it (see `Session::end`).
     pub(crate) fn unwatch(self, pipes: &[Arc<Pipe>]) {
         let mut guard = reader();
-        let ours = guard.as_ref().is_some_and(|reader| {
-            reader.pid == std::process::id() && Arc::ptr_eq(&reader.poller, &self.poller)
-        });
+        let ours = guard
+            .as_ref()
+            .is_some_and(|reader| reader.pid == self.pid && Arc::ptr_eq(&reader.poller, &self.poller));
         if let (true, Some(reader)) = (ours, guard.as_mut()) {
             for token in &self.tokens {
                 reader.pipes.remove(token);

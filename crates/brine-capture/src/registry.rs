@@ -17,7 +17,7 @@
 //!   below the top leaves the descriptor alone.
 //! - `pid` is the process the record describes. A child forked while
 //!   captures were active inherits the record but only the forking thread:
-//!   the first lock in the child (see [`lock`]) ends the captures of any other
+//!   the first claim in the child (see [`claim`]) ends the captures of any other
 //!   owner, which can never end them there, as they would have ended (the
 //!   descriptors back at `original`, the turn free). Captures of the forking
 //!   thread itself stay, for it to end.
@@ -65,12 +65,7 @@ static TURN: Condvar = Condvar::new();
 fn lock() -> MutexGuard<'static, Registry> {
     // Nothing panics while holding the lock; if something did, the record is
     // still consistent, so carry on rather than poison every later capture.
-    let mut registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
-    let pid = std::process::id();
-    if registry.pid != pid {
-        registry.forked(pid);
-    }
-    registry
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Registry {
@@ -105,14 +100,23 @@ impl Registry {
 }
 
 /// Takes this thread's turn to capture, waiting up to `wait` (`None`: for as
-/// long as it takes) while another thread holds one. Returns a frame id.
-pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<u64, CaptureError> {
+/// long as it takes) while another thread holds one. Returns a frame id and
+/// this process's id.
+///
+/// Every capture starts here, so this is where a forked child takes the
+/// record over (see [`Registry::forked`]); the rest of the record's users
+/// act on frames of this thread, which a fork keeps.
+pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<(u64, u32), CaptureError> {
     let me = thread::current();
+    let pid = std::process::id();
     let start = Instant::now();
     // an instant, so that spurious and early wake-ups do not restart the wait;
     // `None` (no bound) also for a wait past the clock's range
     let deadline = wait.and_then(|wait| start.checked_add(wait));
     let mut registry = lock();
+    if registry.pid != pid {
+        registry.forked(pid);
+    }
     loop {
         match &registry.owner {
             Some(owner) if owner.id() != me.id() => {}
@@ -133,7 +137,7 @@ pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<u64, Captu
     registry.owner = Some(me);
     registry.active += 1;
     registry.next_id += 1;
-    Ok(registry.next_id)
+    Ok((registry.next_id, pid))
 }
 
 /// Gives back a turn taken by [`claim`] whose capture never started.
