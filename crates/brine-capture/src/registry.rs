@@ -258,3 +258,45 @@ fn remove(slot: &mut Slot, id: u64, fd: RawFd) -> Result<(), Unrestored> {
     }
     result
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    //! `/dev/null` in place of a closed descriptor, on numbers far above any
+    //! the tests' own files take, so that tests running alongside are not
+    //! disturbed.
+
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::path::PathBuf;
+
+    use super::point_at_dev_null;
+
+    fn target(fd: i32) -> PathBuf {
+        std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap_or_default()
+    }
+
+    #[test]
+    fn dev_null_never_overwrites_a_number_another_thread_took() {
+        // the capture found the number closed; before /dev/null got there,
+        // another thread's open took it: that file stays where it is
+        let path = std::env::temp_dir().join(format!("brine-capture-taken-{}", std::process::id()));
+        let file = OwnedFd::from(std::fs::File::create(&path).unwrap());
+        let taken = rustix::io::fcntl_dupfd_cloexec(&file, 902).unwrap();
+        assert_eq!(taken.as_raw_fd(), 902, "fd 902 was already in use");
+        point_at_dev_null(902).unwrap();
+        assert_eq!(target(902), path, "the other thread's file was overwritten");
+        drop(taken);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn dev_null_takes_a_free_number_inheritable() {
+        assert_eq!(target(901), PathBuf::new(), "fd 901 was already in use");
+        point_at_dev_null(901).unwrap();
+        assert_eq!(target(901), PathBuf::from("/dev/null"));
+        let fdinfo = std::fs::read_to_string("/proc/self/fdinfo/901").unwrap();
+        let flags = fdinfo.lines().find_map(|line| line.strip_prefix("flags:")).unwrap_or_default();
+        let flags = u32::from_str_radix(flags.trim(), 8).unwrap();
+        assert_eq!(flags & 0o2000000, 0, "fd 901 is close-on-exec: {fdinfo}");
+        // fd 901 stays open on /dev/null: this process's, like a standard descriptor
+    }
+}
