@@ -3,11 +3,12 @@
 
 use std::io::{self, Write};
 use std::marker::PhantomData;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::reader::{self, Drain, Failure, Pipe, Watch};
+use crate::registry::Unrestored;
 use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 
 /// How captures start and finish: how long to wait for another thread's
@@ -88,6 +89,12 @@ impl Options {
     /// collected while it comes, instead of waiting for it to exit. What it
     /// writes later meets a closed pipe (`EPIPE`). Everything else ends the
     /// capture at once.
+    ///
+    /// Both bounds are deadlines fixed when finishing starts (the idle one
+    /// moves on with each output) and checked after every read and every
+    /// wait: neither signals nor writers that never pause stretch them. What
+    /// the pipe held when the capture ended is read whatever the limit.
+    /// `Duration::MAX` means no bound on that side.
     ///
     /// ```
     /// use std::time::Duration;
@@ -200,6 +207,12 @@ impl Capture {
     /// Ends the capture: flushes Rust's stdout and C's stdio, restores the
     /// descriptor and returns everything captured.
     ///
+    /// The descriptor is restored only if it still points at the capture's
+    /// pipe. If the code under capture pointed it elsewhere itself (closed
+    /// fd 1 and opened a file, which took number 1), it is that code's: it is
+    /// left as that code set it and this returns [`CaptureError::Replaced`].
+    /// Dropping the guard, also in a panic, leaves it the same way.
+    ///
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stderr)?;
     /// eprintln!("to stderr");
@@ -268,7 +281,10 @@ impl CaptureBoth {
         Ok(both(self.session.snapshot()?))
     }
 
-    /// Ends the capture, restores both descriptors and returns each one's output.
+    /// Ends the capture, restores both descriptors and returns each one's
+    /// output. A descriptor the code under capture pointed elsewhere is left
+    /// as it set it, with [`CaptureError::Replaced`], as
+    /// [`Capture::finish`] does.
     ///
     /// ```
     /// let capture = brine_capture::capture_both()?;
@@ -317,12 +333,14 @@ fn replay(stream: Stream, bytes: &[u8]) {
 #[derive(Debug)]
 struct Session {
     id: u64,
+    /// The process that started the capture; a forked child ends it without reading.
+    pid: u32,
     /// Named in errors.
     stream: Stream,
     /// The descriptors taken over.
     fds: Vec<RawFd>,
     /// The pipes' write ends, one per output. Closing them ends the output.
-    writers: Vec<OwnedFd>,
+    writers: Vec<Arc<OwnedFd>>,
     /// The pipes' read ends and what was read from them, one per output.
     pipes: Vec<Arc<Pipe>>,
     /// `None` once the capture has ended.
@@ -334,12 +352,13 @@ impl Session {
     /// Takes this thread's turn, then opens one pipe per `(output, fds)` in
     /// `plan`, hands them to the reader and points the descriptors at them.
     fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, CaptureError> {
-        let id = registry::claim(stream, options.wait)?;
-        Self::open(id, stream, plan, options).inspect_err(|_| registry::unclaim())
+        let (id, pid) = registry::claim(stream, options.wait)?;
+        Self::open(id, pid, stream, plan, options).inspect_err(|_| registry::unclaim())
     }
 
     fn open(
         id: u64,
+        pid: u32,
         stream: Stream,
         plan: &[(Stream, &[RawFd])],
         options: &Options,
@@ -350,14 +369,14 @@ impl Session {
         let mut pipes = Vec::with_capacity(plan.len());
         let mut writers = Vec::with_capacity(plan.len());
         for _ in plan {
-            let (read, write) = pipe().map_err(os("create the pipe"))?;
-            sys::set_nonblocking(&read).map_err(os("make the pipe's read end non-blocking"))?;
+            let (read, write) = sys::pipe().map_err(os("create the pipe"))?;
             pipes.push(Arc::new(Pipe::new(read)));
-            writers.push(write);
+            writers.push(Arc::new(write));
         }
-        let watch = reader::watch(&pipes).map_err(os("hand the pipe to the reader thread"))?;
+        let watch = reader::watch(&pipes, pid).map_err(os("hand the pipe to the reader thread"))?;
         let mut session = Session {
             id,
+            pid,
             stream,
             fds: plan.iter().flat_map(|(_, fds)| fds.iter().copied()).collect(),
             writers,
@@ -368,7 +387,7 @@ impl Session {
         let redirects: Vec<_> = plan
             .iter()
             .zip(&session.writers)
-            .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, writer.as_raw_fd())))
+            .flat_map(|((output, fds), writer)| fds.iter().map(|&fd| (*output, fd, Arc::clone(writer))))
             .collect();
         if let Err(error) = registry::push(id, &redirects) {
             // nothing points at the pipes: take them back and close them
@@ -393,20 +412,45 @@ impl Session {
 
     /// Flushes, restores the descriptors, closes the write ends and collects
     /// the output. Returns one buffer per output.
+    ///
+    /// In a child forked while the capture was active, the output belongs to
+    /// the parent, which is still reading the same pipes: the child restores
+    /// its descriptors and closes its copies of the pipes without reading.
     fn end(&mut self) -> Result<Vec<Vec<u8>>, CaptureError> {
         // what this thread wrote during the capture belongs to it
         sys::flush_all();
         let restored = registry::pop(self.id, &self.fds);
-        let collected = self.stop();
-        restored.map_err(|source| CaptureError::Os {
-            action: "restore the descriptor with dup2",
-            stream: self.stream,
-            source,
+        let pid = std::process::id();
+        let collected = if self.pid == pid {
+            self.stop()
+        } else {
+            self.abandon();
+            Ok(Vec::new())
+        };
+        restored.map_err(|unrestored| match unrestored {
+            Unrestored::Os(source) => {
+                CaptureError::Os { action: "restore the descriptor with dup2", stream: self.stream, source }
+            }
+            Unrestored::Replaced(fd) => CaptureError::Replaced { stream: self.stream, fd },
         })?;
+        if self.pid != pid {
+            return Err(CaptureError::Inherited { stream: self.stream, parent: self.pid, child: pid });
+        }
         collected.map_err(|failure| match failure {
             Failure::Read(source) => CaptureError::Read { stream: self.stream, source },
             Failure::ReaderLost => CaptureError::ReaderLost { stream: self.stream },
         })
+    }
+
+    /// Ends an inherited capture in a forked child: closes the write ends and
+    /// the read ends without reading them or touching the reader, whose
+    /// thread and epoll set are the parent's.
+    fn abandon(&mut self) {
+        self.watch = None;
+        self.writers.clear();
+        for pipe in &self.pipes {
+            pipe.abandon();
+        }
     }
 
     /// Takes the pipes back from the reader, closes the write ends and reads
@@ -418,17 +462,4 @@ impl Session {
         self.writers.clear();
         reader::collect(&self.pipes, self.drain)
     }
-}
-
-/// A close-on-exec pipe from os_pipe, with both ends numbered 3 or higher:
-/// when fd 0, 1 or 2 is closed, the system hands out that number first, and a
-/// pipe end sitting on fd 1 would be overwritten by the redirect.
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let (read, write) = os_pipe::pipe()?;
-    Ok((above_stdio(read.into())?, above_stdio(write.into())?))
-}
-
-fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
-    // `try_clone` duplicates with F_DUPFD_CLOEXEC at 3 or above
-    if fd.as_raw_fd() <= 2 { fd.try_clone() } else { Ok(fd) }
 }

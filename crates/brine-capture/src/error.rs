@@ -54,6 +54,36 @@ pub enum CaptureError {
         /// The system's error.
         source: io::Error,
     },
+    /// The code under capture pointed the descriptor somewhere else (say,
+    /// closed fd 1 and opened a file, which took number 1): the capture left
+    /// it there instead of restoring it over the code's own file, and its
+    /// output is discarded.
+    #[error(
+        "cannot restore fd {fd} after capturing {stream}: expected fd {fd} to point at the capture's pipe, \
+         found it pointing elsewhere (the code under capture replaced it); left it as that code set it"
+    )]
+    Replaced {
+        /// What was being captured.
+        stream: Stream,
+        /// The descriptor that was replaced: 1 or 2.
+        fd: i32,
+    },
+    /// The capture was started in another process, which then forked this
+    /// one: its output belongs to that process, so this one ends it without
+    /// reading it (the descriptors are restored as in that process).
+    #[error(
+        "cannot collect the captured {stream} output in process {child}: expected the process that started \
+         the capture, found a child forked from process {parent}; the output stays with that process \
+         and the descriptor was restored"
+    )]
+    Inherited {
+        /// What was being captured.
+        stream: Stream,
+        /// The process that started the capture.
+        parent: u32,
+        /// This process.
+        child: u32,
+    },
     /// The thread that reads the pipe ended abnormally.
     #[error("the thread reading the captured {stream} output ended abnormally; its output is lost")]
     ReaderLost {

@@ -40,7 +40,7 @@
 //! # How it works
 //!
 //! Starting a capture flushes Rust's and C's buffered output, saves the
-//! descriptor with `dup` (close-on-exec), creates an [`os_pipe`] pipe
+//! descriptor with `dup` (close-on-exec), creates a pipe with `pipe2`
 //! (close-on-exec, raised to 1 MiB where Linux allows once output arrives),
 //! hands its read end to the process's reader thread and `dup2`s its write
 //! end onto the descriptor. The reader drains the pipe into memory as it
@@ -71,6 +71,15 @@
 //! A closed fd 1 or 2 is replaced by `/dev/null` before capturing (as pytest
 //! does), so the capture works and, afterwards, no file opened later can take
 //! the descriptor's number and receive printed output.
+//!
+//! # Signal handlers and async runtimes
+//!
+//! Capture is not async-signal-safe: starting and finishing take locks,
+//! allocate and flush stdio, so a capture started or finished in a signal
+//! handler can deadlock. Under a multi-threaded async runtime a capture
+//! takes what every task prints, and its guard belongs to one thread: run
+//! the code to capture on a blocking thread, start to end (with tokio,
+//! `spawn_blocking(|| capture_with(..))`). `docs/CAPTURE.md` shows how.
 //!
 //! # Under `cargo test`
 //!

@@ -15,8 +15,8 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::os::fd::OwnedFd;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::sys::{self, Poller, Read};
@@ -66,17 +66,45 @@ impl Pipe {
     }
 
     /// Reads what is in the pipe now and returns a copy of everything so far.
+    ///
+    /// It reads until a read comes back short (the pipe held no more just
+    /// then), and at most the pipe's size: that is all the pipe can have held
+    /// when called, so a writer that never pauses cannot keep it reading.
     pub(crate) fn snapshot(&self) -> io::Result<Vec<u8>> {
         let mut state = self.state();
         let State { fd, buf, size, .. } = &mut *state;
-        // until a read comes back short: the pipe held no more just then
-        while let Some(fd) = fd {
-            match sys::read_into(fd, buf, want(buf, *size))? {
-                Read::Data(true) => {}
-                _ => break,
+        if let Some(fd) = fd {
+            let mut left = None;
+            loop {
+                let before = buf.len();
+                let at_most = left.map_or(want(buf, *size), |left: usize| want(buf, *size).min(left));
+                match sys::read_into(fd, buf, at_most)? {
+                    Read::Data(true) => {}
+                    _ => break,
+                }
+                let left = left.get_or_insert_with(|| size.unwrap_or_else(|| sys::pipe_size(fd)));
+                *left = left.saturating_sub(buf.len() - before);
+                if *left == 0 {
+                    break;
+                }
             }
         }
         Ok(buf.clone())
+    }
+
+    /// Closes the read end without reading, in a forked child whose parent
+    /// owns the output. A lock held at the fork by a thread of the parent
+    /// stays held here forever: then the read end is left open rather than
+    /// wait.
+    pub(crate) fn abandon(&self) {
+        let state = match self.state.try_lock() {
+            Ok(state) => Some(state),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut state) = state {
+            state.fd = None;
+        }
     }
 
     /// The reader's turn: reads what the pipe holds, a bounded number of times.
@@ -119,6 +147,11 @@ fn want(buf: &[u8], size: Option<usize>) -> usize {
     buf.len().clamp(MIN_READ, size.unwrap_or(sys::DEFAULT_PIPE_SIZE).max(MIN_READ))
 }
 
+/// Whether `deadline` (`None`: none) has passed at `now`.
+fn passed(deadline: Option<Instant>, now: Instant) -> bool {
+    deadline.is_some_and(|deadline| now >= deadline)
+}
+
 /// Why [`collect`] could not return the whole output.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -157,13 +190,15 @@ fn reader() -> MutexGuard<'static, Option<Reader>> {
 /// Pipes handed to the reader, to be taken back with [`Watch::unwatch`].
 #[derive(Debug)]
 pub(crate) struct Watch {
+    /// The process that handed the pipes over.
+    pid: u32,
     poller: Arc<Poller>,
     tokens: Vec<u64>,
 }
 
 /// Has the reader drain `pipes` as output arrives, starting it if needed.
-pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
-    let pid = std::process::id();
+/// `pid` is this process's id.
+pub(crate) fn watch(pipes: &[Arc<Pipe>], pid: u32) -> io::Result<Watch> {
     let mut guard = reader();
     let reader = match &mut *guard {
         Some(reader) if reader.pid == pid => reader,
@@ -178,7 +213,8 @@ pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
             stale.insert(Reader { pid, poller, pipes: HashMap::new(), next_token: 0 })
         }
     };
-    let mut watch = Watch { poller: Arc::clone(&reader.poller), tokens: Vec::with_capacity(pipes.len()) };
+    let mut watch =
+        Watch { pid, poller: Arc::clone(&reader.poller), tokens: Vec::with_capacity(pipes.len()) };
     for pipe in pipes {
         let token = reader.next_token;
         reader.next_token += 1;
@@ -200,11 +236,14 @@ pub(crate) fn watch(pipes: &[Arc<Pipe>]) -> io::Result<Watch> {
 impl Watch {
     /// Takes `pipes` (those given to [`watch`]) back from the reader. Once
     /// this returns, the reader does not read them again.
+    ///
+    /// Called only in the process that called [`watch`]: a forked child ends
+    /// inherited captures without it (see `Session::end`).
     pub(crate) fn unwatch(self, pipes: &[Arc<Pipe>]) {
         let mut guard = reader();
-        let ours = guard.as_ref().is_some_and(|reader| {
-            reader.pid == std::process::id() && Arc::ptr_eq(&reader.poller, &self.poller)
-        });
+        let ours = guard
+            .as_ref()
+            .is_some_and(|reader| reader.pid == self.pid && Arc::ptr_eq(&reader.poller, &self.poller));
         if let (true, Some(reader)) = (ours, guard.as_mut()) {
             for token in &self.tokens {
                 reader.pipes.remove(token);
@@ -276,24 +315,39 @@ impl Drop for OnExit<'_> {
 ///
 /// A write end still open in a background child keeps a pipe from ending:
 /// its output is read while it comes, until `drain.idle` passes without any
-/// or `drain.limit` in all.
+/// or `drain.limit` in all. Both are instants, checked after every read and
+/// every wait, so neither a writer that never pauses nor a signal that
+/// interrupts each wait can stretch them. What a pipe held when the capture
+/// ended (at most its size) is read whatever the limit.
 pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>, Failure> {
     let mut states: Vec<_> = pipes.iter().map(|pipe| pipe.state()).collect();
-    let mut deadline = None;
+    let start = Instant::now();
+    // `None`: no bound (a duration past the clock's range, such as Duration::MAX)
+    let limit = start.checked_add(drain.limit);
+    let mut quiet_until = start.checked_add(drain.idle);
+    let mut taken = vec![0; states.len()];
     let mut failure = None;
-    loop {
-        let mut open = Vec::new();
-        for state in &mut states {
+    'drain: loop {
+        let mut open = false;
+        for (state, taken) in states.iter_mut().zip(&mut taken) {
             let State { fd: Some(fd), buf, size, error, .. } = &mut **state else { continue };
             let outcome = loop {
+                let before = buf.len();
                 match sys::read_into(fd, buf, want(buf, *size)) {
-                    Ok(Read::Data(_)) => continue,
+                    Ok(Read::Data(_)) => {
+                        *taken += buf.len() - before;
+                        let now = Instant::now();
+                        quiet_until = now.checked_add(drain.idle);
+                        if passed(limit, now) && *taken >= *size.get_or_insert_with(|| sys::pipe_size(fd)) {
+                            break 'drain;
+                        }
+                    }
                     other => break other,
                 }
             };
             match outcome {
                 Ok(Read::Empty) => {
-                    open.push(libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+                    open = true;
                     continue;
                 }
                 Err(failed) => {
@@ -303,16 +357,22 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
             }
             state.fd = None;
         }
-        if open.is_empty() {
+        if !open {
             break;
         }
-        let deadline = *deadline.get_or_insert_with(|| Instant::now() + drain.limit);
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        let now = Instant::now();
+        if passed(limit, now) || passed(quiet_until, now) {
             break;
         }
-        match sys::poll(&mut open, Some(left.min(drain.idle))) {
-            Ok(0) => break, // idle: nothing came for `drain.idle`
+        let left =
+            |deadline: Option<Instant>| deadline.map(|deadline| deadline.saturating_duration_since(now));
+        let wait = match (left(limit), left(quiet_until)) {
+            (Some(limit), Some(idle)) => Some(limit.min(idle)),
+            (one, other) => one.or(other),
+        };
+        let open: Vec<&OwnedFd> = states.iter().filter_map(|state| state.fd.as_ref()).collect();
+        match sys::poll(&open, wait) {
+            // a timeout, data or a signal: the deadlines above decide
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => {
@@ -335,5 +395,98 @@ pub(crate) fn collect(pipes: &[Arc<Pipe>], drain: Drain) -> Result<Vec<Vec<u8>>,
     match failure {
         Some(failure) => Err(failure),
         None => Ok(outputs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `snapshot` and `collect` against writers that never pause, on a pipe
+    //! no reader thread watches, so every byte read is read by the call.
+
+    use std::os::fd::OwnedFd;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::{Drain, Pipe, collect};
+    use crate::sys;
+
+    const WRITERS: usize = 4;
+    const CHUNK: usize = 64 << 10;
+
+    /// A pipe as a capture makes it (raised to its full size), its write end,
+    /// and the size it has.
+    fn pipe() -> (Arc<Pipe>, OwnedFd, usize) {
+        let (read, write) = sys::pipe().unwrap();
+        let size = sys::grow_pipe(&read);
+        (Arc::new(Pipe::new(read)), write, size)
+    }
+
+    /// Runs `f` while `WRITERS` threads write to `write` without pause (they
+    /// count what they wrote in `written`), then closes the read end, which
+    /// ends them.
+    fn under_writers<R>(pipe: &Pipe, write: OwnedFd, written: &AtomicUsize, f: impl FnOnce() -> R) -> R {
+        let chunk = vec![b'w'; CHUNK];
+        std::thread::scope(|scope| {
+            for _ in 0..WRITERS {
+                let mut file = std::fs::File::from(write.try_clone().unwrap());
+                let (chunk, written) = (&chunk, &written);
+                scope.spawn(move || {
+                    use std::io::Write;
+                    while let Ok(n) = file.write(chunk) {
+                        written.fetch_add(n, Ordering::Relaxed);
+                    }
+                });
+            }
+            drop(write);
+            // let them fill the pipe first
+            while written.load(Ordering::Relaxed) < 4 * CHUNK {
+                std::thread::yield_now();
+            }
+            let result = f();
+            pipe.state().fd = None;
+            result
+        })
+    }
+
+    #[test]
+    fn snapshot_reads_a_bounded_amount_under_a_continuous_writer() {
+        let (pipe, write, size) = pipe();
+        let written = AtomicUsize::new(0);
+        let overshoot = under_writers(&pipe, write, &written, || {
+            (0..50)
+                .map(|_| {
+                    // the writers fill the pipe meanwhile, and wait on it
+                    std::thread::sleep(Duration::from_millis(1));
+                    let before = written.load(Ordering::Relaxed);
+                    pipe.snapshot().unwrap().len().saturating_sub(before)
+                })
+                .collect::<Vec<_>>()
+        });
+        // what the pipe held when called, plus what it holds once more, plus writes under way
+        let bound = 2 * size + WRITERS * CHUNK;
+        assert!(overshoot.iter().all(|&n| n <= bound), "bound {bound}, read past it: {overshoot:?}");
+    }
+
+    #[test]
+    fn collect_stops_at_its_limit_under_continuous_writers() {
+        // no time at all to drain: collect reads what the pipe held when
+        // called (a bounded amount), not until the writers pause; in ten
+        // rounds, as a pipe that writers keep from emptying is a race
+        let drain = Drain { idle: Duration::from_secs(60), limit: Duration::ZERO };
+        for round in 0..10 {
+            let (pipe, write, size) = pipe();
+            let written = AtomicUsize::new(0);
+            let (overshoot, took) = under_writers(&pipe, write, &written, || {
+                // the writers fill the pipe, and wait on it
+                std::thread::sleep(Duration::from_millis(5));
+                let (before, start) = (written.load(Ordering::Relaxed), Instant::now());
+                let outputs = collect(std::slice::from_ref(&pipe), drain).unwrap();
+                (outputs[0].len().saturating_sub(before), start.elapsed())
+            });
+            let bound = 2 * size + WRITERS * CHUNK;
+            assert!(overshoot <= bound, "round {round}: bound {bound}, read {overshoot} past it in {took:?}");
+            assert!(took < Duration::from_secs(5), "collect took {took:?} with no time to drain");
+        }
     }
 }

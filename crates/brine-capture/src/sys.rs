@@ -1,32 +1,65 @@
-//! The libc calls that neither std nor os_pipe offer, each wrapped once.
+//! The system calls that std does not offer, each wrapped once.
 //!
-//! Everything here works on descriptor numbers; the `unsafe` blocks are the
-//! FFI calls themselves.
+//! They go through rustix, which offers them safely; libc is left only for
+//! what rustix lacks (`fflush(NULL)`, C's stdio). The `unsafe` blocks of the
+//! crate are here, each with its reason.
 
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-/// Points `target` at the open file `from` refers to (`dup2`), retrying on EINTR.
-///
-/// `dup2` clears close-on-exec on `target`, so child processes inherit it.
-pub(crate) fn redirect(from: RawFd, target: RawFd) -> io::Result<()> {
-    loop {
-        // SAFETY: dup2 takes two descriptor numbers and touches no memory.
-        if unsafe { libc::dup2(from, target) } >= 0 {
-            return Ok(());
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+
+/// fd 1 or 2 as a borrowed descriptor (`fd` is one of them).
+pub(crate) fn stdio(fd: RawFd) -> BorrowedFd<'static> {
+    if fd == 2 { rustix::stdio::stderr() } else { rustix::stdio::stdout() }
 }
 
-/// Whether `fd` is an open descriptor.
+/// Points fd `target` (1 or 2) at the open file `from` refers to (`dup2`),
+/// retrying on EINTR.
+///
+/// `dup2` clears close-on-exec on `target`, so child processes inherit it.
+pub(crate) fn redirect(from: BorrowedFd<'_>, target: RawFd) -> io::Result<()> {
+    rustix::io::retry_on_intr(|| {
+        if target == 2 { rustix::stdio::dup2_stderr(from) } else { rustix::stdio::dup2_stdout(from) }
+    })?;
+    Ok(())
+}
+
+/// What `fd` points to, as (device, inode): the same pair, the same file or pipe.
+pub(crate) fn identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    let stat = rustix::fs::fstat(fd)?;
+    Ok((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+/// Makes `file` the closed descriptor `fd` (1 or 2), inheritable, without
+/// ever closing `fd`: there is no moment at which another thread's `open`
+/// could land on it and then be overwritten.
+///
+/// `file` (close-on-exec) landed on `fd` if that was the lowest free number:
+/// then only close-on-exec is cleared. Otherwise a duplicate is made at the
+/// lowest free number from `fd` up, which is `fd` unless another thread has
+/// just taken it — and then `fd` is that thread's, and stays so.
+pub(crate) fn settle_on(file: OwnedFd, fd: RawFd) -> io::Result<()> {
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let file = if file.as_raw_fd() == fd { file } else { rustix::io::fcntl_dupfd_cloexec(&file, fd)? };
+    if file.as_raw_fd() == fd {
+        rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty())?;
+        // the process's fd 1 or 2 now, owned like any standard descriptor
+        let _ = file.into_raw_fd();
+    }
+    Ok(())
+}
+
+/// Whether fd `fd` (1 or 2) is open.
 pub(crate) fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD reads the descriptor's flags and touches no memory.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+    rustix::io::fcntl_getfd(stdio(fd)).is_ok()
+}
+
+/// A close-on-exec duplicate of fd `fd` (1 or 2), numbered 3 or higher.
+pub(crate) fn save(fd: RawFd) -> io::Result<OwnedFd> {
+    Ok(rustix::io::fcntl_dupfd_cloexec(stdio(fd), 3)?)
 }
 
 /// Flushes Rust's stdout and every C stdio output stream (`fflush(NULL)`).
@@ -37,18 +70,49 @@ pub(crate) fn flush_all() {
     let _ = io::stdout().flush();
     let _ = io::stderr().flush();
     // SAFETY: fflush(NULL) flushes all open C output streams; it reads no Rust memory.
+    // rustix has no equivalent: C's stdio buffers belong to libc.
     unsafe {
         libc::fflush(std::ptr::null_mut());
     }
 }
 
+/// A close-on-exec pipe, both ends numbered 3 or higher, the read end
+/// non-blocking: (read end, write end).
+///
+/// When fd 0, 1 or 2 is closed the system hands out that number first, and a
+/// pipe end sitting on fd 1 would be overwritten by the redirect.
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (read, write) = cloexec_pipe()?;
+    let (read, write) = (above_stdio(read)?, above_stdio(write)?);
+    set_nonblocking(&read)?;
+    Ok((read, write))
+}
+
+#[cfg(not(any(target_vendor = "apple", target_os = "aix", target_os = "haiku", target_os = "nto")))]
+fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
+}
+
+/// Where `pipe2` is missing: `pipe`, then close-on-exec on each end (a
+/// process forked in between may inherit them, as with any `pipe` there).
+#[cfg(any(target_vendor = "apple", target_os = "aix", target_os = "haiku", target_os = "nto"))]
+fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    use rustix::io::FdFlags;
+    let (read, write) = rustix::pipe::pipe()?;
+    rustix::io::fcntl_setfd(&read, FdFlags::CLOEXEC)?;
+    rustix::io::fcntl_setfd(&write, FdFlags::CLOEXEC)?;
+    Ok((read, write))
+}
+
+fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    use std::os::fd::AsRawFd;
+    if fd.as_raw_fd() <= 2 { Ok(rustix::io::fcntl_dupfd_cloexec(&fd, 3)?) } else { Ok(fd) }
+}
+
 /// Makes reads on the new pipe end `fd` return `EAGAIN` instead of blocking.
 pub(crate) fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     // A new pipe end has no status flags set, so there are none to keep.
-    // SAFETY: F_SETFL writes the descriptor's status flags only.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    rustix::fs::fcntl_setfl(fd, rustix::fs::OFlags::NONBLOCK)?;
     Ok(())
 }
 
@@ -61,22 +125,29 @@ pub(crate) const DEFAULT_PIPE_SIZE: usize = 64 * 1024;
 
 /// Raises the pipe's buffer to [`PIPE_SIZE`] where the system allows it and
 /// returns the size it has; never fails (a small pipe is only slower).
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn grow_pipe(fd: &OwnedFd) -> usize {
-    let fd = fd.as_raw_fd();
-    // SAFETY: F_SETPIPE_SZ/F_GETPIPE_SZ take and return integers only.
-    let size = unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_SIZE as libc::c_int) };
-    let size = if size > 0 {
-        size
-    } else {
-        // SAFETY: as above.
-        unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) }
-    };
-    usize::try_from(size).ok().filter(|&size| size > 0).unwrap_or(DEFAULT_PIPE_SIZE)
+    rustix::pipe::fcntl_setpipe_size(fd, PIPE_SIZE)
+        .or_else(|_| rustix::pipe::fcntl_getpipe_size(fd))
+        .ok()
+        .filter(|&size| size > 0)
+        .unwrap_or(DEFAULT_PIPE_SIZE)
+}
+
+/// The size of the pipe's buffer: the most it can hold.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn pipe_size(fd: &OwnedFd) -> usize {
+    rustix::pipe::fcntl_getpipe_size(fd).ok().filter(|&size| size > 0).unwrap_or(DEFAULT_PIPE_SIZE)
+}
+
+/// The size of the pipe's buffer: the most it can hold.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn pipe_size(_fd: &OwnedFd) -> usize {
+    DEFAULT_PIPE_SIZE
 }
 
 /// Raises the pipe's buffer where the system allows it (not on this system).
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub(crate) fn grow_pipe(_fd: &OwnedFd) -> usize {
     DEFAULT_PIPE_SIZE
 }
@@ -98,49 +169,39 @@ pub(crate) fn read_into(fd: &OwnedFd, buf: &mut Vec<u8>, at_most: usize) -> io::
     buf.reserve(at_most);
     let spare = buf.spare_capacity_mut();
     let len = spare.len().min(at_most);
+    let spare = &mut spare[..len];
     // Touch each page first, so that fresh memory is faulted in here and not
     // inside read(2), which holds the pipe's lock meanwhile and makes the
     // writer spin on it (measured: 64 MiB took ~20% longer without this).
-    for byte in spare[..len].iter_mut().step_by(4096) {
+    for byte in spare.iter_mut().step_by(4096) {
         byte.write(0);
     }
-    loop {
-        // SAFETY: `spare` is writable memory of at least `len` bytes owned by `buf`;
-        // read writes at most `len` bytes into it and returns how many it wrote.
-        let n = unsafe { libc::read(fd.as_raw_fd(), spare.as_mut_ptr().cast(), len) };
-        if n > 0 {
-            let n = n as usize;
-            // SAFETY: read initialised exactly `n <= len` bytes after the old length.
-            unsafe { buf.set_len(buf.len() + n) };
-            return Ok(Read::Data(n == len));
-        }
-        if n == 0 {
-            return Ok(Read::Eof);
-        }
-        let error = io::Error::last_os_error();
-        match error.kind() {
-            io::ErrorKind::Interrupted => continue,
-            io::ErrorKind::WouldBlock => return Ok(Read::Empty),
-            _ => return Err(error),
-        }
-    }
+    let n = match rustix::io::retry_on_intr(|| rustix::io::read(fd, &mut *spare).map(|(read, _)| read.len()))
+    {
+        Ok(0) => return Ok(Read::Eof),
+        Ok(n) => n,
+        Err(Errno::AGAIN) => return Ok(Read::Empty),
+        Err(error) => return Err(error.into()),
+    };
+    // SAFETY: read initialised the first `n <= len` bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(Read::Data(n == len))
 }
 
-/// Waits until one of `fds` is ready or `timeout` passes (`None`: no limit).
-/// Returns how many are ready; 0 on timeout. A signal gives `Interrupted`.
-pub(crate) fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
-    // SAFETY: `fds` is a valid, exclusively borrowed array of `fds.len()` pollfd structs.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, millis(timeout)) };
-    if n >= 0 { Ok(n as usize) } else { Err(io::Error::last_os_error()) }
+/// A wait's timeout for poll and epoll: `None` waits without limit. Capped
+/// at a day, which callers treat as any other early return: their deadlines
+/// are instants, checked again after each wait.
+fn timespec(timeout: Option<Duration>) -> Option<Timespec> {
+    const CAP: Duration = Duration::from_secs(24 * 60 * 60);
+    let timeout = timeout?.min(CAP);
+    Some(Timespec { tv_sec: timeout.as_secs() as _, tv_nsec: timeout.subsec_nanos().into() })
 }
 
-/// `timeout` in whole milliseconds for poll and epoll: -1 for none, else at
-/// least 1 (0 would not wait at all).
-fn millis(timeout: Option<Duration>) -> libc::c_int {
-    match timeout {
-        None => -1,
-        Some(timeout) => libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX).max(1),
-    }
+/// Waits until one of `fds` can be read or `timeout` passes (`None`: no
+/// limit). Returns how many can; 0 on timeout. A signal gives `Interrupted`.
+pub(crate) fn poll(fds: &[&OwnedFd], timeout: Option<Duration>) -> io::Result<usize> {
+    let mut fds: Vec<PollFd<'_>> = fds.iter().map(|fd| PollFd::new(*fd, PollFlags::IN)).collect();
+    Ok(rustix::event::poll(&mut fds, timespec(timeout).as_ref())?)
 }
 
 /// A set of read ends, each with a token, that one thread waits on while
@@ -158,54 +219,31 @@ pub(crate) struct Poller {
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(brine_capture_poll)))]
 impl Poller {
     pub(crate) fn new() -> io::Result<Self> {
-        use std::os::fd::FromRawFd;
-        // SAFETY: epoll_create1 takes a flag and returns a new descriptor or -1.
-        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` was just created and is owned by nothing else.
-        Ok(Poller { epoll: unsafe { OwnedFd::from_raw_fd(fd) } })
+        let epoll = rustix::event::epoll::create(rustix::event::epoll::CreateFlags::CLOEXEC)?;
+        Ok(Poller { epoll })
     }
 
     /// Reports `fd` as `token` whenever it can be read (level-triggered).
     pub(crate) fn add(&self, fd: &OwnedFd, token: u64) -> io::Result<()> {
-        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: token };
-        self.control(libc::EPOLL_CTL_ADD, fd, &mut event)
+        use rustix::event::epoll::{EventData, EventFlags};
+        rustix::event::epoll::add(&self.epoll, fd, EventData::new_u64(token), EventFlags::IN)?;
+        Ok(())
     }
 
     /// Stops reporting `fd`.
     pub(crate) fn remove(&self, fd: &OwnedFd) -> io::Result<()> {
-        // a non-null event keeps kernels before 2.6.9 happy; it is ignored
-        let mut event = libc::epoll_event { events: 0, u64: 0 };
-        self.control(libc::EPOLL_CTL_DEL, fd, &mut event)
-    }
-
-    fn control(&self, op: libc::c_int, fd: &OwnedFd, event: &mut libc::epoll_event) -> io::Result<()> {
-        // SAFETY: both descriptors are open; `event` is a valid, exclusively borrowed struct.
-        if unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd.as_raw_fd(), event) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        rustix::event::epoll::delete(&self.epoll, fd)?;
         Ok(())
     }
 
     /// Waits until a descriptor can be read or `timeout` passes, and puts the
     /// tokens of those that can into `ready`. Returns 0 on timeout.
     pub(crate) fn wait(&self, ready: &mut Vec<u64>, timeout: Option<Duration>) -> io::Result<usize> {
-        const EMPTY: libc::epoll_event = libc::epoll_event { events: 0, u64: 0 };
-        let mut events = [EMPTY; 8];
-        // SAFETY: `events` is a writable array of `events.len()` structs.
-        let n = unsafe {
-            libc::epoll_wait(
-                self.epoll.as_raw_fd(),
-                events.as_mut_ptr(),
-                events.len() as libc::c_int,
-                millis(timeout),
-            )
-        };
-        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
-        ready.extend(events[..n].iter().map(|event| event.u64));
-        Ok(n)
+        use std::mem::MaybeUninit;
+        let mut events = [const { MaybeUninit::<rustix::event::epoll::Event>::uninit() }; 8];
+        let (events, _) = rustix::event::epoll::wait(&self.epoll, &mut events, timespec(timeout).as_ref())?;
+        ready.extend(events.iter().map(|event| event.data.u64()));
+        Ok(events.len())
     }
 }
 
@@ -213,69 +251,77 @@ impl Poller {
 /// others add and remove them: `poll` over a list, plus a wake-up pipe that
 /// makes the waiting thread pick up changes to the list.
 ///
-/// A descriptor removed while the thread waits may still be in the array it
-/// polls (its number even reused); the readiness then reported carries the
-/// removed token, which the caller no longer knows and skips.
+/// The list holds its own duplicate of each read end, so the descriptors it
+/// polls stay open (and keep their numbers) while it waits, even if removed
+/// meanwhile; the readiness then reported carries the removed token, which
+/// the caller no longer knows and skips.
 #[cfg(any(not(any(target_os = "linux", target_os = "android")), brine_capture_poll))]
 #[derive(Debug)]
 pub(crate) struct Poller {
-    watched: std::sync::Mutex<Vec<(RawFd, u64)>>,
+    /// (the caller's descriptor number, the list's own duplicate, token)
+    watched: std::sync::Mutex<Vec<Watched>>,
     wake_read: OwnedFd,
     wake_write: OwnedFd,
 }
 
 #[cfg(any(not(any(target_os = "linux", target_os = "android")), brine_capture_poll))]
+type Watched = (RawFd, std::sync::Arc<OwnedFd>, u64);
+
+#[cfg(any(not(any(target_os = "linux", target_os = "android")), brine_capture_poll))]
 impl Poller {
     pub(crate) fn new() -> io::Result<Self> {
-        let (read, write) = os_pipe::pipe()?;
-        let (wake_read, wake_write) = (OwnedFd::from(read), OwnedFd::from(write));
-        set_nonblocking(&wake_read)?;
+        let (wake_read, wake_write) = pipe()?;
         set_nonblocking(&wake_write)?;
         Ok(Poller { watched: std::sync::Mutex::new(Vec::new()), wake_read, wake_write })
     }
 
-    fn watched(&self) -> std::sync::MutexGuard<'_, Vec<(RawFd, u64)>> {
+    fn watched(&self) -> std::sync::MutexGuard<'_, Vec<Watched>> {
         self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Reports `fd` as `token` whenever it can be read.
     pub(crate) fn add(&self, fd: &OwnedFd, token: u64) -> io::Result<()> {
-        self.watched().push((fd.as_raw_fd(), token));
+        use std::os::fd::AsRawFd;
+        let copy = rustix::io::fcntl_dupfd_cloexec(fd, 3)?;
+        self.watched().push((fd.as_raw_fd(), std::sync::Arc::new(copy), token));
         self.wake();
         Ok(())
     }
 
     /// Stops reporting `fd`.
     pub(crate) fn remove(&self, fd: &OwnedFd) -> io::Result<()> {
-        self.watched().retain(|&(watched, _)| watched != fd.as_raw_fd());
+        use std::os::fd::AsRawFd;
+        // the caller's descriptor is open until this returns, so its number is its own
+        self.watched().retain(|&(watched, _, _)| watched != fd.as_raw_fd());
         self.wake();
         Ok(())
     }
 
     fn wake(&self) {
         // a full pipe already holds a wake-up, so a failed write changes nothing
-        // SAFETY: writes one byte from a valid static buffer.
-        unsafe { libc::write(self.wake_write.as_raw_fd(), b"w".as_ptr().cast(), 1) };
+        let _ = rustix::io::write(&self.wake_write, b"w");
     }
 
     /// Waits until a descriptor can be read, the list changes or `timeout`
     /// passes, and puts the tokens of those that can be read into `ready`.
     /// Returns 0 on timeout.
     pub(crate) fn wait(&self, ready: &mut Vec<u64>, timeout: Option<Duration>) -> io::Result<usize> {
-        let pollfd = |fd: RawFd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
         let watched = self.watched().clone();
-        let mut fds: Vec<libc::pollfd> = watched.iter().map(|&(fd, _)| pollfd(fd)).collect();
-        fds.push(pollfd(self.wake_read.as_raw_fd()));
-        let n = poll(&mut fds, timeout)?;
-        if fds.last().is_some_and(|wake| wake.revents != 0) {
+        let mut fds: Vec<PollFd<'_>> =
+            watched.iter().map(|(_, fd, _)| PollFd::new(&**fd, PollFlags::IN)).collect();
+        fds.push(PollFd::new(&self.wake_read, PollFlags::IN));
+        let n = rustix::event::poll(&mut fds, timespec(timeout).as_ref())?;
+        if fds.last().is_some_and(|wake| !wake.revents().is_empty()) {
             let mut sink = [0u8; 64];
-            // SAFETY: reads at most `sink.len()` bytes into the local buffer.
-            while unsafe { libc::read(self.wake_read.as_raw_fd(), sink.as_mut_ptr().cast(), sink.len()) } > 0
-            {
-            }
+            while rustix::io::read(&self.wake_read, &mut sink).is_ok_and(|n| n > 0) {}
         }
-        ready
-            .extend(watched.iter().zip(&fds).filter(|(_, fd)| fd.revents != 0).map(|(&(_, token), _)| token));
+        ready.extend(
+            watched
+                .iter()
+                .zip(&fds)
+                .filter(|(_, fd)| !fd.revents().is_empty())
+                .map(|(&(_, _, token), _)| token),
+        );
         Ok(n)
     }
 }

@@ -1,6 +1,7 @@
 //! Capture of the real fd 1 and fd 2: `println!`, direct writes, C output,
 //! threads, child processes, huge output, nesting, concurrency, panics, closed
-//! descriptors and descriptor leaks.
+//! descriptors and descriptor leaks; signals, writers that never pause, fork
+//! and replaced descriptors in `fd/hostile.rs`.
 //!
 //! This target runs without libtest's harness (`harness = false` in
 //! Cargo.toml): libtest would take `println!` of its test threads before it
@@ -20,6 +21,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use brine_capture::{CaptureError, Options, Stream, capture, capture_both, capture_with};
+
+#[path = "fd/hostile.rs"]
+mod hostile;
 
 type Case = (&'static str, fn() -> anyhow::Result<()>);
 
@@ -48,6 +52,12 @@ const CASES: &[Case] = &[
     ("background_child_is_drained_not_awaited", background_child_is_drained_not_awaited),
     ("no_fd_or_thread_leak_over_10000_cycles", no_fd_or_thread_leak_over_10000_cycles),
     ("works_in_a_forked_child", works_in_a_forked_child),
+    ("drain_idle_bound_survives_signals", hostile::drain_idle_bound_survives_signals),
+    ("drain_limit_holds_under_busy_writers", hostile::drain_limit_holds_under_busy_writers),
+    ("drain_without_bounds_does_not_overflow", hostile::drain_without_bounds_does_not_overflow),
+    ("fork_while_another_thread_captures", hostile::fork_while_another_thread_captures),
+    ("fork_child_leaves_parents_output_alone", hostile::fork_child_leaves_parents_output_alone),
+    ("replaced_fd_is_left_to_the_user", hostile::replaced_fd_is_left_to_the_user),
 ];
 
 fn main() -> ExitCode {
@@ -642,7 +652,18 @@ fn no_fd_or_thread_leak_over_10000_cycles() -> anyhow::Result<()> {
             _ => drop(capture_both()?.finish()?),
         }
     }
-    let (fds_after, threads_after) = (count_dir("/proc/self/fd")?, count_dir("/proc/self/task")?);
+    // the poll-based reader polls its own duplicates of the read ends and
+    // closes those of finished captures when it next wakes, which the last
+    // finish has just asked it to: give it that moment
+    let mut fds_after = count_dir("/proc/self/fd")?;
+    for _ in 0..200 {
+        if fds_after == fds {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        fds_after = count_dir("/proc/self/fd")?;
+    }
+    let threads_after = count_dir("/proc/self/task")?;
     ensure!(fds_after == fds, "open descriptors: {fds} before, {fds_after} after 10,000 captures");
     // the reader thread ends after a while idle, so there may be fewer; never more
     ensure!(threads_after <= threads, "threads: {threads} before, {threads_after} after");
