@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::reader::{self, Drain, Failure, Pipe, Watch};
 use crate::registry::Unrestored;
-use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
+use crate::{BothOutput, Error, Output, Stream, registry, sys};
 
 /// How captures start and finish: how long to wait for another thread's
 /// capture, and how long to keep reading output from background processes.
@@ -24,7 +24,7 @@ use crate::{BothOutput, CaptureError, Output, Stream, registry, sys};
 /// let capture = Options::new().wait(Duration::ZERO).capture(Stream::Stdout)?;
 /// println!("captured");
 /// assert_eq!(capture.finish()?.to_str()?, "captured\n");
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -54,7 +54,7 @@ impl Options {
     }
 
     /// Waits at most `wait` for another thread's capture to end, then fails
-    /// with [`CaptureError::Busy`]; `Duration::ZERO` fails at once.
+    /// with [`Error::Busy`]; `Duration::ZERO` fails at once.
     ///
     /// Descriptors belong to the whole process, so captures from different
     /// threads take turns. Waiting is the default because it keeps each
@@ -64,7 +64,7 @@ impl Options {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use brine_capture::{CaptureError, Options, Stream};
+    /// use brine_capture::{Error, Options, Stream};
     ///
     /// let held = brine_capture::capture(Stream::Stderr)?;
     /// let refused = std::thread::spawn(|| {
@@ -72,9 +72,9 @@ impl Options {
     /// })
     /// .join()
     /// .unwrap();
-    /// assert!(matches!(refused, Err(CaptureError::Busy { .. })));
+    /// assert!(matches!(refused, Err(Error::Busy { .. })));
     /// held.finish()?;
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn wait(mut self, wait: Duration) -> Self {
         self.wait = Some(wait);
@@ -120,9 +120,9 @@ impl Options {
     /// let capture = brine_capture::Options::new().capture(brine_capture::Stream::Stdout)?;
     /// print!("x");
     /// assert_eq!(capture.finish()?.as_bytes(), b"x");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn capture(&self, stream: Stream) -> Result<Capture, CaptureError> {
+    pub fn capture(&self, stream: Stream) -> Result<Capture, Error> {
         let session = Session::start(stream, &[(stream, stream.fds())], self)?;
         Ok(Capture { session, stream, not_send: PhantomData })
     }
@@ -136,9 +136,9 @@ impl Options {
     /// print!("o");
     /// let both = capture.finish()?;
     /// assert_eq!((both.stdout.as_bytes(), both.stderr.as_bytes()), (&b"o"[..], &b"e"[..]));
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn capture_both(&self) -> Result<CaptureBoth, CaptureError> {
+    pub fn capture_both(&self) -> Result<CaptureBoth, Error> {
         let plan = [(Stream::Stdout, Stream::Stdout.fds()), (Stream::Stderr, Stream::Stderr.fds())];
         let session = Session::start(Stream::Merged, &plan, self)?;
         Ok(CaptureBoth { session, not_send: PhantomData })
@@ -183,7 +183,7 @@ impl Capture {
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Merged)?;
     /// assert_eq!(capture.stream(), brine_capture::Stream::Merged);
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn stream(&self) -> Stream {
         self.stream
@@ -197,9 +197,9 @@ impl Capture {
     /// let capture = brine_capture::capture(brine_capture::Stream::Stdout)?;
     /// print!("partial line, still in Rust's buffer");
     /// assert_eq!(capture.snapshot()?.to_str()?, "partial line, still in Rust's buffer");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn snapshot(&self) -> Result<Output, CaptureError> {
+    pub fn snapshot(&self) -> Result<Output, Error> {
         let mut outputs = self.session.snapshot()?;
         Ok(Output::new(self.stream, outputs.pop().unwrap_or_default()))
     }
@@ -210,16 +210,16 @@ impl Capture {
     /// The descriptor is restored only if it still points at the capture's
     /// pipe. If the code under capture pointed it elsewhere itself (closed
     /// fd 1 and opened a file, which took number 1), it is that code's: it is
-    /// left as that code set it and this returns [`CaptureError::Replaced`].
+    /// left as that code set it and this returns [`Error::Replaced`].
     /// Dropping the guard, also in a panic, leaves it the same way.
     ///
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stderr)?;
     /// eprintln!("to stderr");
     /// assert_eq!(capture.finish()?.to_str()?, "to stderr\n");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn finish(mut self) -> Result<Output, CaptureError> {
+    pub fn finish(mut self) -> Result<Output, Error> {
         let mut outputs = self.session.end()?;
         Ok(Output::new(self.stream, outputs.pop().unwrap_or_default()))
     }
@@ -275,15 +275,15 @@ impl CaptureBoth {
     /// let capture = brine_capture::capture_both()?;
     /// eprint!("err so far");
     /// assert_eq!(capture.snapshot()?.stderr.to_str()?, "err so far");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn snapshot(&self) -> Result<BothOutput, CaptureError> {
+    pub fn snapshot(&self) -> Result<BothOutput, Error> {
         Ok(both(self.session.snapshot()?))
     }
 
     /// Ends the capture, restores both descriptors and returns each one's
     /// output. A descriptor the code under capture pointed elsewhere is left
-    /// as it set it, with [`CaptureError::Replaced`], as
+    /// as it set it, with [`Error::Replaced`], as
     /// [`Capture::finish`] does.
     ///
     /// ```
@@ -292,9 +292,9 @@ impl CaptureBoth {
     /// let both = capture.finish()?;
     /// assert_eq!(both.stdout.to_str()?, "out\n");
     /// assert!(both.stderr.is_empty());
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn finish(mut self) -> Result<BothOutput, CaptureError> {
+    pub fn finish(mut self) -> Result<BothOutput, Error> {
         Ok(both(self.session.end()?))
     }
 }
@@ -351,7 +351,7 @@ struct Session {
 impl Session {
     /// Takes this thread's turn, then opens one pipe per `(output, fds)` in
     /// `plan`, hands them to the reader and points the descriptors at them.
-    fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, CaptureError> {
+    fn start(stream: Stream, plan: &[(Stream, &[RawFd])], options: &Options) -> Result<Self, Error> {
         let (id, pid) = registry::claim(stream, options.wait)?;
         Self::open(id, pid, stream, plan, options).inspect_err(|_| registry::unclaim())
     }
@@ -362,8 +362,8 @@ impl Session {
         stream: Stream,
         plan: &[(Stream, &[RawFd])],
         options: &Options,
-    ) -> Result<Self, CaptureError> {
-        let os = |action| move |source| CaptureError::Os { action, stream, source };
+    ) -> Result<Self, Error> {
+        let os = |action| move |source| Error::Os { action, stream, source };
         // what was written before the capture goes where it was meant to go
         sys::flush_all();
         let mut pipes = Vec::with_capacity(plan.len());
@@ -401,13 +401,13 @@ impl Session {
         self.watch.is_none()
     }
 
-    fn snapshot(&self) -> Result<Vec<Vec<u8>>, CaptureError> {
+    fn snapshot(&self) -> Result<Vec<Vec<u8>>, Error> {
         sys::flush_all();
         self.pipes
             .iter()
             .map(|pipe| pipe.snapshot())
             .collect::<io::Result<_>>()
-            .map_err(|source| CaptureError::Read { stream: self.stream, source })
+            .map_err(|source| Error::Read { stream: self.stream, source })
     }
 
     /// Flushes, restores the descriptors, closes the write ends and collects
@@ -416,7 +416,7 @@ impl Session {
     /// In a child forked while the capture was active, the output belongs to
     /// the parent, which is still reading the same pipes: the child restores
     /// its descriptors and closes its copies of the pipes without reading.
-    fn end(&mut self) -> Result<Vec<Vec<u8>>, CaptureError> {
+    fn end(&mut self) -> Result<Vec<Vec<u8>>, Error> {
         // what this thread wrote during the capture belongs to it
         sys::flush_all();
         let restored = registry::pop(self.id, &self.fds);
@@ -429,16 +429,16 @@ impl Session {
         };
         restored.map_err(|unrestored| match unrestored {
             Unrestored::Os(source) => {
-                CaptureError::Os { action: "restore the descriptor with dup2", stream: self.stream, source }
+                Error::Os { action: "restore the descriptor with dup2", stream: self.stream, source }
             }
-            Unrestored::Replaced(fd) => CaptureError::Replaced { stream: self.stream, fd },
+            Unrestored::Replaced(fd) => Error::Replaced { stream: self.stream, fd },
         })?;
         if self.pid != pid {
-            return Err(CaptureError::Inherited { stream: self.stream, parent: self.pid, child: pid });
+            return Err(Error::Inherited { stream: self.stream, parent: self.pid, child: pid });
         }
         collected.map_err(|failure| match failure {
-            Failure::Read(source) => CaptureError::Read { stream: self.stream, source },
-            Failure::ReaderLost => CaptureError::ReaderLost { stream: self.stream },
+            Failure::Read(source) => Error::Read { stream: self.stream, source },
+            Failure::ReaderLost => Error::ReaderLost { stream: self.stream },
         })
     }
 

@@ -1,4 +1,4 @@
-//! [`CaptureError`]: why a capture could not start, finish or be read as text.
+//! [`Error`]: why a capture could not start, finish or be read as text.
 
 use std::io;
 use std::time::Duration;
@@ -8,17 +8,17 @@ use crate::Stream;
 /// Why a capture could not start or finish, or its output could not be read as text.
 ///
 /// ```
-/// let output = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+/// let output = brine_capture::capturing(brine_capture::Stream::Stdout, || {
 ///     use std::io::Write;
 ///     std::io::stdout().write_all(b"\xff\xfe binary").unwrap();
 /// })?.1;
 /// let error = output.to_str().unwrap_err();
 /// assert!(error.to_string().contains("not valid UTF-8"), "{error}");
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum CaptureError {
+pub enum Error {
     /// Another thread holds a capture and did not finish it in the time the
     /// [`Options::wait`](crate::Options::wait) allowed.
     ///
@@ -37,7 +37,7 @@ pub enum CaptureError {
         waited: Duration,
     },
     /// A system call needed to start or finish the capture failed.
-    #[error("cannot {action} while capturing {stream}: {source}")]
+    #[error("cannot {action} while capturing {stream}")]
     Os {
         /// What was being done, e.g. "create the pipe".
         action: &'static str,
@@ -47,7 +47,7 @@ pub enum CaptureError {
         source: io::Error,
     },
     /// Reading the captured output from its pipe failed.
-    #[error("reading the captured {stream} output from its pipe failed: {source}")]
+    #[error("reading the captured {stream} output from its pipe failed")]
     Read {
         /// What was being captured.
         stream: Stream,

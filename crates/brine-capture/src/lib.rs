@@ -30,7 +30,7 @@
 //!   ([`to_str`](Output::to_str)) and lossy
 //!   ([`to_string_lossy`](Output::to_string_lossy)) text. Dropping the guard
 //!   restores the descriptor too, also when a panic unwinds through it.
-//! - [`capture_with`] runs a closure under capture and returns its result
+//! - [`capturing`] runs a closure under capture and returns its result
 //!   and the output.
 //! - [`capture_both`] keeps stdout and stderr apart; [`Stream::Merged`]
 //!   collects both in one buffer in arrival order, like `2>&1`.
@@ -60,7 +60,7 @@
 //! cannot be told apart once it reaches fd 1. Captures therefore take turns:
 //! while one thread has a capture, a capture started by another thread **waits**
 //! until the first thread's captures have all finished (or fails with
-//! [`CaptureError::Busy`] after [`Options::wait`]). Waiting, not failing, is
+//! [`Error::Busy`] after [`Options::wait`]). Waiting, not failing, is
 //! the default because it gives every capture exactly its own output, as a
 //! mutex would. The thread holding the turn can start more captures — of
 //! the same stream or the other — and they nest: the innermost active capture
@@ -79,7 +79,7 @@
 //! handler can deadlock. Under a multi-threaded async runtime a capture
 //! takes what every task prints, and its guard belongs to one thread: run
 //! the code to capture on a blocking thread, start to end (with tokio,
-//! `spawn_blocking(|| capture_with(..))`). `docs/CAPTURE.md` shows how.
+//! `spawn_blocking(|| capturing(..))`). `docs/CAPTURE.md` shows how.
 //!
 //! # Under `cargo test`
 //!
@@ -108,7 +108,7 @@ mod stream;
 mod sys;
 
 pub use capture::{Capture, CaptureBoth, Options};
-pub use error::CaptureError;
+pub use error::Error;
 pub use output::{BothOutput, Output};
 pub use stream::Stream;
 
@@ -126,9 +126,9 @@ pub use stream::Stream;
 /// eprintln!("err");
 /// println!("out again");
 /// assert_eq!(capture.finish()?.to_str()?, "out\nerr\nout again\n");
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
-pub fn capture(stream: Stream) -> Result<Capture, CaptureError> {
+pub fn capture(stream: Stream) -> Result<Capture, Error> {
     Options::new().capture(stream)
 }
 
@@ -140,14 +140,14 @@ pub fn capture(stream: Stream) -> Result<Capture, CaptureError> {
 /// ```
 /// use brine_capture::Stream;
 ///
-/// let (sum, output) = brine_capture::capture_with(Stream::Stdout, || {
+/// let (sum, output) = brine_capture::capturing(Stream::Stdout, || {
 ///     println!("adding");
 ///     2 + 2
 /// })?;
 /// assert_eq!((sum, output.to_str()?), (4, "adding\n"));
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
-pub fn capture_with<R>(stream: Stream, f: impl FnOnce() -> R) -> Result<(R, Output), CaptureError> {
+pub fn capturing<R>(stream: Stream, f: impl FnOnce() -> R) -> Result<(R, Output), Error> {
     let capture = capture(stream)?;
     let result = f();
     Ok((result, capture.finish()?))
@@ -161,9 +161,9 @@ pub fn capture_with<R>(stream: Stream, f: impl FnOnce() -> R) -> Result<(R, Outp
 /// eprintln!("err");
 /// let both = capture.finish()?;
 /// assert_eq!((both.stdout.to_str()?, both.stderr.to_str()?), ("out\n", "err\n"));
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
-pub fn capture_both() -> Result<CaptureBoth, CaptureError> {
+pub fn capture_both() -> Result<CaptureBoth, Error> {
     Options::new().capture_both()
 }
 
@@ -171,14 +171,14 @@ pub fn capture_both() -> Result<CaptureBoth, CaptureError> {
 /// returned and both outputs.
 ///
 /// ```
-/// let (code, both) = brine_capture::capture_both_with(|| {
+/// let (code, both) = brine_capture::capturing_both(|| {
 ///     std::process::Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]).status()
 /// })?;
 /// assert_eq!(code?.code(), Some(3));
 /// assert_eq!((both.stdout.to_str()?, both.stderr.to_str()?), ("out\n", "err\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn capture_both_with<R>(f: impl FnOnce() -> R) -> Result<(R, BothOutput), CaptureError> {
+pub fn capturing_both<R>(f: impl FnOnce() -> R) -> Result<(R, BothOutput), Error> {
     let capture = capture_both()?;
     let result = f();
     Ok((result, capture.finish()?))

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::{CaptureError, Stream};
+use crate::{Error, Stream};
 
 /// The bytes a capture collected, exactly as written.
 ///
@@ -12,14 +12,14 @@ use crate::{CaptureError, Stream};
 /// ```
 /// use brine_capture::Stream;
 ///
-/// let ((), output) = brine_capture::capture_with(Stream::Stdout, || {
+/// let ((), output) = brine_capture::capturing(Stream::Stdout, || {
 ///     use std::io::Write;
 ///     std::io::stdout().write_all("caf\u{e9} \u{2615}\n".as_bytes()).unwrap();
 /// })?;
 /// assert_eq!(output.to_str()?, "café ☕\n");
 /// assert_eq!(output.as_bytes().len(), 10);
 /// assert_eq!(output.stream(), Stream::Stdout);
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Output {
@@ -37,7 +37,7 @@ impl Output {
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stderr)?;
     /// assert_eq!(capture.finish()?.stream(), brine_capture::Stream::Stderr);
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn stream(&self) -> Stream {
         self.stream
@@ -46,12 +46,12 @@ impl Output {
     /// The captured bytes.
     ///
     /// ```
-    /// let (_, output) = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+    /// let (_, output) = brine_capture::capturing(brine_capture::Stream::Stdout, || {
     ///     use std::io::Write;
     ///     std::io::stdout().write_all(&[0, 159, 146, 150]).unwrap();
     /// })?;
     /// assert_eq!(output.as_bytes(), [0, 159, 146, 150]);
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
@@ -60,13 +60,13 @@ impl Output {
     /// The captured bytes, without a copy.
     ///
     /// ```
-    /// let (_, output) = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+    /// let (_, output) = brine_capture::capturing(brine_capture::Stream::Stdout, || {
     ///     use std::io::Write;
     ///     std::io::stdout().write_all(b"raw").unwrap();
     /// })?;
     /// let bytes: Vec<u8> = output.into_bytes();
     /// assert_eq!(bytes, b"raw");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
@@ -77,7 +77,7 @@ impl Output {
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stdout)?;
     /// assert_eq!(capture.finish()?.len(), 0);
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.bytes.len()
@@ -88,7 +88,7 @@ impl Output {
     /// ```
     /// let capture = brine_capture::capture(brine_capture::Stream::Stdout)?;
     /// assert!(capture.finish()?.is_empty());
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
@@ -97,30 +97,30 @@ impl Output {
     /// The output as text, strictly: an error if it is not valid UTF-8.
     ///
     /// ```
-    /// let (_, output) = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+    /// let (_, output) = brine_capture::capturing(brine_capture::Stream::Stdout, || {
     ///     use std::io::Write;
     ///     std::io::stdout().write_all(b"ok \xff").unwrap();
     /// })?;
     /// let error = output.to_str().unwrap_err();
     /// assert!(error.to_string().contains("found ff at byte 3"), "{error}");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn to_str(&self) -> Result<&str, CaptureError> {
+    pub fn to_str(&self) -> Result<&str, Error> {
         std::str::from_utf8(&self.bytes).map_err(|error| self.not_utf8(error))
     }
 
     /// The output as an owned `String`, strictly, without a copy.
     ///
     /// ```
-    /// let (_, output) = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+    /// let (_, output) = brine_capture::capturing(brine_capture::Stream::Stdout, || {
     ///     use std::io::Write;
     ///     std::io::stdout().write_all(b"owned").unwrap();
     /// })?;
     /// let text: String = output.into_string()?;
     /// assert_eq!(text, "owned");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
-    pub fn into_string(self) -> Result<String, CaptureError> {
+    pub fn into_string(self) -> Result<String, Error> {
         let stream = self.stream;
         String::from_utf8(self.bytes).map_err(|error| not_utf8(stream, error.as_bytes(), error.utf8_error()))
     }
@@ -128,23 +128,23 @@ impl Output {
     /// The output as text, with each invalid sequence replaced by `U+FFFD`.
     ///
     /// ```
-    /// let (_, output) = brine_capture::capture_with(brine_capture::Stream::Stdout, || {
+    /// let (_, output) = brine_capture::capturing(brine_capture::Stream::Stdout, || {
     ///     use std::io::Write;
     ///     std::io::stdout().write_all(b"ok \xff").unwrap();
     /// })?;
     /// assert_eq!(output.to_string_lossy(), "ok \u{fffd}");
-    /// # Ok::<(), brine_capture::CaptureError>(())
+    /// # Ok::<(), brine_capture::Error>(())
     /// ```
     pub fn to_string_lossy(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
     }
 
-    fn not_utf8(&self, error: std::str::Utf8Error) -> CaptureError {
+    fn not_utf8(&self, error: std::str::Utf8Error) -> Error {
         not_utf8(self.stream, &self.bytes, error)
     }
 }
 
-fn not_utf8(stream: Stream, bytes: &[u8], error: std::str::Utf8Error) -> CaptureError {
+fn not_utf8(stream: Stream, bytes: &[u8], error: std::str::Utf8Error) -> Error {
     let offset = error.valid_up_to();
     let found = match error.error_len() {
         Some(len) => bytes
@@ -156,7 +156,7 @@ fn not_utf8(stream: Stream, bytes: &[u8], error: std::str::Utf8Error) -> Capture
             .join(" "),
         None => "a character cut short by the end of the output".to_owned(),
     };
-    CaptureError::NotUtf8 { stream, offset, found, len: bytes.len() }
+    Error::NotUtf8 { stream, offset, found, len: bytes.len() }
 }
 
 impl AsRef<[u8]> for Output {
@@ -174,14 +174,14 @@ impl From<Output> for Vec<u8> {
 /// What [`capture_both`](crate::capture_both) collected: stdout and stderr, kept apart.
 ///
 /// ```
-/// let ((), both) = brine_capture::capture_both_with(|| {
+/// let ((), both) = brine_capture::capturing_both(|| {
 ///     use std::io::Write;
 ///     std::io::stdout().write_all(b"to stdout\n").unwrap();
 ///     std::io::stderr().write_all(b"to stderr\n").unwrap();
 /// })?;
 /// assert_eq!(both.stdout.to_str()?, "to stdout\n");
 /// assert_eq!(both.stderr.to_str()?, "to stderr\n");
-/// # Ok::<(), brine_capture::CaptureError>(())
+/// # Ok::<(), brine_capture::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -5,7 +5,7 @@
 //!
 //! - `owner` is the one thread whose captures are active; it is `None` exactly
 //!   when `active` is 0. Other threads wait on [`TURN`] (or give up with
-//!   [`CaptureError::Busy`]). The owner may start more captures: they nest.
+//!   [`Error::Busy`]). The owner may start more captures: they nest.
 //! - For each of fd 1 and fd 2, `original` holds a close-on-exec duplicate of
 //!   what the descriptor pointed to before the first capture, exactly while
 //!   its stack is non-empty; the descriptor points at the write end on top of
@@ -31,7 +31,7 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 use std::{fs, io};
 
-use crate::{CaptureError, Stream, sys};
+use crate::{Error, Stream, sys};
 
 /// One descriptor's state.
 struct Slot {
@@ -106,7 +106,7 @@ impl Registry {
 /// Every capture starts here, so this is where a forked child takes the
 /// record over (see [`Registry::forked`]); the rest of the record's users
 /// act on frames of this thread, which a fork keeps.
-pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<(u64, u32), CaptureError> {
+pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<(u64, u32), Error> {
     let me = thread::current();
     let pid = std::process::id();
     let start = Instant::now();
@@ -128,7 +128,7 @@ pub(crate) fn claim(stream: Stream, wait: Option<Duration>) -> Result<(u64, u32)
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     let holder = registry.owner.as_ref().map(describe).unwrap_or_default();
-                    return Err(CaptureError::Busy { stream, holder, waited: start.elapsed() });
+                    return Err(Error::Busy { stream, holder, waited: start.elapsed() });
                 }
                 TURN.wait_timeout(registry, left).unwrap_or_else(PoisonError::into_inner).0
             }
@@ -162,7 +162,7 @@ fn describe(thread: &Thread) -> String {
 
 /// Points each `(fd, write end)` of frame `id` at its write end, saving what
 /// the descriptor pointed to if this is its first capture. All or nothing.
-pub(crate) fn push(id: u64, redirects: &[(Stream, RawFd, Arc<OwnedFd>)]) -> Result<(), CaptureError> {
+pub(crate) fn push(id: u64, redirects: &[(Stream, RawFd, Arc<OwnedFd>)]) -> Result<(), Error> {
     let mut registry = lock();
     for (done, (stream, fd, writer)) in redirects.iter().enumerate() {
         let (stream, fd, writer) = (*stream, *fd, Arc::clone(writer));
@@ -182,8 +182,8 @@ fn push_one(
     stream: Stream,
     fd: RawFd,
     writer: Arc<OwnedFd>,
-) -> Result<(), CaptureError> {
-    let os = |action| move |source| CaptureError::Os { action, stream, source };
+) -> Result<(), Error> {
+    let os = |action| move |source| Error::Os { action, stream, source };
     let slot = registry.slot(fd);
     if slot.stack.is_empty() {
         if !sys::is_open(fd) {

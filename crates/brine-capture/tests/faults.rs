@@ -65,7 +65,7 @@ fn out_of_descriptors_is_a_clear_error_and_stdout_stays_put() {
                     let output = capture.finish().unwrap();
                     eprintln!("ROOM {room}: ok, got {:?}", output.to_string_lossy());
                 }
-                Err(error) => eprintln!("ROOM {room}: error: {error}"),
+                Err(error) => eprintln!("ROOM {room}: error: {:#}", anyhow::Error::from(error)),
             }
             set_nofile(highest + 1);
             assert_eq!(identity(1), before, "fd 1 moved after a capture with room for {room}");

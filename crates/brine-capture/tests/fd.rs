@@ -20,7 +20,7 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
-use brine_capture::{CaptureError, Options, Stream, capture, capture_both, capture_with};
+use brine_capture::{Error, Options, Stream, capture, capture_both, capturing};
 
 #[path = "fd/hostile.rs"]
 mod hostile;
@@ -189,7 +189,7 @@ fn println_and_print() -> anyhow::Result<()> {
 }
 
 fn stdout_handle_writes() -> anyhow::Result<()> {
-    let (result, output) = capture_with(Stream::Stdout, || -> std::io::Result<()> {
+    let (result, output) = capturing(Stream::Stdout, || -> std::io::Result<()> {
         std::io::stdout().write_all(b"write_all\n")?;
         let mut lock = std::io::stdout().lock();
         write!(lock, "locked {}", 2)?;
@@ -202,7 +202,7 @@ fn stdout_handle_writes() -> anyhow::Result<()> {
 
 fn c_stdio_and_write() -> anyhow::Result<()> {
     // C stdio buffers output to a pipe: finishing must flush it (fflush(NULL))
-    let output = capture_with(Stream::Stdout, || {
+    let output = capturing(Stream::Stdout, || {
         // SAFETY: NUL-terminated literals; printf's format matches its one int argument.
         unsafe {
             libc::puts(c"puts".as_ptr());
@@ -212,14 +212,14 @@ fn c_stdio_and_write() -> anyhow::Result<()> {
     .1;
     ensure!(output.to_str()? == "puts\nprintf 7\n", "C stdio: got {:?}", output.to_string_lossy());
 
-    let (written, output) = capture_with(Stream::Stdout, || raw_write(1, b"libc::write\n"))?;
+    let (written, output) = capturing(Stream::Stdout, || raw_write(1, b"libc::write\n"))?;
     written?;
     ensure!(output.to_str()? == "libc::write\n", "libc::write: got {:?}", output.to_string_lossy());
     Ok(())
 }
 
 fn threads_spawned_inside() -> anyhow::Result<()> {
-    let ((), output) = capture_with(Stream::Stdout, || {
+    let ((), output) = capturing(Stream::Stdout, || {
         std::thread::scope(|scope| {
             for t in 0..4 {
                 scope.spawn(move || {
@@ -274,7 +274,7 @@ fn stderr_everything() -> anyhow::Result<()> {
 }
 
 fn both_kept_apart() -> anyhow::Result<()> {
-    let (status, both) = brine_capture::capture_both_with(|| {
+    let (status, both) = brine_capture::capturing_both(|| {
         println!("out 1");
         eprintln!("err 1");
         let status = Command::new("sh").args(["-c", "echo hi; echo err >&2"]).status();
@@ -327,7 +327,7 @@ fn huge_output_every_byte() -> anyhow::Result<()> {
     const LEN: usize = 64 << 20;
     // every byte value, in a pattern that does not repeat at the chunk size
     let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8 ^ (i >> 20) as u8).collect();
-    let (written, output) = capture_with(Stream::Stdout, || -> std::io::Result<()> {
+    let (written, output) = capturing(Stream::Stdout, || -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         for chunk in data.chunks(1 << 20) {
             stdout.write_all(chunk)?;
@@ -372,10 +372,10 @@ fn non_utf8_preserved_and_decoded_once() -> anyhow::Result<()> {
     ensure!(output.to_str()? == "café\n", "got {:?}", output.as_bytes());
 
     let bytes: Vec<u8> = (0..=255).collect();
-    let (_, output) = capture_with(Stream::Stderr, || raw_write(2, &bytes))?;
+    let (_, output) = capturing(Stream::Stderr, || raw_write(2, &bytes))?;
     ensure!(output.as_bytes() == bytes, "bytes changed");
     match output.to_str() {
-        Err(CaptureError::NotUtf8 { offset: 128, ref found, len: 256, .. }) if found == "80" => {}
+        Err(Error::NotUtf8 { offset: 128, ref found, len: 256, .. }) if found == "80" => {}
         other => bail!("expected NotUtf8 at byte 128, got {other:?}"),
     }
     let message = output.to_str().err().map(|e| e.to_string()).unwrap_or_default();
@@ -493,7 +493,7 @@ fn busy_after_wait_bound() -> anyhow::Result<()> {
         .join()
         .map_err(|_| anyhow::anyhow!("thread panicked"))?;
     let message = match refused {
-        Err(error @ CaptureError::Busy { .. }) => error.to_string(),
+        Err(error @ Error::Busy { .. }) => error.to_string(),
         other => bail!("expected Busy, got {other:?}"),
     };
     ensure!(message.contains("found one held by thread `main`"), "{message}");
@@ -515,7 +515,7 @@ fn panic_in_closure_restores() -> anyhow::Result<()> {
     let outer = capture(Stream::Stdout)?;
     let caught = silent_panics(|| {
         panic::catch_unwind(|| {
-            capture_with(Stream::Stdout, || {
+            capturing(Stream::Stdout, || {
                 println!("written before the panic");
                 panic!("boom");
             })
@@ -526,7 +526,7 @@ fn panic_in_closure_restores() -> anyhow::Result<()> {
     let outer = outer.finish()?;
     ensure!(outer.to_str()? == "written before the panic\n", "outer {:?}", outer);
     ensure!(identity(1)? == before, "fd 1 not restored");
-    let after = capture_with(Stream::Stdout, || println!("works again"))?.1;
+    let after = capturing(Stream::Stdout, || println!("works again"))?.1;
     ensure!(after.to_str()? == "works again\n");
     Ok(())
 }
@@ -534,7 +534,7 @@ fn panic_in_closure_restores() -> anyhow::Result<()> {
 fn panic_with_guard_restores() -> anyhow::Result<()> {
     let before = (identity(1)?, identity(2)?);
     let caught = silent_panics(|| {
-        panic::catch_unwind(|| -> Result<(), CaptureError> {
+        panic::catch_unwind(|| -> Result<(), Error> {
             let _both = capture_both()?;
             let _err = capture(Stream::Stderr)?;
             panic!("boom");
@@ -572,7 +572,7 @@ fn fd_pointing_to_dev_null() -> anyhow::Result<()> {
             Ok(())
         },
         || {
-            let output = capture_with(Stream::Stdout, || println!("seen despite /dev/null"))?.1;
+            let output = capturing(Stream::Stdout, || println!("seen despite /dev/null"))?.1;
             ensure!(output.to_str()? == "seen despite /dev/null\n", "got {:?}", output);
             ensure!(identity(1)? == null_identity, "fd 1 not restored to /dev/null");
             Ok(())
@@ -683,7 +683,7 @@ fn works_in_a_forked_child() -> anyhow::Result<()> {
     // more than a pipe holds: only a running reader lets the writer finish
     let big = vec![b'f'; 1 << 20];
     if pid == 0 {
-        let ok = capture_with(Stream::Stdout, || {
+        let ok = capturing(Stream::Stdout, || {
             println!("in the fork");
             std::io::stdout().write_all(&big)
         })
@@ -702,7 +702,7 @@ fn works_in_a_forked_child() -> anyhow::Result<()> {
         if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
             ensure!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status:#x}");
             // the child's captures left the parent's reader and its epoll set alone
-            let (_, output) = capture_with(Stream::Stdout, || std::io::stdout().write_all(&big))?;
+            let (_, output) = capturing(Stream::Stdout, || std::io::stdout().write_all(&big))?;
             ensure!(output.as_bytes() == big, "parent captured {} bytes after the fork", output.len());
             return Ok(());
         }

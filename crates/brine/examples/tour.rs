@@ -190,12 +190,12 @@ fn capture_output() -> anyhow::Result<()> {
         println!("  | {line}");
     }
 
-    let ((), both) = brine::capture::capture_both_with(|| {
+    let ((), both) = brine::capture::capturing_both(|| {
         println!("to stdout");
         eprintln!("to stderr");
     })?;
     println!("both streams apart: stdout {:?}, stderr {:?}", both.stdout.to_str()?, both.stderr.to_str()?);
-    let (_, merged) = brine::capture::capture_with(brine::Stream::Merged, || {
+    let (_, merged) = brine::capture::capturing(brine::Stream::Merged, || {
         std::process::Command::new("sh").args(["-c", "echo one; echo two >&2; echo three"]).status()
     })?;
     println!("merged like 2>&1, in order: {:?}", merged.to_str()?);

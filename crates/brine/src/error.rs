@@ -53,5 +53,5 @@ pub enum Error {
     /// Capturing output failed ([`capture`](crate::capture())).
     #[cfg(feature = "capture")]
     #[error(transparent)]
-    Capture(#[from] brine_capture::CaptureError),
+    Capture(#[from] brine_capture::Error),
 }

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure};
-use brine_capture::{CaptureError, Options, Stream, capture, capture_with};
+use brine_capture::{Error, Options, Stream, capture, capturing};
 
 use super::{identity, raw_write, sh, silent_panics, tempfile_path, with_fd_replaced};
 
@@ -161,7 +161,7 @@ pub(crate) fn fork_while_another_thread_captures() -> anyhow::Result<()> {
     let before = identity(1)?;
     let (held_tx, held_rx) = mpsc::channel();
     let (done_tx, done_rx) = mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || -> Result<(), CaptureError> {
+    let holder = std::thread::spawn(move || -> Result<(), Error> {
         let capture = capture(Stream::Stdout)?;
         let _ = held_tx.send(());
         let _ = done_rx.recv();
@@ -172,7 +172,7 @@ pub(crate) fn fork_while_another_thread_captures() -> anyhow::Result<()> {
     if pid == 0 {
         // the holder does not exist here: its turn and its redirect must not
         // outlive it, or this capture waits forever
-        let code = match capture_with(Stream::Stdout, || println!("in the child")) {
+        let code = match capturing(Stream::Stdout, || println!("in the child")) {
             Err(_) => 2,
             Ok((_, output)) if output.as_bytes() != b"in the child\n" => 3,
             Ok(_) if identity(1).ok() != Some(before) => 4,
@@ -201,8 +201,8 @@ pub(crate) fn fork_child_leaves_parents_output_alone() -> anyhow::Result<()> {
         // parent's pipe, and it puts its fd 1 back where it was
         let code = match capture.finish() {
             Ok(_) => 2,
-            Err(CaptureError::Inherited { .. }) if identity(1).ok() == Some(before) => 0,
-            Err(CaptureError::Inherited { .. }) => 4,
+            Err(Error::Inherited { .. }) if identity(1).ok() == Some(before) => 0,
+            Err(Error::Inherited { .. }) => 4,
             Err(_) => 3,
         };
         exit(code);
@@ -248,7 +248,7 @@ pub(crate) fn replaced_fd_is_left_to_the_user() -> anyhow::Result<()> {
             let file = replace_fd_1("replaced-finish")?;
             println!("to the file");
             match started.finish() {
-                Err(error @ CaptureError::Replaced { .. }) => {
+                Err(error @ Error::Replaced { .. }) => {
                     let message = error.to_string();
                     ensure!(message.contains("expected fd 1 to point at the capture's pipe"), "{message}");
                 }
@@ -281,7 +281,7 @@ pub(crate) fn replaced_fd_is_left_to_the_user() -> anyhow::Result<()> {
                 let _ = std::fs::remove_file(tempfile_path(name));
             }
             // and a capture started now captures the new fd 1 as usual
-            let again = capture_with(Stream::Stdout, || println!("again"))?.1;
+            let again = capturing(Stream::Stdout, || println!("again"))?.1;
             ensure!(again.to_str()? == "again\n", "got {again:?}");
             Ok(())
         },
