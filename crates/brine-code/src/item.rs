@@ -608,4 +608,3 @@ mod tests {
         assert!(!is_identifier("") && !is_identifier("2f") && !is_identifier("a-b") && !is_identifier("_"));
     }
 }
-
