@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, truncated};
-use crate::limit::{Limited, Limits};
+use crate::limit::{Kept, Limited, Limits};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 
@@ -292,9 +292,18 @@ impl Options {
             (Err(_), Some(source)) => {
                 Err(Error::Refused { requested: requested(), offset: used, len, source })
             }
-            (Err(source), None) => {
-                Err(limits.take_exceeded().unwrap_or_else(|| decode_error(requested(), used, len, source)))
-            }
+            (Err(error), None) => Err(limits.take_exceeded().unwrap_or_else(|| {
+                let message = match error {
+                    Kept::Custom(message) => message,
+                    Kept::Inner(postcard::Error::SerdeDeCustom)
+                        if let Some(message) = limits.take_message() =>
+                    {
+                        message
+                    }
+                    Kept::Inner(source) => return decode_error(requested(), used, len, source),
+                };
+                Error::Invalid { requested: requested(), offset: used, len, message }
+            })),
         }
     }
 }
