@@ -272,3 +272,19 @@ fn the_registry_lists_what_is_linked_in() {
     assert!(ids.iter().any(|id| id.ends_with("func::inner::negate")), "{ids:?}");
     assert!(ids.iter().any(|id| id.ends_with("func::test_function")), "{ids:?}");
 }
+
+#[test]
+fn rust_source_writes_a_func_and_reads_it_back_with_the_opt_in() {
+    let factor = 6;
+    let value: Vec<Unary> = vec![
+        brine_code::func!(inner::negate),
+        brine_code::func!([factor: i64] |x: i64| -> i64 { x * factor }),
+    ];
+    let text = brine_source::to_string(&value).unwrap();
+    assert!(text.contains("Func {") && text.contains("captures: (6,)"), "{text}");
+    let error = brine_source::from_str::<Vec<Unary>>(&text).unwrap_err();
+    assert!(error.to_string().contains("refusing to load function"), "{error}");
+    let back: Vec<Unary> =
+        brine_io::trust::Scope::new(Trust::Registry).run(|| brine_source::from_str(&text)).unwrap();
+    assert_eq!((back[0](2), back[1](2)), (-2, 12));
+}
