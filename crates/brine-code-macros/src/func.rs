@@ -142,6 +142,7 @@ pub(crate) fn expand_function(
             dyn_type: #root::__private::dyn_type::<#dyn_type>,
             dyn_name: #root::__private::dyn_name::<#dyn_type>,
             make: #root::__private::Make::Item(|| #root::__private::make_item::<#dyn_type>(::std::sync::Arc::new(#name))),
+            made: #root::__private::OnceLock::new(),
         };
         #root::__private::inventory::submit! { #root::__private::Registration(&#entry) }
         #[doc(hidden)]
@@ -290,6 +291,7 @@ fn expand_closure(root: TokenStream2, body: TokenStream2) -> syn::Result<TokenSt
             make: #root::__private::Make::Closure(|deserializer| {
                 #root::__private::rebuild_closure(deserializer, __brine_make)
             }),
+            made: #root::__private::OnceLock::new(),
         };
         #root::__private::inventory::submit! { #root::__private::Registration(&__BRINE_FUNC) }
         #root::__private::closure(&__BRINE_FUNC, __brine_make, (#(#values,)*))

@@ -315,7 +315,7 @@ fn read<'de, F: ?Sized + 'static, A: Fields<'de>>(fields: &mut A) -> Result<Func
             requested: format!("Func<{}>", type_name::<F>()),
         }));
     }
-    let _source: Option<Str<'de>> = fields.field(3)?;
+    let _source: Option<Skipped> = fields.field(3)?;
     let declared: Str<'de> = fields.field(4)?;
     if declared.0 != entry.captures {
         // the source hash covers the capture list: only a stale load gets here
@@ -325,14 +325,21 @@ fn read<'de, F: ?Sized + 'static, A: Fields<'de>>(fields: &mut A) -> Result<Func
             registered: format!("captures [{}]", entry.captures),
         }));
     }
-    let (call, captures) = fields.captures(entry)?;
-    let call = call.downcast::<Arc<F>>().map_err(|_| {
+    let wrong_type = || {
         brine_io::load::raise(Error::WrongType {
             id: entry.id.to_owned(),
             registered: (entry.dyn_name)().to_owned(),
             requested: format!("Func<{}>", type_name::<F>()),
         })
-    })?;
+    };
+    if let Make::Item(make) = entry.make {
+        // a fn item has no captures; its callable is made once and shared
+        let () = fields.field(5)?;
+        let call = entry.made.get_or_init(make).downcast_ref::<Arc<F>>().ok_or_else(wrong_type)?;
+        return Ok(Func { call: Arc::clone(call), entry, captures: None, keep_source: true });
+    }
+    let (call, captures) = fields.captures(entry)?;
+    let call = call.downcast::<Arc<F>>().map_err(|_| wrong_type())?;
     Ok(Func { call: *call, entry, captures, keep_source: true })
 }
 
@@ -400,6 +407,33 @@ impl<'de> DeserializeSeed<'de> for CaptureSeed {
                 let mut erased = <dyn erased_serde::Deserializer>::erase(deserializer);
                 rebuild(&mut erased).map_err(de::Error::custom)
             }
+        }
+    }
+}
+
+/// A string read and dropped: as bytes where the format is not human
+/// readable (postcard writes both alike), so its UTF-8 is not checked.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> Visitor<'de> for SkipVisitor {
+            type Value = Skipped;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a function's source text")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_str(SkipVisitor)
+        } else {
+            deserializer.deserialize_bytes(SkipVisitor)
         }
     }
 }

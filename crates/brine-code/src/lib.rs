@@ -174,4 +174,5 @@ pub mod __private {
         __source_of as source_of,
     };
     pub use inventory;
+    pub use std::sync::OnceLock;
 }

@@ -69,6 +69,8 @@ pub struct Entry {
     pub dyn_name: fn() -> &'static str,
     /// How to make the callable.
     pub make: Make,
+    /// A fn item's callable, made once and shared by every load.
+    pub made: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
 impl fmt::Debug for Entry {
@@ -93,10 +95,28 @@ enum Slot {
     Many(usize),
 }
 
-fn table() -> &'static HashMap<&'static str, Slot> {
-    static TABLE: OnceLock<HashMap<&'static str, Slot>> = OnceLock::new();
+/// XXH3 for the table's keys: a load hashes one id per function, and
+/// SipHash costs several times more on ids of a few dozen bytes. (The ids
+/// are this program's own, so there is no flooding to defend against.)
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+}
+
+type Table = HashMap<&'static str, Slot, std::hash::BuildHasherDefault<IdHasher>>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = HashMap::new();
+        let mut table = Table::default();
         for Registration(entry) in inventory::iter::<Registration> {
             table
                 .entry(entry.id)
