@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, truncated};
-use crate::limit::{Kept, Limited, Limits};
+use crate::limit::{Kept, Limited, Limits, keeping_messages};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 
@@ -281,8 +281,11 @@ impl Options {
         let len = payload.len() as u64;
         let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
         let mut de = postcard::Deserializer::from_bytes(payload);
-        let (result, raised) =
-            raising(|| self.scope.run(|| T::deserialize(Limited { inner: &mut de, limits: &limits })));
+        let ((result, message), raised) = raising(|| {
+            keeping_messages(|| {
+                self.scope.run(|| T::deserialize(Limited { inner: &mut de, limits: &limits }))
+            })
+        });
         let rest = de.finalize().map_or(0, |rest| rest.len());
         let used = (payload.len() - rest) as u64;
         let requested = || type_name::canonical::<T>().to_owned();
@@ -293,14 +296,10 @@ impl Options {
                 Err(Error::Refused { requested: requested(), offset: used, len, source })
             }
             (Err(error), None) => Err(limits.take_exceeded().unwrap_or_else(|| {
-                let message = match error {
-                    Kept::Custom(message) => message,
-                    Kept::Inner(postcard::Error::SerdeDeCustom)
-                        if let Some(message) = limits.take_message() =>
-                    {
-                        message
-                    }
-                    Kept::Inner(source) => return decode_error(requested(), used, len, source),
+                let message = match (error, message) {
+                    (Kept::Custom | Kept::Inner(postcard::Error::SerdeDeCustom), Some(message)) => message,
+                    (Kept::Custom, None) => "a Deserialize impl refused the value".to_owned(),
+                    (Kept::Inner(source), _) => return decode_error(requested(), used, len, source),
                 };
                 Error::Invalid { requested: requested(), offset: used, len, message }
             })),
