@@ -765,3 +765,49 @@ fn now_iso() -> String {
         since.subsec_micros()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    const CHILD: &str = "BRINE_SEED_CHILD";
+    const NAME: &str = "tests::the_seed_prints_the_lines_python_prints";
+
+    /// Runs the whole port in a child process (libtest would take its
+    /// `println!`s otherwise) and looks for the lines the Python prints.
+    #[test]
+    fn the_seed_prints_the_lines_python_prints() -> anyhow::Result<()> {
+        if std::env::var_os(CHILD).is_some() {
+            return super::main();
+        }
+        let output = Command::new(std::env::current_exe()?)
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        let expected = [
+            "Restored data keys: ['function', 'class', 'instance', 'list']",
+            "Function result: 57",
+            "Instance method result: 20",
+            "Algorithm result: [0.2, 1.6, 3.0, 0.1, 4.0]",
+            "Restored from buffer successfully",
+            "Square function: 25",
+            "Captured stdout (80 chars):",
+            r"'Starting processing...\nProcessing item 1\nProcessing item 2\nProcessing complete!\n'",
+            r"Captured stderr: 'This goes to stderr\n'",
+            "Function result: Done",
+            r"Stdout: 'This goes to stdout\n'",
+            "..",
+            "OK",
+            "Snapshot taken: 2 total snapshots",
+            "Objects restored: ['fib_func', 'processor', 'test_data']",
+            "Serialization Benchmark Results",
+            "mixed_structure:",
+        ];
+        for line in expected {
+            assert!(stdout.lines().any(|printed| printed == line), "missing {line:?} in:\n{stdout}");
+        }
+        Ok(())
+    }
+}
