@@ -2,7 +2,7 @@
 //!
 //! A `Func<dyn Fn(A, B) -> R + Send + Sync>` is a function value that is
 //! `Serialize + Deserialize + Clone + Debug` and callable as `f(a, b)`. It is
-//! made by [`func!`](crate::func) from a fn marked
+//! made by [`func!`](macro@crate::func) from a fn marked
 //! [`#[function]`](crate::function), or from a closure with an explicit,
 //! typed capture list:
 //!
@@ -45,7 +45,7 @@
 //!
 //! Every `#[function]` fn and every `func!` closure registers itself at link
 //! time (with the `inventory` crate). A load that opted in
-//! ([`Trust::Registry`](brine_io::Trust::Registry)) looks the id up in this
+//! ([`Trust::Registry`]) looks the id up in this
 //! program's registry, and refuses, each with its own
 //! [`Error`] naming the id: a load that did not opt in
 //! ([`Error::CodeRefused`]), an id not registered ([`Error::UnknownId`]), a

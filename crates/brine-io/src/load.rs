@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_ZERO_SIZED: u64 = 1 << 20;
 
 /// How to load: the type check, the length cap and the decoder's limits.
 ///
-/// The free functions [`load`](crate::load) and [`load_from`](crate::load_from)
+/// The free functions [`load`] and [`load_from`]
 /// use `Options::new()`.
 ///
 /// # Example
@@ -72,7 +72,7 @@ pub struct Envelope<'a> {
     pub payload: &'a [u8],
     /// The checksum, already verified.
     pub checksum: u64,
-    /// Whether the header says the value holds code ([`FLAG_CODE`](crate::FLAG_CODE)).
+    /// Whether the header says the value holds code ([`FLAG_CODE`]).
     pub holds_code: bool,
 }
 
@@ -105,7 +105,7 @@ impl Options {
     /// data only).
     ///
     /// An envelope whose header says it holds code (functions, see
-    /// [`FLAG_CODE`](crate::FLAG_CODE)) is refused with
+    /// [`FLAG_CODE`]) is refused with
     /// [`Error::CodeRefused`] before a byte is decoded unless the load opts
     /// in. The trust is also in force, on this thread, while the value is
     /// decoded ([`trust::Scope`](crate::trust::Scope)), and the code values'
@@ -197,21 +197,21 @@ impl Options {
         self
     }
 
-    /// Loads a value from an envelope in `bytes`; see [`load`](crate::load).
+    /// Loads a value from an envelope in `bytes`; see [`load`].
     ///
     /// # Errors
     ///
-    /// See [`load`](crate::load).
+    /// See [`load`].
     pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
         let envelope = self.open(bytes)?;
         self.decode(&envelope)
     }
 
-    /// Loads a value from an envelope read from `reader`; see [`load_from`](crate::load_from).
+    /// Loads a value from an envelope read from `reader`; see [`load_from`].
     ///
     /// # Errors
     ///
-    /// See [`load_from`](crate::load_from).
+    /// See [`load_from`].
     pub fn load_from<T: DeserializeOwned, R: Read>(&self, mut reader: R) -> Result<T, Error> {
         let mut header = [0u8; HEADER_LEN];
         let got = read_up_to(&mut reader, &mut header)?;
