@@ -140,6 +140,14 @@ pub use func::Func;
 ///   arguments and writes its return type; it may use only its arguments,
 ///   its captures and items, not other locals (the compiler says so).
 ///
+/// A closure's id is its place in the source (file, line, column), so a
+/// `func!` written inside a `macro_rules!` that expands more than once is
+/// registered more than once, and loading it fails with
+/// [`func::Error::Ambiguous`]: write the `func!` outside the macro. A path
+/// to a fn not marked `#[function]` fails to compile, naming the hidden
+/// `__brine_func_<name>` it looked for. `#[function]` keeps the source as
+/// `#[source]` does (`source_of!` works), so a fn takes one or the other.
+///
 /// ```
 /// use brine_code::Func;
 ///
