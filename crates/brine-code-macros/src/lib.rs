@@ -254,8 +254,10 @@ fn found(item: &syn::Item) -> &'static str {
 /// `source_of!(name)` works too), and is registered at link time with its
 /// id (`module::path::name`), its signature as written and a hash of its
 /// source. It must not be generic (lifetimes are fine), `async`, `unsafe`,
-/// a method, or use `impl Trait`. The generated code names the runtime as
-/// `::brine_code` (`crate = path` to change it).
+/// a method, or use `impl Trait`. A fn nested in a function body is named
+/// by its module's path like any other, so two nested fns of one name in
+/// one module share an id (a load refuses it as ambiguous). The generated
+/// code names the runtime as `::brine_code` (`crate = path` to change it).
 ///
 /// ```
 /// #[brine_code::function]
