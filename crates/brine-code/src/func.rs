@@ -75,6 +75,29 @@
 //! there too: run the decoder inside
 //! [`brine_io::trust::Scope::run`]; without it, the function refuses itself
 //! with the decoder's custom error carrying [`Error::CodeRefused`]'s message.
+//!
+//! ```
+//! use brine_code::Func;
+//! use brine_io::{Trust, trust::Scope};
+//!
+//! let factor = 3;
+//! let f: Func<dyn Fn(i64) -> i64 + Send + Sync> =
+//!     brine_code::func!([factor: i64] |x: i64| -> i64 { x * factor });
+//!
+//! let json = serde_json::to_string(&f)?;
+//! assert!(json.contains(r#""captures_declared":"factor: i64","captures":[3]"#));
+//! assert!(serde_json::from_str::<Func<dyn Fn(i64) -> i64 + Send + Sync>>(&json).is_err());
+//! let back: Func<dyn Fn(i64) -> i64 + Send + Sync> =
+//!     Scope::new(Trust::Registry).run(|| serde_json::from_str(&json))?;
+//! assert_eq!(back(2), 6);
+//!
+//! let text = brine_source::to_string(&f)?; // `Func { id: "..", .., captures: (3,) }`
+//! assert!(text.contains("captures: (3,)"));
+//! let back: Func<dyn Fn(i64) -> i64 + Send + Sync> =
+//!     Scope::new(Trust::Registry).run(|| brine_source::from_str(&text))?;
+//! assert_eq!(back(2), 6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::any::{TypeId, type_name};
 use std::borrow::Cow;
