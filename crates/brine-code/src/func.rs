@@ -68,6 +68,12 @@
 //! (compared by `TypeId`); the signature text is compared too, so a
 //! function whose signature changed between builds is named in the error.
 //!
+//! One limit of the envelope's type check: its canonical type name keeps
+//! names that contain `dyn` verbatim, so a value holding a `Func` must be
+//! loaded as exactly the type it was dumped as (`HashMap<&str, Func<..>>`
+//! does not load as `HashMap<String, Func<..>>`, as it would without the
+//! `Func`), or with `Options::check_type(false)`.
+//!
 //! # In other formats
 //!
 //! A `Func` serializes as a struct of those fields in any serde format
