@@ -25,12 +25,16 @@ use crate::workspace::{self, Metadata, Target};
 
 /// Areas in the order BENCHMARKS.md shows them, with their titles; an area not
 /// listed here comes after them, titled by its name.
-const AREAS: [(&str, &str); 5] = [
+const AREAS: [(&str, &str); 6] = [
     ("io", "io: buffers (`brine::dump_io` / `brine::load_io`)"),
     ("temp", "temp: temporary files (`brine::dump` / `brine::load`)"),
     ("source", "source: values as Rust source (`brine::dump_io_source` / `brine::load_io_source`)"),
     ("capture", "capture: stdout/stderr (`brine::capture`)"),
     ("code", "code loading (`brine::code::Module`)"),
+    (
+        "func",
+        "functions inside values (`brine::Func`): a value of 100 ints holding n functions, and the same value without them",
+    ),
 ];
 
 /// Criterion's options for `--quick`: short warm-up and measurement, the

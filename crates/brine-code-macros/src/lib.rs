@@ -33,6 +33,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod func;
 mod text;
 
 use proc_macro::TokenStream;
@@ -242,6 +243,72 @@ fn found(item: &syn::Item) -> &'static str {
         syn::Item::ForeignMod(_) => "an `extern` block",
         syn::Item::TraitAlias(_) => "a trait alias",
         _ => "another kind of item",
+    }
+}
+
+/// Makes a fn storable inside serde values: `brine_code::func!(name)` then
+/// builds a `brine_code::func::Func` of it, which a load that opts in finds
+/// again by id in this program's registry.
+///
+/// The fn keeps its source as with [`source`](macro@source) (so
+/// `source_of!(name)` works too), and is registered at link time with its
+/// id (`module::path::name`), its signature as written and a hash of its
+/// source. It must not be generic (lifetimes are fine), `async`, `unsafe`,
+/// a method, or use `impl Trait`. A fn nested in a function body is named
+/// by its module's path like any other, so two nested fns of one name in
+/// one module share an id (a load refuses it as ambiguous). The generated
+/// code names the runtime as `::brine_code` (`crate = path` to change it).
+///
+/// ```
+/// #[brine_code::function]
+/// fn test_function(x: i64, y: i64) -> i64 {
+///     x * y + 42
+/// }
+///
+/// let f = brine_code::func!(test_function);
+/// assert_eq!(f(5, 3), 57);
+/// assert_eq!(f.signature(), "fn(i64, i64) -> i64");
+/// ```
+#[proc_macro_attribute]
+pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function_in(attr, item, quote!(::brine_code))
+}
+
+/// `#[brine::function]`: [`function`](macro@function) for code that reaches
+/// brine-code through the `brine` facade (the runtime is `::brine::code`).
+///
+/// ```
+/// #[brine::function]
+/// fn square(x: i64) -> i64 {
+///     x * x
+/// }
+///
+/// assert_eq!(brine::func!(square)(5), 25);
+/// ```
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __function_in_facade(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function_in(attr, item, quote!(::brine::code))
+}
+
+fn function_in(attr: TokenStream, item: TokenStream, root: TokenStream2) -> TokenStream {
+    match func::expand_function(attr, item.clone(), root) {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            let mut out: TokenStream = error.to_compile_error().into();
+            out.extend(item);
+            out
+        }
+    }
+}
+
+/// The hidden half of `brine_code::func!`: `__func!($crate; input)`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __func(input: TokenStream) -> TokenStream {
+    match func::expand_func(input) {
+        Ok(expanded) => expanded.into(),
+        Err(error) => error.to_compile_error().into(),
     }
 }
 

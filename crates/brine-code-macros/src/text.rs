@@ -73,7 +73,40 @@ fn exact_text(trees: &[TokenTree], item: &TokenStream) -> Option<String> {
     }
     text.push_str(source.get(at..end)?);
     let reparsed: TokenStream = text.parse().ok()?;
-    (reparsed.to_string() == item.to_string()).then_some(text)
+    same_tokens(reparsed, item.clone()).then_some(text)
+}
+
+/// Whether two token streams are the same tokens. Compared tree by tree, not
+/// as printed text: tokens that passed through a `macro_rules!` matcher
+/// print with other spacing than the same tokens parsed from text.
+fn same_tokens(a: TokenStream, b: TokenStream) -> bool {
+    let (mut a, mut b) = (a.into_iter(), b.into_iter());
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(TokenTree::Group(x)), Some(TokenTree::Group(y))) => {
+                if x.delimiter() != y.delimiter() || !same_tokens(x.stream(), y.stream()) {
+                    return false;
+                }
+            }
+            (Some(TokenTree::Punct(x)), Some(TokenTree::Punct(y))) => {
+                if x.as_char() != y.as_char() {
+                    return false;
+                }
+            }
+            (Some(TokenTree::Ident(x)), Some(TokenTree::Ident(y))) => {
+                if x.to_string() != y.to_string() {
+                    return false;
+                }
+            }
+            (Some(TokenTree::Literal(x)), Some(TokenTree::Literal(y))) => {
+                if x.to_string() != y.to_string() {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// The whitespace (and comments) between two tokens, with an attribute

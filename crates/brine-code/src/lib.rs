@@ -147,6 +147,7 @@ mod cache;
 mod compile;
 mod error;
 mod exports;
+pub mod func;
 mod item;
 mod load;
 mod toolchain;
@@ -156,12 +157,62 @@ pub use error::Error;
 pub use item::{Code, Items, Kind, TextOrigin};
 pub use load::Module;
 
-pub use brine_code_macros::source;
+pub use brine_code_macros::{function, source};
+pub use func::Func;
+
+/// Builds a [`Func`] from a fn marked [`#[function]`](macro@function), or
+/// from a closure with an explicit, typed capture list whose values are
+/// stored in the payload: dill's pickled functions and lambdas.
+///
+/// - `func!(path::to::f)`: the fn `f`, marked `#[function]`.
+/// - `func!([a: A, b: B = expr] |x: X| -> R { .. })`: a closure; each
+///   capture is a local variable of that name (or `expr`), a serde value
+///   (`Serialize + Deserialize + Clone + Debug + Send + Sync`) kept in the
+///   `Func` and stored with it. The closure is `move`, takes typed
+///   arguments and writes its return type; it may use only its arguments,
+///   its captures and items, not other locals (the compiler says so).
+///
+/// A closure's id is its place in the source (file, line, column), so a
+/// `func!` written inside a `macro_rules!` that expands more than once is
+/// registered more than once, and loading it fails with
+/// [`func::Error::Ambiguous`]: write the `func!` outside the macro. A path
+/// to a fn not marked `#[function]` fails to compile, naming the hidden
+/// `__brine_func_<name>` it looked for. `#[function]` keeps the source as
+/// `#[source]` does (`source_of!` works), so a fn takes one or the other.
+///
+/// ```
+/// use brine_code::Func;
+///
+/// let factor = 3;
+/// let triple: Func<dyn Fn(i64) -> i64 + Send + Sync> =
+///     brine_code::func!([factor: i64] move |x: i64| -> i64 { x * factor });
+/// assert_eq!(triple(5), 15);
+///
+/// let bytes = brine_io::dump(&triple)?;
+/// let back: Func<dyn Fn(i64) -> i64 + Send + Sync> =
+///     brine_io::Options::new().trust(brine_io::Trust::Registry).load(&bytes)?;
+/// assert_eq!(back(7), 21); // rebuilt from the stored `factor`
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[macro_export]
+macro_rules! func {
+    ($($input:tt)+) => {
+        $crate::__private::func!($crate; $($input)+)
+    };
+}
 
 /// What the macros' generated code calls: not public API, no stability
 /// promise (as serde's `__private`).
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::func::{
+        Entry, Make, Registration, closure, dyn_name, dyn_type, item, make_item, rebuild_closure,
+    };
     pub use crate::item::{Code, Kept, Kind, kept};
-    pub use brine_code_macros::{__source_in_facade as source_in_facade, __source_of as source_of};
+    pub use brine_code_macros::{
+        __func as func, __function_in_facade as function_in_facade, __source_in_facade as source_in_facade,
+        __source_of as source_of,
+    };
+    pub use inventory;
+    pub use std::sync::OnceLock;
 }

@@ -6,9 +6,9 @@ use postcard::ser_flavors::Flavor;
 use serde::Serialize;
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
-use crate::format::{HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
+use crate::format::{FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
 use crate::shape::Table;
-use crate::{guard, type_name};
+use crate::{guard, trust, type_name};
 
 mod error;
 pub use error::Error;
@@ -43,12 +43,14 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
     let mut ser = postcard::Serializer { output: VecFlavor(buf) };
-    let table = guard::serialize(value, &mut ser)?;
+    let (result, holds_code) = trust::dumping(|| guard::serialize(value, &mut ser));
+    let table = result?;
     let mut buf = ser.output.0;
     append_shapes(&table, &mut buf);
     table.recycle();
     let header = Header {
         version: VERSION,
+        flags: flags(holds_code),
         name_len: name.len() as u32,
         payload_len: (buf.len() - HEADER_LEN - name.len()) as u64,
         checksum: xxh3_64(&buf[HEADER_LEN..]),
@@ -86,11 +88,13 @@ where
     W: Write,
 {
     let name = stored_name::<T>()?;
-    let (first_len, checksum) = stream(value, name, io::sink())?;
-    let header = Header { version: VERSION, name_len: name.len() as u32, payload_len: first_len, checksum };
+    let ((first_len, checksum), holds_code) = stream(value, name, io::sink())?;
+    let flags = flags(holds_code);
+    let header =
+        Header { version: VERSION, flags, name_len: name.len() as u32, payload_len: first_len, checksum };
     writer.write_all(&header.encode())?;
     writer.write_all(name.as_bytes())?;
-    let (second_len, second_checksum) = stream(value, name, &mut writer)?;
+    let ((second_len, second_checksum), _) = stream(value, name, &mut writer)?;
     if (second_len, second_checksum) != (first_len, checksum) {
         return Err(Error::Unstable { first: first_len, second: second_len });
     }
@@ -127,8 +131,9 @@ where
     let start = writer.stream_position()?;
     writer.write_all(&[0u8; HEADER_LEN])?;
     writer.write_all(name.as_bytes())?;
-    let (payload_len, checksum) = stream(value, name, &mut writer)?;
-    let header = Header { version: VERSION, name_len: name.len() as u32, payload_len, checksum };
+    let ((payload_len, checksum), holds_code) = stream(value, name, &mut writer)?;
+    let flags = flags(holds_code);
+    let header = Header { version: VERSION, flags, name_len: name.len() as u32, payload_len, checksum };
     let end = writer.stream_position()?;
     writer.seek(SeekFrom::Start(start))?;
     writer.write_all(&header.encode())?;
@@ -153,10 +158,15 @@ fn append_shapes(table: &Table, out: &mut Vec<u8>) {
     out.extend_from_slice(&len.to_le_bytes());
 }
 
+/// The header flags of a dump.
+fn flags(holds_code: bool) -> u16 {
+    if holds_code { FLAG_CODE } else { 0 }
+}
+
 /// Encodes `value`'s body (payload, shape table) into `writer` in chunks;
 /// returns its length and the envelope checksum (of `name` followed by the
-/// body).
-fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<(u64, u64), Error>
+/// body), and whether the value holds code.
+fn stream<T, W>(value: &T, name: &str, writer: W) -> Result<((u64, u64), bool), Error>
 where
     T: Serialize + ?Sized,
     W: Write,
@@ -165,7 +175,7 @@ where
     hasher.update(name.as_bytes());
     let sink = ChunkFlavor { chunk: Vec::with_capacity(CHUNK), writer, hasher, len: 0, error: None };
     let mut ser = postcard::Serializer { output: sink };
-    let result = guard::serialize(value, &mut ser);
+    let (result, holds_code) = trust::dumping(|| guard::serialize(value, &mut ser));
     let mut sink = ser.output;
     if let Some(error) = sink.error.take() {
         return Err(Error::Io(error));
@@ -179,7 +189,7 @@ where
     sink.flush_chunk();
     match sink.error {
         Some(error) => Err(Error::Io(error)),
-        None => Ok((sink.len, sink.hasher.digest())),
+        None => Ok(((sink.len, sink.hasher.digest()), holds_code)),
     }
 }
 

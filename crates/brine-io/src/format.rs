@@ -4,7 +4,7 @@
 //! offset  size  field
 //!      0     8  magic          89 42 52 49 4E 45 0D 0A   ("\x89BRINE\r\n")
 //!      8     2  version        u16 little-endian, 2 (1 still read)
-//!     10     2  flags          u16 little-endian, 0 (reserved)
+//!     10     2  flags          u16 little-endian: bit 0 = holds code, others 0
 //!     12     4  name length    u32 little-endian, N
 //!     16     8  body length    u64 little-endian, L
 //!     24     8  checksum       u64 little-endian: XXH3-64 (seed 0) of name ++ body
@@ -28,6 +28,11 @@ pub const VERSION: u16 = 2;
 pub(crate) const SHAPES_SINCE: u16 = 2;
 /// Length of the fixed header that precedes the type name.
 pub const HEADER_LEN: usize = 32;
+/// Header flag: the payload holds code (functions stored by reference), which
+/// a plain load refuses before decoding; see [`Trust`](crate::Trust).
+pub const FLAG_CODE: u16 = 0x0001;
+/// The flags this library understands.
+const KNOWN_FLAGS: u16 = FLAG_CODE;
 /// The longest type name the format stores.
 pub const MAX_TYPE_NAME_LEN: usize = 64 * 1024;
 
@@ -35,6 +40,7 @@ pub const MAX_TYPE_NAME_LEN: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header {
     pub version: u16,
+    pub flags: u16,
     pub name_len: u32,
     pub payload_len: u64,
     pub checksum: u64,
@@ -45,14 +51,14 @@ impl Header {
         let mut out = [0u8; HEADER_LEN];
         out[..8].copy_from_slice(&MAGIC);
         out[8..10].copy_from_slice(&self.version.to_le_bytes());
-        out[10..12].copy_from_slice(&0u16.to_le_bytes());
+        out[10..12].copy_from_slice(&self.flags.to_le_bytes());
         out[12..16].copy_from_slice(&self.name_len.to_le_bytes());
         out[16..24].copy_from_slice(&self.payload_len.to_le_bytes());
         out[24..32].copy_from_slice(&self.checksum.to_le_bytes());
         out
     }
 
-    /// Checks magic, version and flags, and decodes the lengths and checksum.
+    /// Checks magic, version and that every flag is known, and decodes the lengths and checksum.
     ///
     /// `input` may be shorter than a header: a prefix of the magic is reported
     /// as truncated, anything else as not brine.
@@ -69,11 +75,12 @@ impl Header {
             return Err(load::Error::version(version));
         }
         let flags = u16::from_le_bytes([fixed[10], fixed[11]]);
-        if flags != 0 {
-            return Err(load::Error::UnsupportedFlags { found: flags });
+        if flags & !KNOWN_FLAGS != 0 {
+            return Err(load::Error::UnsupportedFlags { found: flags, known: KNOWN_FLAGS });
         }
         Ok(Header {
             version,
+            flags,
             name_len: u32::from_le_bytes(le(&fixed[12..16])),
             payload_len: u64::from_le_bytes(le(&fixed[16..24])),
             checksum: u64::from_le_bytes(le(&fixed[24..32])),

@@ -40,6 +40,45 @@
 //! `#[serde(untagged)]`, internally and adjacently tagged enums, and anything
 //! else that needs `deserialize_any`, at load time.
 //!
+//! # Trait objects, and what `Deserialize` impls say
+//!
+//! `Box<dyn Trait>` works with [typetag](https://docs.rs/typetag) in its
+//! default, externally tagged form (`#[typetag::serde]`): a map of one
+//! entry, tag to value, which postcard stores like any map. The internally
+//! and adjacently tagged forms need `deserialize_any` and are refused.
+//! Postcard keeps no message of a `Deserialize` impl's error; brine's
+//! decoder does, so an unknown tag is named:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[typetag::serde]
+//! trait Shape {
+//!     fn area(&self) -> f64;
+//! }
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Square(f64);
+//!
+//! #[typetag::serde]
+//! impl Shape for Square {
+//!     fn area(&self) -> f64 { self.0 * self.0 }
+//! }
+//!
+//! let shapes: Vec<Box<dyn Shape>> = vec![Box::new(Square(3.0))];
+//! let back: Vec<Box<dyn Shape>> = brine_io::load(&brine_io::dump(&shapes)?)?;
+//! assert_eq!(back[0].area(), 9.0);
+//!
+//! // a tag no impl is registered under: what typetag would write for a `Circle`
+//! let circle = vec![std::collections::BTreeMap::from([("Circle", 1.0)])];
+//! let options = brine_io::Options::new().check_type(false);
+//! let Err(error) = options.load::<Vec<Box<dyn Shape>>>(&brine_io::dump(&circle)?) else {
+//!     panic!("a Circle loaded")
+//! };
+//! assert!(error.to_string().ends_with("unknown variant `Circle`, expected `Square`"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The byte layout is specified in `docs/FORMAT.md`.
 
 /// The README's example, run as a doctest so that it stays true.
@@ -53,13 +92,15 @@ mod guard;
 mod limit;
 pub mod load;
 mod shape;
+pub mod trust;
 mod type_name;
 
 pub use dump::{dump, dump_into, dump_into_seekable};
-pub use format::{HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
+pub use format::{FLAG_CODE, HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
 pub use load::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, DEFAULT_MAX_ZERO_SIZED, Envelope, Options, inspect, load, load_from,
 };
+pub use trust::Trust;
 
 /// The canonical name of `T` that envelopes store and the type check compares.
 ///

@@ -6,9 +6,10 @@ use std::io::{self, Read};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::format::{self, HEADER_LEN, Header, SHAPES_SINCE, truncated};
-use crate::limit::{Limited, Limits};
+use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, SHAPES_SINCE, truncated};
+use crate::limit::{Kept, Limited, Limits, keeping_messages};
 use crate::shape::{self, CheckState, Checked};
+use crate::trust::{Scope, Trust};
 use crate::type_name;
 
 mod error;
@@ -26,7 +27,7 @@ pub const DEFAULT_MAX_ZERO_SIZED: u64 = 1 << 20;
 
 /// How to load: the type check, the length cap and the decoder's limits.
 ///
-/// The free functions [`load`](crate::load) and [`load_from`](crate::load_from)
+/// The free functions [`load`] and [`load_from`]
 /// use `Options::new()`.
 ///
 /// # Example
@@ -49,6 +50,7 @@ pub const DEFAULT_MAX_ZERO_SIZED: u64 = 1 << 20;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
+    scope: Scope,
     check_type: bool,
     check_shape: bool,
     max_len: u64,
@@ -74,6 +76,8 @@ pub struct Envelope<'a> {
     pub payload: &'a [u8],
     /// The checksum, already verified.
     pub checksum: u64,
+    /// Whether the header says the value holds code ([`FLAG_CODE`]).
+    pub holds_code: bool,
     /// The shape table (version 2 and later).
     shapes: Option<&'a [u8]>,
     len: usize,
@@ -96,12 +100,60 @@ impl Options {
     /// [`DEFAULT_MAX_DEPTH`], zero-sized allowance [`DEFAULT_MAX_ZERO_SIZED`].
     pub const fn new() -> Self {
         Options {
+            scope: Scope::new(Trust::Values),
             check_type: true,
             check_shape: true,
             max_len: DEFAULT_MAX_LEN,
             max_depth: DEFAULT_MAX_DEPTH,
             max_zero_sized: DEFAULT_MAX_ZERO_SIZED,
         }
+    }
+
+    /// What the load trusts the values to do (default: [`Trust::Values`],
+    /// data only).
+    ///
+    /// An envelope whose header says it holds code (functions, see
+    /// [`FLAG_CODE`]) is refused with
+    /// [`Error::CodeRefused`] before a byte is decoded unless the load opts
+    /// in. The trust is also in force, on this thread, while the value is
+    /// decoded ([`trust::Scope`](crate::trust::Scope)), and the code values'
+    /// own `Deserialize` refuses to load without it: a header forged to
+    /// clear the flag gains nothing.
+    ///
+    /// ```
+    /// use brine_io::{Options, Trust};
+    ///
+    /// struct Marked;
+    /// impl serde::Serialize for Marked {
+    ///     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+    ///         brine_io::trust::mark_code(); // what a function value does
+    ///         s.serialize_unit()
+    ///     }
+    /// }
+    ///
+    /// let bytes = brine_io::dump(&Marked)?;
+    /// let error = Options::new().check_type(false).load::<()>(&bytes).unwrap_err();
+    /// assert!(error.to_string().contains("Options::new().trust(Trust::Registry)"));
+    /// Options::new().check_type(false).trust(Trust::Registry).load::<()>(&bytes)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn trust(mut self, trust: Trust) -> Self {
+        self.scope = Scope::new(trust).allow_stale(self.scope.stale_allowed());
+        self
+    }
+
+    /// Whether a function whose source changed since the dump (its stored
+    /// source hash differs from the one registered in this program) may
+    /// load anyway (default: no). Only matters with [`trust`](Self::trust).
+    ///
+    /// ```
+    /// use brine_io::{Options, Trust};
+    /// let options = Options::new().trust(Trust::Registry).allow_stale(true);
+    /// # let _ = options;
+    /// ```
+    pub const fn allow_stale(mut self, allow: bool) -> Self {
+        self.scope = self.scope.allow_stale(allow);
+        self
     }
 
     /// Whether to compare the stored type name with the requested type
@@ -190,25 +242,26 @@ impl Options {
         self
     }
 
-    /// Loads a value from an envelope in `bytes`; see [`load`](crate::load).
+    /// Loads a value from an envelope in `bytes`; see [`load`].
     ///
     /// # Errors
     ///
-    /// See [`load`](crate::load).
+    /// See [`load`].
     pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
         let envelope = self.open(bytes)?;
         self.decode(&envelope)
     }
 
-    /// Loads a value from an envelope read from `reader`; see [`load_from`](crate::load_from).
+    /// Loads a value from an envelope read from `reader`; see [`load_from`].
     ///
     /// # Errors
     ///
-    /// See [`load_from`](crate::load_from).
+    /// See [`load_from`].
     pub fn load_from<T: DeserializeOwned, R: Read>(&self, mut reader: R) -> Result<T, Error> {
         let mut header = [0u8; HEADER_LEN];
         let got = read_up_to(&mut reader, &mut header)?;
         let fixed = Header::decode(&header[..got])?;
+        self.check_flags(&fixed)?;
         fixed.check_caps(self.max_len)?;
         let body_len = fixed.body_len();
         let mut bytes = Vec::with_capacity(HEADER_LEN + body_len.min(CHUNK) as usize);
@@ -226,6 +279,7 @@ impl Options {
     /// Runs every check but the type check and the decoding.
     fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
         let header = Header::decode(bytes)?;
+        self.check_flags(&header)?;
         header.check_caps(self.max_len)?;
         let body = &bytes[HEADER_LEN..];
         let body_len = header.body_len();
@@ -247,7 +301,24 @@ impl Options {
         let (payload, shapes) =
             if header.version >= SHAPES_SINCE { split_shapes(rest)? } else { (rest, None) };
         let len = HEADER_LEN + body.len();
-        Ok(Envelope { version: header.version, type_name, payload, checksum: computed, shapes, len })
+        let holds_code = header.flags & FLAG_CODE != 0;
+        Ok(Envelope {
+            version: header.version,
+            type_name,
+            payload,
+            checksum: computed,
+            holds_code,
+            shapes,
+            len,
+        })
+    }
+
+    /// An envelope that holds code needs a load that opted in.
+    fn check_flags(&self, header: &Header) -> Result<(), Error> {
+        if header.flags & FLAG_CODE != 0 && self.scope.trust() == Trust::Values {
+            return Err(Error::CodeRefused);
+        }
+        Ok(())
     }
 
     fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, Error> {
@@ -268,24 +339,40 @@ impl Options {
         let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
         let mut de = postcard::Deserializer::from_bytes(payload);
         let limited = Limited { inner: &mut de, limits: &limits };
-        let (result, shape_error) = match envelope.shapes.filter(|_| self.check_shape) {
-            Some(shapes) => {
-                let table = shape::read(shapes).map_err(|reason| Error::ShapeTable { reason })?;
-                let state = CheckState::new(&table, type_name::canonical::<T>, self.check_type);
-                let result = T::deserialize(Checked { inner: limited, state: &state, ctx: 0 });
-                (result, state.take_error())
-            }
-            None => (T::deserialize(limited), None),
+        let table = match envelope.shapes.filter(|_| self.check_shape) {
+            Some(shapes) => Some(shape::read(shapes).map_err(|reason| Error::ShapeTable { reason })?),
+            None => None,
         };
+        let state =
+            table.as_deref().map(|table| CheckState::new(table, type_name::canonical::<T>, self.check_type));
+        let ((result, message), raised) = raising(|| {
+            keeping_messages(|| {
+                self.scope.run(|| match &state {
+                    Some(state) => T::deserialize(Checked { inner: limited, state, ctx: 0 }),
+                    None => T::deserialize(limited),
+                })
+            })
+        });
         let rest = de.finalize().map_or(0, |rest| rest.len());
         let used = (payload.len() - rest) as u64;
         let requested = || type_name::canonical::<T>().to_owned();
-        match result {
-            Ok(_) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
-            Ok(value) => Ok(value),
-            Err(source) => Err(shape_error
-                .or_else(|| limits.take_exceeded())
-                .unwrap_or_else(|| decode_error(requested(), used, len, source))),
+        if let (Err(_), Some(changed)) = (&result, state.as_ref().and_then(CheckState::take_error)) {
+            return Err(changed);
+        }
+        match (result, raised) {
+            (Ok(_), _) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
+            (Ok(value), _) => Ok(value),
+            (Err(_), Some(source)) => {
+                Err(Error::Refused { requested: requested(), offset: used, len, source })
+            }
+            (Err(error), None) => Err(limits.take_exceeded().unwrap_or_else(|| {
+                let message = match (error, message) {
+                    (Kept::Custom | Kept::Inner(postcard::Error::SerdeDeCustom), Some(message)) => message,
+                    (Kept::Custom, None) => "a Deserialize impl refused the value".to_owned(),
+                    (Kept::Inner(source), _) => return decode_error(requested(), used, len, source),
+                };
+                Error::Invalid { requested: requested(), offset: used, len, message }
+            })),
         }
     }
 }
@@ -361,7 +448,72 @@ pub fn load_from<T: DeserializeOwned, R: Read>(reader: R) -> Result<T, Error> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
-    Options::new().max_len(u64::MAX).open(bytes)
+    // nothing is decoded, so an envelope holding code can be looked at
+    Options::new().max_len(u64::MAX).trust(Trust::Registry).open(bytes)
+}
+
+type Raised = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+thread_local! {
+    /// `Some` while a brine load decodes on this thread: the first error a
+    /// `Deserialize` impl raised with [`raise`].
+    static RAISED: std::cell::RefCell<Option<Option<Raised>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Refuses a value with a typed error: inside a brine load, the load fails
+/// with [`Error::Refused`], whose [`source`](std::error::Error::source) is
+/// `error` (postcard keeps no message of its own); under any other decoder
+/// it is `E::custom` of the error's message.
+///
+/// For `Deserialize` impls whose callers want to match on why (brine-code's
+/// function values raise their errors this way).
+///
+/// ```
+/// use serde::de::{Deserialize, Deserializer};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("odd numbers are not allowed here, found {0}")]
+/// struct Odd(u8);
+///
+/// #[derive(Debug)]
+/// struct Even(u8);
+/// impl<'de> Deserialize<'de> for Even {
+///     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+///         let n = u8::deserialize(d)?;
+///         if n % 2 == 1 { return Err(brine_io::load::raise(Odd(n))); }
+///         Ok(Even(n))
+///     }
+/// }
+///
+/// let bytes = brine_io::dump(&3u8)?;
+/// let error = brine_io::Options::new().check_type(false).load::<Even>(&bytes).unwrap_err();
+/// let odd = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<Odd>());
+/// assert_eq!(odd.map(|odd| odd.0), Some(3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn raise<E: serde::de::Error>(error: impl std::error::Error + Send + Sync + 'static) -> E {
+    let message = error.to_string();
+    RAISED.with(|slot| {
+        if let Some(first @ None) = &mut *slot.borrow_mut() {
+            *first = Some(Box::new(error));
+        }
+    });
+    E::custom(message)
+}
+
+/// Runs a decode, and hands back the first error [`raise`]d in it.
+fn raising<R>(f: impl FnOnce() -> R) -> (R, Option<Raised>) {
+    struct Reset(Option<Option<Raised>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RAISED.with(|slot| *slot.borrow_mut() = self.0.take());
+        }
+    }
+    // the previous state comes back when `_reset` drops, also on panic
+    let _reset = Reset(RAISED.with(|slot| slot.borrow_mut().replace(None)));
+    let result = f();
+    let raised = RAISED.with(|slot| slot.borrow_mut().as_mut().and_then(Option::take));
+    (result, raised)
 }
 
 /// A version 2 body: the payload, the shape table, the table's length (u32).

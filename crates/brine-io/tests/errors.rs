@@ -55,9 +55,12 @@ fn unsupported_version_and_flags() {
     assert_eq!(message(&error), "unsupported brine format version 3: this library reads versions 1 to 2");
 
     let mut bytes = brine_io::dump(&record()).unwrap();
-    bytes[10] = 1;
+    bytes[10] = 2;
     let error = brine_io::load::<Record>(&bytes).unwrap_err();
-    assert!(matches!(error, load::Error::UnsupportedFlags { found: 1 }), "{error:?}");
+    assert!(matches!(error, load::Error::UnsupportedFlags { found: 2, known: 1 }), "{error:?}");
+    // refused whatever the load trusts: the flag's meaning is unknown
+    let error = Options::new().trust(brine_io::Trust::Registry).load::<Record>(&bytes).unwrap_err();
+    assert!(matches!(error, load::Error::UnsupportedFlags { found: 2, .. }), "{error:?}");
 }
 
 #[test]

@@ -326,13 +326,38 @@ fn borrowed_and_owned_forms_read_each_other() {
     let bytes = brine_io::dump(&Owned { name: "n".into(), data: vec![3] }).unwrap();
     let borrowed: Bytes = BUILDS.load(&bytes).unwrap();
     assert_eq!(borrowed, Bytes { name: "n", data: &[3] });
+
+    // a string may be read as its bytes; bytes read as a string are a change
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Raw<'a> {
+        #[serde(borrow, with = "serde_bytes_like")]
+        name: &'a [u8],
+        data: Vec<u8>,
+    }
+    let raw: Raw = BUILDS.load(&bytes).unwrap();
+    assert_eq!(raw, Raw { name: b"n", data: vec![3] });
+    let bytes = brine_io::dump(&Borrowed { name: "n", data: b"xy" }).unwrap();
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Text {
+        name: String,
+        data: String,
+    }
+    let error = BUILDS.load::<Text>(&bytes).unwrap_err();
+    assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
 }
 
-/// `serialize_bytes` for a `&[u8]` field, as serde_bytes does.
+/// `serialize_bytes` / `deserialize_bytes` for a `&[u8]` field, as serde_bytes does.
 mod serde_bytes_like {
     pub fn serialize<S: serde::Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_bytes(data)
     }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'de [u8], D::Error> {
+        <&[u8]>::deserialize(deserializer)
+    }
+
+    use serde::Deserialize;
 }
 
 #[test]

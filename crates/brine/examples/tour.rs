@@ -47,6 +47,7 @@ fn main() -> anyhow::Result<()> {
     when_things_go_wrong()?;
     values_as_source()?;
     code_as_source()?;
+    functions_in_values()?;
     capture_output()?;
     Ok(())
 }
@@ -227,6 +228,35 @@ fn values_as_source() -> anyhow::Result<()> {
         Ok(value) => println!("unexpected: loaded {value:?}"),
         Err(error) => println!("a negative seed where a u64 belongs:\n  {error}"),
     }
+    Ok(())
+}
+
+/// A storable fn: `brine::func!(weighted)` makes a value of it.
+#[brine::function]
+fn weighted(score: f32, weight: f32) -> f32 {
+    score * weight
+}
+
+/// `brine::Func`: dill's pickled functions and lambdas, by reference.
+fn functions_in_values() -> anyhow::Result<()> {
+    use brine::{Func, Trust};
+    type Scorer = Func<dyn Fn(f32, f32) -> f32 + Send + Sync>;
+
+    heading("Functions inside values");
+    let bonus = 0.5_f32;
+    let scorers: Vec<Scorer> =
+        vec![brine::func!(weighted), brine::func!([bonus: f32] |s: f32, w: f32| -> f32 { s * w + bonus })];
+    for scorer in &scorers {
+        println!("{} {} stores its id, signature, source hash and source", scorer.id(), scorer.signature());
+    }
+    let bytes = brine::dump_io(&scorers)?;
+    match brine::load_io::<Vec<Scorer>>(&bytes) {
+        Ok(_) => println!("unexpected: a plain load accepted code"),
+        Err(error) => println!("a plain load refuses it:\n  {error}"),
+    }
+    let back: Vec<Scorer> = brine::io::Options::new().trust(Trust::Registry).load(&bytes)?;
+    let scores: Vec<f32> = back.iter().map(|scorer| scorer(0.8, 2.0)).collect();
+    println!("with Options::trust(Trust::Registry), each is found in this program and called: {scores:?}");
     Ok(())
 }
 

@@ -45,7 +45,7 @@ struct ReadmeDoctests;
 #[cfg(feature = "io")]
 pub use brine_io as io;
 #[cfg(feature = "io")]
-pub use brine_io::{dump as dump_io, load as load_io};
+pub use brine_io::{Trust, dump as dump_io, load as load_io};
 
 // -- temp -------------------------------------------------------------------
 #[cfg(feature = "temp")]
@@ -69,6 +69,11 @@ pub use brine_code as code;
 pub use brine_code::__private::source_in_facade as source;
 #[cfg(feature = "code")]
 pub use brine_code::source_of;
+// `#[brine::function]`, `brine::func!` and `brine::Func`: functions inside values
+#[cfg(feature = "code")]
+pub use brine_code::__private::function_in_facade as function;
+#[cfg(feature = "code")]
+pub use brine_code::{Func, func};
 
 // -- capture ----------------------------------------------------------------
 #[cfg(feature = "capture")]

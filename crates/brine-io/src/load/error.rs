@@ -27,12 +27,23 @@ pub enum Error {
         /// The newest version this library reads.
         supported: u16,
     },
-    /// The header's reserved flag bits are set.
-    #[error("unsupported header flags {found:#06x}: this library understands no flags (expected 0x0000)")]
+    /// The header has flag bits set that this library does not know.
+    #[error(
+        "unsupported header flags {found:#06x}: this library understands only {known:#06x} \
+         (written by a newer brine?)"
+    )]
     UnsupportedFlags {
         /// The flags in the header.
         found: u16,
+        /// The flags this library understands.
+        known: u16,
     },
+    /// The envelope holds code (functions), and the load did not opt in.
+    #[error(
+        "the envelope holds functions (code), which a plain load refuses before decoding: to call \
+         functions registered in this program, load with brine_io::Options::new().trust(Trust::Registry)"
+    )]
+    CodeRefused,
     /// The input ends before the envelope does.
     #[error("truncated envelope: the {part} needs {needed} bytes but only {available} remain")]
     Truncated {
@@ -87,6 +98,35 @@ pub enum Error {
         feature: &'static str,
         /// What to do instead.
         remedy: &'static str,
+    },
+    /// A `Deserialize` impl of the requested type refused a value, with a
+    /// message of its own (an unknown trait-object tag, a failed check).
+    #[error("the payload does not decode as `{requested}` at byte {offset} of {len}: {message}")]
+    Invalid {
+        /// The type that was requested.
+        requested: String,
+        /// Offset in the payload where decoding stopped.
+        offset: u64,
+        /// Payload length.
+        len: u64,
+        /// What the `Deserialize` impl said.
+        message: String,
+    },
+    /// A `Deserialize` impl refused a value with a typed error of its own
+    /// (raised with [`raise`](crate::load::raise)), reachable as the
+    /// [`source`](std::error::Error::source): brine-code's function errors
+    /// come this way.
+    #[error("the payload does not load as `{requested}`: a value at byte {offset} of {len} was refused")]
+    Refused {
+        /// The type that was requested.
+        requested: String,
+        /// Offset in the payload where decoding stopped.
+        offset: u64,
+        /// Payload length.
+        len: u64,
+        /// The error the `Deserialize` impl raised.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// The payload does not decode as the requested type.
     #[error("the payload does not decode as `{requested}` at byte {offset} of {len}: {reason}")]

@@ -177,6 +177,9 @@ impl<'s, 't, D> Checked<'s, 't, D> {
             Event::Prim(found) if found == prim => Ok(()),
             // `Vec<u8>` and `&[u8]` read each other, as they encode alike
             Event::Seq if prim == Prim::Bytes && self.elem_is_bytes() => Ok(()),
+            // a string may be read as its UTF-8 bytes (to skip or keep them
+            // unchecked); bytes read as a string are a change of type
+            Event::Prim(Prim::Str) if prim == Prim::Bytes => Ok(()),
             _ => Err(self.state.refuse(self.ctx, prim.name().to_owned(), self.state.found(self.ctx))),
         }
     }

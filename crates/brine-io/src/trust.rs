@@ -1,0 +1,186 @@
+//! What a load lets the values it builds do: [`Trust`], and the per-thread
+//! [`Scope`] that code values read while they are decoded.
+//!
+//! Invariants:
+//!
+//! - brine-io knows nothing of functions (brine-code does, and depends on
+//!   this crate, never the reverse). It owns the three things both sides of
+//!   a load need: the header flag that says an envelope holds code, the
+//!   trust level a caller opts into, and a thread-local scope through which
+//!   a `Deserialize` impl of a code value (brine-code's `Func`) learns the
+//!   trust of the load running on its thread.
+//! - The scope is [`Trust::Values`] unless a load that opted in, or
+//!   [`Scope::run`], set it; it is restored when that load ends, also on
+//!   panic. So a code value refuses to load under every decoder that did not
+//!   opt in: a forged header that clears the flag gets the plain load's
+//!   scope, and with it a refusal.
+//! - A dump marks its envelope as holding code when a `Serialize` impl calls
+//!   [`mark_code`] on the dumping thread while the dump runs.
+
+use std::cell::Cell;
+
+/// What a load trusts the envelope's values to do.
+///
+/// The default, [`Trust::Values`], is a plain load: data only. A value that
+/// holds code (brine-code's `Func`) is refused, by the header check before
+/// any byte is decoded and by the value's own `Deserialize`.
+///
+/// ```
+/// use brine_io::{Options, Trust};
+///
+/// let plain = Options::new();
+/// let functions = Options::new().trust(Trust::Registry);
+/// assert_ne!(plain, functions);
+/// assert_eq!(Trust::default(), Trust::Values);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Trust {
+    /// Data only: an envelope that holds code is refused.
+    #[default]
+    Values,
+    /// Functions stored by reference may be resolved to functions registered
+    /// in this program (`#[brine::function]`, `brine::func!`) and called.
+    /// No code is compiled or loaded: what can run is what this program was
+    /// built with.
+    Registry,
+}
+
+/// The trust in force on this thread while a value is decoded: set by a
+/// load that opted in ([`Options::trust`](crate::Options::trust)), or by
+/// [`Scope::run`] around a decoder of another format.
+///
+/// ```
+/// use brine_io::trust::Scope;
+/// use brine_io::Trust;
+///
+/// assert_eq!(Scope::current().trust(), Trust::Values);
+/// let inside = Scope::new(Trust::Registry).run(|| Scope::current().trust());
+/// assert_eq!(inside, Trust::Registry);
+/// assert_eq!(Scope::current().trust(), Trust::Values); // restored
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    trust: Trust,
+    allow_stale: bool,
+}
+
+thread_local! {
+    static CURRENT: Cell<Scope> = const { Cell::new(Scope { trust: Trust::Values, allow_stale: false }) };
+    /// `Some(holds code)` while a dump runs on this thread.
+    static DUMPING: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+impl Scope {
+    /// A scope of `trust`, stale code not allowed.
+    ///
+    /// ```
+    /// let scope = brine_io::trust::Scope::new(brine_io::Trust::Registry);
+    /// assert!(!scope.stale_allowed());
+    /// ```
+    pub const fn new(trust: Trust) -> Self {
+        Scope { trust, allow_stale: false }
+    }
+
+    /// Whether a function whose stored source hash differs from the one
+    /// registered in this program may load anyway (default: no).
+    ///
+    /// ```
+    /// let scope = brine_io::trust::Scope::new(brine_io::Trust::Registry).allow_stale(true);
+    /// assert!(scope.stale_allowed());
+    /// ```
+    pub const fn allow_stale(mut self, allow: bool) -> Self {
+        self.allow_stale = allow;
+        self
+    }
+
+    /// The trust level.
+    ///
+    /// ```
+    /// assert_eq!(brine_io::trust::Scope::default().trust(), brine_io::Trust::Values);
+    /// ```
+    pub const fn trust(&self) -> Trust {
+        self.trust
+    }
+
+    /// Whether stale code is allowed; see [`allow_stale`](Self::allow_stale).
+    ///
+    /// ```
+    /// assert!(!brine_io::trust::Scope::default().stale_allowed());
+    /// ```
+    pub const fn stale_allowed(&self) -> bool {
+        self.allow_stale
+    }
+
+    /// The scope of the load running on this thread ([`Trust::Values`]
+    /// outside any).
+    ///
+    /// See the example on [`Scope`].
+    pub fn current() -> Scope {
+        CURRENT.with(Cell::get)
+    }
+
+    /// Runs `f` with this scope in force on this thread, and restores the
+    /// previous one afterwards (also when `f` panics).
+    ///
+    /// This is how a decoder of another format (serde_json, brine-source's
+    /// reader) opts in to code values; brine's own loads use
+    /// [`Options::trust`](crate::Options::trust).
+    ///
+    /// See the example on [`Scope`].
+    pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        let _restore = Restore(CURRENT.with(|current| current.replace(self)));
+        f()
+    }
+}
+
+struct Restore(Scope);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.0));
+    }
+}
+
+/// Tells the dump running on this thread that the value holds code, so that
+/// its envelope's header says so ([`FLAG_CODE`](crate::FLAG_CODE)). Called
+/// by the `Serialize` impl of a code value (brine-code's `Func`); outside a
+/// brine dump it does nothing.
+///
+/// ```
+/// struct Code;
+/// impl serde::Serialize for Code {
+///     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+///         brine_io::trust::mark_code();
+///         s.serialize_unit()
+///     }
+/// }
+///
+/// let bytes = brine_io::dump(&Code)?;
+/// assert!(brine_io::inspect(&bytes)?.holds_code);
+/// let error = brine_io::Options::new().check_type(false).load::<()>(&bytes).unwrap_err();
+/// assert!(matches!(error, brine_io::load::Error::CodeRefused)); // a plain load refuses it
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn mark_code() {
+    DUMPING.with(|dumping| {
+        if dumping.get().is_some() {
+            dumping.set(Some(true));
+        }
+    });
+}
+
+/// Runs a dump, and tells whether a value in it called [`mark_code`].
+pub(crate) fn dumping<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    struct Reset(Option<bool>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DUMPING.with(|dumping| dumping.set(self.0));
+        }
+    }
+    let reset = Reset(DUMPING.with(|dumping| dumping.replace(Some(false))));
+    let result = f();
+    let holds_code = DUMPING.with(Cell::get).unwrap_or(false);
+    drop(reset);
+    (result, holds_code)
+}
