@@ -221,6 +221,10 @@ pub(crate) struct Table {
     /// For a table read back, per record: the address of a `fields` list
     /// found equal to its field names (so each list is compared once).
     verified: Vec<std::cell::Cell<usize>>,
+    /// For a table read back: the reading types (by the address of their
+    /// `type_name`, and whether top-level names were compared) that decoded
+    /// a payload with it and passed every check.
+    passed: std::cell::RefCell<Vec<(usize, bool)>>,
 }
 
 #[derive(Debug, Default)]
@@ -242,6 +246,15 @@ thread_local! {
 
 /// A table read back, with the bytes it was read from.
 type ReadTable = (Box<[u8]>, Rc<Table>);
+
+/// Whether `reader` passed the check against the table in `bytes` on this
+/// thread already.
+#[inline]
+pub(crate) fn passed(bytes: &[u8], reader: (usize, bool)) -> bool {
+    LAST_READ.with(
+        |last| matches!(&*last.borrow(), Some((known, table)) if **known == *bytes && table.passed(reader)),
+    )
+}
 
 /// The table in `bytes`, read, or reused when the last one read on this
 /// thread had the same bytes.
@@ -302,6 +315,19 @@ impl Table {
     /// The id of `name`, interned on first use.
     pub(crate) fn name_of(&mut self, name: &'static str) -> u32 {
         self.intern(name)
+    }
+
+    /// Whether `reader` already passed the check against this table.
+    pub(crate) fn passed(&self, reader: (usize, bool)) -> bool {
+        self.passed.borrow().contains(&reader)
+    }
+
+    /// Notes that `reader` passed the check against this table.
+    pub(crate) fn pass(&self, reader: (usize, bool)) {
+        let mut passed = self.passed.borrow_mut();
+        if passed.len() < 16 && !passed.contains(&reader) {
+            passed.push(reader);
+        }
     }
 
     /// The cell that remembers which `fields` list matched `record`.

@@ -428,6 +428,25 @@ fn version_1_envelopes_still_load_with_the_name_check_only() {
     assert!(BUILDS.load::<i32>(&bytes).is_ok());
 }
 
+/// A type that passed against a table is remembered (its next loads skip the
+/// check); another type meeting the same table is still checked.
+#[test]
+fn a_passed_type_does_not_let_another_through() {
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Config {
+        scale: f32,
+        retries: u32,
+        name: String,
+    }
+    let bytes = brine_io::dump(&build1::Config { retries: 3, scale: 0.5, name: "x".into() }).unwrap();
+    for _ in 0..3 {
+        assert_eq!(BUILDS.load::<build1::Config>(&bytes).unwrap().retries, 3);
+        let error = BUILDS.load::<Config>(&bytes).unwrap_err();
+        assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
+    }
+}
+
 #[test]
 fn the_check_can_be_switched_off() {
     #[derive(Deserialize, Debug)]
