@@ -446,18 +446,27 @@ macro_rules! compound {
             type Ok = C::Ok;
             type Error = GuardError<C::Error>;
 
-            #[inline]
+            #[inline(always)]
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
                 if self.plain {
                     return self.inner.$method(value).map_err(GuardError::Inner);
                 }
-                let first = self.index == 0;
-                let value = self.next(value, None);
-                self.inner.$method(&value).map_err(GuardError::Inner)?;
-                if first {
-                    self.settle();
+                // kept out of line, so that the loop over a sequence of
+                // primitives is the plain call above and little else
+                #[inline(never)]
+                fn recorded<C: ser::$trait, T: Serialize + ?Sized>(
+                    this: &mut Compound<'_, C>,
+                    value: &T,
+                ) -> Result<(), GuardError<C::Error>> {
+                    let first = this.index == 0;
+                    let value = this.next(value, None);
+                    this.inner.$method(&value).map_err(GuardError::Inner)?;
+                    if first {
+                        this.settle();
+                    }
+                    Ok(())
                 }
-                Ok(())
+                recorded(self, value)
             }
 
             fn end(self) -> Result<C::Ok, Self::Error> {
