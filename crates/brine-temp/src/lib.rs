@@ -47,6 +47,20 @@
 //! target), `persist` fails with `EXDEV` ("cross-device link") and gives the
 //! file back inside the error; copy it to a temporary file next to the target
 //! and persist that one instead.
+//!
+//! # Blocking I/O, and async code
+//!
+//! [`dump`] and [`load`] create, write and read files with `std::fs`: they
+//! block the calling thread until the file system is done. In async code,
+//! run them on a blocking thread, e.g. with tokio's `spawn_blocking` (brine
+//! does not depend on tokio). The [`NamedTempFile`] is an owned handle that
+//! can move between threads; it is deleted wherever it is dropped:
+//!
+//! ```text
+//! let file = tokio::task::spawn_blocking(move || brine_temp::dump(&scores)).await??;
+//! let back: HashMap<String, u32> =
+//!     tokio::task::spawn_blocking(move || brine_temp::load(&file)).await??;
+//! ```
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]
