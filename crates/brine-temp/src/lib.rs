@@ -4,7 +4,7 @@
 //! readable and writable by its owner only (mode 0600 on Unix), with a random
 //! name, and deleted when the handle is dropped — or kept, atomically, with
 //! [`NamedTempFile::persist`]. The file holds a [`brine_io`] envelope, so
-//! [`load`] checks format, length, checksum and type before it decodes.
+//! [`load`](load()) checks format, length, checksum and type before it decodes.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -50,7 +50,7 @@
 //!
 //! # Blocking I/O, and async code
 //!
-//! [`dump`] and [`load`] create, write and read files with `std::fs`: they
+//! [`dump`](dump()) and [`load`](load()) create, write and read files with `std::fs`: they
 //! block the calling thread until the file system is done. In async code,
 //! run them on a blocking thread, e.g. with tokio's `spawn_blocking` (brine
 //! does not depend on tokio). The [`NamedTempFile`] is an owned handle that
