@@ -11,8 +11,9 @@
 
 mod metadata;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -240,7 +241,9 @@ fn plan(meta: &Metadata) -> anyhow::Result<Vec<Check>> {
     for library in &libraries {
         package.extend(["-p", &library.name]);
     }
-    checks.push(Check::cargo(&package).named("in dependency order"));
+    let mut package = Check::cargo(&package);
+    package.name.push_str("  (in dependency order)");
+    checks.push(package);
     let described = libraries.clone();
     checks.push(Check::inspect(
         "crates.io and docs.rs metadata, licenses and READMEs of every library crate",
@@ -282,12 +285,66 @@ fn msrv_check(libraries: &[Package]) -> Check {
     }
 }
 
+/// Runs `command` with its output going to the terminal as it comes; on
+/// failure, the reason names the first errors it printed, so the summary at
+/// the end says what failed without scrolling back.
 fn status(command: &mut Command) -> Result<(), String> {
-    match command.status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("exited with {status}; its output is above")),
-        Err(error) => Err(format!("could not run it: {error}")),
+    let mut child =
+        command.stderr(Stdio::piped()).spawn().map_err(|error| format!("could not run it: {error}"))?;
+    let mut printed = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            printed.push(line);
+        }
     }
+    match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => {
+            let errors = first_errors(&printed);
+            if errors.is_empty() {
+                Err(format!("exited with {status}; its output is above"))
+            } else {
+                Err(format!(
+                    "exited with {status}; first errors (all of them are above):\n{}",
+                    errors.join("\n")
+                ))
+            }
+        }
+        Err(error) => Err(format!("could not wait for it: {error}")),
+    }
+}
+
+/// The first few compiler and rustdoc errors in cargo's output, each with
+/// the place it points at; cargo's own closing lines are left out.
+fn first_errors(lines: &[String]) -> Vec<String> {
+    const AT_MOST: usize = 8;
+    let mut errors: Vec<String> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let closing = ["error: could not compile", "error: could not document", "error: aborting"]
+            .iter()
+            .any(|p| line.starts_with(p));
+        if !line.starts_with("error") || closing {
+            continue;
+        }
+        // the `-->` line of this error, not of the next one
+        let place = lines[i + 1..]
+            .iter()
+            .take(3)
+            .take_while(|l| !l.starts_with("error") && !l.starts_with("warning"))
+            .find_map(|l| l.trim_start().strip_prefix("--> "));
+        let error = match place {
+            Some(place) => format!("{line}  ({place})"),
+            None => line.clone(),
+        };
+        if !errors.contains(&error) {
+            errors.push(error);
+        }
+        if errors.len() == AT_MOST {
+            break;
+        }
+    }
+    errors
 }
 
 /// Runs `check` on every package and gathers every failure.
@@ -435,6 +492,29 @@ mod tests {
             panic!("a missing claim must fail")
         };
         assert!(reason.contains("missing"), "{reason}");
+    }
+
+    #[test]
+    fn a_failure_names_the_first_errors_and_where_they_are() {
+        let output: Vec<String> = "   Checking brine-source v0.1.0\n\
+            error[E0658]: `if let` guards are experimental\n\
+            \x20  --> crates/brine-source/src/value/ser.rs:804:17\n\
+            \x20   |\n\
+            error: unused variable `x`\n\
+            error: could not compile `brine-source` (lib) due to 1 previous error\n\
+            error[E0658]: `if let` guards are experimental\n\
+            \x20  --> crates/brine-source/src/value/ser.rs:804:17\n"
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            first_errors(&output),
+            [
+                "error[E0658]: `if let` guards are experimental  (crates/brine-source/src/value/ser.rs:804:17)",
+                "error: unused variable `x`",
+            ]
+        );
+        assert!(first_errors(&["warning: unused".to_owned()]).is_empty());
     }
 
     #[test]

@@ -96,12 +96,20 @@ const AT_MOST: usize = 5;
 /// warnings.
 pub fn check_all(packages: &[Package]) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
-    let mut warnings = Vec::new();
+    // a warning that every crate shares is said once, naming them
+    let mut warned: Vec<(String, Vec<&str>)> = Vec::new();
     for package in packages {
         let found = check(package);
         problems.extend(found.problems.into_iter().map(|m| format!("{}: {m}", package.name)));
-        warnings.extend(found.warnings.into_iter().map(|m| format!("{}: {m}", package.name)));
+        for warning in found.warnings {
+            match warned.iter_mut().find(|(w, _)| *w == warning) {
+                Some((_, names)) => names.push(&package.name),
+                None => warned.push((warning, vec![&package.name])),
+            }
+        }
     }
+    let warnings =
+        warned.into_iter().map(|(warning, names)| format!("{}: {warning}", names.join(", "))).collect();
     if problems.is_empty() { Ok(warnings) } else { Err(problems.join("\n")) }
 }
 
@@ -368,9 +376,11 @@ mod tests {
 
         let mut unpublished = package.clone();
         unpublished.repository = None;
-        assert_eq!(check_all(&[unpublished.clone()]).map(|w| w.len()), Ok(1));
-        let warning = &check(&unpublished).warnings[0];
-        assert!(warning.contains("`repository` is not set"), "{warning}");
+        let mut other = unpublished.clone();
+        other.name = "other".into();
+        let warnings = check_all(&[unpublished, other, package.clone()]).unwrap();
+        let [warning] = warnings.as_slice() else { panic!("one warning for both crates: {warnings:?}") };
+        assert!(warning.starts_with("complete, other: Cargo.toml: `repository` is not set"), "{warning}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
