@@ -15,6 +15,8 @@ pub enum Need {
     /// A compilation target of the toolchain cargo uses in the workspace
     /// (rustup's active toolchain there).
     Target(String),
+    /// A component of that toolchain (`rustfmt`, `clippy`).
+    Component(&'static str),
     /// A cargo subcommand (`cargo fuzz`) from the crate that provides it.
     CargoSubcommand { subcommand: &'static str, krate: &'static str },
 }
@@ -25,6 +27,7 @@ impl Need {
         let words: Vec<&str> = match self {
             Need::Toolchain(name) => vec!["rustup", "toolchain", "install", name, "--profile", "minimal"],
             Need::Target(target) => vec!["rustup", "target", "add", target],
+            Need::Component(component) => vec!["rustup", "component", "add", component],
             Need::CargoSubcommand { krate, .. } => vec!["cargo", "install", krate, "--locked"],
         };
         words.into_iter().map(str::to_owned).collect()
@@ -34,6 +37,7 @@ impl Need {
         match self {
             Need::Toolchain(name) => format!("the Rust toolchain `{name}`"),
             Need::Target(target) => format!("the target `{target}`"),
+            Need::Component(component) => format!("the toolchain component `{component}`"),
             Need::CargoSubcommand { subcommand, krate } => format!("`cargo {subcommand}` (crate {krate})"),
         }
     }
@@ -48,6 +52,11 @@ impl Need {
             }
             Need::Target(target) => output_of("rustup", &["target", "list", "--installed"])
                 .is_some_and(|list| list.lines().any(|line| line.trim() == target)),
+            Need::Component(component) => {
+                let host = output_of("rustc", &["-vV"]).and_then(|v| host_of(&v));
+                let list = output_of("rustup", &["component", "list", "--installed"]);
+                list.zip(host).is_some_and(|(list, host)| has_component(&list, component, &host))
+            }
             Need::CargoSubcommand { subcommand, .. } => {
                 output_of("cargo", &[subcommand, "--version"]).is_some()
             }
@@ -103,6 +112,13 @@ fn has_toolchain(list: &str, name: &str, host: &str) -> bool {
     list.lines().filter_map(|line| line.split_whitespace().next()).any(|t| t == name || t == full)
 }
 
+/// Whether `rustup component list --installed` lists `component`; rustup
+/// names it with the host triple (`clippy-x86_64-unknown-linux-gnu`).
+fn has_component(list: &str, component: &str, host: &str) -> bool {
+    let full = format!("{component}-{host}");
+    list.lines().map(str::trim).any(|line| line == component || line == full)
+}
+
 /// The `host:` line of `rustc -vV`.
 fn host_of(version: &str) -> Option<String> {
     version.lines().find_map(|line| line.strip_prefix("host: ")).map(|host| host.trim().to_owned())
@@ -139,6 +155,17 @@ mod tests {
     }
 
     #[test]
+    fn a_component_is_found_by_its_name_and_the_host() {
+        let host = "x86_64-unknown-linux-gnu";
+        let list = "cargo-x86_64-unknown-linux-gnu\nclippy-x86_64-unknown-linux-gnu\n\
+                    rust-std-x86_64-pc-windows-gnu\nrustfmt-aarch64-apple-darwin\n";
+        assert!(has_component(list, "clippy", host));
+        assert!(!has_component(list, "rustfmt", host), "another host's rustfmt does not run here");
+        assert!(!has_component(list, "rust", host), "rust-std is not rust");
+        assert!(!has_component("", "clippy", host));
+    }
+
+    #[test]
     fn rust_version_names_the_oldest_compiler_it_claims() {
         assert_eq!(toolchain_for_rust_version("1.88"), Ok("1.88.0".into()));
         assert_eq!(toolchain_for_rust_version("1.88.1"), Ok("1.88.1".into()));
@@ -157,6 +184,7 @@ mod tests {
             Need::Target("x86_64-pc-windows-gnu".into()).install_command().join(" "),
             "rustup target add x86_64-pc-windows-gnu"
         );
+        assert_eq!(Need::Component("clippy").install_command().join(" "), "rustup component add clippy");
         let fuzz = Need::CargoSubcommand { subcommand: "fuzz", krate: "cargo-fuzz" };
         assert_eq!(fuzz.install_command().join(" "), "cargo install cargo-fuzz --locked");
     }

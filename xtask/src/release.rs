@@ -172,8 +172,18 @@ fn result_line(name: &str, outcome: &Outcome, took: Duration) -> String {
 fn plan(meta: &Metadata) -> anyhow::Result<Vec<Check>> {
     let libraries: Vec<Package> = meta.libraries_in_dependency_order()?.into_iter().cloned().collect();
     let mut checks = vec![
-        Check::cargo(&["fmt", "--all", "--check"]),
-        Check::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Check::cargo_with(
+            None,
+            &["fmt", "--all", "--check"],
+            &[],
+            vec![(Need::Component("rustfmt"), "to check formatting".into())],
+        ),
+        Check::cargo_with(
+            None,
+            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[],
+            vec![(Need::Component("clippy"), "to run the lints".into())],
+        ),
         Check::cargo(&["test", "--workspace"]),
     ];
 
