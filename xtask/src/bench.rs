@@ -89,30 +89,16 @@ const NOTES: [(&str, &str); 3] = [
 ];
 
 /// What `cargo xtask bench` was asked to do.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Args {
-    quick: bool,
-    dill: bool,
+    pub quick: bool,
+    pub dill: bool,
     /// Only write BENCHMARKS.md again from the stored results.
-    render_only: bool,
-    areas: Vec<String>,
+    pub render_only: bool,
+    pub areas: Vec<String>,
 }
 
 impl Args {
-    pub fn parse(args: &[String]) -> anyhow::Result<Self> {
-        let mut parsed = Self { quick: false, dill: true, render_only: false, areas: Vec::new() };
-        for arg in args {
-            match arg.as_str() {
-                "--quick" => parsed.quick = true,
-                "--no-dill" => parsed.dill = false,
-                "--render-only" => parsed.render_only = true,
-                flag if flag.starts_with('-') => bail!("unknown option {flag}; see `cargo xtask help`"),
-                area => parsed.areas.push(area.to_owned()),
-            }
-        }
-        Ok(parsed)
-    }
-
     fn wants(&self, area: &str) -> bool {
         self.areas.is_empty() || self.areas.iter().any(|a| a == area)
     }
@@ -123,9 +109,9 @@ fn area_of(target: &str) -> &str {
     target.strip_prefix("peers_").unwrap_or(target)
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(root: &Path, args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let meta = Metadata::load()?;
+    let meta = Metadata::load(root)?;
     let mut known: Vec<&str> = meta.benches.iter().map(|t| area_of(&t.name)).collect();
     known.sort_unstable();
     known.dedup();
@@ -133,6 +119,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("no bench target for area {unknown:?}; the areas are {known:?}");
     }
     let store = meta.target_dir.join("brine-bench");
+    if args.render_only {
+        // before anything is created or written
+        render_only_allowed(&store)?;
+    }
     std::fs::create_dir_all(&store).with_context(|| format!("creating {}", store.display()))?;
 
     let mut by_area: BTreeMap<&str, Vec<&Target>> = BTreeMap::new();
@@ -142,7 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if !args.render_only {
-        build_all(&by_area);
+        build_all(&meta.root, &by_area);
     }
     for (area, targets) in by_area.iter().filter(|_| !args.render_only) {
         let result = run_area(&meta, area, targets, args.quick)?;
@@ -150,7 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     if args.wants("temp") && !args.render_only {
-        let rss = match peak_rss() {
+        let rss = match peak_rss(&meta.root) {
             Ok(cases) => json!({ "cases": cases }),
             Err(error) => {
                 println!("peak memory: not measured: {error:#}");
@@ -178,7 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
 
-    let doc = workspace::root().join("docs/BENCHMARKS.md");
+    let doc = meta.root.join("docs/BENCHMARKS.md");
     std::fs::write(&doc, render(&store)?).with_context(|| format!("writing {}", doc.display()))?;
     println!(
         "wrote {} in {:.0?}; criterion's report with plots: {}",
@@ -187,6 +177,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         meta.target_dir.join("criterion/report/index.html").display()
     );
     Ok(())
+}
+
+/// `--render-only` rewrites BENCHMARKS.md from stored results: with none,
+/// it would replace the figures with empty tables, so it is refused.
+fn render_only_allowed(store: &Path) -> anyhow::Result<()> {
+    if stored_areas(store).is_empty() {
+        bail!(
+            "--render-only writes docs/BENCHMARKS.md from stored results, but {} holds none; \
+             run `cargo xtask bench` (or `cargo xtask bench --quick`) first",
+            store.display()
+        );
+    }
+    Ok(())
+}
+
+/// The areas with results stored under `store` (one `<area>.json` each;
+/// the Python peer's and the peak-memory files are not areas).
+fn stored_areas(store: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(store) else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
+        .filter(|name| name != "dill" && name != "peak_rss")
+        .collect()
 }
 
 /// Keeps the figures of a previous run's areas that this run did not measure.
@@ -200,8 +213,8 @@ fn keep_other_areas(result: &mut Value, previous: Option<Value>, measured: &[&st
 /// Builds every selected bench target in one cargo invocation, which shares
 /// the work of compiling and linking; when one of them does not build, the
 /// per-target runs that follow say which.
-fn build_all(by_area: &BTreeMap<&str, Vec<&Target>>) {
-    let mut command = workspace::cargo();
+fn build_all(root: &Path, by_area: &BTreeMap<&str, Vec<&Target>>) {
+    let mut command = workspace::cargo(root);
     command.args(["bench", "--no-run"]);
     for target in by_area.values().flatten() {
         command.args(["-p", &target.package, "--bench", &target.name]);
@@ -221,7 +234,7 @@ fn run_area(meta: &Metadata, area: &str, targets: &[&Target], quick: bool) -> an
     let mut failures = Vec::new();
     for target in targets {
         println!("== {area}: cargo bench -p {} --bench {}", target.package, target.name);
-        let mut command = workspace::cargo();
+        let mut command = workspace::cargo(&meta.root);
         command.args(["bench", "-p", &target.package, "--bench", &target.name, "--"]);
         if quick {
             command.args(QUICK);
@@ -280,9 +293,9 @@ fn read_measurement(benchmark: &Path, estimates: &Path) -> anyhow::Result<Value>
 }
 
 /// Runs the peak-memory cases (`benches/src/bin/peak_rss.rs`).
-fn peak_rss() -> anyhow::Result<Vec<Value>> {
+fn peak_rss(root: &Path) -> anyhow::Result<Vec<Value>> {
     println!("== temp: peak memory of a 100 MB dump and load (peak_rss)");
-    let out = workspace::cargo()
+    let out = workspace::cargo(root)
         // the bench profile: the same build as the benches', no second compile
         .args(["run", "--quiet", "--profile", "bench", "-p", "benches", "--bin", "peak_rss", "--", "--tsv"])
         .stderr(Stdio::inherit())
@@ -458,10 +471,7 @@ fn render(store: &Path) -> anyhow::Result<String> {
          figures; `--no-dill` leaves Python out.\n"
     );
 
-    let mut areas: Vec<String> = std::fs::read_dir(store)?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
-        .filter(|name| name != "dill" && name != "peak_rss")
-        .collect();
+    let mut areas = stored_areas(store);
     for (key, _) in AREAS {
         if !areas.iter().any(|a| a == key) {
             areas.push(key.to_owned());
@@ -691,6 +701,32 @@ fn machine() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_area_files_count_as_stored_results() {
+        let store = std::env::temp_dir().join(format!("xtask-store-{}", std::process::id()));
+        assert!(stored_areas(&store).is_empty(), "a missing store holds nothing");
+        std::fs::create_dir_all(&store).unwrap();
+        std::fs::write(store.join("dill.json"), "{}").unwrap();
+        std::fs::write(store.join("peak_rss.json"), "{}").unwrap();
+        assert!(stored_areas(&store).is_empty(), "the Python and memory files alone are no results");
+        std::fs::write(store.join("io.json"), "{}").unwrap();
+        assert_eq!(stored_areas(&store), ["io"]);
+        std::fs::remove_dir_all(store).unwrap();
+    }
+
+    #[test]
+    fn render_only_is_refused_until_a_run_has_stored_results() {
+        let store = std::env::temp_dir().join(format!("xtask-render-{}", std::process::id()));
+        let error = render_only_allowed(&store).unwrap_err().to_string();
+        assert!(error.contains("holds none") && error.contains("cargo xtask bench --quick"), "{error}");
+        std::fs::create_dir_all(&store).unwrap();
+        std::fs::write(store.join("dill.json"), "{}").unwrap();
+        assert!(render_only_allowed(&store).is_err(), "Python's figures alone make no tables");
+        std::fs::write(store.join("temp.json"), "{}").unwrap();
+        assert!(render_only_allowed(&store).is_ok());
+        std::fs::remove_dir_all(store).unwrap();
+    }
 
     #[test]
     fn a_bench_target_belongs_to_the_area_it_names() {

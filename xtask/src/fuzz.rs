@@ -1,83 +1,69 @@
 //! `cargo xtask fuzz`: run the fuzz targets in `fuzz/`.
 //!
-//! With cargo-fuzz (installed when missing) the targets run under libFuzzer
-//! with coverage guidance and AddressSanitizer. cargo-fuzz needs nightly
-//! flags: a nightly toolchain is used when rustup has one, else the stable
-//! compiler with `RUSTC_BOOTSTRAP=1`. When neither builds, the same target
-//! bodies run in `stable_loop`, a mutation loop over the seed corpus, so the
-//! check still runs. An input that panics, crashes or runs past 10 s fails
-//! the run and is saved under `fuzz/artifacts/<target>/`.
+//! The targets run under libFuzzer with cargo-fuzz, which needs a nightly
+//! compiler (for its `-Z` sanitizer and coverage flags): a missing nightly
+//! toolchain or cargo-fuzz is installed first (the install policy of
+//! `install.rs`), and when that fails the run stops with the command to run
+//! by hand. When the targets don't build for libFuzzer here (a platform
+//! without its sanitizers), or with `--stable`, the same target bodies run
+//! in `stable_loop`, a mutation loop over the seed corpus. An input that
+//! panics, crashes or runs past 10 s fails the run and is saved under
+//! `fuzz/artifacts/<target>/`.
 
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-const TARGETS: &[&str] = &["io_load", "source_from_str", "round_trip"];
+use crate::install::{self, Need};
+
+pub const TARGETS: &[&str] = &["io_load", "source_from_str", "round_trip"];
+
+/// What `cargo xtask fuzz` was asked to do.
+#[derive(Debug, PartialEq)]
+pub struct Args {
+    pub seconds: u64,
+    pub stable: bool,
+    /// The targets to run; all of them when empty.
+    pub targets: Vec<String>,
+}
 
 /// Runs `cargo xtask fuzz [--seconds N] [--stable] [TARGET...]`.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let mut seconds = 60u64;
-    let mut wanted: Vec<String> = Vec::new();
-    let mut stable = false;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--seconds" => {
-                seconds = it.next().context("--seconds needs a number")?.parse().context("--seconds N")?
-            }
-            "--stable" => stable = true,
-            name if TARGETS.contains(&name) => wanted.push(name.to_owned()),
-            other => bail!("unknown argument {other:?}; targets are {}", TARGETS.join(", ")),
-        }
-    }
-    if wanted.is_empty() {
-        wanted = TARGETS.iter().map(|t| t.to_string()).collect();
-    }
+pub fn run(root: &Path, args: Args) -> Result<()> {
+    let wanted =
+        if args.targets.is_empty() { TARGETS.iter().map(|t| t.to_string()).collect() } else { args.targets };
     let fuzz = root.join("fuzz");
-    if !stable {
-        match libfuzzer_ready(&fuzz) {
-            Ok(()) => return run_libfuzzer(&fuzz, &wanted, seconds),
-            Err(why) => {
-                println!("fuzz: libFuzzer can't be used here ({why:#}); running the stable loop instead")
-            }
+    if args.stable {
+        return run_stable(&fuzz, &wanted, args.seconds);
+    }
+    let needs = [
+        (Need::Toolchain("nightly".into()), "for cargo-fuzz's sanitizer and coverage flags (-Z)"),
+        (
+            Need::CargoSubcommand { subcommand: "fuzz", krate: "cargo-fuzz" },
+            "to run the targets under libFuzzer",
+        ),
+    ];
+    for (need, why) in &needs {
+        if let Err(reason) = install::ensure(need, "fuzz", why) {
+            bail!("{reason}\n(or run the stable-Rust loop instead: cargo xtask fuzz --stable)");
         }
     }
-    run_stable(&fuzz, &wanted, seconds)
-}
-
-/// cargo-fuzz is installed (or installs) and the targets build with it.
-fn libfuzzer_ready(fuzz: &Path) -> Result<()> {
-    let have = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
-    if !have {
-        println!("fuzz: installing cargo-fuzz from crates.io");
-        let status = Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]).status()?;
-        if !status.success() {
-            bail!("`cargo install cargo-fuzz` failed");
-        }
-    }
-    let status = fuzz_command(fuzz).args(["build", "--features", "libfuzzer"]).status()?;
+    let status = fuzz_command(&fuzz).args(["build", "--features", "libfuzzer"]).status()?;
     if !status.success() {
-        bail!(
-            "`cargo fuzz build` failed (cargo-fuzz needs nightly flags: no nightly toolchain, \
-             and RUSTC_BOOTSTRAP=1 did not help)"
+        println!(
+            "fuzz: the targets don't build for libFuzzer here (`cargo +nightly fuzz build` {status}); \
+             running the stable loop instead"
         );
+        return run_stable(&fuzz, &wanted, args.seconds);
     }
-    Ok(())
+    run_libfuzzer(&fuzz, &wanted, args.seconds)
 }
 
+/// `cargo +nightly fuzz`, in `fuzz/`, through rustup (the cargo running the
+/// xtask may be a toolchain's own binary, which takes no `+toolchain`).
 fn fuzz_command(fuzz: &Path) -> Command {
-    let mut command = Command::new("cargo");
-    command.current_dir(fuzz);
-    let rustup_nightly =
-        Command::new("rustc").args(["+nightly", "-V"]).output().is_ok_and(|o| o.status.success());
-    if rustup_nightly {
-        command.arg("+nightly");
-    } else {
-        // cargo-fuzz passes -Z flags (sanitizers, coverage); a stable rustc accepts them with this
-        command.env("RUSTC_BOOTSTRAP", "1");
-    }
-    command.arg("fuzz");
+    let mut command = Command::new("rustup");
+    command.current_dir(fuzz).args(["run", "nightly", "cargo", "fuzz"]);
     command
 }
 

@@ -1,58 +1,52 @@
 //! brine's automation, run as `cargo xtask <command>` (an alias in
-//! `.cargo/config.toml`):
+//! `.cargo/config.toml`); `cargo xtask --help` lists the commands and
+//! `cargo xtask <command> --help` their options:
 //!
-//! - `cargo xtask bench [--quick] [--no-dill] [--render-only] [AREA...]` runs every criterion
-//!   bench target of the workspace (or those of the named areas), the Python
-//!   `dill.temp` peer and the peak-memory cases, and writes
-//!   `docs/BENCHMARKS.md`;
-//! - `cargo xtask release-check` runs every check a release needs and prints a
-//!   pass/fail line for each; it exits non-zero when one fails;
-//! - `cargo xtask fuzz [--seconds N] [--stable] [TARGET...]` runs the fuzz
-//!   targets in `fuzz/` under libFuzzer, or a stable-Rust loop when it can't.
+//! - `bench` runs every criterion bench target of the workspace (or those of
+//!   the named areas), the Python `dill.temp` peer and the peak-memory cases,
+//!   and writes `docs/BENCHMARKS.md`;
+//! - `release-check` runs every check a release needs and prints a
+//!   pass/fail line with its time for each; it exits non-zero when one fails;
+//! - `fuzz` runs the fuzz targets in `fuzz/` under libFuzzer, or a
+//!   stable-Rust loop.
 //!
-//! Only `anyhow` and `serde_json` (for cargo's and criterion's JSON) beyond
-//! std, so the xtask builds in seconds.
+//! The workspace is the one the current directory is in, found at run time.
+//! What a command needs and the machine lacks (a toolchain, a target,
+//! cargo-fuzz) is installed first, saying so (`install.rs`).
+//!
+//! Beyond std: `anyhow`, `serde_json` (for cargo's and criterion's JSON) and
+//! `lexopt` (the command line), so the xtask builds in seconds.
 
 mod bench;
+mod cli;
 mod dill;
 mod fuzz;
+mod install;
 mod release;
 mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage:
-    cargo xtask bench [--quick] [--no-dill] [--render-only] [AREA...]
-        Runs the criterion benchmarks of every area (or of the AREAs named:
-        io, temp, source, capture, code, ...), Python's dill.temp on the same
-        objects and the peak-memory cases, then writes docs/BENCHMARKS.md.
-        --quick     short measurements (a few minutes for everything)
-        --no-dill   leave out the Python dill.temp column
-        --render-only  write docs/BENCHMARKS.md again from the last results
-    cargo xtask release-check
-        fmt, clippy, tests, docs, the README's commands, benches build,
-        cargo package and crate metadata: one PASS/FAIL line each.
-    cargo xtask fuzz [--seconds N] [--stable] [TARGET...]
-        Runs the fuzz targets (io_load, source_from_str, round_trip) for N
-        seconds each (default 60) under cargo-fuzz, installing it when
-        missing; --stable, or no way to build for libFuzzer, runs the same
-        targets in a stable-Rust mutation loop.";
+use cli::Command;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("bench") => bench::Args::parse(&args[1..]).and_then(bench::run).map(|()| true),
-        Some("release-check") if args.len() == 1 => release::run(),
-        Some("fuzz") => fuzz::run(&workspace::root(), &args[1..]).map(|()| true),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(true)
-        }
-        _ => {
-            eprintln!("{USAGE}");
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!(
+                "error: {error}\n(`cargo xtask --help` lists the commands, `cargo xtask <COMMAND> --help` their options)"
+            );
             return ExitCode::from(2);
         }
+    };
+    let result = match command {
+        Command::Help(usage) => {
+            print!("{usage}");
+            return ExitCode::SUCCESS;
+        }
+        Command::Bench(args) => workspace::root().and_then(|root| bench::run(&root, args)).map(|()| true),
+        Command::ReleaseCheck => workspace::root().and_then(|root| release::run(&root)),
+        Command::Fuzz(args) => workspace::root().and_then(|root| fuzz::run(&root, args)).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -112,6 +112,11 @@ pub use error::Error;
 pub use output::{BothOutput, Output};
 pub use stream::Stream;
 
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Starts capturing `stream`; the returned guard collects its output until
 /// [`finish`](Capture::finish)ed or dropped.
 ///

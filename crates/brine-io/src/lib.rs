@@ -80,6 +80,20 @@
 //! ```
 //!
 //! The byte layout is specified in `docs/FORMAT.md`.
+//!
+//! # Blocking I/O, and async code
+//!
+//! Everything here is synchronous: [`load_from`] and the `dump_into`
+//! functions block on the reader or writer they are given, and a large
+//! value takes a while to encode or check even in memory. In async code,
+//! run them on a blocking thread, e.g. with tokio's `spawn_blocking`
+//! (brine does not depend on tokio):
+//!
+//! ```text
+//! // `config: Config`, an owned type: the closures run on another thread
+//! let bytes = tokio::task::spawn_blocking(move || brine_io::dump(&config)).await??;
+//! let back: Config = tokio::task::spawn_blocking(move || brine_io::load(&bytes)).await??;
+//! ```
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]

@@ -110,7 +110,7 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// As [`dump`](crate::dump).
+    /// As [`dump`](crate::dump()).
     pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, dump::Error> {
         let mut file = self.tempfile()?;
         match brine_io::dump_into_seekable(value, file.as_file_mut()) {

@@ -4,7 +4,7 @@
 //! readable and writable by its owner only (mode 0600 on Unix), with a random
 //! name, and deleted when the handle is dropped — or kept, atomically, with
 //! [`NamedTempFile::persist`]. The file holds a [`brine_io`] envelope, so
-//! [`load`] checks format, length, checksum and type before it decodes.
+//! [`load`](load()) checks format, length, checksum and type before it decodes.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -47,6 +47,20 @@
 //! target), `persist` fails with `EXDEV` ("cross-device link") and gives the
 //! file back inside the error; copy it to a temporary file next to the target
 //! and persist that one instead.
+//!
+//! # Blocking I/O, and async code
+//!
+//! [`dump`](dump()) and [`load`](load()) create, write and read files with `std::fs`: they
+//! block the calling thread until the file system is done. In async code,
+//! run them on a blocking thread, e.g. with tokio's `spawn_blocking` (brine
+//! does not depend on tokio). The [`NamedTempFile`] is an owned handle that
+//! can move between threads; it is deleted wherever it is dropped:
+//!
+//! ```text
+//! let file = tokio::task::spawn_blocking(move || brine_temp::dump(&scores)).await??;
+//! let back: HashMap<String, u32> =
+//!     tokio::task::spawn_blocking(move || brine_temp::load(&file)).await??;
+//! ```
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]
@@ -88,7 +102,7 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, dump::Err
     Builder::new().dump(value)
 }
 
-/// Loads a value from a file written by [`dump`] (or any brine envelope).
+/// Loads a value from a file written by [`dump`](dump()) (or any brine envelope).
 ///
 /// `path` is anything that names a file: `&NamedTempFile`, `&Path`, `&str`,
 /// `PathBuf`.
@@ -113,12 +127,12 @@ pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, load::Erro
     load_with(path, &brine_io::Options::new())
 }
 
-/// [`load`] with [`brine_io::Options`]: switch off the type check, change the
+/// [`load`](load()) with [`brine_io::Options`]: switch off the type check, change the
 /// length cap.
 ///
 /// # Errors
 ///
-/// As [`load`].
+/// As [`load`](load()).
 ///
 /// # Example
 ///

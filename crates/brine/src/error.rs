@@ -25,24 +25,24 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Writing an envelope to a buffer or writer failed ([`dump_io`](crate::dump_io)).
+    /// Writing an envelope to a buffer or writer failed ([`dump_io`](crate::dump_io())).
     #[cfg(feature = "io")]
     #[error(transparent)]
     IoDump(#[from] brine_io::dump::Error),
-    /// Loading an envelope from bytes failed ([`load_io`](crate::load_io)).
+    /// Loading an envelope from bytes failed ([`load_io`](crate::load_io())).
     #[cfg(feature = "io")]
     #[error(transparent)]
     IoLoad(#[from] brine_io::load::Error),
-    /// Dumping to a temporary file failed ([`dump`](crate::dump)).
+    /// Dumping to a temporary file failed ([`dump`](crate::dump())).
     #[cfg(feature = "temp")]
     #[error(transparent)]
     TempDump(#[from] brine_temp::dump::Error),
-    /// Loading from a file failed ([`load`](crate::load)).
+    /// Loading from a file failed ([`load`](crate::load())).
     #[cfg(feature = "temp")]
     #[error(transparent)]
     TempLoad(#[from] brine_temp::load::Error),
     /// Writing or reading a value as Rust source failed
-    /// ([`dump_io_source`](crate::dump_io_source), [`load_source`](crate::load_source), ...).
+    /// ([`dump_io_source`](crate::dump_io_source()), [`load_source`](crate::load_source()), ...).
     #[cfg(feature = "source")]
     #[error(transparent)]
     Source(#[from] brine_source::Error),
@@ -51,7 +51,7 @@ pub enum Error {
     #[error(transparent)]
     Code(#[from] brine_code::Error),
     /// Capturing output failed ([`capture`](crate::capture())).
-    #[cfg(feature = "capture")]
+    #[cfg(all(feature = "capture", unix))]
     #[error(transparent)]
     Capture(#[from] brine_capture::Error),
 }
