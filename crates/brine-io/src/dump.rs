@@ -10,7 +10,7 @@ use crate::format::{FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
 use crate::shape::Table;
 use crate::{guard, trust, type_name};
 
-mod error;
+pub(crate) mod error;
 pub use error::Error;
 
 /// Room reserved for the payload before encoding starts: enough for small values.

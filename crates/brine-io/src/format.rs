@@ -13,9 +13,7 @@
 //!                              version 2: that, the shape table (S bytes), S as u32 LE
 //! ```
 
-use std::fmt;
-
-use crate::load;
+use crate::load::error::{self as load, HexBytes}; // the error alone: no loop back into load.rs
 
 /// The first eight bytes of every envelope: a non-ASCII byte (so text tools
 /// don't take the file for text), the name, and CR LF (so a newline
@@ -65,14 +63,18 @@ impl Header {
     pub(crate) fn decode(input: &[u8]) -> Result<Header, load::Error> {
         let magic_len = input.len().min(MAGIC.len());
         if input[..magic_len] != MAGIC[..magic_len] {
-            return Err(load::Error::not_brine(input));
+            let shown = &input[..input.len().min(MAGIC.len())];
+            return Err(load::Error::NotBrine {
+                expected: HexBytes(MAGIC.to_vec()),
+                found: HexBytes(shown.to_vec()),
+            });
         }
         let Some(fixed) = input.get(..HEADER_LEN) else {
             return Err(truncated("header", HEADER_LEN as u64, input.len() as u64));
         };
         let version = u16::from_le_bytes([fixed[8], fixed[9]]);
         if version == 0 || version > VERSION {
-            return Err(load::Error::version(version));
+            return Err(load::Error::UnsupportedVersion { found: version, supported: VERSION });
         }
         let flags = u16::from_le_bytes([fixed[10], fixed[11]]);
         if flags & !KNOWN_FLAGS != 0 {
@@ -123,32 +125,4 @@ pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> load
 /// several times faster than a streaming hasher on small envelopes).
 pub(crate) fn checksum(body: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(body)
-}
-
-/// Bytes shown in hex in error messages (at most the first 16).
-#[derive(Clone, PartialEq, Eq)]
-pub struct HexBytes(pub Vec<u8>);
-
-impl fmt::Display for HexBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("nothing (empty input)");
-        }
-        for (i, byte) in self.0.iter().take(16).enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{byte:02X}")?;
-        }
-        if self.0.len() > 16 {
-            f.write_str(" ..")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for HexBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{self}]")
-    }
 }

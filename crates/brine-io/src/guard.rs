@@ -21,7 +21,7 @@ use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize, Serializer};
 
-use crate::dump;
+use crate::dump::error as dump; // the error alone: no loop back into dump.rs
 use crate::shape::{Event, Kind, NONE, Prim, Slot, Table};
 
 /// Where the first detailed error of a dump is kept, and the shape table

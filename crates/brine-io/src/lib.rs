@@ -110,7 +110,8 @@ pub mod trust;
 mod type_name;
 
 pub use dump::{dump, dump_into, dump_into_seekable};
-pub use format::{FLAG_CODE, HEADER_LEN, HexBytes, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
+pub use format::{FLAG_CODE, HEADER_LEN, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
+pub use load::error::HexBytes;
 pub use load::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, DEFAULT_MAX_ZERO_SIZED, Envelope, Options, inspect, load, load_from,
 };

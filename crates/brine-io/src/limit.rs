@@ -27,7 +27,7 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use crate::load;
+use crate::load::error as load; // the error alone: no loop back into load.rs
 
 /// Counters and limits shared by every wrapper of one decode.
 pub(crate) struct Limits {

@@ -12,7 +12,7 @@ use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 
-mod error;
+pub(crate) mod error;
 pub use error::Error;
 
 /// The default cap on a payload's length: 1 GiB.

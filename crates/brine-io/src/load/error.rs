@@ -1,8 +1,6 @@
 //! [`Error`]: why bytes could not be loaded as a value.
 
-use std::io;
-
-use crate::format::{HexBytes, MAGIC, VERSION};
+use std::{fmt, io};
 
 /// Why bytes could not be loaded as a value.
 ///
@@ -216,13 +214,30 @@ pub enum Error {
     Io(#[source] io::Error),
 }
 
-impl Error {
-    pub(crate) fn not_brine(input: &[u8]) -> Self {
-        let shown = &input[..input.len().min(MAGIC.len())];
-        Error::NotBrine { expected: HexBytes(MAGIC.to_vec()), found: HexBytes(shown.to_vec()) }
-    }
+/// Bytes shown in hex in error messages (at most the first 16).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HexBytes(pub Vec<u8>);
 
-    pub(crate) fn version(found: u16) -> Self {
-        Error::UnsupportedVersion { found, supported: VERSION }
+impl fmt::Display for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("nothing (empty input)");
+        }
+        for (i, byte) in self.0.iter().take(16).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{byte:02X}")?;
+        }
+        if self.0.len() > 16 {
+            f.write_str(" ..")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{self}]")
     }
 }

@@ -16,7 +16,7 @@ use serde::de::{
 };
 
 use super::{Event, Kind, NONE, Prim, Table, describe};
-use crate::load;
+use crate::load::error as load; // the error alone: no loop back into load.rs
 
 /// What every wrapper of one decode shares.
 pub(crate) struct CheckState<'t> {
