@@ -11,8 +11,11 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+mod common;
+
 use brine_code::{Compiler, Error, Items, Module};
 use brine_code::{source, source_of};
+use common::compiler;
 
 // dill: `f = lambda x: x**2`
 #[source]
@@ -82,22 +85,6 @@ pub fn checked_div(x: i64, y: i64) -> i64 {
 #[source]
 pub fn longest<'a>(a: &'a str, b: &'a str) -> &'a str {
     if b.len() > a.len() { b } else { a }
-}
-
-/// A compiler using `cache`, or `None` (after saying why) when there is no
-/// rustc to run.
-fn compiler(cache: &Path) -> Option<Compiler> {
-    let compiler = Compiler::new().cache_dir(cache).opt_level(0);
-    match compiler.check() {
-        Ok(()) => Some(compiler),
-        Err(error @ Error::RustcNotFound { .. }) => {
-            // straight to fd 2: libtest would hold back an `eprintln!` of a passing test
-            let message = format!("SKIPPED: loading code needs rustc, and here {error}\n");
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
 }
 
 /// All the items above, dumped as one source text (dill's `dumpIO_source`)

@@ -10,26 +10,13 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use brine_code::{Compiler, Error};
+use common::compiler;
 
 const ANSWER: &str = "pub fn answer() -> u64 { 42 }";
 const PLANTED: &str = "pub fn answer() -> u64 { 1337 }";
-
-/// A compiler using `cache`, or `None` (after saying why) when there is no
-/// rustc to run.
-fn compiler(cache: &Path) -> Option<Compiler> {
-    let compiler = Compiler::new().cache_dir(cache).opt_level(0);
-    match compiler.check() {
-        Ok(()) => Some(compiler),
-        Err(error @ Error::RustcNotFound { .. }) => {
-            // straight to fd 2: libtest would hold back an `eprintln!` of a passing test
-            let message = format!("SKIPPED: loading code needs rustc, and here {error}\n");
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
 
 /// The files of the cache entry built from `source` in `cache`: the library
 /// and whatever brine keeps beside it under the same crate name.

@@ -67,16 +67,18 @@ mod build1 {
     }
 }
 
+/// `build1::Config` in the next build, its first two fields swapped.
+#[derive(Deserialize, Debug)]
+#[allow(dead_code)]
+struct Config {
+    scale: f32,
+    retries: u32,
+    name: String,
+}
+
 /// The reproduction from the issue: fields reordered between two builds.
 #[test]
 fn reordered_fields_are_an_error_naming_the_change() {
-    #[derive(Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Config {
-        scale: f32,
-        retries: u32,
-        name: String,
-    }
     let written = build1::Config { retries: 3, scale: 0.5, name: "x".into() };
     let error = changed::<_, Config>(&written);
     let text = error.to_string();
@@ -432,13 +434,6 @@ fn version_1_envelopes_still_load_with_the_name_check_only() {
 /// check); another type meeting the same table is still checked.
 #[test]
 fn a_passed_type_does_not_let_another_through() {
-    #[derive(Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Config {
-        scale: f32,
-        retries: u32,
-        name: String,
-    }
     let bytes = brine_io::dump(&build1::Config { retries: 3, scale: 0.5, name: "x".into() }).unwrap();
     for _ in 0..3 {
         assert_eq!(BUILDS.load::<build1::Config>(&bytes).unwrap().retries, 3);
@@ -449,13 +444,6 @@ fn a_passed_type_does_not_let_another_through() {
 
 #[test]
 fn the_check_can_be_switched_off() {
-    #[derive(Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Config {
-        scale: f32,
-        retries: u32,
-        name: String,
-    }
     let bytes = brine_io::dump(&build1::Config { retries: 3, scale: 0.5, name: "x".into() }).unwrap();
     assert!(BUILDS.check_shape(false).load::<Config>(&bytes).is_ok());
 }
