@@ -85,7 +85,7 @@ mod file;
 
 pub use brine_temp::{Builder, NamedTempFile};
 pub use file::{dump, dump_with, load};
-pub use value::{Error, from_str};
+pub use value::{Error, Options, from_str};
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]

@@ -20,8 +20,8 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use super::error::{ReadError, ReadErrorKind};
 use super::lexer::{Lexer, Tok, Token, float_literal, int_literal, unescape};
 
-/// How deep brackets may nest before the reader refuses the text.
-pub(crate) const DEPTH_LIMIT: usize = 128;
+/// How deep values may nest before the reader (and the writer) refuse them.
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 4096;
 
 type Result<T> = std::result::Result<T, ReadError>;
 
@@ -46,7 +46,10 @@ const NO_OP_METHODS: &[&str] = &[
 
 pub(crate) struct Deserializer<'de> {
     lex: Lexer<'de>,
+    /// How many values (and conversions like `Box::new(`) enclose the one
+    /// being read.
     depth: usize,
+    max_depth: usize,
 }
 
 /// A path like `::core::option::Option::Some`, as far as the reader needs it.
@@ -61,8 +64,8 @@ struct Path<'de> {
 }
 
 impl<'de> Deserializer<'de> {
-    pub(crate) fn new(src: &'de str) -> Self {
-        Deserializer { lex: Lexer::new(src), depth: 0 }
+    pub(crate) fn new(src: &'de str, max_depth: usize) -> Self {
+        Deserializer { lex: Lexer::new(src), depth: 0, max_depth }
     }
 
     /// Checks that nothing but whitespace and comments follows the value.
@@ -105,17 +108,38 @@ impl<'de> Deserializer<'de> {
         if token.tok == Tok::Punct(c) { Ok(token) } else { Err(self.unexpected(&token, expected)) }
     }
 
-    /// Enters a bracket at `token`: counts the depth, refuses past the limit.
+    /// Enters a conversion's parenthesis at `token` (`Box::new(`): one
+    /// level deeper, refused past the limit.
     fn enter(&mut self, token: &Token<'de>) -> Result<()> {
-        self.depth += 1;
-        if self.depth > DEPTH_LIMIT {
-            return Err(ReadError { kind: ReadErrorKind::TooDeep(DEPTH_LIMIT), offset: Some(token.start) });
+        if self.depth >= self.max_depth {
+            return Err(ReadError {
+                kind: ReadErrorKind::TooDeep(self.max_depth),
+                offset: Some(token.start),
+            });
         }
+        self.depth += 1;
         Ok(())
     }
 
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Reads a value that may hold other values (an option, a newtype, a
+    /// struct, an enum, a sequence, a tuple, a map, or any value): one level
+    /// deeper while `read` runs, whether or not the text has a bracket here,
+    /// so that a type recursing without reading a token is refused at the
+    /// limit too. The stack grows as needed where the platform allows it
+    /// (see [`super::stack::grow_at`]).
+    fn nest<V>(&mut self, read: impl FnOnce(&mut Self) -> Result<V>) -> Result<V> {
+        if self.depth >= self.max_depth {
+            let at = self.peek()?.start;
+            return Err(ReadError { kind: ReadErrorKind::TooDeep(self.max_depth), offset: Some(at) });
+        }
+        self.depth += 1;
+        let value = super::stack::grow_at(self.depth, || read(self))?;
+        self.depth -= 1;
+        Ok(value)
     }
 
     /// Reads a path if one comes next (`::a::b`, `a::<T>::b`).
@@ -502,13 +526,11 @@ impl<'de> Deserializer<'de> {
         let open = self.lex.next()?;
         match open.tok {
             Tok::Punct(b'{') => {
-                self.enter(&open)?;
                 let value = visitor.visit_map(Fields { de: self, first: true })?;
                 self.close(b'}')?;
                 Ok(value)
             }
             Tok::Punct(b'(') => {
-                self.enter(&open)?;
                 let value = visitor.visit_seq(Items { de: self, close: b')', first: true })?;
                 self.close(b')')?;
                 Ok(value)
@@ -524,7 +546,6 @@ impl<'de> Deserializer<'de> {
         }
         let token = self.lex.next()?;
         if token.tok == Tok::Punct(close) {
-            self.leave();
             Ok(())
         } else {
             let expected = match close {
@@ -562,7 +583,6 @@ impl<'de> Deserializer<'de> {
             }
             _ => return Err(self.unexpected(&token, what)),
         };
-        self.enter(&token)?;
         let value = visitor.visit_seq(Items { de: self, close, first: true })?;
         self.close(close)?;
         Ok(value)
@@ -669,6 +689,180 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = ReadError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_any(visitor))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.value(|de| {
+            let token = de.lex.next()?;
+            match token.tok {
+                Tok::Ident("true") => Ok(true),
+                Tok::Ident("false") => Ok(false),
+                _ => Err(de.unexpected(&token, "a bool (`true` or `false`)")),
+            }
+        })?;
+        visitor.visit_bool(value)
+    }
+
+    deserialize_int! {
+        deserialize_i8 visit_i8 i8 "an i8" "-128 to 127";
+        deserialize_i16 visit_i16 i16 "an i16" "-32768 to 32767";
+        deserialize_i32 visit_i32 i32 "an i32" "-2147483648 to 2147483647";
+        deserialize_i64 visit_i64 i64 "an i64" "-2^63 to 2^63 - 1";
+        deserialize_i128 visit_i128 i128 "an i128" "-2^127 to 2^127 - 1";
+        deserialize_u8 visit_u8 u8 "a u8" "0 to 255";
+        deserialize_u16 visit_u16 u16 "a u16" "0 to 65535";
+        deserialize_u32 visit_u32 u32 "a u32" "0 to 4294967295";
+        deserialize_u64 visit_u64 u64 "a u64" "0 to 2^64 - 1";
+        deserialize_u128 visit_u128 u128 "a u128" "0 to 2^128 - 1";
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.float::<f32>("f32")?;
+        visitor.visit_f32(value)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let value = self.float::<f64>("f64")?;
+        visitor.visit_f64(value)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
+        self.finish_char(open, visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let start = self.peek()?.start;
+        let open = self.open_wrappers()?;
+        let token = self.lex.next()?;
+        let value = match self.string(&token)? {
+            Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Some(Str::Owned(s)) => visitor.visit_string(s),
+            None => return Err(self.unexpected(&token, "a string literal")),
+        }
+        .map_err(|e: ReadError| e.at(start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
+        self.finish_bytes(open, visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_option(visitor))
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            let open = de.lex.next()?;
+            let close = de.lex.next()?;
+            if open.tok == Tok::Punct(b'(') && close.tok == Tok::Punct(b')') {
+                Ok(())
+            } else {
+                Err(de.unexpected(&open, "`()`"))
+            }
+        })?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        self.value(|de| {
+            de.type_path(name, "unit struct")?;
+            // `Name {}` and `Name()` are unit structs too.
+            for (open, close) in [(b'{', b'}'), (b'(', b')')] {
+                if de.is_punct(open)? {
+                    de.lex.next()?;
+                    let token = de.lex.next()?;
+                    if token.tok != Tok::Punct(close) {
+                        return Err(de.unexpected(&token, &format!("`{}`", close as char)));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_newtype_struct(name, visitor))
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_seq(visitor))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_tuple(_len, visitor))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.nest(|de| de.read_tuple_struct(name, _len, visitor))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.nest(|de| de.read_map(visitor))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.nest(|de| de.read_struct(name, _fields, visitor))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.nest(|de| de.read_enum(name, _variants, visitor))
+    }
+
+    /// A name: an identifier, or a string (`"type".into()`, as the writer
+    /// gives a tag or a flattened field).
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let open = self.open_wrappers()?;
+        let token = self.lex.next()?;
+        let value = match token.tok {
+            Tok::Ident(name) => visitor.visit_borrowed_str(name),
+            _ => match self.string(&token)? {
+                Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
+                Some(Str::Owned(s)) => visitor.visit_string(s),
+                None => Err(self.unexpected(&token, "a name")),
+            },
+        }
+        .map_err(|e| e.at(token.start))?;
+        self.close_wrappers(open)?;
+        Ok(value)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+}
+
+/// The values that may hold other values, each read inside [`Deserializer::nest`].
+impl<'de> Deserializer<'de> {
+    fn read_any<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         let start = self.peek()?.start;
         let open = self.open_wrappers()?;
         let token = self.peek()?;
@@ -751,7 +945,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     ("None", _) => visitor.visit_none(),
                     ("Some", Tok::Punct(b'(')) => {
                         self.lex.next()?;
-                        self.enter(&next)?;
                         let value = visitor.visit_some(&mut *self)?;
                         self.close(b')')?;
                         Ok(value)
@@ -766,8 +959,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                         // several: a sequence.
                         if self.one_argument()? {
                             self.lex.next()?;
-                            self.enter(&next)?;
-                            let value = (&mut *self).deserialize_any(visitor)?;
+                            let value = de::Deserializer::deserialize_any(&mut *self, visitor)?;
                             self.close(b')')?;
                             Ok(value)
                         } else {
@@ -799,74 +991,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         Ok(value)
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let value = self.value(|de| {
-            let token = de.lex.next()?;
-            match token.tok {
-                Tok::Ident("true") => Ok(true),
-                Tok::Ident("false") => Ok(false),
-                _ => Err(de.unexpected(&token, "a bool (`true` or `false`)")),
-            }
-        })?;
-        visitor.visit_bool(value)
-    }
-
-    deserialize_int! {
-        deserialize_i8 visit_i8 i8 "an i8" "-128 to 127";
-        deserialize_i16 visit_i16 i16 "an i16" "-32768 to 32767";
-        deserialize_i32 visit_i32 i32 "an i32" "-2147483648 to 2147483647";
-        deserialize_i64 visit_i64 i64 "an i64" "-2^63 to 2^63 - 1";
-        deserialize_i128 visit_i128 i128 "an i128" "-2^127 to 2^127 - 1";
-        deserialize_u8 visit_u8 u8 "a u8" "0 to 255";
-        deserialize_u16 visit_u16 u16 "a u16" "0 to 65535";
-        deserialize_u32 visit_u32 u32 "a u32" "0 to 4294967295";
-        deserialize_u64 visit_u64 u64 "a u64" "0 to 2^64 - 1";
-        deserialize_u128 visit_u128 u128 "a u128" "0 to 2^128 - 1";
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let value = self.float::<f32>("f32")?;
-        visitor.visit_f32(value)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let value = self.float::<f64>("f64")?;
-        visitor.visit_f64(value)
-    }
-
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let open = self.open_wrappers()?;
-        self.finish_char(open, visitor)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let start = self.peek()?.start;
-        let open = self.open_wrappers()?;
-        let token = self.lex.next()?;
-        let value = match self.string(&token)? {
-            Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
-            Some(Str::Owned(s)) => visitor.visit_string(s),
-            None => return Err(self.unexpected(&token, "a string literal")),
-        }
-        .map_err(|e: ReadError| e.at(start))?;
-        self.close_wrappers(open)?;
-        Ok(value)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let open = self.open_wrappers()?;
-        self.finish_bytes(open, visitor)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_bytes(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn read_option<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         let start = self.peek()?.start;
         let open = self.open_wrappers()?;
         let saved = self.lex.clone();
@@ -874,8 +999,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let value = match path.map(|p| (p.parent, p.last)) {
             Some((None | Some("Option"), "None")) => visitor.visit_none(),
             Some((None | Some("Option"), "Some")) if self.is_punct(b'(')? => {
-                let paren = self.lex.next()?;
-                self.enter(&paren)?;
+                self.lex.next()?;
                 let value = visitor.visit_some(&mut *self)?;
                 self.close(b')')?;
                 Ok(value)
@@ -891,46 +1015,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         Ok(value)
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.value(|de| {
-            let open = de.lex.next()?;
-            let close = de.lex.next()?;
-            if open.tok == Tok::Punct(b'(') && close.tok == Tok::Punct(b')') {
-                Ok(())
-            } else {
-                Err(de.unexpected(&open, "`()`"))
-            }
-        })?;
-        visitor.visit_unit()
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
-        self.value(|de| {
-            de.type_path(name, "unit struct")?;
-            // `Name {}` and `Name()` are unit structs too.
-            for (open, close) in [(b'{', b'}'), (b'(', b')')] {
-                if de.is_punct(open)? {
-                    de.lex.next()?;
-                    let token = de.lex.next()?;
-                    if token.tok != Tok::Punct(close) {
-                        return Err(de.unexpected(&token, &format!("`{}`", close as char)));
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        visitor.visit_unit()
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+    fn read_newtype_struct<V: Visitor<'de>>(&mut self, name: &'static str, visitor: V) -> Result<V::Value> {
         self.value(|de| {
             let saved = de.lex.clone();
             if let Some(path) = de.path_from(true)?
                 && path.last == name
                 && de.is_punct(b'(')?
             {
-                let open = de.lex.next()?;
-                de.enter(&open)?;
+                de.lex.next()?;
                 let value = visitor.visit_newtype_struct(&mut *de)?;
                 de.close(b')')?;
                 return Ok(value);
@@ -941,16 +1033,16 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         })
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn read_seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         self.value(|de| de.seq_body(visitor, "a sequence (`[..]`, `[..].into()` or `vec![..]`)"))
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+    fn read_tuple<V: Visitor<'de>>(&mut self, _len: usize, visitor: V) -> Result<V::Value> {
         self.value(|de| de.seq_body(visitor, "a tuple `(..)` or an array `[..]`"))
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
+    fn read_tuple_struct<V: Visitor<'de>>(
+        &mut self,
         name: &'static str,
         _len: usize,
         visitor: V,
@@ -961,7 +1053,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         })
     }
 
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn read_map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         self.value(|de| {
             let token = de.peek()?;
             if matches!(token.tok, Tok::Ident(_) | Tok::PathSep) {
@@ -982,15 +1074,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     );
                 }
             };
-            de.enter(&open)?;
             let value = visitor.visit_map(Pairs { de, close, first: true })?;
             de.close(close)?;
             Ok(value)
         })
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
+    fn read_struct<V: Visitor<'de>>(
+        &mut self,
         name: &'static str,
         _fields: &'static [&'static str],
         visitor: V,
@@ -1001,8 +1092,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         })
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
+    fn read_enum<V: Visitor<'de>>(
+        &mut self,
         name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
@@ -1017,28 +1108,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             }
             visitor.visit_enum(Enum { de, path })
         })
-    }
-
-    /// A name: an identifier, or a string (`"type".into()`, as the writer
-    /// gives a tag or a flattened field).
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let open = self.open_wrappers()?;
-        let token = self.lex.next()?;
-        let value = match token.tok {
-            Tok::Ident(name) => visitor.visit_borrowed_str(name),
-            _ => match self.string(&token)? {
-                Some(Str::Borrowed(s)) => visitor.visit_borrowed_str(s),
-                Some(Str::Owned(s)) => visitor.visit_string(s),
-                None => Err(self.unexpected(&token, "a name")),
-            },
-        }
-        .map_err(|e| e.at(token.start))?;
-        self.close_wrappers(open)?;
-        Ok(value)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
     }
 }
 
@@ -1192,7 +1261,7 @@ impl<'de> de::MapAccess<'de> for Pairs<'_, 'de> {
                 self.de.lex = Lexer::at(self.de.lex.src(), token.start);
                 return Ok(None);
             }
-            Tok::Punct(b'(') => self.de.enter(&token)?,
+            Tok::Punct(b'(') => {}
             _ => {
                 return Err(self
                     .de
@@ -1254,7 +1323,6 @@ impl<'de> de::VariantAccess<'de> for Enum<'_, 'de> {
                 .de
                 .unexpected(&open, &format!("`(` after newtype variant `{}`", self.path.last)));
         }
-        self.de.enter(&open)?;
         let value = seed.deserialize(&mut *self.de)?;
         self.de.close(b')')?;
         Ok(value)
