@@ -26,3 +26,18 @@ fn recursion_without_brackets_hits_the_depth_limit() {
         assert!(matches!(error, Error::TooDeep { .. }), "{text:?}: {error}");
     }
 }
+
+/// Skipping an unknown field reads its value once: each level of `X(..)`
+/// around a long list used to scan ahead to its closing bracket, 127 scans
+/// of the whole list here (seconds in a debug build; now one pass).
+#[test]
+fn skipping_a_deep_unknown_field_reads_it_once() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Small {
+        a: u8,
+    }
+    let levels = 127;
+    let list = "1, ".repeat(300_000);
+    let text = format!("Small {{ extra: {}[{list}]{}, a: 7 }}", "X(".repeat(levels), ")".repeat(levels));
+    assert_eq!(brine_source::from_str::<Small>(&text).unwrap(), Small { a: 7 });
+}

@@ -50,6 +50,53 @@ pub(crate) struct Deserializer<'de> {
     /// being read.
     depth: usize,
     max_depth: usize,
+    /// Which calls have several arguments, found when first needed.
+    calls: Option<Calls>,
+}
+
+/// The `(`s of a text that open several arguments (`X(a, b)`, not `X(a)`,
+/// `X(a,)` or `X()`), by their byte offsets, in order: found in one pass
+/// over the tokens, with a stack of the brackets still open.
+struct Calls {
+    several: Vec<usize>,
+}
+
+impl Calls {
+    fn find(src: &str) -> Calls {
+        // (offset, bracket, seen a `,` with more after it)
+        let mut open: Vec<(usize, u8, bool)> = Vec::new();
+        let mut several = Vec::new();
+        let mut lex = Lexer::new(src);
+        // A lexing error ends the pass: the reader meets it itself when it
+        // gets there, and a call left open counts as one argument.
+        while let Ok(token) = lex.next() {
+            match token.tok {
+                Tok::Eof => break,
+                Tok::Punct(c @ (b'(' | b'[' | b'{' | b'<')) => open.push((token.start, c, false)),
+                Tok::Punct(b'>') => {
+                    if open.last().is_some_and(|&(_, c, _)| c == b'<') {
+                        open.pop();
+                    }
+                }
+                Tok::Punct(b')' | b']' | b'}') => {
+                    if let Some((start, b'(', true)) = open.pop() {
+                        several.push(start);
+                    }
+                }
+                Tok::Punct(b',') => {
+                    // `(value,)` is still one argument
+                    let more = lex.peek().is_ok_and(|next| next.tok != Tok::Punct(b')'));
+                    if let Some(last) = open.last_mut() {
+                        last.2 |= more;
+                    }
+                }
+                _ => {}
+            }
+        }
+        several.extend(open.iter().filter(|&&(_, c, more)| c == b'(' && more).map(|&(start, ..)| start));
+        several.sort_unstable();
+        Calls { several }
+    }
 }
 
 /// A path like `::core::option::Option::Some`, as far as the reader needs it.
@@ -65,7 +112,7 @@ struct Path<'de> {
 
 impl<'de> Deserializer<'de> {
     pub(crate) fn new(src: &'de str, max_depth: usize) -> Self {
-        Deserializer { lex: Lexer::new(src), depth: 0, max_depth }
+        Deserializer { lex: Lexer::new(src), depth: 0, max_depth, calls: None }
     }
 
     /// Checks that nothing but whitespace and comments follows the value.
@@ -194,25 +241,13 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Whether the call whose `(` is the next token has exactly one
-    /// argument: skips tokens on a copy of the lexer, without recursion,
-    /// counting brackets.
-    fn one_argument(&self) -> Result<bool> {
-        let mut ahead = self.lex.clone();
-        ahead.next()?;
-        let mut depth = 0usize;
-        loop {
-            let token = ahead.next()?;
-            match token.tok {
-                Tok::Punct(b'(' | b'[' | b'{' | b'<') => depth += 1,
-                Tok::Punct(b')' | b']' | b'}' | b'>') if depth > 0 => depth -= 1,
-                Tok::Punct(b')' | b']' | b'}') | Tok::Eof => return Ok(true),
-                Tok::Punct(b',') if depth == 0 => {
-                    // `(value,)` is still one argument.
-                    return Ok(ahead.peek()?.tok == Tok::Punct(b')'));
-                }
-                _ => {}
-            }
-        }
+    /// argument. The answer for every `(` of the text comes from one pass
+    /// over its tokens, made the first time it is asked ([`Calls`]): asking
+    /// at each level of `X(X(X(..)))` costs nothing more.
+    fn one_argument(&mut self) -> Result<bool> {
+        let open = self.peek()?.start;
+        let calls = self.calls.get_or_insert_with(|| Calls::find(self.lex.src()));
+        Ok(!calls.several.binary_search(&open).is_ok())
     }
 
     fn skip_generics(&mut self) -> Result<()> {
