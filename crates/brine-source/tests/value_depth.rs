@@ -41,3 +41,63 @@ fn skipping_a_deep_unknown_field_reads_it_once() {
     let text = format!("Small {{ extra: {}[{list}]{}, a: 7 }}", "X(".repeat(levels), ")".repeat(levels));
     assert_eq!(brine_source::from_str::<Small>(&text).unwrap(), Small { a: 7 });
 }
+
+#[derive(serde::Serialize, Deserialize, Debug, PartialEq)]
+struct Node {
+    v: i32,
+    next: Option<Box<Node>>,
+}
+
+/// A linked list of `n` nodes: `2n` levels, a struct and an option a node.
+fn list(n: i32) -> Node {
+    (1..n).rev().fold(Node { v: n - 1, next: None }, |next, v| Node { v: v - 1, next: Some(Box::new(next)) })
+}
+
+/// Runs `f` on a thread with a 2 MiB stack, the default for spawned threads.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(2 << 20).spawn(f).unwrap().join().unwrap();
+}
+
+#[test]
+fn what_the_writer_writes_the_reader_reads_a_thousand_nodes_deep() {
+    on_small_stack(|| {
+        let value = list(1000);
+        let text = brine_source::to_string(&value).unwrap();
+        assert_eq!(brine_source::from_str::<Node>(&text).unwrap(), value);
+    });
+}
+
+#[test]
+fn past_the_limit_writer_and_reader_give_the_same_error() {
+    on_small_stack(|| {
+        let limit = brine_source::value::DEFAULT_MAX_DEPTH;
+        // 2049 nodes: 4098 levels, two past the limit
+        let value = list(2049);
+        let Err(written) = brine_source::to_string(&value) else { panic!("written past the limit") };
+        assert!(matches!(written, Error::TooDeep { position: None, limit: l } if l == limit), "{written}");
+        let raised = brine_source::value::Options::new().max_depth(limit + 2);
+        let text = raised.to_string(&value).unwrap();
+        let read = brine_source::from_str::<Node>(&text).unwrap_err();
+        assert!(matches!(read, Error::TooDeep { position: Some(_), limit: l } if l == limit), "{read}");
+        let message = |e: &Error| e.to_string().rsplit(": ").next().unwrap().to_owned();
+        assert_eq!(message(&written), message(&read));
+        assert!(written.to_string().contains("Options::max_depth"), "{written}");
+        assert_eq!(raised.from_str::<Node>(&text).unwrap(), value);
+        // one level fewer is written and read
+        let value = list(2048);
+        let text = brine_source::to_string(&value).unwrap();
+        assert_eq!(brine_source::from_str::<Node>(&text).unwrap(), value);
+    });
+}
+
+/// The writer's text grows linearly with the depth of a value: the
+/// indentation stops growing past a point, so a node deep in a list costs
+/// as many bytes as one near the top.
+#[test]
+fn deep_text_grows_linearly() {
+    let len = |n| brine_source::to_string(&list(n)).unwrap().len();
+    // nodes 100 to 399 all have three-digit values: each costs the same
+    let (a, b, c) = (len(100), len(200), len(400));
+    assert!(c - b <= 2 * (b - a), "100 nodes: {a} bytes, 200: {b}, 400: {c}");
+    assert!(c < 400 * 400, "400 nodes: {c} bytes");
+}

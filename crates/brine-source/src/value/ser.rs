@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use serde::ser::{self, Serialize};
@@ -60,6 +60,11 @@ const STRUCT_WIDTH: usize = 18;
 const SHORT_ITEM: usize = 10;
 /// One indentation level.
 const INDENT: usize = 4;
+/// The deepest indentation: deeper levels are written at this one, so that
+/// a node deep in a value costs as many bytes as one near the top (the text
+/// stays linear in the value's size) and lines keep room for their content.
+/// rustfmt's own layout of such depths differs; the expression is the same.
+const MAX_INDENT: usize = 64;
 /// Marks a node that cannot be written on one line.
 const NOT_FLAT: usize = usize::MAX;
 
@@ -87,7 +92,7 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T, max_depth: usize) -> R
     // room never written to costs only address space (measured: 3% faster
     // on nested_map than 1.5x)
     let mut out = String::with_capacity(writer.text.len() * 2 + 64);
-    let layout = Layout { text: &writer.text, memo: RefCell::default(), retrying: Cell::new(0) };
+    let layout = Layout { text: &writer.text, failed: RefCell::default(), level: Cell::new(0) };
     layout.emit(&node, Shape { indent: 0, width: MAX_WIDTH }, false, &mut out);
     Ok(out)
 }
@@ -240,6 +245,34 @@ struct Struct {
     into: bool,
 }
 
+/// Nodes are freed one at a time from a list of pending ones, not by
+/// recursion: a value thousands of levels deep would otherwise overflow the
+/// stack while its tree is dropped.
+impl Drop for List {
+    fn drop(&mut self) {
+        drop_all(std::mem::take(&mut self.items));
+    }
+}
+
+impl Drop for Struct {
+    fn drop(&mut self) {
+        if self.fields.iter().any(|(_, node)| matches!(node, Node::List(_) | Node::Struct(_))) {
+            drop_all(self.fields.drain(..).map(|(_, node)| node).collect());
+        }
+    }
+}
+
+fn drop_all(mut pending: Vec<Node>) {
+    while let Some(mut node) = pending.pop() {
+        match &mut node {
+            Node::List(list) => pending.append(&mut list.items),
+            Node::Struct(structure) => pending.extend(structure.fields.drain(..).map(|(_, node)| node)),
+            Node::Atom { .. } | Node::Atoms(_) => {}
+        }
+        // `node` has no children left: dropping it recurses no further
+    }
+}
+
 #[derive(Debug)]
 enum Open {
     Call(Name),
@@ -279,6 +312,17 @@ impl Node {
             Node::List(list) => list.flat,
             Node::Struct(structure) => structure.flat,
             Node::Atoms(atoms) => atoms.flat,
+        }
+    }
+
+    /// How wide the node's first line is at least, however it is laid out:
+    /// the text before its first possible line break.
+    fn head(&self) -> usize {
+        match self {
+            Node::Atom { len, .. } => *len as usize,
+            Node::List(list) => list.open.ident().len() + 1,
+            Node::Struct(structure) => structure.path.len() + 2,
+            Node::Atoms(_) => 1,
         }
     }
 
@@ -1163,40 +1207,36 @@ impl Shape {
     /// The shape of one item of a vertical list: on its own line one level
     /// deeper, with room for the comma.
     fn item(self) -> Shape {
-        let indent = self.indent + INDENT;
+        let indent = deeper(self.indent);
         Shape { indent, width: MAX_WIDTH.saturating_sub(indent + 1) }
     }
 }
 
-/// Prints a node tree the way rustfmt lays out the same expression.
-struct Layout<'t> {
-    text: &'t str,
-    /// What [`Layout::emit`] wrote for a multi-line node in a given shape.
-    ///
-    /// A list with one item tries the item on the list's own line first and
-    /// lays it out again below when that fails, so without this each level
-    /// of nested one-item lists doubled the work: 2^depth (a tree 36 levels
-    /// deep took seconds). `emit` is a function of node, shape and
-    /// `one_line_chain` alone, so its text can be reused; nodes that fit on
-    /// one line are cheap and are not kept.
-    memo: RefCell<HashMap<MemoKey, (String, bool), Fixed>>,
-    /// How many one-item lists being retried enclose the node being written:
-    /// only there can a node be written twice. A few levels of doubling cost
-    /// less than keeping texts, so nodes are kept from [`MEMO_FROM`] levels on.
-    retrying: Cell<usize>,
+/// The indentation one level deeper than `indent`, up to [`MAX_INDENT`].
+fn deeper(indent: usize) -> usize {
+    (indent + INDENT).min(MAX_INDENT)
 }
 
-/// How many enclosing one-item lists make [`Layout::emit`] keep what it writes
-/// (at most 2^3 times the work below that, bounded whatever the depth above).
-const MEMO_FROM: usize = 4;
+/// Prints a node tree the way rustfmt lays out the same expression.
+///
+/// The layout is a function of the node and its [`Shape`] alone. A list with
+/// one item tries the item on the list's own line first and lays it out
+/// again below when that fails, so without a record of failed tries each
+/// level of nested one-item lists doubled the work: 2^depth (a tree 36
+/// levels deep took seconds). The record keeps only which tries failed, not
+/// their text, so memory stays linear too; a try that succeeds is the text.
+struct Layout<'t> {
+    text: &'t str,
+    /// One-item lists (by the address of their items) whose item did not
+    /// fit on the list's line in a shape (indentation, width).
+    failed: RefCell<HashSet<(*const Node, usize, usize), Fixed>>,
+    /// How many nodes enclose the one being written, for [`stack::grow_at`](super::stack::grow_at).
+    level: Cell<usize>,
+}
 
-/// The memo's hasher: fixed keys, as the keys are addresses and sizes, not
+/// The record's hasher: fixed keys, as the keys are addresses and sizes, not
 /// input; `RandomState` would read a thread-local on every `to_string`.
 type Fixed = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
-
-/// A node (by address: the tree doesn't move while it is laid out), the
-/// shape's indentation and width, and `one_line_chain`.
-type MemoKey = (*const Node, usize, usize, bool);
 
 fn push_indent(out: &mut String, indent: usize) {
     out.push('\n');
@@ -1264,21 +1304,10 @@ impl Layout<'_> {
     /// must stay on one line: returns `false` (having written garbage the
     /// caller truncates) when it cannot.
     fn emit(&self, node: &Node, shape: Shape, one_line_chain: bool, out: &mut String) -> bool {
-        let cheap = self.retrying.get() < MEMO_FROM
-            || (!node.into() && matches!(node, Node::Atom { .. } | Node::Atoms(_)))
-            || node.flat() <= shape.width;
-        if cheap {
-            return self.emit_uncached(node, shape, one_line_chain, out);
-        }
-        let key = (node as *const Node, shape.indent, shape.width, one_line_chain);
-        if let Some((text, fitted)) = self.memo.borrow().get(&key) {
-            out.push_str(text);
-            return *fitted;
-        }
-        let start = out.len();
-        let fitted = self.emit_uncached(node, shape, one_line_chain, out);
-        let text = out.get(start..).unwrap_or_default().to_owned();
-        self.memo.borrow_mut().insert(key, (text, fitted));
+        let level = self.level.get();
+        self.level.set(level + 1);
+        let fitted = super::stack::grow_at(level, || self.emit_uncached(node, shape, one_line_chain, out));
+        self.level.set(level);
         fitted
     }
 
@@ -1300,7 +1329,7 @@ impl Layout<'_> {
         // After a block-like node (an array) the call goes at the node's
         // indentation; after a tuple or a one-line node, one level deeper.
         let block_like = multi_line && !matches!(node, Node::List(list) if matches!(list.open, Open::Tuple));
-        push_indent(out, shape.indent + if block_like { 0 } else { INDENT });
+        push_indent(out, if block_like { shape.indent } else { deeper(shape.indent) });
         out.push_str(INTO);
         true
     }
@@ -1384,25 +1413,6 @@ impl Layout<'_> {
     }
 
     fn emit_list(&self, open: &Open, items: &[Node], flat: usize, shape: Shape, out: &mut String) -> bool {
-        let retries = matches!(items, [_]);
-        if retries {
-            self.retrying.set(self.retrying.get() + 1);
-        }
-        let fitted = self.emit_list_uncounted(open, items, flat, shape, out);
-        if retries {
-            self.retrying.set(self.retrying.get() - 1);
-        }
-        fitted
-    }
-
-    fn emit_list_uncounted(
-        &self,
-        open: &Open,
-        items: &[Node],
-        flat: usize,
-        shape: Shape,
-        out: &mut String,
-    ) -> bool {
         let ident = open.ident();
         let (left, right) = open.delimiters();
         let one_tuple = matches!(open, Open::Tuple) && items.len() == 1;
@@ -1423,7 +1433,14 @@ impl Layout<'_> {
                 return true;
             }
         }
-        if let [item] = items {
+        let tried = (items.as_ptr(), shape.indent, shape.width);
+        // An item whose first line cannot fit on the list's line is not
+        // tried there (deep in a value, where the lines are narrow, every
+        // level would be laid out twice).
+        if let [item] = items
+            && item.head() <= one_line_width
+            && !self.failed.borrow().contains(&tried)
+        {
             let combine = ident.len() < INDENT;
             if combine || item.overflows() {
                 // `Some(Point {` ... `})`: the only argument continues the line.
@@ -1451,6 +1468,7 @@ impl Layout<'_> {
                     }
                 }
                 out.truncate(start);
+                self.failed.borrow_mut().insert(tried);
             }
         }
         out.push_str(ident);
