@@ -1,5 +1,6 @@
 //! Rust source in temporary files: [`dump`], [`dump_with`] and [`load`].
 
+use std::io::Read;
 use std::path::Path;
 
 use brine_temp::{Builder, NamedTempFile};
@@ -83,12 +84,21 @@ pub fn dump_with<T: Source + ?Sized>(value: &T, builder: &Builder) -> Result<Nam
 ///
 /// # Errors
 ///
-/// [`Error::Read`] when the file cannot be read, [`Error::InFile`] (with
-/// the line and column) when its text is not a value of type `T`.
+/// [`Error::Read`] when the file cannot be read, [`Error::NotAFile`] when
+/// the path names a directory, a device or a named pipe, [`Error::InFile`]
+/// (with the line and column) when its text is not a value of type `T`.
 pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, Error> {
     let path = path.as_ref();
-    let text =
-        std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let read_error = |source| Error::Read { path: path.to_owned(), source };
+    let (file, len) = brine_temp::open_regular(path).map_err(|error| match error {
+        brine_temp::LoadError::NotAFile { path, found } => Error::NotAFile { path, found },
+        brine_temp::LoadError::Read { source, .. } => read_error(source),
+        other => read_error(std::io::Error::other(other.to_string())),
+    })?;
+    // exactly the file's length, read as it arrives: a file that grows while
+    // it is read is not followed
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 20));
+    file.take(len).read_to_string(&mut text).map_err(read_error)?;
     crate::value::from_str(&text)
         .map_err(|source| Error::InFile { path: path.to_owned(), source: Box::new(source) })
 }

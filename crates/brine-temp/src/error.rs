@@ -45,6 +45,16 @@ pub enum LoadError {
         #[source]
         source: io::Error,
     },
+    /// The path names something other than a regular file (a directory, a
+    /// device, a named pipe): refused before it is opened, as reading it
+    /// could wait forever (a pipe) or never end (`/dev/zero`).
+    #[error("cannot load {}: expected a regular file, found {found}", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it names: `a directory`, `a named pipe (FIFO)`, ...
+        found: &'static str,
+    },
     /// The file's content is not a valid envelope of the requested type.
     #[error("{}: {source}", path.display())]
     Format {
@@ -61,7 +71,7 @@ impl LoadError {
     pub fn format_error(&self) -> Option<&brine_io::LoadError> {
         match self {
             LoadError::Format { source, .. } => Some(source),
-            LoadError::Read { .. } => None,
+            LoadError::Read { .. } | LoadError::NotAFile { .. } => None,
         }
     }
 }

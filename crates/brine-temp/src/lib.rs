@@ -100,8 +100,12 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError
 /// # Errors
 ///
 /// [`LoadError::Read`] with the path when the file can't be read (missing,
-/// no permission), [`LoadError::Format`] with the path when its content is
-/// not a valid envelope of type `T` (see [`brine_io::LoadError`]).
+/// no permission), [`LoadError::NotAFile`] when the path names a directory,
+/// a device or a named pipe, [`LoadError::Format`] with the path when its
+/// content is not a valid envelope of type `T` (see [`brine_io::LoadError`]).
+///
+/// The header is read first: a file too large for the caps, or longer or
+/// shorter than its header says, is refused before the rest is read.
 ///
 /// # Example
 ///
@@ -139,6 +143,67 @@ pub fn load_with<T: DeserializeOwned>(
     options: &brine_io::Options,
 ) -> Result<T, LoadError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
-    options.load(&bytes).map_err(|source| LoadError::Format { path: path.to_owned(), source })
+    let (file, len) = open_regular(path)?;
+    options.load_exact(std::io::BufReader::new(file), len).map_err(|source| match source {
+        brine_io::LoadError::Io(source) => LoadError::Read { path: path.to_owned(), source },
+        source => LoadError::Format { path: path.to_owned(), source },
+    })
+}
+
+/// Opens `path` for reading if it is a regular file; returns it and its
+/// length. Anything else is refused before it is opened: opening a named
+/// pipe waits for a writer, and a device may never end.
+///
+/// This is the first step of [`load`]; loaders of other file formats built
+/// on brine-temp use it to refuse the same files with the same error.
+///
+/// # Errors
+///
+/// [`LoadError::Read`] when the path can't be read, [`LoadError::NotAFile`]
+/// when it is no regular file.
+///
+/// # Example
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let error = brine_temp::open_regular(dir.path()).unwrap_err();
+/// assert!(matches!(error, brine_temp::LoadError::NotAFile { found: "a directory", .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), LoadError> {
+    let read_error = |source| LoadError::Read { path: path.to_owned(), source };
+    let not_a_file =
+        |kind: std::fs::FileType| LoadError::NotAFile { path: path.to_owned(), found: describe(kind) };
+    let kind = std::fs::metadata(path).map_err(read_error)?.file_type();
+    if !kind.is_file() {
+        return Err(not_a_file(kind));
+    }
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    // checked again on the open file: the path may have changed in between
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(not_a_file(metadata.file_type()));
+    }
+    Ok((file, metadata.len()))
+}
+
+/// What a file type is, in words, for [`LoadError::NotAFile`].
+fn describe(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() { "a directory" } else { "something other than a file" }
 }

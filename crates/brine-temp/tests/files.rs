@@ -177,3 +177,28 @@ fn large_values_stream_through() {
     let expected = brine_io::dump(&big).unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), expected, "the file holds exactly the envelope");
 }
+
+/// Only regular files are loaded: a directory, a device or a named pipe is
+/// refused before it is opened (opening a pipe would wait for a writer,
+/// reading `/dev/zero` would never end).
+#[test]
+fn only_regular_files_are_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut cases = vec![(dir.path().to_owned(), "a directory")];
+    if Path::new("/dev/null").exists() {
+        cases.push(("/dev/null".into(), "a character device"));
+    }
+    if made {
+        cases.push((fifo, "a named pipe (FIFO)"));
+    }
+    for (path, found) in cases {
+        let error = brine_temp::load::<Session>(&path).unwrap_err();
+        assert!(matches!(&error, LoadError::NotAFile { .. }), "{}: {error:?}", path.display());
+        assert_eq!(
+            error.to_string(),
+            format!("cannot load {}: expected a regular file, found {found}", path.display())
+        );
+    }
+}

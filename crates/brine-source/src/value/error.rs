@@ -75,6 +75,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The path names something other than a regular file (a directory, a
+    /// device, a named pipe): refused before it is opened.
+    #[error("cannot load {}: expected a regular file, found {found}", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it names: `a directory`, `a named pipe (FIFO)`, ...
+        found: &'static str,
+    },
     /// A file's text could not be read back as a value; `source` says where
     /// and why.
     #[error("{}: {source}", path.display())]
