@@ -90,7 +90,7 @@ pub enum LoadError {
         available: u64,
     },
     /// A length in the header is over the configured cap.
-    #[error("the {part} is {len} bytes, over the limit of {max} (raise it with Options::max_len)")]
+    #[error("the {part} is {len} bytes, over the limit of {max} ({})", raise_it(part))]
     TooLarge {
         /// `"payload"` or `"type name"`.
         part: &'static str,
@@ -205,5 +205,15 @@ impl LoadError {
 
     pub(crate) fn version(found: u16) -> Self {
         LoadError::UnsupportedVersion { found, supported: VERSION }
+    }
+}
+
+/// How to raise the limit a [`LoadError::TooLarge`] names, if anything does.
+fn raise_it(part: &str) -> &'static str {
+    if part == "type name" {
+        "the format's own limit, brine_io::MAX_TYPE_NAME_LEN, which no option raises: \
+         the header is damaged or not brine's"
+    } else {
+        "raise it with Options::max_len"
     }
 }
