@@ -92,7 +92,8 @@ impl Builder {
         self
     }
 
-    /// Keep the file when the handle is dropped (default: delete it).
+    /// Keep the file when the handle is dropped (default: delete it). A
+    /// dump that fails leaves no file either way.
     pub fn keep(mut self, keep: bool) -> Self {
         self.keep = keep;
         self
@@ -112,7 +113,7 @@ impl Builder {
     ///
     /// As [`dump`](crate::dump).
     pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, DumpError> {
-        let mut file = self.tempfile()?;
+        let mut file = self.removed_on_drop()?;
         match brine_io::dump_into_seekable(value, file.as_file_mut()) {
             Ok(()) => {}
             Err(brine_io::DumpError::Io(source)) => {
@@ -120,7 +121,7 @@ impl Builder {
             }
             Err(error) => return Err(DumpError::Encode(error)),
         }
-        rewind(file)
+        self.finish(file)
     }
 
     /// Creates a temporary file and fills it with whatever `write` writes.
@@ -149,7 +150,7 @@ impl Builder {
     where
         F: FnOnce(&mut dyn Write) -> io::Result<()>,
     {
-        let mut file = self.tempfile()?;
+        let mut file = self.removed_on_drop()?;
         let written = {
             let mut out = io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
             write(&mut out).and_then(|()| out.flush())
@@ -157,7 +158,7 @@ impl Builder {
         if let Err(source) = written {
             return Err(DumpError::Write { path: file.path().to_owned(), source });
         }
-        rewind(file)
+        self.finish(file)
     }
 
     /// Creates an empty temporary file with this builder's options.
@@ -166,20 +167,32 @@ impl Builder {
     ///
     /// [`DumpError::Create`] naming the directory.
     pub fn tempfile(&self) -> Result<NamedTempFile, DumpError> {
+        let mut file = self.removed_on_drop()?;
+        file.disable_cleanup(self.keep);
+        Ok(file)
+    }
+
+    /// A new file with this builder's name, place and permissions, removed
+    /// when dropped whatever [`Builder::keep`] says: a dump that fails part
+    /// way drops it, and no partial file is left in any mode.
+    fn removed_on_drop(&self) -> Result<NamedTempFile, DumpError> {
         let mut options = tempfile::Builder::new();
         options.prefix(&self.prefix).suffix(&self.suffix).rand_bytes(self.rand_bytes);
         if let Some(permissions) = &self.permissions {
             options.permissions(permissions.clone());
         }
-        options.disable_cleanup(self.keep);
         let dir = self.target_dir();
         options.tempfile_in(&dir).map_err(|source| DumpError::Create { dir, source })
     }
-}
 
-fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, DumpError> {
-    match file.as_file_mut().rewind() {
-        Ok(()) => Ok(file),
-        Err(source) => Err(DumpError::Write { path: file.path().to_owned(), source }),
+    /// A written file: positioned at its start, and only now kept if asked.
+    fn finish(&self, mut file: NamedTempFile) -> Result<NamedTempFile, DumpError> {
+        match file.as_file_mut().rewind() {
+            Ok(()) => {
+                file.disable_cleanup(self.keep);
+                Ok(file)
+            }
+            Err(source) => Err(DumpError::Write { path: file.path().to_owned(), source }),
+        }
     }
 }

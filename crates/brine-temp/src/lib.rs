@@ -46,7 +46,8 @@
 //! When the temporary file must live elsewhere (another filesystem than the
 //! target), `persist` fails with `EXDEV` ("cross-device link") and gives the
 //! file back inside the error; copy it to a temporary file next to the target
-//! and persist that one instead.
+//! and persist that one instead. [`persist`] does the same rename with an
+//! error that names both paths and says where the data still is.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(missing_docs)]
@@ -66,7 +67,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use builder::Builder;
-pub use error::{DumpError, LoadError};
+pub use error::{DumpError, LoadError, PersistError};
 pub use tempfile::NamedTempFile;
 
 /// Dumps `value` to a new named temporary file in the system's temporary
@@ -90,6 +91,41 @@ pub use tempfile::NamedTempFile;
 /// ```
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, DumpError> {
     Builder::new().dump(value)
+}
+
+/// Keeps a temporary file as `path`: an atomic rename over whatever is
+/// there, as [`NamedTempFile::persist`] does, with an error that names both
+/// paths and says where the data is when it fails.
+///
+/// # Errors
+///
+/// [`PersistError`], holding the file: a rename can't cross filesystems
+/// (create the file in the target's directory with [`Builder::dir`]), and
+/// the target's directory must exist and be writable.
+///
+/// # Example
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let file = brine_temp::Builder::new().dir(dir.path()).dump(&[1u8, 2])?;
+/// brine_temp::persist(file, dir.path().join("kept.brine"))?;
+/// assert_eq!(brine_temp::load::<[u8; 2]>(dir.path().join("kept.brine"))?, [1, 2]);
+///
+/// let file = brine_temp::dump(&3u8)?;
+/// let error = brine_temp::persist(file, "/nonexistent/dir/kept.brine").unwrap_err();
+/// assert!(error.to_string().contains("/nonexistent/dir/kept.brine"));
+/// let file = error.into_file(); // the data, given back
+/// assert_eq!(brine_temp::load::<u8>(&file)?, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn persist(file: NamedTempFile, path: impl AsRef<Path>) -> Result<std::fs::File, PersistError> {
+    let to = path.as_ref();
+    file.persist(to).map_err(|error| PersistError {
+        from: error.file.path().to_owned(),
+        to: to.to_owned(),
+        source: error.error,
+        file: error.file,
+    })
 }
 
 /// Loads a value from a file written by [`dump`] (or any brine envelope).
