@@ -419,6 +419,10 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
             '"' => out.push(b'"'),
             'x' => {
                 let hex: String = (0..2).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                // two hex digits: no sign, no space (`from_str_radix` takes a `+`)
+                if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(bad(&format!("x{hex}")));
+                }
                 let value = u8::from_str_radix(&hex, 16).map_err(|_| bad(&format!("x{hex}")))?;
                 if !bytes && value > 0x7f {
                     return Err(bad(&format!("x{hex}")));
@@ -433,12 +437,19 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
                 loop {
                     match chars.next() {
                         Some((_, '}')) => break,
-                        Some((_, c)) if code.len() < 8 => code.push(c),
+                        Some((_, c)) if code.len() < 32 => code.push(c),
                         _ => return Err(bad(&format!("u{{{code}"))),
                     }
                 }
-                let value = u32::from_str_radix(&code.replace('_', ""), 16)
-                    .ok()
+                // as the Rust reference spells it: 1 to 6 hex digits, the
+                // first a digit, `_`s after it
+                let digits = code.bytes().filter(|&b| b != b'_').count();
+                let well_formed = code.starts_with(|c: char| c.is_ascii_hexdigit())
+                    && code.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit())
+                    && (1..=6).contains(&digits);
+                let value = well_formed
+                    .then(|| u32::from_str_radix(&code.replace('_', ""), 16).ok())
+                    .flatten()
                     .and_then(char::from_u32)
                     .ok_or_else(|| bad(&format!("u{{{code}}}")))?;
                 let mut buf = [0; 4];
