@@ -73,10 +73,8 @@ impl Calls {
             match token.tok {
                 Tok::Eof => break,
                 Tok::Punct(c @ (b'(' | b'[' | b'{' | b'<')) => open.push((token.start, c, false)),
-                Tok::Punct(b'>') => {
-                    if open.last().is_some_and(|&(_, c, _)| c == b'<') {
-                        open.pop();
-                    }
+                Tok::Punct(b'>') if open.last().is_some_and(|&(_, c, _)| c == b'<') => {
+                    open.pop();
                 }
                 Tok::Punct(b')' | b']' | b'}') => {
                     if let Some((start, b'(', true)) = open.pop() {
@@ -247,7 +245,7 @@ impl<'de> Deserializer<'de> {
     fn one_argument(&mut self) -> Result<bool> {
         let open = self.peek()?.start;
         let calls = self.calls.get_or_insert_with(|| Calls::find(self.lex.src()));
-        Ok(!calls.several.binary_search(&open).is_ok())
+        Ok(calls.several.binary_search(&open).is_err())
     }
 
     fn skip_generics(&mut self) -> Result<()> {

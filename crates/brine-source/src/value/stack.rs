@@ -42,5 +42,5 @@ const CHECK_EVERY: usize = 8;
 /// [`CHECK_EVERY`] levels.
 #[inline]
 pub(crate) fn grow_at<R>(depth: usize, f: impl FnOnce() -> R) -> R {
-    if depth % CHECK_EVERY == 0 { grow(f) } else { f() }
+    if depth.is_multiple_of(CHECK_EVERY) { grow(f) } else { f() }
 }
