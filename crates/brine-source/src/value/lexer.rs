@@ -441,17 +441,7 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
                         _ => return Err(bad(&format!("u{{{code}"))),
                     }
                 }
-                // as the Rust reference spells it: 1 to 6 hex digits, the
-                // first a digit, `_`s after it
-                let digits = code.bytes().filter(|&b| b != b'_').count();
-                let well_formed = code.starts_with(|c: char| c.is_ascii_hexdigit())
-                    && code.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit())
-                    && (1..=6).contains(&digits);
-                let value = well_formed
-                    .then(|| u32::from_str_radix(&code.replace('_', ""), 16).ok())
-                    .flatten()
-                    .and_then(char::from_u32)
-                    .ok_or_else(|| bad(&format!("u{{{code}}}")))?;
+                let value = unicode_escape(&code).ok_or_else(|| bad(&format!("u{{{code}}}")))?;
                 let mut buf = [0; 4];
                 out.extend_from_slice(value.encode_utf8(&mut buf).as_bytes());
             }
@@ -472,6 +462,20 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
         }
     }
     Ok(out)
+}
+
+/// The character of a `\u{..}` escape's `code`, if it is spelled as the
+/// Rust reference has it: 1 to 6 hex digits, the first a digit, `_`s after
+/// it, and a Unicode scalar value.
+fn unicode_escape(code: &str) -> Option<char> {
+    let digits = code.bytes().filter(|&b| b != b'_').count();
+    let well_formed = code.starts_with(|c: char| c.is_ascii_hexdigit())
+        && code.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit())
+        && (1..=6).contains(&digits);
+    if !well_formed {
+        return None;
+    }
+    u32::from_str_radix(&code.replace('_', ""), 16).ok().and_then(char::from_u32)
 }
 
 /// An integer literal's value and suffix.

@@ -204,25 +204,7 @@ impl<'de> Deserializer<'de> {
         let token = self.peek()?;
         let value = match token.tok {
             Tok::Int(_) | Tok::Byte(_) => self.any_integer(visitor),
-            Tok::Punct(b'-') => {
-                let mut ahead = self.lex.clone();
-                ahead.next()?;
-                match ahead.peek()?.tok {
-                    Tok::Int(_) => self.any_integer(visitor),
-                    Tok::Float(text) => self.any_float(float_type(text), visitor),
-                    Tok::Ident(_) | Tok::PathSep => {
-                        // `-f32::MAX` or `-i64::MAX`: the path tells
-                        let mut probe = Deserializer { lex: ahead, depth: 0, max_depth: 0, calls: None };
-                        let text = probe.path()?.map_or("", |p| probe.path_text(&p));
-                        match float_path(text) {
-                            Some((ty, _)) => self.any_float(ty, visitor),
-                            None if int_constant(text).is_some() => self.any_integer(visitor),
-                            None => self.any_float("f64", visitor),
-                        }
-                    }
-                    _ => self.any_float("f64", visitor),
-                }
-            }
+            Tok::Punct(b'-') => self.any_negative(visitor),
             Tok::Float(text) => self.any_float(float_type(text), visitor),
             Tok::Str { .. } => {
                 self.lex.next()?;
@@ -246,69 +228,83 @@ impl<'de> Deserializer<'de> {
                 }
             }
             Tok::Punct(b'[') => self.seq_body(visitor, "a value"),
-            Tok::Ident("true") => {
+            Tok::Ident(name @ ("true" | "false")) => {
                 self.lex.next()?;
-                visitor.visit_bool(true)
+                visitor.visit_bool(name == "true")
             }
-            Tok::Ident("false") => {
-                self.lex.next()?;
-                visitor.visit_bool(false)
-            }
-            Tok::Ident(_) | Tok::PathSep => {
-                let saved = self.lex.clone();
-                let Some(path) = self.path()? else {
-                    return Err(self.unexpected(&token, "a value"));
-                };
-                let next = self.peek()?;
-                match (path.last, next.tok) {
-                    ("vec", Tok::Punct(b'!')) => {
-                        self.lex = saved;
-                        self.seq_body(visitor, "a value")
-                    }
-                    ("None", _) => visitor.visit_none(),
-                    ("Some", Tok::Punct(b'(')) => {
-                        self.lex.next()?;
-                        let value = visitor.visit_some(&mut *self)?;
-                        self.close(b')')?;
-                        Ok(value)
-                    }
-                    (_, Tok::Punct(b'{')) => self.struct_body(visitor),
-                    (_, Tok::Punct(b'(')) if float_path(self.path_text(&path)).is_some() => {
-                        let ty = float_path(self.path_text(&path)).map_or("f64", |(ty, _)| ty);
-                        self.lex = saved;
-                        self.any_float(ty, visitor)
-                    }
-                    (_, Tok::Punct(b'(')) => {
-                        // One argument: the value itself (a newtype);
-                        // several: a sequence.
-                        if self.one_argument()? {
-                            self.lex.next()?;
-                            let value = de::Deserializer::deserialize_any(&mut *self, visitor)?;
-                            self.close(b')')?;
-                            Ok(value)
-                        } else {
-                            self.struct_body(visitor)
-                        }
-                    }
-                    (last, _) => {
-                        let text = self.path_text(&path);
-                        if let Some((ty, _)) = float_path(text) {
-                            self.lex = saved;
-                            self.any_float(ty, visitor)
-                        } else if int_constant(text).is_some() {
-                            self.lex = saved;
-                            self.any_integer(visitor)
-                        } else {
-                            visitor.visit_borrowed_str(last)
-                        }
-                    }
-                }
-            }
+            Tok::Ident(_) | Tok::PathSep => self.any_path(visitor),
             _ => Err(self.unexpected(&token, "a value")),
         }
         .map_err(|e: ReadError| e.at(start))?;
         self.close_wrappers(open)?;
         Ok(value)
+    }
+
+    /// After `-`: an integer or a float, by what follows (`-1`, `-1.5f32`,
+    /// `-f32::MAX`, `-i64::MAX`).
+    fn any_negative<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let saved = self.lex.clone();
+        self.lex.next()?;
+        let next = self.peek()?;
+        let text = match next.tok {
+            Tok::Ident(_) | Tok::PathSep => self.path()?.map_or("", |p| self.path_text(&p)),
+            _ => "",
+        };
+        self.lex = saved;
+        match next.tok {
+            Tok::Int(_) => self.any_integer(visitor),
+            Tok::Float(text) => self.any_float(float_type(text), visitor),
+            _ => match float_path(text) {
+                Some((ty, _)) => self.any_float(ty, visitor),
+                None if int_constant(text).is_some() => self.any_integer(visitor),
+                None => self.any_float("f64", visitor),
+            },
+        }
+    }
+
+    /// A value that starts with a path: `vec![..]`, `None`, `Some(..)`, a
+    /// struct, a call (a newtype or a tuple struct), a constant, or a name
+    /// (a unit variant or struct).
+    fn any_path<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let saved = self.lex.clone();
+        let token = self.peek()?;
+        let Some(path) = self.path()? else {
+            return Err(self.unexpected(&token, "a value"));
+        };
+        let next = self.peek()?;
+        let text = self.path_text(&path);
+        match (path.last, next.tok) {
+            ("vec", Tok::Punct(b'!')) => {
+                self.lex = saved;
+                self.seq_body(visitor, "a value")
+            }
+            ("None", _) => visitor.visit_none(),
+            ("Some", Tok::Punct(b'(')) => {
+                self.lex.next()?;
+                let value = visitor.visit_some(&mut *self)?;
+                self.close(b')')?;
+                Ok(value)
+            }
+            (_, Tok::Punct(b'{')) => self.struct_body(visitor),
+            _ if float_path(text).is_some() => {
+                let ty = float_path(text).map_or("f64", |(ty, _)| ty);
+                self.lex = saved;
+                self.any_float(ty, visitor)
+            }
+            // One argument: the value itself (a newtype); several: a sequence.
+            (_, Tok::Punct(b'(')) if self.one_argument()? => {
+                self.lex.next()?;
+                let value = de::Deserializer::deserialize_any(&mut *self, visitor)?;
+                self.close(b')')?;
+                Ok(value)
+            }
+            (_, Tok::Punct(b'(')) => self.struct_body(visitor),
+            _ if int_constant(text).is_some() => {
+                self.lex = saved;
+                self.any_integer(visitor)
+            }
+            (last, _) => visitor.visit_borrowed_str(last),
+        }
     }
 
     fn read_option<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {

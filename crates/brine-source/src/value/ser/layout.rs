@@ -235,7 +235,6 @@ impl Layout<'_> {
         out: &mut String,
     ) -> bool {
         let ident = open.ident();
-        let (left, right) = open.delimiters();
         let one_tuple = matches!(open, Open::Tuple) && items.len() == 1;
         let one_line_width = shape.width.saturating_sub(ident.len() + 2 + usize::from(one_tuple));
         if items.is_empty()
@@ -254,45 +253,71 @@ impl Layout<'_> {
                 return true;
             }
         }
-        let tried = (items.as_ptr(), shape.indent, shape.width);
+        if let [item] = items
+            && self.overflow(open, item, shape, one_line_width, out)
+        {
+            return true;
+        }
+        self.vertical_list(open, items, shape, out);
+        true
+    }
+
+    /// `Some(Point {` ... `})`: the only item continues the list's line, if
+    /// its first line fits there; returns `false` (having written nothing)
+    /// when it does not.
+    fn overflow(
+        &self,
+        open: &Open,
+        item: &Node,
+        shape: Shape,
+        one_line_width: usize,
+        out: &mut String,
+    ) -> bool {
+        let ident = open.ident();
+        let tried = (item as *const Node, shape.indent, shape.width);
         // An item whose first line cannot fit on the list's line is not
         // tried there (deep in a value, where the lines are narrow, every
-        // level would be laid out twice).
-        if let [item] = items
-            && item.head() <= one_line_width
-            && !self.failed.borrow().contains(&tried)
+        // level would be laid out twice), nor is one that failed before.
+        let combine = ident.len() < INDENT;
+        if item.head() > one_line_width
+            || self.failed.borrow().contains(&tried)
+            || !(combine || item.overflows())
         {
-            let combine = ident.len() < INDENT;
-            if combine || item.overflows() {
-                // `Some(Point {` ... `})`: the only argument continues the line.
-                let start = out.len();
-                out.push_str(ident);
-                out.push(left);
-                let mark = out.len();
-                let mut width = one_line_width;
-                if item.is_call() {
-                    width = width.min(LIST_WIDTH);
+            return false;
+        }
+        let (left, right) = open.delimiters();
+        let one_tuple = matches!(open, Open::Tuple);
+        let start = out.len();
+        out.push_str(ident);
+        out.push(left);
+        let mark = out.len();
+        let mut width = one_line_width;
+        if item.is_call() {
+            width = width.min(LIST_WIDTH);
+        }
+        let one_line_chain = item.into() && !combine;
+        let inner = Shape { indent: shape.indent, width };
+        if self.emit(item, inner, one_line_chain, out) {
+            let first_line = out.get(mark..).map_or(0, |s| s.split('\n').next().map_or(0, str::len));
+            let multi_line = out.get(mark..).is_some_and(|s| s.contains('\n'));
+            if first_line <= one_line_width.min(LIST_WIDTH) || !multi_line && first_line <= one_line_width {
+                if one_tuple {
+                    out.push(',');
                 }
-                let one_line_chain = item.into() && !combine;
-                let inner = Shape { indent: shape.indent, width };
-                if self.emit(item, inner, one_line_chain, out) {
-                    let first_line = out.get(mark..).map_or(0, |s| s.split('\n').next().map_or(0, str::len));
-                    let multi_line = out.get(mark..).is_some_and(|s| s.contains('\n'));
-                    if first_line <= one_line_width.min(LIST_WIDTH)
-                        || !multi_line && first_line <= one_line_width
-                    {
-                        if one_tuple {
-                            out.push(',');
-                        }
-                        out.push(right);
-                        return true;
-                    }
-                }
-                out.truncate(start);
-                self.failed.borrow_mut().insert(tried);
+                out.push(right);
+                return true;
             }
         }
-        out.push_str(ident);
+        out.truncate(start);
+        self.failed.borrow_mut().insert(tried);
+        false
+    }
+
+    /// The items one level deeper, one a line, or packed several a line
+    /// when they are short and simple.
+    fn vertical_list(&self, open: &Open, items: &[Node], shape: Shape, out: &mut String) {
+        let (left, right) = open.delimiters();
+        out.push_str(open.ident());
         out.push(left);
         let item_shape = shape.item();
         let mixed = items.len() > 1 && items.iter().all(|item| item.is_simple() && item.flat() <= SHORT_ITEM);
@@ -321,7 +346,6 @@ impl Layout<'_> {
         }
         push_indent(out, shape.indent);
         out.push(right);
-        true
     }
 
     pub(super) fn flat_list(&self, open: &Open, items: &[Node], out: &mut String) {
