@@ -1,6 +1,10 @@
 //! The layout: the tree printed as rustfmt prints the same expression.
 
-use super::*;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+
+use super::tree::{List, Node, Open, SEPARATOR, Struct, atom_text};
+use super::{INDENT, INTO, LIST_WIDTH, MAX_INDENT, MAX_WIDTH, NOT_FLAT, SHORT_ITEM, STRUCT_WIDTH};
 
 /// Where a node is written: the block indentation of the lines it may add,
 /// and the columns left on its first line.

@@ -15,11 +15,7 @@
 //! 12 elements (tuples and arrays both come out of serde as tuples, and
 //! `From<(T, T)>` is implemented for `[T; 2]`).
 
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::cmp::Ordering;
-use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use serde::ser::{self, Serialize};
 
@@ -28,10 +24,9 @@ mod order;
 mod serializer;
 mod tree;
 
-use layout::*;
-use order::*;
-use serializer::*;
-use tree::*;
+use layout::{Layout, Shape};
+use serializer::Writer;
+use tree::Class;
 
 /// The writer's error while serde drives it: one pointer wide, so that the
 /// `Result<Node, Error>` of every value stays small. [`to_string`] turns it

@@ -1,6 +1,8 @@
 //! Map keys in order: a total order on nodes, numbers by value.
 
-use super::*;
+use std::cmp::Ordering;
+
+use super::tree::{Class, Node, atom_text};
 
 /// The key of a map entry: the first item of its tuple.
 pub(super) fn key(entry: &Node) -> &Node {

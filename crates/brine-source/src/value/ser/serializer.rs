@@ -1,6 +1,13 @@
 //! The serde `Serializer` that builds the tree; atoms go to one text buffer.
 
-use super::*;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use serde::ser::{self, Serialize};
+
+use super::order::{compare, key};
+use super::tree::{Atoms, Class, Node, Open, SEPARATOR};
+use super::{Error, NONE, SOME};
 
 /// Builds the node tree; atoms go to one text buffer.
 pub(super) struct Writer {

@@ -1,6 +1,7 @@
 //! The tree the serializer builds: nodes, with their one-line widths.
 
-use super::*;
+use super::serializer::{Name, Run};
+use super::{Error, INTO, LIST_WIDTH, NOT_FLAT, SHORT_ITEM, SOME, STRUCT_WIDTH};
 
 /// The kind of an atom, for telling whether the elements of a tuple all have
 /// one type (so that it may be an array) and for sorting map keys.
