@@ -101,3 +101,30 @@ fn deep_text_grows_linearly() {
     assert!(c - b <= 2 * (b - a), "100 nodes: {a} bytes, 200: {b}, 400: {c}");
     assert!(c < 400 * 400, "400 nodes: {c} bytes");
 }
+
+/// Map keys are sorted by comparing their trees: two keys alike down to
+/// their last level (3,000 levels deep) are compared on a small stack too.
+#[test]
+fn deep_map_keys_are_sorted_on_a_small_stack() {
+    on_small_stack(|| {
+        let (mut a, b) = (list(1500), list(1500));
+        let mut last = &mut a;
+        while let Some(next) = last.next.as_deref_mut() {
+            last = next;
+        }
+        last.v = -1;
+        // `a` sorts first: its last node's value is smaller
+        let text = brine_source::to_string(&MapOf(vec![(b, 2), (a, 1)])).unwrap();
+        let (first, second) = (text.find("v: -1").unwrap(), text.find("v: 1499").unwrap());
+        assert!(first < second, "the keys are not sorted");
+    });
+}
+
+/// A map whose keys are any serializable values.
+struct MapOf(Vec<(Node, u8)>);
+
+impl serde::Serialize for MapOf {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}

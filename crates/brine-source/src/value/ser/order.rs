@@ -15,6 +15,19 @@ pub(super) fn key(entry: &Node) -> &Node {
 /// A total order on nodes for sorting map keys: numbers by value, the rest
 /// by their text.
 pub(super) fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
+    compare_at(a, b, text, 0)
+}
+
+/// [`compare`] of nodes `depth` levels inside the keys: the stack grows
+/// as the comparison goes deeper, as it does while writing.
+fn compare_at(a: &Node, b: &Node, text: &str, depth: usize) -> Ordering {
+    crate::value::stack::grow_at(depth, || compare_nodes(a, b, text, depth))
+}
+
+fn compare_nodes(a: &Node, b: &Node, text: &str, depth: usize) -> Ordering {
+    let all = |x: &mut dyn Iterator<Item = &Node>, y: &mut dyn Iterator<Item = &Node>| {
+        compare_all(x, y, text, depth + 1)
+    };
     if a.into() != b.into() {
         return rank(a).cmp(&rank(b));
     }
@@ -24,31 +37,32 @@ pub(super) fn compare(a: &Node, b: &Node, text: &str) -> Ordering {
         }
         (Node::Atom { .. }, Node::Atom { .. }) => atom_text(a, text).cmp(atom_text(b, text)),
         (Node::List(x), Node::List(y)) => {
-            x.open.ident().cmp(y.open.ident()).then_with(|| compare_all(x.items.iter(), y.items.iter(), text))
+            x.open.ident().cmp(y.open.ident()).then_with(|| all(&mut x.items.iter(), &mut y.items.iter()))
         }
-        (Node::Atoms(x), Node::Atoms(y)) => compare_all(x.nodes().iter(), y.nodes().iter(), text),
+        (Node::Atoms(x), Node::Atoms(y)) => all(&mut x.nodes().iter(), &mut y.nodes().iter()),
         (Node::Atoms(x), Node::List(y)) => {
-            "".cmp(y.open.ident()).then_with(|| compare_all(x.nodes().iter(), y.items.iter(), text))
+            "".cmp(y.open.ident()).then_with(|| all(&mut x.nodes().iter(), &mut y.items.iter()))
         }
         (Node::List(x), Node::Atoms(y)) => {
-            x.open.ident().cmp("").then_with(|| compare_all(x.items.iter(), y.nodes().iter(), text))
+            x.open.ident().cmp("").then_with(|| all(&mut x.items.iter(), &mut y.nodes().iter()))
         }
         (Node::Struct(x), Node::Struct(y)) => x
             .path
             .cmp(&y.path)
-            .then_with(|| compare_all(x.fields.iter().map(|f| &f.1), y.fields.iter().map(|f| &f.1), text)),
+            .then_with(|| all(&mut x.fields.iter().map(|f| &f.1), &mut y.fields.iter().map(|f| &f.1))),
         _ => plain_rank(a).cmp(&plain_rank(b)),
     }
 }
 
-pub(super) fn compare_all<'n>(
-    mut x: impl Iterator<Item = &'n Node>,
-    mut y: impl Iterator<Item = &'n Node>,
+fn compare_all(
+    x: &mut dyn Iterator<Item = &Node>,
+    y: &mut dyn Iterator<Item = &Node>,
     text: &str,
+    depth: usize,
 ) -> Ordering {
     loop {
         match (x.next(), y.next()) {
-            (Some(a), Some(b)) => match compare(a, b, text) {
+            (Some(a), Some(b)) => match compare_at(a, b, text, depth) {
                 Ordering::Equal => {}
                 other => return other,
             },
