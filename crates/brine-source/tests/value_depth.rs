@@ -128,3 +128,43 @@ impl serde::Serialize for MapOf {
         serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }
+
+#[derive(serde::Serialize, Deserialize, Debug, PartialEq)]
+struct Tree(Vec<Tree>);
+
+#[derive(serde::Serialize, Deserialize, Debug, PartialEq)]
+enum Expr {
+    Leaf { value: i64 },
+    Neg { inner: Box<Expr>, note: String },
+}
+
+#[derive(serde::Serialize, Deserialize, Debug, PartialEq)]
+struct Dir(std::collections::BTreeMap<String, Dir>);
+
+/// Writes and reads `value` on a 2 MiB stack; it fills the default limit.
+fn round_trip_on_a_small_stack<T>(value: T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    on_small_stack(move || {
+        let text = brine_source::to_string(&value).unwrap();
+        assert!(brine_source::from_str::<T>(&text).unwrap() == value);
+        // the values' own drop recurses: let it go on a big stack
+        std::thread::Builder::new().stack_size(64 << 20).spawn(move || drop(value)).unwrap().join().unwrap();
+    });
+}
+
+#[test]
+fn every_shape_at_the_default_depth_round_trips_on_a_small_stack() {
+    let levels = brine_source::value::DEFAULT_MAX_DEPTH;
+    // two levels a tree (the newtype and its sequence), one an expression
+    // (the enum), two a directory (the newtype and its map)
+    round_trip_on_a_small_stack((1..levels / 2).fold(Tree(vec![]), |inner, _| Tree(vec![inner])));
+    round_trip_on_a_small_stack(
+        (1..levels)
+            .fold(Expr::Leaf { value: 1 }, |inner, _| Expr::Neg { inner: Box::new(inner), note: "n".into() }),
+    );
+    round_trip_on_a_small_stack(
+        (1..levels / 2).fold(Dir(Default::default()), |inner, _| Dir([("d".to_owned(), inner)].into())),
+    );
+}
