@@ -116,8 +116,10 @@ impl Options {
     /// [`Error::TooDeep`], before the stack could overflow: a linked list of
     /// `n` nodes (`struct Node { v: i32, next: Option<Box<Node>> }`) needs
     /// `2n` levels. The writer and the reader grow their thread's stack as
-    /// they go on x86_64 and aarch64 Unix and Windows; elsewhere a limit
-    /// above the default needs a thread with a larger stack.
+    /// they go on x86_64 and aarch64 Unix and Windows, so there the stack
+    /// never overflows, whatever the limit and the thread (deep values cost
+    /// heap instead); elsewhere values thousands of levels deep need a
+    /// thread with a stack to match, or a lower limit.
     pub const fn max_depth(mut self, max_depth: usize) -> Self {
         self.max_depth = max_depth;
         self
