@@ -84,7 +84,7 @@ pub mod value;
 mod file;
 
 pub use brine_temp::{Builder, NamedTempFile};
-pub use file::{dump, dump_with, load};
+pub use file::{dump, dump_with, load, load_with};
 pub use value::{Error, Options, from_str};
 
 /// The README's example, run as a doctest so that it stays true.
