@@ -120,7 +120,40 @@ fn peak_memory() -> anyhow::Result<()> {
     Ok(())
 }
 
-criterion_group!(benches, to_string, from_str);
+/// A linked list `n` nodes deep (`2n` levels: a struct and an option a
+/// node), to show that writing and reading stay linear in the depth.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+struct Node {
+    v: i32,
+    next: Option<Box<Node>>,
+}
+
+fn deep_list(n: i32) -> Node {
+    (1..n).rev().fold(Node { v: n - 1, next: None }, |next, v| Node { v: v - 1, next: Some(Box::new(next)) })
+}
+
+fn deep(c: &mut Criterion) {
+    let mut group = c.benchmark_group("source_deep_list");
+    group.sample_size(20);
+    for n in [100, 1_000, 10_000] {
+        let value = deep_list(n);
+        let options = brine_source::value::Options::new().max_depth(2 * n as usize + 1);
+        let text = options.to_string(&value).unwrap();
+        eprintln!("source_deep_list: {n} nodes, {} bytes of text", text.len());
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("to_string", n), &value, |b, v| {
+            b.iter(|| options.to_string(black_box(v)).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("from_str", n), text.as_str(), |b, text| {
+            b.iter(|| options.from_str::<Node>(black_box(text)).unwrap())
+        });
+        // the list's own drop recurses once a node: let it go on a big stack
+        std::thread::Builder::new().stack_size(64 << 20).spawn(move || drop(value)).unwrap().join().unwrap();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, to_string, from_str, deep);
 
 fn main() {
     if let Ok(case) = std::env::var("BRINE_SOURCE_PEAK") {

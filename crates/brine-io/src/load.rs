@@ -276,6 +276,55 @@ impl Options {
         self.decode(&envelope)
     }
 
+    /// Loads a value from `reader`, which holds exactly `len` bytes: a file
+    /// whose length is known, say. The header is read and checked first
+    /// (magic, version, the caps, and the envelope's length against `len`),
+    /// so a huge or endless input is refused before anything is allocated for
+    /// it; then exactly the envelope is read, checked and decoded.
+    ///
+    /// ```
+    /// let bytes = brine_io::dump(&vec![1u8, 2, 3])?;
+    /// let options = brine_io::Options::new();
+    /// let back: Vec<u8> = options.load_exact(bytes.as_slice(), bytes.len() as u64)?;
+    /// assert_eq!(back, [1, 2, 3]);
+    /// // `len` says what follows the envelope: trailing data is refused unread
+    /// let error = options.load_exact::<Vec<u8>, _>(bytes.as_slice(), 1 << 40).unwrap_err();
+    /// assert!(matches!(error, brine_io::load::Error::TrailingData { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](crate::load), plus [`Error::Io`] when reading fails.
+    pub fn load_exact<T: DeserializeOwned, R: Read>(&self, mut reader: R, len: u64) -> Result<T, Error> {
+        let mut header = [0u8; HEADER_LEN];
+        let want = HEADER_LEN.min(usize::try_from(len).unwrap_or(HEADER_LEN));
+        let got = read_up_to(&mut reader, &mut header[..want])?;
+        let fixed = Header::decode(&header[..got])?;
+        fixed.check_caps(self.max_len)?;
+        let body_len = fixed.body_len();
+        let available = len.saturating_sub(HEADER_LEN as u64);
+        if available < body_len {
+            return Err(body_truncated(&fixed, available));
+        }
+        if available > body_len {
+            return Err(Error::TrailingData {
+                extra: available - body_len,
+                envelope: HEADER_LEN as u64 + body_len,
+            });
+        }
+        // Both the caps and `len` bound `body_len`; still grow only as bytes
+        // arrive, in case the input is shorter than it said.
+        let mut bytes = Vec::with_capacity(HEADER_LEN + body_len.min(CHUNK) as usize);
+        bytes.extend_from_slice(&header);
+        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
+        if got < body_len {
+            return Err(body_truncated(&fixed, got));
+        }
+        let envelope = self.open(&bytes)?;
+        self.decode(&envelope)
+    }
+
     /// Runs every check but the type check and the decoding.
     fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
         let header = Header::decode(bytes)?;

@@ -108,6 +108,10 @@ fn a_header_claiming_huge_lengths_allocates_nothing_and_fails_fast() {
     bytes[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
     let error = brine_io::load::<Vec<u8>>(&bytes).unwrap_err();
     assert!(matches!(error, load::Error::TooLarge { part: "type name", .. }), "{error:?}");
+    // no option raises the type name's limit: the message names none
+    let text = error.to_string();
+    assert!(!text.contains("max_len"), "{text}");
+    assert!(text.contains("MAX_TYPE_NAME_LEN"), "{text}");
 }
 
 #[test]

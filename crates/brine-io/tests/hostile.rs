@@ -3,6 +3,8 @@
 //! Each must fail fast with a clear error — no huge allocation, no long loop,
 //! no stack overflow.
 
+#![allow(clippy::unwrap_used)] // test helpers fail the test by panicking
+
 use std::collections::{BTreeMap, HashMap};
 
 use brine_io::{Options, load};
@@ -162,6 +164,82 @@ fn nesting_up_to_the_default_limit_loads_on_a_test_thread() {
     assert_eq!(brine_io::load::<Nest>(&bytes).unwrap(), value);
     let bytes = brine_io::dump(&nest(256)).unwrap();
     assert!(matches!(brine_io::load::<Nest>(&bytes), Err(load::Error::TooDeep { .. })));
+}
+
+/// Recursive shapes that take more stack a level than `Nest`: a newtype
+/// around an option, a struct of several fields, a tree of vectors, an
+/// enum of struct variants, a map.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Chain(Option<Box<Chain>>);
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Record {
+    id: u64,
+    name: String,
+    tags: Vec<String>,
+    score: f64,
+    child: Option<Box<Record>>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Tree(Vec<Tree>);
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+enum Expr {
+    Leaf { value: i64 },
+    Neg { inner: Box<Expr>, note: String },
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Dir(BTreeMap<String, Dir>);
+
+/// Loads a value as deep as `options` allows, on a thread with 2 MiB of
+/// stack (the default for spawned threads).
+fn at_the_limit_on_a_small_stack<T>(options: Options, value: T)
+where
+    T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let bytes = brine_io::dump(&value).unwrap();
+            assert_eq!(options.load::<T>(&bytes).unwrap(), value);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn every_shape_at_the_default_depth_loads_on_a_two_mib_stack() {
+    let levels = brine_io::DEFAULT_MAX_DEPTH as usize;
+    let options = Options::new();
+    // each shape fills the limit exactly: one level more is refused
+    // (Chain: the newtype and the option, two levels a link)
+    let chain = (1..levels / 2).fold(Chain(None), |inner, _| Chain(Some(Box::new(inner))));
+    assert!(matches!(
+        options.max_depth(levels as u32 - 3).load::<Chain>(&brine_io::dump(&chain).unwrap()),
+        Err(load::Error::TooDeep { .. })
+    ));
+    at_the_limit_on_a_small_stack(options, chain);
+    let record = (1..levels / 2).fold(None, |child, id| {
+        Some(Record {
+            id: id as u64,
+            name: "n".into(),
+            tags: vec!["t".into()],
+            score: 0.5,
+            child: child.map(Box::new),
+        })
+    });
+    at_the_limit_on_a_small_stack(options, record);
+    let tree = (1..levels / 2).fold(Tree(vec![]), |inner, _| Tree(vec![inner]));
+    at_the_limit_on_a_small_stack(options, tree);
+    let expr = (1..levels)
+        .fold(Expr::Leaf { value: 1 }, |inner, _| Expr::Neg { inner: Box::new(inner), note: String::new() });
+    at_the_limit_on_a_small_stack(options, expr);
+    let dir =
+        (1..levels / 2).fold(Dir(BTreeMap::new()), |inner, _| Dir(BTreeMap::from([("d".into(), inner)])));
+    at_the_limit_on_a_small_stack(options, dir);
 }
 
 #[test]

@@ -1,11 +1,13 @@
-//! Rust source in temporary files: [`dump`], [`dump_with`] and [`load`].
+//! Rust source in temporary files: [`dump`], [`dump_with`], [`load`] and
+//! [`load_with`].
 
+use std::io::Read;
 use std::path::Path;
 
 use brine_temp::{Builder, NamedTempFile};
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Source};
+use crate::{Error, Options, Source};
 
 /// Writes `value` as Rust source to a new temporary `.rs` file.
 ///
@@ -54,7 +56,7 @@ pub fn dump<T: Source + ?Sized>(value: &T) -> Result<NamedTempFile, Error> {
 pub fn dump_with<T: Source + ?Sized>(value: &T, builder: &Builder) -> Result<NamedTempFile, Error> {
     let text = value.to_source()?;
     let header = value.source_description();
-    let file = builder.write_with(|out| {
+    let file = builder.fill(|out| {
         for line in header.lines() {
             writeln!(out, "// {line}")?;
         }
@@ -83,12 +85,41 @@ pub fn dump_with<T: Source + ?Sized>(value: &T, builder: &Builder) -> Result<Nam
 ///
 /// # Errors
 ///
-/// [`Error::Read`] when the file cannot be read, [`Error::InFile`] (with
-/// the line and column) when its text is not a value of type `T`.
+/// [`Error::Read`] when the file cannot be read, [`Error::NotAFile`] when
+/// the path names a directory, a device or a named pipe, [`Error::InFile`]
+/// (with the line and column) when its text is not a value of type `T`.
 pub fn load<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, Error> {
+    load_with(path, &Options::new())
+}
+
+/// [`load`] with [`Options`]: a deeper or shallower nesting limit.
+///
+/// ```
+/// use brine_source::Options;
+///
+/// let file = brine_source::dump(&vec![vec![vec![1u8]]])?;
+/// assert!(brine_source::load_with::<Vec<Vec<Vec<u8>>>>(&file, &Options::new().max_depth(2)).is_err());
+/// let back: Vec<Vec<Vec<u8>>> = brine_source::load_with(&file, &Options::new().max_depth(3))?;
+/// assert_eq!(back, [[[1]]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`load`].
+pub fn load_with<T: DeserializeOwned>(path: impl AsRef<Path>, options: &Options) -> Result<T, Error> {
     let path = path.as_ref();
-    let text =
-        std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    crate::value::from_str(&text)
+    let read_error = |source| Error::Read { path: path.to_owned(), source };
+    let (file, len) = brine_temp::open_regular(path).map_err(|error| match error {
+        brine_temp::load::Error::NotAFile { path, found } => Error::NotAFile { path, found },
+        brine_temp::load::Error::Read { source, .. } => read_error(source),
+        other => read_error(std::io::Error::other(other.to_string())),
+    })?;
+    // exactly the file's length, read as it arrives: a file that grows while
+    // it is read is not followed
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 20));
+    file.take(len).read_to_string(&mut text).map_err(read_error)?;
+    options
+        .from_str(&text)
         .map_err(|source| Error::InFile { path: path.to_owned(), source: Box::new(source) })
 }

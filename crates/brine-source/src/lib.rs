@@ -80,8 +80,8 @@ pub mod value;
 mod file;
 
 pub use brine_temp::NamedTempFile;
-pub use file::{dump, dump_with, load};
-pub use value::{Error, from_str};
+pub use file::{dump, dump_with, load, load_with};
+pub use value::{Error, Options, from_str};
 
 /// The README's example, run as a doctest so that it stays true.
 #[cfg(doctest)]

@@ -113,7 +113,8 @@ fn load_errors_name_the_file() -> anyhow::Result<()> {
     let file = brine_source::dump(&settings())?;
     let error = brine_source::load::<Vec<u8>>(&file).unwrap_err();
     assert_eq!(error.position(), Some((2, 1)));
-    assert!(error.to_string().contains("expected a sequence"), "{error}");
+    let error = anyhow::Error::from(error);
+    assert!(format!("{error:#}").contains("expected a sequence"), "{error:#}");
     Ok(())
 }
 
@@ -122,4 +123,29 @@ fn dump_refuses_a_directory_that_does_not_exist() {
     let builder = Builder::new().suffix(".rs").dir("/nonexistent/brine/dir");
     let error = brine_source::dump_with(&1u8, &builder).unwrap_err();
     assert!(matches!(error, Error::Dump(_)), "{error:?}");
+}
+
+/// Only regular files are read: a directory, a device or a named pipe is
+/// refused before it is opened (a pipe would wait for a writer, `/dev/zero`
+/// would never end).
+#[test]
+fn load_refuses_what_is_not_a_regular_file() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cases = vec![(dir.path().to_owned(), "a directory")];
+    if std::path::Path::new("/dev/zero").exists() {
+        cases.push(("/dev/zero".into(), "a character device"));
+    }
+    let fifo = dir.path().join("pipe");
+    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        cases.push((fifo, "a named pipe (FIFO)"));
+    }
+    for (path, found) in cases {
+        let error = brine_source::load::<Vec<u8>>(&path).unwrap_err();
+        assert!(matches!(&error, brine_source::Error::NotAFile { .. }), "{}: {error:?}", path.display());
+        assert_eq!(
+            error.to_string(),
+            format!("cannot load {}: expected a regular file, found {found}", path.display())
+        );
+    }
+    Ok(())
 }

@@ -51,9 +51,10 @@ fn comments_whitespace_and_trailing_commas() -> anyhow::Result<()> {
 
 #[test]
 fn integer_forms() -> anyhow::Result<()> {
-    let text = "[1_000, 0xff, 0o17, 0b1010_1010, 7u32, 0x_FF_u32, 1_2_3i64, -0x10, u32::MAX, i32::MIN]";
+    let text =
+        "[1_000, 0xff, 0o17, 0b1010_1010, 7i64, 0x_FF_i64, 1_2_3i64, -0x10, i64::MAX, i64::MIN, 8isize]";
     let values: Vec<i64> = brine_source::from_str(text)?;
-    assert_eq!(values, [1000, 255, 15, 0b1010_1010, 7, 255, 123, -16, u32::MAX as i64, i32::MIN as i64]);
+    assert_eq!(values, [1000, 255, 15, 0b1010_1010, 7, 255, 123, -16, i64::MAX, i64::MIN, 8]);
     assert_eq!(brine_source::from_str::<u8>("b'a'")?, b'a');
     assert_eq!(brine_source::from_str::<u8>(r"b'\x7f'")?, 0x7f);
     assert_eq!(brine_source::from_str::<u128>("u128::MAX")?, u128::MAX);
@@ -65,7 +66,7 @@ fn integer_forms() -> anyhow::Result<()> {
 
 #[test]
 fn float_forms() -> anyhow::Result<()> {
-    let values: Vec<f64> = brine_source::from_str("[1., 2.5e3, 1E-2, 3f64, 4_000.000_1, -0.0, 7, 1e1_0]")?;
+    let values: Vec<f64> = brine_source::from_str("[1., 2.5e3, 1E-2, 3f64, 4_000.000_1, -0.0, 7.0, 1e1_0]")?;
     assert_eq!(values, [1.0, 2500.0, 0.01, 3.0, 4000.0001, -0.0, 7.0, 1e10]);
     assert!(values[5].is_sign_negative());
     let specials: Vec<f32> = brine_source::from_str(

@@ -92,9 +92,11 @@ impl Builder {
         self
     }
 
-    /// Keep the file when the handle is dropped (default: delete it).
-    pub fn keep(mut self, keep: bool) -> Self {
-        self.keep = keep;
+    /// Keep the file when the handle is dropped (default: `false`, delete
+    /// it), as tempfile's `disable_cleanup` does. A dump that fails leaves no
+    /// file either way.
+    pub fn disable_cleanup(mut self, disable_cleanup: bool) -> Self {
+        self.keep = disable_cleanup;
         self
     }
 
@@ -112,7 +114,7 @@ impl Builder {
     ///
     /// As [`dump`](crate::dump()).
     pub fn dump<T: Serialize + ?Sized>(&self, value: &T) -> Result<NamedTempFile, dump::Error> {
-        let mut file = self.tempfile()?;
+        let mut file = self.removed_on_drop()?;
         match brine_io::dump_into_seekable(value, file.as_file_mut()) {
             Ok(()) => {}
             Err(brine_io::dump::Error::Io(source)) => {
@@ -120,10 +122,11 @@ impl Builder {
             }
             Err(error) => return Err(dump::Error::Encode(error)),
         }
-        rewind(file)
+        self.finish(file)
     }
 
-    /// Creates a temporary file and fills it with whatever `write` writes.
+    /// Creates a temporary file and fills it with whatever `write` writes
+    /// (the closure form of [`dump`](Self::dump)).
     ///
     /// This is the hook for other content than envelopes (Rust source, say):
     /// the file gets this builder's name, place and permissions, `write`
@@ -141,15 +144,15 @@ impl Builder {
     ///
     /// let file = brine_temp::Builder::new()
     ///     .suffix(".txt")
-    ///     .write_with(|out| writeln!(out, "hello"))?;
+    ///     .fill(|out| writeln!(out, "hello"))?;
     /// assert_eq!(std::fs::read_to_string(&file)?, "hello\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write_with<F>(&self, write: F) -> Result<NamedTempFile, dump::Error>
+    pub fn fill<F>(&self, write: F) -> Result<NamedTempFile, dump::Error>
     where
         F: FnOnce(&mut dyn Write) -> io::Result<()>,
     {
-        let mut file = self.tempfile()?;
+        let mut file = self.removed_on_drop()?;
         let written = {
             let mut out = io::BufWriter::with_capacity(64 * 1024, file.as_file_mut());
             write(&mut out).and_then(|()| out.flush())
@@ -157,7 +160,7 @@ impl Builder {
         if let Err(source) = written {
             return Err(dump::Error::Write { path: file.path().to_owned(), source });
         }
-        rewind(file)
+        self.finish(file)
     }
 
     /// Creates an empty temporary file with this builder's options.
@@ -166,20 +169,32 @@ impl Builder {
     ///
     /// [`dump::Error::Create`] naming the directory.
     pub fn tempfile(&self) -> Result<NamedTempFile, dump::Error> {
+        let mut file = self.removed_on_drop()?;
+        file.disable_cleanup(self.keep);
+        Ok(file)
+    }
+
+    /// A new file with this builder's name, place and permissions, removed
+    /// when dropped whatever [`Builder::disable_cleanup`] says: a dump that fails part
+    /// way drops it, and no partial file is left in any mode.
+    fn removed_on_drop(&self) -> Result<NamedTempFile, dump::Error> {
         let mut options = tempfile::Builder::new();
         options.prefix(&self.prefix).suffix(&self.suffix).rand_bytes(self.rand_bytes);
         if let Some(permissions) = &self.permissions {
             options.permissions(permissions.clone());
         }
-        options.disable_cleanup(self.keep);
         let dir = self.target_dir();
         options.tempfile_in(&dir).map_err(|source| dump::Error::Create { dir, source })
     }
-}
 
-fn rewind(mut file: NamedTempFile) -> Result<NamedTempFile, dump::Error> {
-    match file.as_file_mut().rewind() {
-        Ok(()) => Ok(file),
-        Err(source) => Err(dump::Error::Write { path: file.path().to_owned(), source }),
+    /// A written file: positioned at its start, and only now kept if asked.
+    fn finish(&self, mut file: NamedTempFile) -> Result<NamedTempFile, dump::Error> {
+        match file.as_file_mut().rewind() {
+            Ok(()) => {
+                file.disable_cleanup(self.keep);
+                Ok(file)
+            }
+            Err(source) => Err(dump::Error::Write { path: file.path().to_owned(), source }),
+        }
     }
 }

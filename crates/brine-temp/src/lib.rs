@@ -46,7 +46,8 @@
 //! When the temporary file must live elsewhere (another filesystem than the
 //! target), `persist` fails with `EXDEV` ("cross-device link") and gives the
 //! file back inside the error; copy it to a temporary file next to the target
-//! and persist that one instead.
+//! and persist that one instead. [`persist`](persist()) does the same rename with an
+//! error that names both paths and says where the data still is.
 //!
 //! # Blocking I/O, and async code
 //!
@@ -70,6 +71,7 @@ struct ReadmeDoctest;
 mod builder;
 pub mod dump;
 pub mod load;
+pub mod persist;
 
 use std::path::Path;
 
@@ -102,6 +104,41 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, dump::Err
     Builder::new().dump(value)
 }
 
+/// Keeps a temporary file as `path`: an atomic rename over whatever is
+/// there, as [`NamedTempFile::persist`] does, with an error that names both
+/// paths and says where the data is when it fails.
+///
+/// # Errors
+///
+/// [`persist::Error`], holding the file: a rename can't cross filesystems
+/// (create the file in the target's directory with [`Builder::dir`]), and
+/// the target's directory must exist and be writable.
+///
+/// # Example
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let file = brine_temp::Builder::new().dir(dir.path()).dump(&[1u8, 2])?;
+/// brine_temp::persist(file, dir.path().join("kept.brine"))?;
+/// assert_eq!(brine_temp::load::<[u8; 2]>(dir.path().join("kept.brine"))?, [1, 2]);
+///
+/// let file = brine_temp::dump(&3u8)?;
+/// let error = brine_temp::persist(file, "/nonexistent/dir/kept.brine").unwrap_err();
+/// assert!(error.to_string().contains("/nonexistent/dir/kept.brine"));
+/// let file = error.into_file(); // the data, given back
+/// assert_eq!(brine_temp::load::<u8>(&file)?, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn persist(file: NamedTempFile, path: impl AsRef<Path>) -> Result<std::fs::File, persist::Error> {
+    let to = path.as_ref();
+    file.persist(to).map_err(|error| persist::Error {
+        from: error.file.path().to_owned(),
+        to: to.to_owned(),
+        source: error.error,
+        file: error.file,
+    })
+}
+
 /// Loads a value from a file written by [`dump`](dump()) (or any brine envelope).
 ///
 /// `path` is anything that names a file: `&NamedTempFile`, `&Path`, `&str`,
@@ -110,8 +147,12 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<NamedTempFile, dump::Err
 /// # Errors
 ///
 /// [`load::Error::Read`] with the path when the file can't be read (missing,
-/// no permission), [`load::Error::Format`] with the path when its content is
-/// not a valid envelope of type `T` (see [`brine_io::load::Error`]).
+/// no permission), [`load::Error::NotAFile`] when the path names a directory,
+/// a device or a named pipe, [`load::Error::Format`] with the path when its
+/// content is not a valid envelope of type `T` (see [`brine_io::load::Error`]).
+///
+/// The header is read first: a file too large for the caps, or longer or
+/// shorter than its header says, is refused before the rest is read.
 ///
 /// # Example
 ///
@@ -149,6 +190,67 @@ pub fn load_with<T: DeserializeOwned>(
     options: &brine_io::Options,
 ) -> Result<T, load::Error> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| load::Error::Read { path: path.to_owned(), source })?;
-    options.load(&bytes).map_err(|source| load::Error::Format { path: path.to_owned(), source })
+    let (file, len) = open_regular(path)?;
+    options.load_exact(std::io::BufReader::new(file), len).map_err(|source| match source {
+        brine_io::load::Error::Io(source) => load::Error::Read { path: path.to_owned(), source },
+        source => load::Error::Format { path: path.to_owned(), source },
+    })
+}
+
+/// Opens `path` for reading if it is a regular file; returns it and its
+/// length. Anything else is refused before it is opened: opening a named
+/// pipe waits for a writer, and a device may never end.
+///
+/// This is the first step of [`load`](load()); loaders of other file formats built
+/// on brine-temp use it to refuse the same files with the same error.
+///
+/// # Errors
+///
+/// [`load::Error::Read`] when the path can't be read, [`load::Error::NotAFile`]
+/// when it is no regular file.
+///
+/// # Example
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let error = brine_temp::open_regular(dir.path()).unwrap_err();
+/// assert!(matches!(error, brine_temp::load::Error::NotAFile { found: "a directory", .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), load::Error> {
+    let read_error = |source| load::Error::Read { path: path.to_owned(), source };
+    let not_a_file =
+        |kind: std::fs::FileType| load::Error::NotAFile { path: path.to_owned(), found: describe(kind) };
+    let kind = std::fs::metadata(path).map_err(read_error)?.file_type();
+    if !kind.is_file() {
+        return Err(not_a_file(kind));
+    }
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    // checked again on the open file: the path may have changed in between
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(not_a_file(metadata.file_type()));
+    }
+    Ok((file, metadata.len()))
+}
+
+/// What a file type is, in words, for [`load::Error::NotAFile`].
+fn describe(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() { "a directory" } else { "something other than a file" }
 }

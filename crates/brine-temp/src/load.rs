@@ -16,6 +16,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The path names something other than a regular file (a directory, a
+    /// device, a named pipe): refused before it is opened, as reading it
+    /// could wait forever (a pipe) or never end (`/dev/zero`).
+    #[error("cannot load {}: expected a regular file, found {found}", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it names: `a directory`, `a named pipe (FIFO)`, ...
+        found: &'static str,
+    },
     /// The file's content is not a valid envelope of the requested type.
     #[error("cannot load {}", path.display())]
     Format {
@@ -32,7 +42,7 @@ impl Error {
     pub fn format_error(&self) -> Option<&brine_io::load::Error> {
         match self {
             Error::Format { source, .. } => Some(source),
-            Error::Read { .. } => None,
+            Error::Read { .. } | Error::NotAFile { .. } => None,
         }
     }
 }

@@ -103,6 +103,38 @@ fn ten_thousand_dumps_and_loads_leave_no_file_and_no_descriptor() {
     assert!(fds() < before + 16, "descriptors: {before} before, {} after", fds());
 }
 
+/// A file far larger than memory allows (sparse: it takes no disk) is judged
+/// by its header: refused at once, never read. The child may map 1 GiB in
+/// all; reading the 8 GiB file whole would fail to allocate and abort.
+#[test]
+fn a_huge_file_is_judged_by_its_header() {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        let dir = Path::new(&dir);
+        let not_brine = dir.join("huge.bin");
+        std::fs::File::create(&not_brine).unwrap().set_len(8 << 30).unwrap();
+        // an envelope followed by 8 GiB of zeros: trailing data, also unread
+        let trailing = dir.join("trailing.brine");
+        let bytes = brine_io::dump(&7u32).unwrap();
+        std::fs::write(&trailing, &bytes).unwrap();
+        std::fs::OpenOptions::new().write(true).open(&trailing).unwrap().set_len(8 << 30).unwrap();
+        set_limit(libc::RLIMIT_AS, 1 << 30);
+        let error = brine_temp::load::<u32>(&not_brine).unwrap_err();
+        println!("ERROR: {}", chain(&error));
+        assert!(matches!(error.format_error(), Some(brine_io::load::Error::NotBrine { .. })), "{error:?}");
+        let error = brine_temp::load::<u32>(&trailing).unwrap_err();
+        println!("ERROR: {}", chain(&error));
+        assert!(
+            matches!(error.format_error(), Some(brine_io::load::Error::TrailingData { .. })),
+            "{error:?}"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = in_child("a_huge_file_is_judged_by_its_header", dir.path());
+    assert!(out.contains("not a brine envelope"), "{out}");
+    assert!(out.contains("trailing"), "{out}");
+}
+
 /// The message and its causes, as anyhow's `{:#}` prints them: each once.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

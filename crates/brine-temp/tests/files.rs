@@ -82,7 +82,7 @@ fn deleted_when_a_panic_unwinds() {
 #[test]
 fn kept_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let file = Builder::new().dir(dir.path()).keep(true).dump(&1u8).unwrap();
+    let file = Builder::new().dir(dir.path()).disable_cleanup(true).dump(&1u8).unwrap();
     let path = file.path().to_owned();
     drop(file);
     assert_eq!(brine_temp::load::<u8>(&path).unwrap(), 1);
@@ -138,10 +138,8 @@ fn a_failed_dump_leaves_no_file() {
     assert!(matches!(error, dump::Error::Encode(brine_io::dump::Error::Unsupported { .. })), "{error:?}");
     assert!(files_in(dir.path()).is_empty());
 
-    let error = Builder::new()
-        .dir(dir.path())
-        .write_with(|_| Err(std::io::Error::other("generator failed")))
-        .unwrap_err();
+    let error =
+        Builder::new().dir(dir.path()).fill(|_| Err(std::io::Error::other("generator failed"))).unwrap_err();
     let error = anyhow::Error::from(error);
     assert!(format!("{error:#}").contains("generator failed"), "{error:#}");
     assert!(files_in(dir.path()).is_empty());
@@ -181,4 +179,96 @@ fn large_values_stream_through() {
     assert_eq!(brine_temp::load::<Vec<u32>>(&file).unwrap(), big);
     let expected = brine_io::dump(&big).unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), expected, "the file holds exactly the envelope");
+}
+
+/// Only regular files are loaded: a directory, a device or a named pipe is
+/// refused before it is opened (opening a pipe would wait for a writer,
+/// reading `/dev/zero` would never end).
+#[test]
+fn only_regular_files_are_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut cases = vec![(dir.path().to_owned(), "a directory")];
+    if Path::new("/dev/null").exists() {
+        cases.push(("/dev/null".into(), "a character device"));
+    }
+    if made {
+        cases.push((fifo, "a named pipe (FIFO)"));
+    }
+    for (path, found) in cases {
+        let error = brine_temp::load::<Session>(&path).unwrap_err();
+        assert!(matches!(&error, load::Error::NotAFile { .. }), "{}: {error:?}", path.display());
+        assert_eq!(
+            error.to_string(),
+            format!("cannot load {}: expected a regular file, found {found}", path.display())
+        );
+    }
+}
+
+/// A value whose `Serialize` fails half-way, after some bytes are written.
+struct FailsHalfWay;
+
+impl Serialize for FailsHalfWay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(200_000))?;
+        for i in 0..100_000u32 {
+            seq.serialize_element(&i)?;
+        }
+        Err(S::Error::custom("refused half-way"))
+    }
+}
+
+#[test]
+fn a_failed_dump_leaves_no_file_with_cleanup_disabled_too() {
+    for keep in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let builder = Builder::new().dir(dir.path()).disable_cleanup(keep);
+        let error = builder.dump(&FailsHalfWay).unwrap_err();
+        assert!(error.to_string().contains("refused half-way"), "{error}");
+        assert!(files_in(dir.path()).is_empty(), "keep({keep}) left {:?}", files_in(dir.path()));
+        let error = builder.fill(|_| Err(std::io::Error::other("generator failed"))).unwrap_err();
+        let error = anyhow::Error::from(error);
+        assert!(format!("{error:#}").contains("generator failed"), "{error:#}");
+        assert!(files_in(dir.path()).is_empty(), "keep({keep}) left {:?}", files_in(dir.path()));
+        // a dump that succeeds is kept when asked
+        let file = builder.dump(&1u8).unwrap();
+        let path = file.path().to_owned();
+        drop(file);
+        assert_eq!(path.exists(), keep);
+    }
+}
+
+/// A rename can't cross filesystems: the error names both paths and says
+/// where the data still is, and gives the file back.
+#[test]
+fn a_persist_across_filesystems_says_where_the_data_is() {
+    use std::os::unix::fs::MetadataExt;
+    let other = Path::new("/dev/shm");
+    let here = tempfile::tempdir().unwrap();
+    let device = |path: &Path| std::fs::metadata(path).map(|m| m.dev()).ok();
+    if !other.is_dir() || device(other) == device(here.path()) {
+        eprintln!("no second filesystem at /dev/shm: the cross-device persist is not tried");
+        return;
+    }
+    let there = tempfile::tempdir_in(other).unwrap();
+    let file = Builder::new().dir(there.path()).dump(&7u32).unwrap();
+    let from = file.path().to_owned();
+    let target = here.path().join("kept.brine");
+    let error = brine_temp::persist(file, &target).unwrap_err();
+    assert_eq!(error.source.kind(), std::io::ErrorKind::CrossesDevices);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("cannot persist {} as {}", from.display(), target.display())),
+        "{text}"
+    );
+    assert!(text.contains(&format!("the data is still in {}", from.display())), "{text}");
+    assert!(text.contains("Builder::dir"), "{text}");
+    let file = error.into_file();
+    assert_eq!(brine_temp::load::<u32>(&file).unwrap(), 7);
+    // in the target's directory, it works
+    let file = Builder::new().dir(here.path()).dump(&8u32).unwrap();
+    brine_temp::persist(file, &target).unwrap();
+    assert_eq!(brine_temp::load::<u32>(&target).unwrap(), 8);
 }

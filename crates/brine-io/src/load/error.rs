@@ -53,7 +53,7 @@ pub enum Error {
         available: u64,
     },
     /// A length in the header is over the configured cap.
-    #[error("the {part} is {len} bytes, over the limit of {max} (raise it with Options::max_len)")]
+    #[error("the {part} is {len} bytes, over the limit of {max} ({})", raise_it(part))]
     TooLarge {
         /// `"payload"` or `"type name"`.
         part: &'static str,
@@ -239,5 +239,15 @@ impl fmt::Display for HexBytes {
 impl fmt::Debug for HexBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{self}]")
+    }
+}
+
+/// How to raise the limit an [`Error::TooLarge`] names, if anything does.
+fn raise_it(part: &str) -> &'static str {
+    if part == "type name" {
+        "the format's own limit, brine_io::MAX_TYPE_NAME_LEN, which no option raises: \
+         the header is damaged or not brine's"
+    } else {
+        "raise it with Options::max_len"
     }
 }

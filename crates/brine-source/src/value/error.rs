@@ -50,19 +50,24 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// The value nests deeper than the reader allows: refused before it
-    /// could overflow the stack.
-    #[error("line {line}, column {column}: expected at most {limit} levels of nesting, found more")]
+    /// The value nests deeper than the limit: refused by the writer, or by
+    /// the reader before it could overflow the stack. The writer and the
+    /// reader share the limit ([`Options::max_depth`](super::Options::max_depth)),
+    /// so what one writes the other reads.
+    #[error(
+        "{}expected at most {limit} levels of nesting, found more \
+         (raise the limit with brine_source::value::Options::max_depth)",
+        position.map(|(line, column)| format!("line {line}, column {column}: ")).unwrap_or_default()
+    )]
     TooDeep {
-        /// 1-based line of the first bracket past the limit.
-        line: usize,
-        /// 1-based column (in characters) of the first bracket past the limit.
-        column: usize,
+        /// When reading: the 1-based line and column (in characters) of the
+        /// first value past the limit. `None` when writing.
+        position: Option<(usize, usize)>,
         /// The nesting limit.
         limit: usize,
     },
     /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -70,9 +75,18 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The path names something other than a regular file (a directory, a
+    /// device, a named pipe): refused before it is opened.
+    #[error("cannot load {}: expected a regular file, found {found}", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it names: `a directory`, `a named pipe (FIFO)`, ...
+        found: &'static str,
+    },
     /// A file's text could not be read back as a value; `source` says where
     /// and why.
-    #[error("{}: {source}", path.display())]
+    #[error("in {}", path.display())]
     InFile {
         /// The file.
         path: PathBuf,
@@ -95,9 +109,8 @@ impl Error {
     /// ```
     pub fn position(&self) -> Option<(usize, usize)> {
         match self {
-            Error::Syntax { line, column, .. }
-            | Error::Data { line, column, .. }
-            | Error::TooDeep { line, column, .. } => Some((*line, *column)),
+            Error::Syntax { line, column, .. } | Error::Data { line, column, .. } => Some((*line, *column)),
+            Error::TooDeep { position, .. } => *position,
             Error::InFile { source, .. } => source.position(),
             _ => None,
         }
@@ -153,7 +166,7 @@ impl ReadError {
         match self.kind {
             ReadErrorKind::Syntax { expected, found } => Error::Syntax { line, column, expected, found },
             ReadErrorKind::Data(message) => Error::Data { line, column, message },
-            ReadErrorKind::TooDeep(limit) => Error::TooDeep { line, column, limit },
+            ReadErrorKind::TooDeep(limit) => Error::TooDeep { position: Some((line, column)), limit },
         }
     }
 }

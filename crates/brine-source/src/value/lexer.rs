@@ -419,6 +419,10 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
             '"' => out.push(b'"'),
             'x' => {
                 let hex: String = (0..2).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                // two hex digits: no sign, no space (`from_str_radix` takes a `+`)
+                if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(bad(&format!("x{hex}")));
+                }
                 let value = u8::from_str_radix(&hex, 16).map_err(|_| bad(&format!("x{hex}")))?;
                 if !bytes && value > 0x7f {
                     return Err(bad(&format!("x{hex}")));
@@ -433,14 +437,11 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
                 loop {
                     match chars.next() {
                         Some((_, '}')) => break,
-                        Some((_, c)) if code.len() < 8 => code.push(c),
+                        Some((_, c)) if code.len() < 32 => code.push(c),
                         _ => return Err(bad(&format!("u{{{code}"))),
                     }
                 }
-                let value = u32::from_str_radix(&code.replace('_', ""), 16)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .ok_or_else(|| bad(&format!("u{{{code}}}")))?;
+                let value = unicode_escape(&code).ok_or_else(|| bad(&format!("u{{{code}}}")))?;
                 let mut buf = [0; 4];
                 out.extend_from_slice(value.encode_utf8(&mut buf).as_bytes());
             }
@@ -461,6 +462,20 @@ pub(crate) fn unescape(body: &str, offset: usize, bytes: bool) -> Result<Vec<u8>
         }
     }
     Ok(out)
+}
+
+/// The character of a `\u{..}` escape's `code`, if it is spelled as the
+/// Rust reference has it: 1 to 6 hex digits, the first a digit, `_`s after
+/// it, and a Unicode scalar value.
+fn unicode_escape(code: &str) -> Option<char> {
+    let digits = code.bytes().filter(|&b| b != b'_').count();
+    let well_formed = code.starts_with(|c: char| c.is_ascii_hexdigit())
+        && code.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit())
+        && (1..=6).contains(&digits);
+    if !well_formed {
+        return None;
+    }
+    u32::from_str_radix(&code.replace('_', ""), 16).ok().and_then(char::from_u32)
 }
 
 /// An integer literal's value and suffix.
