@@ -1,8 +1,12 @@
 //! Functions compiled from the source stored with them, in this process: a
 //! load with `Trust::Compile` of a function this program does not register.
-//! The values are written with serde_json, whose text lets a test give a
-//! function an id no program registers (what a value from another program
-//! looks like here).
+//! What another program would have written is made here by [`Stored`], a
+//! struct of a stored function's fields under an id no program registers
+//! (and by serde_json's text, for a `Func` of this program renamed).
+//!
+//! These tests need rustc (the one this crate was built with). Where it is
+//! missing they say so and pass; the cache lives under the target
+//! directory, so later runs compile nothing.
 
 #![allow(clippy::panic, clippy::unwrap_used)] // test helpers fail the test by panicking
 
@@ -11,8 +15,9 @@ use std::sync::OnceLock;
 
 use brine_code::func::{self, Func};
 use brine_code::{Compiler, Error};
-use brine_io::Trust;
 use brine_io::trust::Scope;
+use brine_io::{Options, Trust};
+use serde::Serialize;
 
 type Unary = Func<dyn Fn(i64) -> i64 + Send + Sync>;
 
@@ -89,4 +94,188 @@ fn an_unregistered_closure_is_compiled_and_binds_its_captured_values() {
         )
     );
     assert_eq!(serde_json::to_string(&back).unwrap(), json);
+}
+
+/// A stored function as another program writes it: `Func`'s fields in
+/// order.
+#[derive(Serialize)]
+#[serde(rename = "Func")]
+struct Stored<C> {
+    id: String,
+    signature: &'static str,
+    source_hash: u64,
+    source: Option<&'static str>,
+    captures_declared: &'static str,
+    captures: C,
+}
+
+fn stored<C>(
+    id: &str,
+    signature: &'static str,
+    source: &'static str,
+    declared: &'static str,
+    captures: C,
+) -> Stored<C> {
+    Stored {
+        id: id.to_owned(),
+        signature,
+        source_hash: func::source_hash(source),
+        source: Some(source),
+        captures_declared: declared,
+        captures,
+    }
+}
+
+/// A brine envelope of `value`, loaded as `T` with `trust`.
+fn load_stored<T: serde::de::DeserializeOwned>(
+    trust: Trust,
+    value: &impl Serialize,
+) -> Result<T, brine_io::load::Error> {
+    let bytes = brine_io::dump(value).unwrap();
+    Options::new().trust(trust).check_type(false).load(&bytes)
+}
+
+/// The error a brine load refused a function with.
+fn func_error(error: &brine_io::load::Error) -> &func::Error {
+    match error {
+        brine_io::load::Error::Refused { source, .. } => {
+            source.downcast_ref::<func::Error>().unwrap_or_else(|| panic!("not a func::Error: {source}"))
+        }
+        other => panic!("expected Refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_function_from_another_program_is_refused_without_the_opt_in_naming_trust_compile() {
+    let value = stored("elsewhere::triple", "fn(i64) -> i64", "fn triple(x: i64) -> i64 { x * 3 }", "", ());
+    let bytes = brine_io::dump(&value).unwrap();
+    // the header does not say "code" here: the function refuses itself
+    let error = Options::new().check_type(false).load::<Unary>(&bytes).unwrap_err();
+    let cause = func_error(&error);
+    assert!(matches!(cause, func::Error::CodeRefused { id } if id == "elsewhere::triple"), "{cause:?}");
+    assert!(cause.to_string().contains("Trust::Compile"), "{cause}");
+    let error = load_stored::<Unary>(Trust::Registry, &value).unwrap_err();
+    let cause = func_error(&error);
+    assert!(matches!(cause, func::Error::UnknownId { .. }), "{cause:?}");
+    assert!(cause.to_string().contains("load with Trust::Compile"), "{cause}");
+}
+
+#[test]
+fn a_function_stored_without_its_source_cannot_be_compiled() {
+    let mut value =
+        stored("elsewhere::triple", "fn(i64) -> i64", "fn triple(x: i64) -> i64 { x * 3 }", "", ());
+    value.source = None;
+    let error = load_stored::<Unary>(Trust::Compile, &value).unwrap_err();
+    let cause = func_error(&error);
+    assert_eq!(cause, &func::Error::NoSource { id: "elsewhere::triple".into() });
+    assert!(cause.to_string().contains("Func::by_reference"), "{cause}");
+}
+
+#[test]
+fn a_captured_value_of_a_user_type_is_refused_by_name_before_rustc_runs() {
+    let value = stored(
+        "elsewhere::{closure@src/main.rs:3:9}",
+        "fn(i64) -> i64",
+        "[origin: Point] |x: i64| -> i64 { x + origin.x }",
+        "origin: Point",
+        ((1_i64, 2_i64),),
+    );
+    let error = load_stored::<Unary>(Trust::Compile, &value).unwrap_err();
+    let cause = func_error(&error);
+    assert!(
+        matches!(cause, func::Error::Unsupported { id, .. } if id == "elsewhere::{closure@src/main.rs:3:9}")
+    );
+    assert!(
+        cause
+            .to_string()
+            .contains("its captured value `origin` has the type `Point`, which is not a std type"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn a_fn_using_an_item_of_its_crate_fails_with_rustc_s_message_and_its_id() {
+    if !compiler_ready() {
+        return;
+    }
+    let value = stored(
+        "elsewhere::uses_helper",
+        "fn(i64) -> i64",
+        "fn uses_helper(x: i64) -> i64 { helper(x) }",
+        "",
+        (),
+    );
+    let error = load_stored::<Unary>(Trust::Compile, &value).unwrap_err();
+    let cause = func_error(&error);
+    let func::Error::CompileFailed { id, diagnostics } = cause else { panic!("{cause:?}") };
+    assert_eq!(id, "elsewhere::uses_helper");
+    assert!(diagnostics.contains("cannot find function `helper`"), "{diagnostics}");
+    assert!(cause.to_string().contains("must be nested inside its body"), "{cause}");
+}
+
+#[test]
+fn items_nested_in_the_body_travel_with_the_fn() {
+    if !compiler_ready() {
+        return;
+    }
+    let source =
+        "fn with_helper(x: i64) -> i64 {\n    fn helper(x: i64) -> i64 { x + 1 }\n    helper(x) * 2\n}";
+    let value = stored("elsewhere::with_helper", "fn(i64) -> i64", source, "", ());
+    let f: Unary = load_stored(Trust::Compile, &value).unwrap();
+    assert_eq!(f(4), 10);
+}
+
+#[test]
+fn std_types_in_captures_and_signatures_work() {
+    if !compiler_ready() {
+        return;
+    }
+    type Lookup = Func<dyn Fn(&str) -> Option<usize> + Send + Sync>;
+    let table = std::collections::HashMap::from([("one".to_owned(), 1_usize), ("two".to_owned(), 2)]);
+    let value = stored(
+        "elsewhere::{closure@src/main.rs:9:5}",
+        "fn(&str) -> Option<usize>",
+        "[table: HashMap<String, usize>, bonus: Option<u8>] |key: &str| -> Option<usize> { table.get(key).map(|v| v + bonus.unwrap_or(0) as usize) }",
+        "table: HashMap<String, usize>, bonus: Option<u8>",
+        (table, Some(10_u8)),
+    );
+    let f: Lookup = load_stored(Trust::Compile, &value).unwrap();
+    assert_eq!(f("two"), Some(12));
+    assert_eq!(f("three"), None);
+}
+
+#[test]
+fn a_function_loaded_as_another_type_is_refused() {
+    if !compiler_ready() {
+        return;
+    }
+    let value = stored("elsewhere::triple", "fn(i64) -> i64", "fn triple(x: i64) -> i64 { x * 3 }", "", ());
+    let error = load_stored::<Func<dyn Fn(u8) -> u8 + Send + Sync>>(Trust::Compile, &value).unwrap_err();
+    let cause = func_error(&error);
+    assert!(matches!(cause, func::Error::WrongType { id, .. } if id == "elsewhere::triple"), "{cause:?}");
+}
+
+#[test]
+fn a_changed_source_is_stale_for_the_registry_and_compiled_from_its_own_text() {
+    if !compiler_ready() {
+        return;
+    }
+    // this program's `triple` under its own id, as another build wrote it
+    let value = stored(
+        brine_code::func!(triple).id(),
+        "fn(i64) -> i64",
+        "fn triple(x: i64) -> i64 {\n    x * 4\n}",
+        "",
+        (),
+    );
+    let error = load_stored::<Unary>(Trust::Registry, &value).unwrap_err();
+    assert!(matches!(func_error(&error), func::Error::Stale { .. }), "{error:?}");
+    let f: Unary = load_stored(Trust::Compile, &value).unwrap();
+    assert!(f.compiled());
+    assert_eq!(f(5), 20);
+    // the registered function itself still loads from the registry
+    let bytes = brine_io::dump(&brine_code::func!(triple)).unwrap();
+    let registered: Unary = Options::new().trust(Trust::Compile).load(&bytes).unwrap();
+    assert!(!registered.compiled());
+    assert_eq!(registered(5), 15);
 }
