@@ -59,6 +59,58 @@
 //! loaded at run time ([`Module`](crate::Module), `dlopen`) registers into
 //! its own copy of the registry, which the host never sees.
 //!
+//! # Across programs: compiling the stored source
+//!
+//! A value written by another program, or by another build of this one,
+//! names functions this program does not register, or registers with
+//! another source. A load with [`Trust::Compile`] compiles those from the
+//! source stored with them (the fn item as `#[function]` kept it, or the
+//! `func!` closure), with rustc and the [`Compiler`](crate::Compiler) set by
+//! [`set_compiler`], loads the library and checks the callable's type
+//! against the `Func` type asked for; functions the registry has, with the
+//! same signature and source, still come from the registry.
+//! [`Func::compiled`] tells which. **This runs whatever source the payload
+//! carries**: opt in only for payloads you would compile into your program.
+//!
+//! ```no_run
+//! use brine_code::Func;
+//! use brine_io::{Options, Trust};
+//!
+//! // a `Vec` of closures another program dumped to a file
+//! let bytes = std::fs::read("jobs.brine")?;
+//! let jobs: Vec<Func<dyn Fn(i64) -> i64 + Send + Sync>> =
+//!     Options::new().trust(Trust::Compile).load(&bytes)?;
+//! println!("{}", jobs[0](5));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What compiles, and what it costs:
+//!
+//! - **The source is compiled alone**, against `std`: a fn that calls other
+//!   items of its crate (fns, types, constants) needs them nested inside its
+//!   body, where they are part of its source; otherwise rustc's error comes
+//!   back as [`Error::CompileFailed`], naming the function's id.
+//! - **Captured values and signatures of std types** work: numbers, `bool`,
+//!   `char`, `String`, `()`, `Option`, `Vec`, `VecDeque`, `Box`, sets, maps,
+//!   tuples and arrays of them (and references in signatures). A captured
+//!   value of another type is refused before rustc runs
+//!   ([`Error::Unsupported`], naming the capture and its type); a user type
+//!   in a signature fails in rustc, as above.
+//! - **One build per source, not per value.** A closure is compiled once
+//!   with its captured values as parameters, and each `Func` binds its own:
+//!   a hundred closures of one source with a hundred captured values run
+//!   rustc at most once, and a source already in the compiler's cache (from
+//!   an earlier run) runs it not at all.
+//! - **Each failure names the function's id**: no source stored
+//!   ([`Error::NoSource`]), no compiler ([`Error::NoCompiler`]), rustc's
+//!   errors ([`Error::CompileFailed`]), and without the opt-in
+//!   [`Error::CodeRefused`], which names `Trust::Compile`.
+//! - **A compiled function lives as long as the process**: its library is
+//!   never unloaded (see [`Module`](crate::Module)), so a `Func` and its
+//!   clones stay callable. A panic inside it cannot unwind into this
+//!   program (the library has its own copy of `std`): its message is
+//!   printed and the process aborts.
+//!
 //! # Signatures
 //!
 //! Arguments and results may be any types, references included: a
