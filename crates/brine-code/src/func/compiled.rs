@@ -201,10 +201,10 @@ fn closure_text(source: &str) -> Result<String, String> {
     let tokens: proc_macro2::TokenStream =
         source.parse().map_err(|error| format!("its stored source does not tokenize: {error}"))?;
     let mut trees = tokens.into_iter().peekable();
-    if let Some(proc_macro2::TokenTree::Group(group)) = trees.peek() {
-        if group.delimiter() == proc_macro2::Delimiter::Bracket {
-            trees.next();
-        }
+    if let Some(proc_macro2::TokenTree::Group(group)) = trees.peek()
+        && group.delimiter() == proc_macro2::Delimiter::Bracket
+    {
+        trees.next();
     }
     let rest: proc_macro2::TokenStream = trees.collect();
     let mut closure: syn::ExprClosure =
