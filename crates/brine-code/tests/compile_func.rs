@@ -279,3 +279,22 @@ fn a_changed_source_is_stale_for_the_registry_and_compiled_from_its_own_text() {
     assert!(!registered.compiled());
     assert_eq!(registered(5), 15);
 }
+
+#[test]
+fn a_user_type_in_a_signature_fails_in_rustc_naming_the_type_and_the_id() {
+    if !compiler_ready() {
+        return;
+    }
+    let value = stored(
+        "elsewhere::norm",
+        "fn(Point) -> i64",
+        "fn norm(p: Point) -> i64 { p.x.abs() + p.y.abs() }",
+        "",
+        (),
+    );
+    let error = load_stored::<Func<dyn Fn(i64) -> i64 + Send + Sync>>(Trust::Compile, &value).unwrap_err();
+    let cause = func_error(&error);
+    let func::Error::CompileFailed { id, diagnostics } = cause else { panic!("{cause:?}") };
+    assert_eq!(id, "elsewhere::norm");
+    assert!(diagnostics.contains("cannot find type `Point`"), "{diagnostics}");
+}
