@@ -242,6 +242,23 @@ fn std_types_in_captures_and_signatures_work() {
     let f: Lookup = load_stored(Trust::Compile, &value).unwrap();
     assert_eq!(f("two"), Some(12));
     assert_eq!(f("three"), None);
+
+    // a reference in and out, the lifetime named or elided
+    type Word = Func<dyn Fn(&str) -> &str + Send + Sync>;
+    for (signature, source) in [
+        (
+            "fn(&str) -> &str",
+            "fn first_word(text: &str) -> &str { text.split(' ').next().unwrap_or_default() }",
+        ),
+        (
+            "fn(&'a str) -> &'a str",
+            "fn first_word<'a>(text: &'a str) -> &'a str { text.split(' ').next().unwrap_or_default() }",
+        ),
+    ] {
+        let value = stored("elsewhere::first_word", signature, source, "", ());
+        let f: Word = load_stored(Trust::Compile, &value).unwrap();
+        assert_eq!(f("hello world"), "hello");
+    }
 }
 
 #[test]

@@ -60,7 +60,8 @@ fn compiler_slot() -> &'static RwLock<Option<Compiler>> {
 /// [`Trust::Compile`](brine_io::Trust::Compile) builds functions with, for
 /// the rest of the process (default: [`Compiler::new`], so rustc from
 /// `$RUSTC` or `PATH`, the [default cache](crate::default_cache_dir), `-C
-/// opt-level=2`).
+/// opt-level=2`). Functions this process has already compiled are kept,
+/// whatever compiler built them.
 ///
 /// ```
 /// # let cache = tempfile::tempdir()?;
