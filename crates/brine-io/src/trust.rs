@@ -51,7 +51,10 @@ pub enum Trust {
     /// whose source differs) is compiled from the source stored with it,
     /// with rustc, loaded into this process and called (brine-code's
     /// `Func`). This runs whatever source the payload carries: opt in only
-    /// for payloads you would compile into your own program.
+    /// for payloads you would compile into your own program. A function
+    /// registered with the same signature and source still comes from the
+    /// registry (and with [`Scope::allow_stale`], one whose source changed
+    /// does too).
     Compile,
 }
 
