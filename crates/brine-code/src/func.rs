@@ -87,9 +87,11 @@
 //! What compiles, and what it costs:
 //!
 //! - **The source is compiled alone**, against `std`: a fn that calls other
-//!   items of its crate (fns, types, constants) needs them nested inside its
-//!   body, where they are part of its source; otherwise rustc's error comes
-//!   back as [`Error::CompileFailed`], naming the function's id.
+//!   items of its crate (fns, types, constants) needs them shipped with it:
+//!   marked `#[source]` and listed in `#[function(uses(helper, Point))]`, or
+//!   nested inside its body; otherwise rustc's error comes back as
+//!   [`Error::CompileFailed`], naming the function's id (and rustc the
+//!   missing item).
 //! - **Captured values and signatures of std types** work: numbers, `bool`,
 //!   `char`, `String`, `()`, `Option`, `Vec`, `VecDeque`, `Box`, sets, maps,
 //!   tuples and arrays of them (and references in signatures). A captured
@@ -241,7 +243,7 @@ impl Origin {
 
     fn source(self) -> &'static str {
         match self {
-            Origin::Registered(entry) => entry.source,
+            Origin::Registered(entry) => entry.shipped_source(),
             Origin::Compiled(compiled) => compiled.source,
         }
     }
@@ -283,7 +285,9 @@ impl<F: ?Sized> Func<F> {
         self.entry.signature()
     }
 
-    /// The source text: the fn item, or the `func!` input of a closure.
+    /// The source text a value stores: the fn item (followed by the items
+    /// it lists in `#[function(uses(..))]`), or the `func!` input of a
+    /// closure.
     ///
     /// ```
     /// let n = 1;
@@ -294,7 +298,8 @@ impl<F: ?Sized> Func<F> {
         self.entry.source()
     }
 
-    /// The hash of [`source`](Self::source) a load compares (XXH3-64).
+    /// The hash of [`source`](Self::source) a load compares (XXH3-64): of
+    /// the fn's own text, without the items of `uses`.
     ///
     /// ```
     /// let f = brine_code::func!(|| -> u8 { 1 });

@@ -210,7 +210,7 @@ fn a_fn_using_an_item_of_its_crate_fails_with_rustc_s_message_and_its_id() {
     let func::Error::CompileFailed { id, diagnostics } = cause else { panic!("{cause:?}") };
     assert_eq!(id, "elsewhere::uses_helper");
     assert!(diagnostics.contains("cannot find function `helper`"), "{diagnostics}");
-    assert!(cause.to_string().contains("must be nested inside its body"), "{cause}");
+    assert!(cause.to_string().contains("must be listed in #[function(uses(..))]"), "{cause}");
 }
 
 #[test]
@@ -314,4 +314,30 @@ fn a_user_type_in_a_signature_fails_in_rustc_naming_the_type_and_the_id() {
     let func::Error::CompileFailed { id, diagnostics } = cause else { panic!("{cause:?}") };
     assert_eq!(id, "elsewhere::norm");
     assert!(diagnostics.contains("cannot find type `Point`"), "{diagnostics}");
+}
+
+/// Kept by `#[source]`, and shipped with `uses_kept_helper`.
+#[brine_code::source]
+fn kept_helper(x: i64) -> i64 {
+    x + 1
+}
+
+#[brine_code::function(uses(kept_helper))]
+fn uses_kept_helper(x: i64) -> i64 {
+    kept_helper(x) * 2
+}
+
+#[test]
+fn the_items_a_fn_lists_in_uses_are_shipped_and_compiled_with_it() {
+    let f: Unary = brine_code::func!(uses_kept_helper);
+    assert!(f.source().starts_with("fn uses_kept_helper(x: i64) -> i64 {"), "{}", f.source());
+    let helper = "\n\n/// Kept by `#[source]`, and shipped with `uses_kept_helper`.\nfn kept_helper(x: i64) -> i64 {\n    x + 1\n}";
+    assert!(f.source().ends_with(helper), "{}", f.source());
+    if !compiler_ready() {
+        return;
+    }
+    let json = json_as(&f, "elsewhere::uses_kept_helper");
+    let back: Unary = load_with(Trust::Compile, &json).unwrap();
+    assert!(back.compiled());
+    assert_eq!(back(4), 10);
 }

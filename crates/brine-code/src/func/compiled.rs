@@ -18,10 +18,10 @@
 //! - Libraries are never unloaded (see [`Module`](crate::Module)): a `Func`
 //!   compiled here, and every clone of it, can be called for the life of
 //!   the process.
-//! - The stored source is compiled alone, against `std`: the fn item (or the
-//!   closure) and the items nested inside its body. Items of the crate it
-//!   came from are not there; rustc's error names them, and brine's error
-//!   names the function's id.
+//! - The stored source is compiled alone, against `std`: the fn item (with
+//!   the items its `#[function(uses(..))]` shipped after it) or the closure.
+//!   Other items of the crate it came from are not there; rustc's error
+//!   names them, and brine's error names the function's id.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -111,9 +111,10 @@ fn build(stored: &Stored<'_>, source: &str) -> Result<Compiled, Error> {
     let unsupported = |what: String| Error::Unsupported { id: id.to_owned(), what };
     let (names, types, shape) = captured::parse_declared(stored.captures).map_err(unsupported)?;
     let signature = Signature::parse(stored.signature).map_err(unsupported)?;
-    // a fn item's source parses as one; a closure's (`[..] |..| ..`) never does
-    let body = match syn::parse_str::<syn::ItemFn>(source) {
-        Ok(item) if stored.captures.is_empty() => Body::Item(item.sig.ident.to_string()),
+    // a fn item's source (with the items it uses) parses as items; a
+    // closure's (`[..] |..| ..`) never does
+    let body = match syn::parse_str::<syn::File>(source) {
+        Ok(file) if stored.captures.is_empty() => Body::Item(item_name(&file, id).map_err(unsupported)?),
         _ => Body::Closure(closure_text(source).map_err(unsupported)?),
     };
     let library = library_source(source, &signature, &names, &types, &body);
@@ -193,6 +194,25 @@ fn named_lifetimes(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
             }
             _ => {}
         }
+    }
+}
+
+/// The fn the stored items are for: the one named as the id ends, or the
+/// only fn there is.
+fn item_name(file: &syn::File, id: &str) -> Result<String, String> {
+    let name = id.rsplit("::").next().unwrap_or(id);
+    let fns: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Fn(item) => Some(item.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    match fns.as_slice() {
+        _ if fns.iter().any(|found| found.trim_start_matches("r#") == name) => Ok(name.to_owned()),
+        [only] => Ok(only.clone()),
+        _ => Err(format!("its stored source holds no fn named `{name}`")),
     }
 }
 

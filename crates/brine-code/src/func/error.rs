@@ -134,11 +134,13 @@ pub enum Error {
     },
     /// Under [`Trust::Compile`](brine_io::Trust::Compile): rustc rejected
     /// the stored source. A fn that uses other items of its crate (fns,
-    /// types, constants) is compiled without them: nest them inside its
-    /// body, so that they are part of its source.
+    /// types, constants) is compiled without them unless they are shipped
+    /// with it: mark them `#[source]` and list them in
+    /// `#[function(uses(..))]`, or nest them inside its body.
     #[error(
         "function `{id}` could not be compiled from its stored source (it is compiled alone, against std: \
-         items of its crate that it uses must be nested inside its body); rustc said:\n{diagnostics}"
+         items of its crate that it uses must be listed in #[function(uses(..))] or nested inside its body); \
+         rustc said:\n{diagnostics}"
     )]
     CompileFailed {
         /// The function's id.
