@@ -111,7 +111,10 @@
 //!   never unloaded (see [`Module`](crate::Module)), so a `Func` and its
 //!   clones stay callable. A panic inside it cannot unwind into this
 //!   program (the library has its own copy of `std`): its message is
-//!   printed and the process aborts.
+//!   printed (`brine: a function compiled from its stored source panicked:
+//!   ..`) and the process aborts. (For a signature whose result borrows,
+//!   which a closure cannot spell, the process aborts all the same, with
+//!   the runtime's "cannot catch foreign exceptions".)
 //!
 //! # Signatures
 //!

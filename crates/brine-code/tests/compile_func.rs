@@ -341,3 +341,35 @@ fn the_items_a_fn_lists_in_uses_are_shipped_and_compiled_with_it() {
     assert!(back.compiled());
     assert_eq!(back(4), 10);
 }
+
+#[test]
+fn a_panic_in_a_compiled_function_aborts_the_process_with_its_message() {
+    const CHILD: &str = "BRINE_TEST_COMPILED_PANIC";
+    if !compiler_ready() {
+        return;
+    }
+    let source = "fn boom(x: i64) -> i64 { if x > 0 { panic!(\"boom {x}\") } x }";
+    let value = stored("elsewhere::boom", "fn(i64) -> i64", source, "", ());
+    let f: Unary = load_stored(Trust::Compile, &value).unwrap();
+    if std::env::var_os(CHILD).is_some() {
+        f(1); // aborts
+        return;
+    }
+    assert_eq!(f(0), 0);
+    // the call that panics runs in a child: this test, alone, in a new process
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_panic_in_a_compiled_function_aborts_the_process_with_its_message",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("brine: a function compiled from its stored source panicked: boom 1; aborting"),
+        "{stderr}"
+    );
+}

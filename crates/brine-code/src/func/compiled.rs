@@ -154,6 +154,10 @@ struct Signature {
     /// `dyn for<'a> Fn(A, B) -> R + Send + Sync`, spelled with paths that
     /// survive shadowing.
     dyn_type: String,
+    /// The argument types, and ` -> R` (empty for `()`), when a closure can
+    /// spell them (no named lifetime, no reference in the result): then
+    /// the callable is wrapped so that a panic aborts with its message.
+    guardable: Option<(Vec<String>, String)>,
 }
 
 impl Signature {
@@ -174,7 +178,9 @@ impl Signature {
             "dyn {binder}::core::ops::Fn({}){ret} + ::core::marker::Send + ::core::marker::Sync",
             args.join(", ")
         );
-        Ok(Signature { dyn_type })
+        let guardable =
+            (lifetimes.is_empty() && !ret.contains('&') && !ret.contains('\'')).then_some((args, ret));
+        Ok(Signature { dyn_type, guardable })
     }
 }
 
@@ -244,7 +250,7 @@ fn library_source(
     body: &Body,
 ) -> String {
     let dyn_type = &signature.dyn_type;
-    let (item, bind, call) = match body {
+    let (item, bind, inner) = match body {
         Body::Item(name) => (source, String::new(), name.clone()),
         Body::Closure(closure) => {
             let bind = format!(
@@ -255,6 +261,26 @@ fn library_source(
             ("", if names.is_empty() { String::new() } else { bind }, closure.clone())
         }
     };
+    // a panic cannot unwind out of the library (it has its own std): say so, and abort
+    let call = match &signature.guardable {
+        Some((args, ret)) => {
+            let params: Vec<String> =
+                args.iter().enumerate().map(|(i, ty)| format!("__brine_arg{i}: {ty}")).collect();
+            let names: Vec<String> = (0..args.len()).map(|i| format!("__brine_arg{i}")).collect();
+            format!(
+                "{{
+        let __brine_inner = {inner};
+        move |{}|{ret} {{
+            let __brine_inner = &__brine_inner;
+            __brine_guard(move || __brine_inner({}))
+        }}
+    }}",
+                params.join(", "),
+                names.join(", ")
+            )
+        }
+        None => inner,
+    };
     format!(
         "#![allow(unused_imports, dead_code, unused_variables, unused_mut)]
 #[allow(unused_imports)]
@@ -262,6 +288,26 @@ use ::std::collections::*;
 
 {item}
 {decoder}
+fn __brine_guard<R>(call: impl ::core::ops::FnOnce() -> R) -> R {{
+    match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(call)) {{
+        ::core::result::Result::Ok(value) => value,
+        ::core::result::Result::Err(payload) => {{
+            let message = if let ::core::option::Option::Some(text) = payload.downcast_ref::<&str>() {{
+                (*text).to_owned()
+            }} else if let ::core::option::Option::Some(text) = payload.downcast_ref::<::std::string::String>() {{
+                text.clone()
+            }} else {{
+                ::std::string::String::from(\"a panic with a payload that is not a string\")
+            }};
+            ::std::eprintln!(
+                \"brine: a function compiled from its stored source panicked: {{message}}; aborting (a panic \\
+                 cannot unwind out of a library with its own copy of std)\"
+            );
+            ::std::process::abort()
+        }}
+    }}
+}}
+
 pub fn __brine_make(
     __brine_captures: &[u8],
 ) -> ::core::result::Result<::std::boxed::Box<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>, ::std::string::String> {{
