@@ -76,8 +76,25 @@ pub(crate) fn expand_function(
     item: TokenStream,
     root: TokenStream2,
 ) -> syn::Result<TokenStream> {
-    let args: crate::SourceArgs = syn::parse(attr.clone())?;
+    let args: FunctionArgs = syn::parse(attr)?;
+    // `#[source]` takes `crate = path` only
+    let source_attr: TokenStream = match &args.root {
+        Some(path) => quote!(crate = #path).into(),
+        None => TokenStream::new(),
+    };
     let root = args.root.map_or(root.clone(), |path| quote!(#path));
+    let uses: Vec<TokenStream2> = args
+        .uses
+        .into_iter()
+        .map(|mut path| {
+            if let Some(last) = path.segments.last_mut() {
+                last.ident =
+                    format_ident!("__BRINE_SOURCE_{}", last.ident.to_string().trim_start_matches("r#"));
+                last.arguments = syn::PathArguments::None;
+            }
+            quote!(&#path)
+        })
+        .collect();
     let parsed: syn::ItemFn = syn::parse(item.clone()).map_err(|error| {
         syn::Error::new(error.span(), "`#[function]` applies to a fn item (for a closure, use `func!`)")
     })?;
@@ -122,7 +139,7 @@ pub(crate) fn expand_function(
     let Signature { text: signature, dyn_type } = signature(&lifetimes, &inputs, &sig.output);
 
     // `#[function]` keeps the source as `#[source]` does: `source_of!(f)` works too
-    let kept = crate::expand_source(attr, item.clone(), root.clone())?;
+    let kept = crate::expand_source(source_attr, item.clone(), root.clone())?;
     let text::Captured { text: source, .. } = text::capture(&item);
     let hash = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
     let name = &sig.ident;
@@ -139,6 +156,8 @@ pub(crate) fn expand_function(
             source: #source,
             source_hash: #hash,
             captures: "",
+            uses: &[#(#uses),*],
+            shipped: #root::__private::OnceLock::new(),
             dyn_type: #root::__private::dyn_type::<#dyn_type>,
             dyn_name: #root::__private::dyn_name::<#dyn_type>,
             make: #root::__private::Make::Item(|| #root::__private::make_item::<#dyn_type>(::std::sync::Arc::new(#name))),
@@ -154,6 +173,42 @@ pub(crate) fn expand_function(
     let mut out = kept;
     out.extend(TokenStream::from(registration));
     Ok(out)
+}
+
+/// `#[function]`'s arguments: `crate = path` and `uses(item, path::to::item)`,
+/// in any order.
+struct FunctionArgs {
+    root: Option<syn::Path>,
+    uses: Vec<syn::Path>,
+}
+
+impl Parse for FunctionArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = FunctionArgs { root: None, uses: Vec::new() };
+        while !input.is_empty() {
+            if input.peek(syn::Token![crate]) {
+                input.parse::<syn::Token![crate]>()?;
+                input.parse::<syn::Token![=]>()?;
+                args.root = Some(input.parse()?);
+            } else {
+                let word: syn::Ident = input.parse()?;
+                if word != "uses" {
+                    return Err(syn::Error::new(
+                        word.span(),
+                        "`#[function]` takes `uses(item, ..)` (items marked #[source] that the fn calls, \
+                         shipped with its source) and `crate = path::to::brine_code`",
+                    ));
+                }
+                let list;
+                syn::parenthesized!(list in input);
+                args.uses.extend(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(&list)?);
+            }
+            if !input.is_empty() {
+                input.parse::<syn::Token![,]>()?;
+            }
+        }
+        Ok(args)
+    }
 }
 
 /// One entry of a closure's capture list: `name: Type` or `name: Type = value`.
@@ -286,6 +341,8 @@ fn expand_closure(root: TokenStream2, body: TokenStream2) -> syn::Result<TokenSt
             source: #source,
             source_hash: #hash,
             captures: #declared,
+            uses: &[],
+            shipped: #root::__private::OnceLock::new(),
             dyn_type: #root::__private::dyn_type::<#dyn_type>,
             dyn_name: #root::__private::dyn_name::<#dyn_type>,
             make: #root::__private::Make::Closure(|deserializer| {

@@ -259,6 +259,22 @@ fn found(item: &syn::Item) -> &'static str {
 /// one module share an id (a load refuses it as ambiguous). The generated
 /// code names the runtime as `::brine_code` (`crate = path` to change it).
 ///
+/// A fn that calls other items of its crate lists them in `uses(..)`, each
+/// marked `#[source]`: their text is stored after the fn's, so that a
+/// program compiling it from the stored source (`Trust::Compile`) has them.
+///
+/// ```
+/// #[brine_code::source]
+/// fn helper(x: i64) -> i64 { x + 1 }
+///
+/// #[brine_code::function(uses(helper))]
+/// fn caller(x: i64) -> i64 { helper(x) * 2 }
+///
+/// let f = brine_code::func!(caller);
+/// assert_eq!(f(4), 10);
+/// assert!(f.source().ends_with("\n\nfn helper(x: i64) -> i64 { x + 1 }"));
+/// ```
+///
 /// ```
 /// #[brine_code::function]
 /// fn test_function(x: i64, y: i64) -> i64 {

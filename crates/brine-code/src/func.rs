@@ -59,6 +59,63 @@
 //! loaded at run time ([`Module`](crate::Module), `dlopen`) registers into
 //! its own copy of the registry, which the host never sees.
 //!
+//! # Across programs: compiling the stored source
+//!
+//! A value written by another program, or by another build of this one,
+//! names functions this program does not register, or registers with
+//! another source. A load with [`Trust::Compile`] compiles those from the
+//! source stored with them (the fn item as `#[function]` kept it, or the
+//! `func!` closure), with rustc and the [`Compiler`](crate::Compiler) set by
+//! [`set_compiler`], loads the library and checks the callable's type
+//! against the `Func` type asked for; functions the registry has, with the
+//! same signature and source, still come from the registry.
+//! [`Func::compiled`] tells which. **This runs whatever source the payload
+//! carries**: opt in only for payloads you would compile into your program.
+//!
+//! ```no_run
+//! use brine_code::Func;
+//! use brine_io::{Options, Trust};
+//!
+//! // a `Vec` of closures another program dumped to a file
+//! let bytes = std::fs::read("jobs.brine")?;
+//! let jobs: Vec<Func<dyn Fn(i64) -> i64 + Send + Sync>> =
+//!     Options::new().trust(Trust::Compile).load(&bytes)?;
+//! println!("{}", jobs[0](5));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What compiles, and what it costs:
+//!
+//! - **The source is compiled alone**, against `std`: a fn that calls other
+//!   items of its crate (fns, types, constants) needs them shipped with it:
+//!   marked `#[source]` and listed in `#[function(uses(helper, Point))]`, or
+//!   nested inside its body; otherwise rustc's error comes back as
+//!   [`Error::CompileFailed`], naming the function's id (and rustc the
+//!   missing item).
+//! - **Captured values and signatures of std types** work: numbers, `bool`,
+//!   `char`, `String`, `()`, `Option`, `Vec`, `VecDeque`, `Box`, sets, maps,
+//!   tuples and arrays of them (and references in signatures). A captured
+//!   value of another type is refused before rustc runs
+//!   ([`Error::Unsupported`], naming the capture and its type); a user type
+//!   in a signature fails in rustc, as above.
+//! - **One build per source, not per value.** A closure is compiled once
+//!   with its captured values as parameters, and each `Func` binds its own:
+//!   a hundred closures of one source with a hundred captured values run
+//!   rustc at most once, and a source already in the compiler's cache (from
+//!   an earlier run) runs it not at all.
+//! - **Each failure names the function's id**: no source stored
+//!   ([`Error::NoSource`]), no compiler ([`Error::NoCompiler`]), rustc's
+//!   errors ([`Error::CompileFailed`]), and without the opt-in
+//!   [`Error::CodeRefused`], which names `Trust::Compile`.
+//! - **A compiled function lives as long as the process**: its library is
+//!   never unloaded (see [`Module`](crate::Module)), so a `Func` and its
+//!   clones stay callable. A panic inside it cannot unwind into this
+//!   program (the library has its own copy of `std`): its message is
+//!   printed (`brine: a function compiled from its stored source panicked:
+//!   ..`) and the process aborts. (For a signature whose result borrows,
+//!   which a closure cannot spell, the process aborts all the same, with
+//!   the runtime's "cannot catch foreign exceptions".)
+//!
 //! # Signatures
 //!
 //! Arguments and results may be any types, references included: a
@@ -118,9 +175,12 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod captured;
+mod compiled;
 mod error;
 pub(crate) mod registry;
 
+pub use compiled::set_compiler;
 pub use error::Error;
 pub use registry::registered;
 #[doc(hidden)]
@@ -155,9 +215,55 @@ erased_serde::serialize_trait_object!(Captures);
 /// ```
 pub struct Func<F: ?Sized> {
     call: Arc<F>,
-    entry: &'static Entry,
+    entry: Origin,
     captures: Option<Arc<dyn Captures>>,
     keep_source: bool,
+}
+
+/// Where a `Func`'s callable comes from: this program's registry, or a
+/// library compiled from the stored source (kept, as its library is, for
+/// the life of the process).
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Registered(&'static Entry),
+    Compiled(&'static compiled::Compiled),
+}
+
+impl Origin {
+    fn id(self) -> &'static str {
+        match self {
+            Origin::Registered(entry) => entry.id,
+            Origin::Compiled(compiled) => compiled.id,
+        }
+    }
+
+    fn signature(self) -> &'static str {
+        match self {
+            Origin::Registered(entry) => entry.signature,
+            Origin::Compiled(compiled) => compiled.signature,
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Origin::Registered(entry) => entry.shipped_source(),
+            Origin::Compiled(compiled) => compiled.source,
+        }
+    }
+
+    fn source_hash(self) -> u64 {
+        match self {
+            Origin::Registered(entry) => entry.source_hash,
+            Origin::Compiled(compiled) => compiled.source_hash,
+        }
+    }
+
+    fn captures(self) -> &'static str {
+        match self {
+            Origin::Registered(entry) => entry.captures,
+            Origin::Compiled(compiled) => compiled.captures,
+        }
+    }
 }
 
 impl<F: ?Sized> Func<F> {
@@ -169,7 +275,7 @@ impl<F: ?Sized> Func<F> {
     /// assert!(f.id().contains("::{closure@") && f.id().ends_with('}'));
     /// ```
     pub fn id(&self) -> &'static str {
-        self.entry.id
+        self.entry.id()
     }
 
     /// The signature as written, e.g. `fn(i64, i64) -> i64`.
@@ -179,10 +285,12 @@ impl<F: ?Sized> Func<F> {
     /// assert_eq!(f.signature(), "fn(u8, u8) -> u16");
     /// ```
     pub fn signature(&self) -> &'static str {
-        self.entry.signature
+        self.entry.signature()
     }
 
-    /// The source text: the fn item, or the `func!` input of a closure.
+    /// The source text a value stores: the fn item (followed by the items
+    /// it lists in `#[function(uses(..))]`), or the `func!` input of a
+    /// closure.
     ///
     /// ```
     /// let n = 1;
@@ -190,17 +298,30 @@ impl<F: ?Sized> Func<F> {
     /// assert_eq!(f.source(), "[n: u32] |x: u32| -> u32 { x + n }");
     /// ```
     pub fn source(&self) -> &'static str {
-        self.entry.source
+        self.entry.source()
     }
 
-    /// The hash of [`source`](Self::source) a load compares (XXH3-64).
+    /// The hash of [`source`](Self::source) a load compares (XXH3-64): of
+    /// the fn's own text, without the items of `uses`.
     ///
     /// ```
     /// let f = brine_code::func!(|| -> u8 { 1 });
     /// assert_eq!(f.source_hash(), brine_code::func::source_hash(f.source()));
     /// ```
     pub fn source_hash(&self) -> u64 {
-        self.entry.source_hash
+        self.entry.source_hash()
+    }
+
+    /// Whether this function was compiled from the source stored with it
+    /// (by a load with [`Trust::Compile`] that found no match in this
+    /// program's registry), rather than found in the registry.
+    ///
+    /// ```
+    /// let f = brine_code::func!(|x: u8| -> u8 { x });
+    /// assert!(!f.compiled());
+    /// ```
+    pub fn compiled(&self) -> bool {
+        matches!(self.entry, Origin::Compiled(_))
     }
 
     /// The same function, stored without its source text: by reference
@@ -252,7 +373,7 @@ impl<F: ?Sized> Clone for Func<F> {
 impl<F: ?Sized> fmt::Debug for Func<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Func");
-        out.field("id", &self.entry.id).field("signature", &self.entry.signature);
+        out.field("id", &self.entry.id()).field("signature", &self.entry.signature());
         if let Some(captures) = &self.captures {
             out.field("captures", captures);
         }
@@ -267,11 +388,11 @@ impl<F: ?Sized> Serialize for Func<F> {
         brine_io::trust::mark_code();
         let entry = self.entry;
         let mut out = serializer.serialize_struct("Func", FIELDS.len())?;
-        out.serialize_field("id", entry.id)?;
-        out.serialize_field("signature", entry.signature)?;
-        out.serialize_field("source_hash", &entry.source_hash)?;
-        out.serialize_field("source", &self.keep_source.then_some(entry.source))?;
-        out.serialize_field("captures_declared", entry.captures)?;
+        out.serialize_field("id", entry.id())?;
+        out.serialize_field("signature", entry.signature())?;
+        out.serialize_field("source_hash", &entry.source_hash())?;
+        out.serialize_field("source", &self.keep_source.then_some(entry.source()))?;
+        out.serialize_field("captures_declared", entry.captures())?;
         match &self.captures {
             Some(captures) => out.serialize_field("captures", &**captures)?,
             None => out.serialize_field("captures", &())?,
@@ -292,7 +413,7 @@ struct FuncVisitor<F: ?Sized>(PhantomData<fn() -> Box<F>>);
 trait Fields<'de> {
     type Error: de::Error;
     fn field<T: Deserialize<'de>>(&mut self, index: usize) -> Result<T, Self::Error>;
-    fn captures(&mut self, entry: &'static Entry) -> Result<Built, Self::Error>;
+    fn seed<S: DeserializeSeed<'de>>(&mut self, index: usize, seed: S) -> Result<S::Value, Self::Error>;
 }
 
 impl<'de, F: ?Sized + 'static> Visitor<'de> for FuncVisitor<F> {
@@ -314,36 +435,67 @@ impl<'de, F: ?Sized + 'static> Visitor<'de> for FuncVisitor<F> {
 /// Reads a function's fields, checking each as soon as it is read: trust and
 /// registration after the id, then signature, staleness and type, and only
 /// then the captured values, which are read by the registered code.
+///
+/// Under [`Trust::Compile`], a function this program does not register, or
+/// registers with another signature or source (another build), is compiled
+/// from the stored source instead ([`compiled`]).
 fn read<'de, F: ?Sized + 'static, A: Fields<'de>>(fields: &mut A) -> Result<Func<F>, A::Error> {
     let id: Str<'de> = fields.field(0)?;
     let scope = Scope::current();
     if scope.trust() < Trust::Registry {
         return Err(brine_io::load::raise(Error::CodeRefused { id: id.0.into_owned() }));
     }
-    let entry = registry::lookup(&id.0).map_err(brine_io::load::raise)?;
+    let compile = scope.trust() >= Trust::Compile;
+    let entry = match registry::lookup(&id.0) {
+        Ok(entry) => Some(entry),
+        Err(_) if compile => None,
+        Err(error) => return Err(brine_io::load::raise(error)),
+    };
     let signature: Str<'de> = fields.field(1)?;
-    if signature.0 != entry.signature {
-        return Err(brine_io::load::raise(Error::SignatureMismatch {
-            id: entry.id.to_owned(),
-            stored: signature.0.into_owned(),
-            registered: entry.signature.to_owned(),
-        }));
-    }
     let hash: u64 = fields.field(2)?;
-    if hash != entry.source_hash && !scope.stale_allowed() {
-        return Err(brine_io::load::raise(Error::Stale {
+    if let Some(entry) = entry {
+        match check_registered::<F>(entry, &signature.0, hash, scope) {
+            Ok(()) => return read_registered(fields, entry),
+            // another build's function of the same id: its own source decides
+            Err(Error::SignatureMismatch { .. } | Error::Stale { .. }) if compile => {}
+            Err(error) => return Err(brine_io::load::raise(error)),
+        }
+    }
+    read_compiled(fields, &id.0, &signature.0, hash)
+}
+
+/// Whether the registered `entry` is the stored function, as `F`.
+fn check_registered<F: ?Sized + 'static>(
+    entry: &'static Entry,
+    signature: &str,
+    hash: u64,
+    scope: Scope,
+) -> Result<(), Error> {
+    if signature != entry.signature {
+        return Err(Error::SignatureMismatch {
             id: entry.id.to_owned(),
-            stored: hash,
-            registered: entry.source_hash,
-        }));
+            stored: signature.to_owned(),
+            registered: entry.signature.to_owned(),
+        });
+    }
+    if hash != entry.source_hash && !scope.stale_allowed() {
+        return Err(Error::Stale { id: entry.id.to_owned(), stored: hash, registered: entry.source_hash });
     }
     if (entry.dyn_type)() != TypeId::of::<F>() {
-        return Err(brine_io::load::raise(Error::WrongType {
+        return Err(Error::WrongType {
             id: entry.id.to_owned(),
             registered: entry.signature.to_owned(),
             requested: format!("Func<{}>", type_name::<F>()),
-        }));
+        });
     }
+    Ok(())
+}
+
+/// The rest of a function resolved through the registry.
+fn read_registered<'de, F: ?Sized + 'static, A: Fields<'de>>(
+    fields: &mut A,
+    entry: &'static Entry,
+) -> Result<Func<F>, A::Error> {
     let _source: Option<Skipped> = fields.field(3)?;
     let declared: Str<'de> = fields.field(4)?;
     if declared.0 != entry.captures {
@@ -361,15 +513,55 @@ fn read<'de, F: ?Sized + 'static, A: Fields<'de>>(fields: &mut A) -> Result<Func
             requested: format!("Func<{}>", type_name::<F>()),
         })
     };
+    let origin = Origin::Registered(entry);
     if let Make::Item(make) = entry.make {
         // a fn item has no captures; its callable is made once and shared
         let () = fields.field(5)?;
         let call = entry.made.get_or_init(make).downcast_ref::<Arc<F>>().ok_or_else(wrong_type)?;
-        return Ok(Func { call: Arc::clone(call), entry, captures: None, keep_source: true });
+        return Ok(Func { call: Arc::clone(call), entry: origin, captures: None, keep_source: true });
     }
-    let (call, captures) = fields.captures(entry)?;
+    let (call, captures) = fields.seed(5, CaptureSeed(entry))?;
     let call = call.downcast::<Arc<F>>().map_err(|_| wrong_type())?;
-    Ok(Func { call: *call, entry, captures, keep_source: true })
+    Ok(Func { call: *call, entry: origin, captures, keep_source: true })
+}
+
+/// The rest of a function compiled from its stored source: one library per
+/// source, the captured values bound by its maker.
+fn read_compiled<'de, F: ?Sized + 'static, A: Fields<'de>>(
+    fields: &mut A,
+    id: &str,
+    signature: &str,
+    hash: u64,
+) -> Result<Func<F>, A::Error> {
+    let source: Option<Str<'de>> = fields.field(3)?;
+    let declared: Str<'de> = fields.field(4)?;
+    let stored = compiled::Stored {
+        id,
+        signature,
+        source_hash: hash,
+        source: source.as_ref().map(|source| &*source.0),
+        captures: &declared.0,
+    };
+    let compiled = compiled::resolve(&stored).map_err(brine_io::load::raise)?;
+    let values = fields.seed(5, captured::ShapeSeed(&compiled.shape))?;
+    let mut bytes = Vec::new();
+    captured::encode(&values, &mut bytes);
+    let made = (compiled.maker)(&bytes).map_err(|reason| {
+        brine_io::load::raise(Error::Build {
+            id: id.to_owned(),
+            reason: format!("its captured values could not be bound: {reason}"),
+        })
+    })?;
+    let call = made.downcast::<Arc<F>>().map_err(|_| {
+        brine_io::load::raise(Error::WrongType {
+            id: id.to_owned(),
+            registered: compiled.signature.to_owned(),
+            requested: format!("Func<{}>", type_name::<F>()),
+        })
+    })?;
+    let captures: Option<Arc<dyn Captures>> =
+        if compiled.captures.is_empty() { None } else { Some(Arc::new(values)) };
+    Ok(Func { call: *call, entry: Origin::Compiled(compiled), captures, keep_source: true })
 }
 
 struct InSeq<A>(A);
@@ -383,10 +575,10 @@ impl<'de, A: SeqAccess<'de>> Fields<'de> for InSeq<A> {
             .ok_or_else(|| de::Error::invalid_length(index, &"6 fields of a stored function"))
     }
 
-    fn captures(&mut self, entry: &'static Entry) -> Result<Built, A::Error> {
+    fn seed<S: DeserializeSeed<'de>>(&mut self, index: usize, seed: S) -> Result<S::Value, A::Error> {
         self.0
-            .next_element_seed(CaptureSeed(entry))?
-            .ok_or_else(|| de::Error::invalid_length(5, &"6 fields of a stored function"))
+            .next_element_seed(seed)?
+            .ok_or_else(|| de::Error::invalid_length(index, &"6 fields of a stored function"))
     }
 }
 
@@ -414,9 +606,9 @@ impl<'de, A: MapAccess<'de>> Fields<'de> for InMap<A> {
         self.0.next_value()
     }
 
-    fn captures(&mut self, entry: &'static Entry) -> Result<Built, A::Error> {
-        self.key(5)?;
-        self.0.next_value_seed(CaptureSeed(entry))
+    fn seed<S: DeserializeSeed<'de>>(&mut self, index: usize, seed: S) -> Result<S::Value, A::Error> {
+        self.key(index)?;
+        self.0.next_value_seed(seed)
     }
 }
 
@@ -497,7 +689,7 @@ impl<'de> Deserialize<'de> for Str<'de> {
 /// A `Func` for a fn item.
 #[doc(hidden)]
 pub fn item<F: ?Sized>(entry: &'static Entry, call: Arc<F>) -> Func<F> {
-    Func { call, entry, captures: None, keep_source: true }
+    Func { call, entry: Origin::Registered(entry), captures: None, keep_source: true }
 }
 
 /// A `Func` for a closure made by `make` from its captured values.
@@ -507,7 +699,12 @@ pub fn closure<F: ?Sized, C: Captures + Clone + 'static>(
     make: fn(C) -> Arc<F>,
     captures: C,
 ) -> Func<F> {
-    Func { call: make(captures.clone()), entry, captures: Some(Arc::new(captures)), keep_source: true }
+    Func {
+        call: make(captures.clone()),
+        entry: Origin::Registered(entry),
+        captures: Some(Arc::new(captures)),
+        keep_source: true,
+    }
 }
 
 /// The callable of a fn item, as an entry makes it.

@@ -32,6 +32,8 @@ use std::cell::Cell;
 /// let functions = Options::new().trust(Trust::Registry);
 /// assert_ne!(plain, functions);
 /// assert_eq!(Trust::default(), Trust::Values);
+/// // each level allows what the ones before it do
+/// assert!(Trust::Values < Trust::Registry && Trust::Registry < Trust::Compile);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -44,6 +46,16 @@ pub enum Trust {
     /// No code is compiled or loaded: what can run is what this program was
     /// built with.
     Registry,
+    /// As [`Registry`](Trust::Registry), and a function this program does
+    /// not have registered (written by another program, or by another build
+    /// whose source differs) is compiled from the source stored with it,
+    /// with rustc, loaded into this process and called (brine-code's
+    /// `Func`). This runs whatever source the payload carries: opt in only
+    /// for payloads you would compile into your own program. A function
+    /// registered with the same signature and source still comes from the
+    /// registry (and with [`Scope::allow_stale`], one whose source changed
+    /// does too).
+    Compile,
 }
 
 /// The trust in force on this thread while a value is decoded: set by a

@@ -86,6 +86,26 @@ fn an_opted_in_load_decodes_with_its_trust_in_scope() {
 }
 
 #[test]
+fn a_load_that_may_compile_also_gets_past_the_header_with_its_trust_in_scope() {
+    thread_local! {
+        static SEEN: Cell<Option<Trust>> = const { Cell::new(None) };
+    }
+    struct Seen;
+    impl<'de> Deserialize<'de> for Seen {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            SEEN.with(|seen| seen.set(Some(Scope::current().trust())));
+            u8::deserialize(deserializer).map(|_| Seen)
+        }
+    }
+    let bytes = brine_io::dump(&CodeLike(7)).unwrap();
+    let compile = Options::new().trust(Trust::Compile).check_type(false);
+    compile.load::<Seen>(&bytes).unwrap();
+    assert_eq!(SEEN.with(Cell::get), Some(Trust::Compile));
+    let error = brine_io::load::<CodeLike>(&bytes).unwrap_err();
+    assert!(error.to_string().contains("Trust::Compile also compiles"), "{error}");
+}
+
+#[test]
 fn a_forged_header_without_the_flag_gets_the_value_refused_by_itself() {
     let mut bytes = brine_io::dump(&CodeLike(7)).unwrap();
     bytes[10] = 0; // the checksum covers name and payload, not the header

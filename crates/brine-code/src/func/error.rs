@@ -32,8 +32,9 @@ pub enum Error {
     /// The load did not opt in to code.
     #[error(
         "refusing to load function `{id}`: the load did not opt in to code; load with \
-         brine::io::Options::new().trust(Trust::Registry) to call functions registered in this program \
-         (for another decoder, run it inside brine::io::trust::Scope::new(Trust::Registry).run(..))"
+         brine::io::Options::new().trust(Trust::Registry) to call functions registered in this program, \
+         or with Trust::Compile to also compile and run the source stored with a function this program \
+         does not have (for another decoder, run it inside brine::io::trust::Scope::new(..).run(..))"
     )]
     CodeRefused {
         /// The function's id.
@@ -43,7 +44,8 @@ pub enum Error {
     #[error(
         "no function `{id}` is registered in this program: expected a fn marked #[brine::function] \
          or a brine::func! closure with that id, linked into this executable (a library loaded at run \
-         time does not add to this program's registry)"
+         time does not add to this program's registry); to compile the source stored with it instead, \
+         load with Trust::Compile"
     )]
     UnknownId {
         /// The function's id.
@@ -84,7 +86,8 @@ pub enum Error {
     /// The function's source changed since the value was stored.
     #[error(
         "function `{id}` is stale: its source hashed to {stored:#018x} when stored and hashes to \
-         {registered:#018x} in this program (allow it with Options::allow_stale(true))"
+         {registered:#018x} in this program (allow it with Options::allow_stale(true), or compile the \
+         stored source with Trust::Compile)"
     )]
     Stale {
         /// The function's id.
@@ -93,6 +96,68 @@ pub enum Error {
         stored: u64,
         /// The source hash of the registered function.
         registered: u64,
+    },
+    /// Under [`Trust::Compile`](brine_io::Trust::Compile): the function is
+    /// not registered here, and was stored without its source
+    /// ([`Func::by_reference`](super::Func::by_reference)).
+    #[error(
+        "function `{id}` is not registered in this program and was stored without its source \
+         (Func::by_reference), so it cannot be compiled here: store it with its source, or link it into \
+         this program"
+    )]
+    NoSource {
+        /// The function's id.
+        id: String,
+    },
+    /// Under [`Trust::Compile`](brine_io::Trust::Compile): the function's
+    /// source cannot be compiled in another program, before rustc runs: a
+    /// captured value or a signature of a type that is not std's.
+    #[error("function `{id}` cannot be compiled from its stored source: {what}")]
+    Unsupported {
+        /// The function's id.
+        id: String,
+        /// What is not supported, naming the capture or type.
+        what: String,
+    },
+    /// Under [`Trust::Compile`](brine_io::Trust::Compile): compiling the
+    /// stored source needs rustc, the compiler this program was built
+    /// with, and it is missing or another one.
+    #[error(
+        "function `{id}` is not registered in this program, and compiling its stored source needs rustc: \
+         {reason}"
+    )]
+    NoCompiler {
+        /// The function's id.
+        id: String,
+        /// Which compiler was tried, and what was found.
+        reason: String,
+    },
+    /// Under [`Trust::Compile`](brine_io::Trust::Compile): rustc rejected
+    /// the stored source. A fn that uses other items of its crate (fns,
+    /// types, constants) is compiled without them unless they are shipped
+    /// with it: mark them `#[source]` and list them in
+    /// `#[function(uses(..))]`, or nest them inside its body.
+    #[error(
+        "function `{id}` could not be compiled from its stored source (it is compiled alone, against std: \
+         items of its crate that it uses must be listed in #[function(uses(..))] or nested inside its body); \
+         rustc said:\n{diagnostics}"
+    )]
+    CompileFailed {
+        /// The function's id.
+        id: String,
+        /// rustc's error messages, as it printed them.
+        diagnostics: String,
+    },
+    /// Under [`Trust::Compile`](brine_io::Trust::Compile): the library built
+    /// from the stored source could not be cached or loaded, or its captured
+    /// values could not be bound.
+    #[error("function `{id}` could not be built from its stored source: {reason}")]
+    Build {
+        /// The function's id.
+        id: String,
+        /// What failed (the cache directory, loading the library, the
+        /// captured values).
+        reason: String,
     },
 }
 
@@ -110,7 +175,12 @@ impl Error {
             | Error::Ambiguous { id, .. }
             | Error::SignatureMismatch { id, .. }
             | Error::WrongType { id, .. }
-            | Error::Stale { id, .. } => id,
+            | Error::Stale { id, .. }
+            | Error::NoSource { id }
+            | Error::Unsupported { id, .. }
+            | Error::NoCompiler { id, .. }
+            | Error::CompileFailed { id, .. }
+            | Error::Build { id, .. } => id,
         }
     }
 }

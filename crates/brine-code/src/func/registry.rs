@@ -63,6 +63,11 @@ pub struct Entry {
     pub source_hash: u64,
     /// The capture list as written (`factor: i64`), empty for a fn item.
     pub captures: &'static str,
+    /// The items a fn item uses, kept by `#[source]` and listed in
+    /// `#[function(uses(..))]`: shipped after its source.
+    pub uses: &'static [&'static crate::Code],
+    /// `source` followed by the text of each of `uses`, made once.
+    pub shipped: OnceLock<String>,
     /// The `TypeId` of the `dyn Fn(..) + Send + Sync` type it makes.
     pub dyn_type: fn() -> TypeId,
     /// That type's `std::any::type_name`.
@@ -71,6 +76,23 @@ pub struct Entry {
     pub make: Make,
     /// A fn item's callable, made once and shared by every load.
     pub made: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+impl Entry {
+    /// The source a `Func` stores: the fn's own, then the items it uses.
+    pub(crate) fn shipped_source(&self) -> &str {
+        if self.uses.is_empty() {
+            return self.source;
+        }
+        self.shipped.get_or_init(|| {
+            let mut text = self.source.to_owned();
+            for code in self.uses {
+                text.push_str("\n\n");
+                text.push_str(code.text());
+            }
+            text
+        })
+    }
 }
 
 impl fmt::Debug for Entry {

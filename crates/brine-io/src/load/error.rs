@@ -39,7 +39,8 @@ pub enum Error {
     /// The envelope holds code (functions), and the load did not opt in.
     #[error(
         "the envelope holds functions (code), which a plain load refuses before decoding: to call \
-         functions registered in this program, load with brine_io::Options::new().trust(Trust::Registry)"
+         functions registered in this program, load with brine_io::Options::new().trust(Trust::Registry) \
+         (Trust::Compile also compiles the functions' stored source)"
     )]
     CodeRefused,
     /// The input ends before the envelope does.
