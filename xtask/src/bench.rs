@@ -25,7 +25,7 @@ use crate::workspace::{self, Metadata, Target};
 
 /// Areas in the order BENCHMARKS.md shows them, with their titles; an area not
 /// listed here comes after them, titled by its name.
-const AREAS: [(&str, &str); 6] = [
+const AREAS: [(&str, &str); 7] = [
     ("io", "io: buffers (`brine::dump_io` / `brine::load_io`)"),
     ("temp", "temp: temporary files (`brine::dump` / `brine::load`)"),
     ("source", "source: values as Rust source (`brine::dump_io_source` / `brine::load_io_source`)"),
@@ -34,6 +34,10 @@ const AREAS: [(&str, &str); 6] = [
     (
         "func",
         "functions inside values (`brine::Func`): a value of 100 ints holding n functions, and the same value without them",
+    ),
+    (
+        "func_compile",
+        "functions across programs (`Trust::Compile`): compiled from their stored source, cold and from the cache",
     ),
 ];
 
