@@ -295,7 +295,7 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// As [`load`](crate::load), plus [`Error::Io`] when reading fails.
+    /// As [`load`](crate::load()), plus [`Error::Io`] when reading fails.
     pub fn load_exact<T: DeserializeOwned, R: Read>(&self, mut reader: R, len: u64) -> Result<T, Error> {
         let mut header = [0u8; HEADER_LEN];
         let want = HEADER_LEN.min(usize::try_from(len).unwrap_or(HEADER_LEN));

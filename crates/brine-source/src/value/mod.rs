@@ -62,7 +62,9 @@ pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, Error> {
 }
 
 /// How deep values may nest by default, for the writer and the reader
-/// alike: 4096 levels (see [`Options::max_depth`]).
+/// alike: 4096 levels where the stack grows as needed (Linux on x86_64 and
+/// aarch64), 256 elsewhere, which a 2 MiB thread holds (see
+/// [`Options::max_depth`]).
 pub const DEFAULT_MAX_DEPTH: usize = de::DEFAULT_MAX_DEPTH;
 
 /// How to write and read values as source: the nesting limit, the same for
@@ -116,10 +118,10 @@ impl Options {
     /// [`Error::TooDeep`], before the stack could overflow: a linked list of
     /// `n` nodes (`struct Node { v: i32, next: Option<Box<Node>> }`) needs
     /// `2n` levels. The writer and the reader grow their thread's stack as
-    /// they go on x86_64 and aarch64 Unix and Windows, so there the stack
-    /// never overflows, whatever the limit and the thread (deep values cost
-    /// heap instead); elsewhere values thousands of levels deep need a
-    /// thread with a stack to match, or a lower limit.
+    /// they go on Linux x86_64 and aarch64, so there the stack never
+    /// overflows, whatever the limit and the thread (deep values cost heap
+    /// instead); elsewhere the default is 256, and a higher limit needs a
+    /// thread with a stack to match.
     pub const fn max_depth(mut self, max_depth: usize) -> Self {
         self.max_depth = max_depth;
         self

@@ -20,8 +20,13 @@ use serde::de::{self, Visitor};
 use super::error::{ReadError, ReadErrorKind};
 use super::lexer::{Lexer, Tok, Token, unescape};
 
-/// How deep values may nest before the reader (and the writer) refuse them.
+/// How deep values may nest before the reader (and the writer) refuse them:
+/// 4096 where the stack grows as needed (`stack.rs`), 256 elsewhere, which
+/// a 2 MiB thread holds in a debug build.
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 4096;
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 256;
 
 type Result<T> = std::result::Result<T, ReadError>;
 
