@@ -71,19 +71,7 @@ impl Layout<'_> {
             Node::Atom { .. } => out.push_str(atom_text(node, self.text)),
             Node::List(list) => {
                 let List { open, items, .. } = &**list;
-                let (left, right) = open.delimiters();
-                out.push_str(open.ident());
-                out.push(left);
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    self.flat(item, out);
-                }
-                if matches!(open, Open::Tuple) && items.len() == 1 {
-                    out.push(',');
-                }
-                out.push(right);
+                self.flat_list(open, items, out);
             }
             Node::Atoms(atoms) => {
                 out.push('[');
