@@ -2,13 +2,11 @@
 
 use std::io::{self, Seek, SeekFrom, Write};
 
-use postcard::ser_flavors::Flavor;
 use serde::Serialize;
-use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
+use crate::encode::{self, Out};
 use crate::format::{FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
-use crate::shape::Table;
-use crate::{guard, trust, type_name};
+use crate::type_name;
 
 pub(crate) mod error;
 pub use error::Error;
@@ -39,24 +37,74 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 /// ```
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
-    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
+    let buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
+    let (buf, result) = write_envelope(value, name, buf);
+    result.map(|()| buf)
+}
+
+/// Appends `value` as a brine envelope to the end of `buf`, encoding once,
+/// straight into `buf`'s spare room.
+///
+/// This is [`dump`] into a buffer you keep: clear it and dump again, and no
+/// allocation happens once it has grown to the size of your values. What
+/// was in `buf` before stays in front of the envelope, as with
+/// [`dump_into`] into a `Vec` (which encodes twice, as for any writer); on
+/// error, `buf` is left as it was.
+///
+/// # Errors
+///
+/// As [`dump`].
+///
+/// # Example
+///
+/// ```
+/// let mut buf = Vec::new();
+/// for n in 0..3u32 {
+///     buf.clear(); // reuse the room of the last envelope
+///     brine_io::dump_append(&vec![n; 100], &mut buf)?;
+///     assert_eq!(brine_io::load::<Vec<u32>>(&buf)?, vec![n; 100]);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dump_append<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<(), Error> {
+    let name = stored_name::<T>()?;
+    let start = buf.len();
+    let (mut filled, result) = write_envelope(value, name, std::mem::take(buf));
+    if result.is_err() {
+        filled.truncate(start);
+    }
+    *buf = filled;
+    result
+}
+
+/// Writes the envelope of `value` at the end of `buf`; hands `buf` back
+/// (with the envelope, or partly written on error).
+fn write_envelope<T: Serialize + ?Sized>(
+    value: &T,
+    name: &str,
+    mut buf: Vec<u8>,
+) -> (Vec<u8>, Result<(), Error>) {
+    let start = buf.len();
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let mut ser = postcard::Serializer { output: VecFlavor(buf) };
-    let (result, holds_code) = trust::dumping(|| guard::serialize(value, &mut ser));
-    let table = result?;
-    let mut buf = ser.output.0;
-    append_shapes(&table, &mut buf);
-    table.recycle();
+    let (out, result) = encode::body(value, Out::keep(buf, start + HEADER_LEN));
+    let holds_code = match result {
+        Ok(holds_code) => holds_code,
+        Err(error) => return (out.into_buf(), Err(error)),
+    };
+    let (mut buf, body_len, checksum) = match out.finish() {
+        Ok(done) => done,
+        Err(error) => return (Vec::new(), Err(Error::Io(error))),
+    };
     let header = Header {
         version: VERSION,
         flags: flags(holds_code),
         name_len: name.len() as u32,
-        payload_len: (buf.len() - HEADER_LEN - name.len()) as u64,
-        checksum: xxh3_64(&buf[HEADER_LEN..]),
+        payload_len: body_len - name.len() as u64,
+        checksum,
     };
-    buf[..HEADER_LEN].copy_from_slice(&header.encode());
-    Ok(buf)
+    buf[start..start + HEADER_LEN].copy_from_slice(&header.encode());
+    (buf, Ok(()))
 }
 
 /// Writes `value` as a brine envelope to `writer`, streaming.
@@ -150,14 +198,6 @@ fn stored_name<T: ?Sized>() -> Result<&'static str, Error> {
     Ok(name)
 }
 
-/// Appends the shape table and its length: the end of a version 2 body.
-fn append_shapes(table: &Table, out: &mut Vec<u8>) {
-    let start = out.len();
-    table.encode(out);
-    let len = (out.len() - start) as u32;
-    out.extend_from_slice(&len.to_le_bytes());
-}
-
 /// The header flags of a dump.
 fn flags(holds_code: bool) -> u16 {
     if holds_code { FLAG_CODE } else { 0 }
@@ -171,117 +211,11 @@ where
     T: Serialize + ?Sized,
     W: Write,
 {
-    let mut hasher = Xxh3Default::new();
-    hasher.update(name.as_bytes());
-    let sink = ChunkFlavor { chunk: Vec::with_capacity(CHUNK), writer, hasher, len: 0, error: None };
-    let mut ser = postcard::Serializer { output: sink };
-    let (result, holds_code) = trust::dumping(|| guard::serialize(value, &mut ser));
-    let mut sink = ser.output;
-    if let Some(error) = sink.error.take() {
-        return Err(Error::Io(error));
-    }
-    let table = result?;
-    let mut shapes = Vec::new();
-    append_shapes(&table, &mut shapes);
-    table.recycle();
-    // an error here is kept in `sink.error`, reported below
-    let _ = sink.try_extend(&shapes);
-    sink.flush_chunk();
-    match sink.error {
-        Some(error) => Err(Error::Io(error)),
-        None => Ok(((sink.len, sink.hasher.digest()), holds_code)),
-    }
-}
-
-/// Postcard output into a `Vec<u8>` that already has room.
-struct VecFlavor(Vec<u8>);
-
-impl Flavor for VecFlavor {
-    type Output = Vec<u8>;
-
-    #[inline]
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.push(byte);
-        Ok(())
-    }
-
-    #[inline]
-    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<Vec<u8>> {
-        Ok(self.0)
-    }
-}
-
-const CHUNK: usize = 64 * 1024;
-
-/// Postcard output gathered in chunks that are hashed and written as they fill.
-///
-/// Postcard maps every flavor error to its own, so an I/O error is kept here.
-struct ChunkFlavor<W> {
-    chunk: Vec<u8>,
-    writer: W,
-    hasher: Xxh3Default,
-    len: u64,
-    error: Option<io::Error>,
-}
-
-impl<W: Write> ChunkFlavor<W> {
-    fn emit(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        if self.error.is_some() {
-            return Err(postcard::Error::SerializeBufferFull);
-        }
-        self.hasher.update(bytes);
-        self.len += bytes.len() as u64;
-        if let Err(error) = self.writer.write_all(bytes) {
-            self.error = Some(error);
-            return Err(postcard::Error::SerializeBufferFull);
-        }
-        Ok(())
-    }
-
-    fn flush_chunk(&mut self) {
-        let chunk = std::mem::take(&mut self.chunk);
-        let _ = self.emit(&chunk);
-        self.chunk = chunk;
-        self.chunk.clear();
-    }
-}
-
-impl<W: Write> Flavor for ChunkFlavor<W> {
-    type Output = ();
-
-    #[inline]
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        if self.chunk.len() == CHUNK {
-            self.flush_chunk();
-            if self.error.is_some() {
-                return Err(postcard::Error::SerializeBufferFull);
-            }
-        }
-        self.chunk.push(byte);
-        Ok(())
-    }
-
-    #[inline]
-    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        if self.chunk.len() + bytes.len() > CHUNK {
-            self.flush_chunk();
-            if bytes.len() >= CHUNK {
-                return self.emit(bytes);
-            }
-            if self.error.is_some() {
-                return Err(postcard::Error::SerializeBufferFull);
-            }
-        }
-        self.chunk.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
-    }
+    let (out, result) = encode::body(value, Out::stream(writer, name.as_bytes()));
+    let holds_code = result?;
+    let (_, len, checksum) = match out.finish() {
+        Ok(done) => done,
+        Err(error) => return Err(Error::Io(error)),
+    };
+    Ok(((len, checksum), holds_code))
 }

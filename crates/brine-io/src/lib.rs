@@ -101,15 +101,15 @@
 struct ReadmeDoctest;
 
 pub mod dump;
+mod encode;
 mod format;
-mod guard;
 mod limit;
 pub mod load;
 mod shape;
 pub mod trust;
 mod type_name;
 
-pub use dump::{dump, dump_into, dump_into_seekable};
+pub use dump::{dump, dump_append, dump_into, dump_into_seekable};
 pub use format::{FLAG_CODE, HEADER_LEN, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
 pub use load::error::HexBytes;
 pub use load::{

@@ -244,6 +244,35 @@ thread_local! {
     static LAST_READ: std::cell::RefCell<Option<ReadTable>> = const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    /// The encoded table of the last type dumped on this thread whose table
+    /// is fixed (see [`Table::is_fixed`]), by the address and length of
+    /// the type's `type_name`: another value of that type writes the same
+    /// table, so it is copied instead of recorded.
+    static FIXED: std::cell::RefCell<Option<FixedTable>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A fixed table's type (the address and length of its `type_name`) and its bytes.
+type FixedTable = ((usize, usize), Rc<[u8]>);
+
+/// The encoded table (with its length) every value of the type `key` writes,
+/// if it is known to be fixed.
+#[inline]
+pub(crate) fn fixed(key: (usize, usize)) -> Option<Rc<[u8]>> {
+    FIXED.with(|fixed| match &*fixed.borrow() {
+        Some((known, bytes)) if *known == key => Some(Rc::clone(bytes)),
+        _ => None,
+    })
+}
+
+/// Remembers `encoded` (the table and its length) for the type `key` when
+/// `table` is fixed.
+pub(crate) fn remember_if_fixed(key: (usize, usize), table: &Table, encoded: &[u8]) {
+    if table.is_fixed() {
+        FIXED.with(|fixed| *fixed.borrow_mut() = Some((key, encoded.into())));
+    }
+}
+
 /// A table read back, with the bytes it was read from.
 type ReadTable = (Box<[u8]>, Rc<Table>);
 
@@ -293,6 +322,30 @@ impl Table {
         table.lookup = None;
         table.nodes.push(Node::new());
         table
+    }
+
+    /// Whether every value of the type that wrote this table writes it alike:
+    /// nothing but structs, tuples and primitives, each context set once,
+    /// no conflict. Options, sequences, maps and enums write different
+    /// events for different values, so their tables are recorded each time.
+    pub(crate) fn is_fixed(&self) -> bool {
+        let nodes_fixed = self.nodes.iter().all(|node| {
+            matches!(
+                node.event,
+                Event::Prim(_)
+                    | Event::Tuple(_)
+                    | Event::Struct(_)
+                    | Event::TupleStruct(_)
+                    | Event::NewtypeStruct(_)
+                    | Event::UnitStruct(_)
+            )
+        });
+        let records_fixed = self.records.iter().all(|record| {
+            !record.conflict
+                && record.variant_index == NONE
+                && (record.kind != Kind::Struct || record.fields.len() == record.len as usize)
+        });
+        nodes_fixed && records_fixed
     }
 
     /// Gives the table back for the next dump on this thread.

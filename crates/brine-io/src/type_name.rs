@@ -14,6 +14,7 @@
 //!
 //! A name the parser does not understand is kept as it is.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -27,6 +28,23 @@ use std::sync::RwLock;
 pub(crate) fn canonical<T: ?Sized>() -> &'static str {
     let raw = std::any::type_name::<T>();
     let key = (raw.as_ptr() as usize, raw.len());
+    let (last, name) = LAST.with(Cell::get);
+    if last == key {
+        return name;
+    }
+    let name = shared(raw, key);
+    LAST.with(|last| last.set((key, name)));
+    name
+}
+
+thread_local! {
+    /// The last name looked up on this thread: a dump or load of many values
+    /// of one type takes no lock.
+    static LAST: Cell<((usize, usize), &'static str)> = const { Cell::new(((0, 0), "")) };
+}
+
+/// The canonical name of `T` from the process-wide cache, computed on first use.
+fn shared(raw: &'static str, key: (usize, usize)) -> &'static str {
     if let Ok(cache) = CACHE.read()
         && let Some(name) = cache.get(&key)
     {

@@ -239,3 +239,56 @@ fn several_envelopes_read_back_to_back_from_one_stream() {
     assert_eq!(brine_io::load_from::<String, _>(&mut reader).unwrap(), "two");
     assert!(reader.is_empty());
 }
+
+/// The dump of a value is the same bytes whatever the thread dumped before
+/// (the writer keeps the shape table of a fixed type between dumps; it must
+/// never change what is written).
+#[test]
+fn a_dump_does_not_depend_on_earlier_dumps() {
+    #[derive(Serialize, Debug)]
+    struct Fixed {
+        a: u32,
+        b: (i8, String),
+    }
+    #[derive(Serialize, Debug)]
+    struct Varying {
+        a: Option<Vec<u8>>,
+    }
+    let fresh = |f: fn() -> Vec<u8>| std::thread::spawn(f).join().unwrap();
+
+    let first = brine_io::dump(&Fixed { a: 1, b: (2, "x".into()) }).unwrap();
+    let second = brine_io::dump(&Fixed { a: 3, b: (-4, "yz".into()) }).unwrap();
+    assert_eq!(first, fresh(|| brine_io::dump(&Fixed { a: 1, b: (2, "x".into()) }).unwrap()));
+    assert_eq!(second, fresh(|| brine_io::dump(&Fixed { a: 3, b: (-4, "yz".into()) }).unwrap()));
+
+    brine_io::dump(&Varying { a: Some(vec![1, 2]) }).unwrap();
+    let none = brine_io::dump(&Varying { a: None }).unwrap();
+    assert_eq!(none, fresh(|| brine_io::dump(&Varying { a: None }).unwrap()));
+
+    // appending into a reused buffer writes the same bytes as a new dump
+    let mut buf = b"kept".to_vec();
+    brine_io::dump_append(&Varying { a: None }, &mut buf).unwrap();
+    assert_eq!(&buf[..4], b"kept");
+    assert_eq!(&buf[4..], &none[..]);
+    let back: Option<Vec<u8>> =
+        brine_io::Options::new().check_type(false).load(&buf[4..]).map(|v: (Option<Vec<u8>>,)| v.0).unwrap();
+    assert_eq!(back, None);
+}
+
+/// A failed append leaves the caller's buffer as it was.
+#[test]
+fn a_failed_append_leaves_the_buffer_alone() {
+    struct Refuses;
+    impl Serialize for Refuses {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(3))?;
+            seq.serialize_element(&1u8)?;
+            Err(serde::ser::Error::custom("no more"))
+        }
+    }
+    let mut buf = b"before".to_vec();
+    let error = brine_io::dump_append(&Refuses, &mut buf).unwrap_err();
+    assert!(error.to_string().contains("no more"), "{error}");
+    assert_eq!(buf, b"before");
+}

@@ -1,0 +1,601 @@
+//! brine's encoder of postcard's wire format, byte for byte, with the
+//! envelope's guards and the shape recording built in.
+//!
+//! Why not postcard's own serializer: it encodes each varint into a stack
+//! buffer and copies it out with a `memmove` of variable length, which was
+//! most of its time on a list of integers, and it keeps no message for an
+//! error. The format stays postcard's (tests/postcard_format.rs compares every
+//! payload with `postcard::to_allocvec`); postcard's crate is the reference
+//! in tests only.
+//!
+//! Invariants:
+//! - The bytes are postcard 1.x's: varints (LEB128) for `u16`..`u128`,
+//!   lengths and variant indexes; zigzag varints for `i16`..`i128`; one byte
+//!   for `u8`, `i8`, `bool` and option tags; floats little-endian; `char` as
+//!   a string; nothing for units, struct and tuple framing.
+//! - The serde features whose postcard encoding would load back as a
+//!   different value are refused, with a message that says what to do:
+//!   `SerializeStruct::skip_field` (`#[serde(skip_serializing_if)]`: fields
+//!   are stored by position), maps and sequences of unknown length
+//!   (`#[serde(flatten)]`, iterators without an exact size hint).
+//! - Every value is written at a *context* of the shape table (see
+//!   `shape.rs`), or at `NONE` where nothing new can be learnt (the fields
+//!   of a settled struct, the elements of a sequence of primitives): then
+//!   nothing is recorded and the value costs what postcard's encoding costs.
+
+use std::fmt::{self, Display};
+
+use serde::ser::{self, Serialize, Serializer};
+
+mod out;
+
+pub(crate) use out::{Out, Sink};
+use out::{zigzag, zigzag_128};
+
+use crate::dump::error as dump; // the error alone: no loop back into dump.rs
+use crate::shape::{self, Event, Kind, NONE, Prim, Slot, Table};
+use crate::trust;
+
+/// An encoding in progress: the output and the shape table it records.
+#[derive(Debug)]
+pub(crate) struct Encoder<S> {
+    pub(crate) out: Out<S>,
+    pub(crate) table: Table,
+    /// The first refusal, kept typed: a `Serialize` impl between it and the
+    /// top (typetag's, say) may turn the error it passes on into a message.
+    refused: Option<dump::Error>,
+}
+
+/// Why an encoding stopped: boxed, so that every `Result` of the hot path is
+/// one word.
+#[derive(Debug)]
+pub(crate) struct Error(Box<dump::Error>);
+
+impl Error {
+    pub(crate) fn into_inner(self) -> dump::Error {
+        *self.0
+    }
+
+    #[cold]
+    fn new(error: dump::Error) -> Self {
+        Error(Box::new(error))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    #[cold]
+    fn from(error: std::io::Error) -> Self {
+        Error::new(dump::Error::Io(error))
+    }
+}
+
+impl Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    #[cold]
+    fn custom<M: Display>(message: M) -> Self {
+        Error::new(dump::Error::Serialize { message: message.to_string() })
+    }
+}
+
+const SKIP_REMEDY: &str = "the format stores fields by position, so a left-out field would shift every \
+    field after it; remove skip_serializing_if (#[serde(default)] alone is fine), or store the value \
+    with brine::source";
+const FLATTEN_REMEDY: &str = "the format needs every map's length up front; replace #[serde(flatten)] \
+    with a plain nested field, or store the value with brine::source";
+const SEQ_REMEDY: &str = "the format needs every sequence's length up front; collect the items into \
+    a Vec first, or give the iterator an exact size_hint";
+
+/// Encodes `value` and its shape table into `out`: the body of a version 2
+/// envelope after the type name. Hands back the output and whether the
+/// value holds code.
+pub(crate) fn body<T, S>(value: &T, out: Out<S>) -> (Out<S>, Result<bool, dump::Error>)
+where
+    T: Serialize + ?Sized,
+    S: Sink,
+{
+    let name = std::any::type_name::<T>();
+    let key = (name.as_ptr() as usize, name.len());
+    let fixed = shape::fixed(key);
+    let (table, root) = if fixed.is_some() { (Table::default(), NONE) } else { (Table::new(), 0) };
+    let mut encoder = Encoder { out, table, refused: None };
+    let (result, holds_code) = trust::dumping(|| encoder.encode(value, root));
+    let Encoder { mut out, table, .. } = encoder;
+    if let Err(error) = result {
+        return (out, Err(error));
+    }
+    let written = match fixed {
+        Some(encoded) => out.bytes(&encoded),
+        None => {
+            let written = out.shapes(&table, |encoded| shape::remember_if_fixed(key, &table, encoded));
+            table.recycle();
+            written
+        }
+    };
+    let result = match written {
+        Ok(()) => Ok(holds_code),
+        Err(error) => Err(dump::Error::Io(out.take_failure().unwrap_or(error))),
+    };
+    (out, result)
+}
+
+impl<S: Sink> Encoder<S> {
+    /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).
+    fn encode<T: Serialize + ?Sized>(&mut self, value: &T, root: u32) -> Result<(), dump::Error> {
+        match value.serialize(Ser { enc: self, ctx: root }) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(match (self.out.take_failure(), self.refused.take()) {
+                (Some(io), _) => dump::Error::Io(io),
+                (None, Some(refused)) => refused,
+                (None, None) => error.into_inner(),
+            }),
+        }
+    }
+
+    /// Refuses a serde feature the format can't store.
+    #[cold]
+    fn unsupported(&mut self, feature: String, remedy: &'static str) -> Error {
+        let error = Error::new(dump::Error::Unsupported { feature: feature.clone(), remedy });
+        self.refused.get_or_insert(dump::Error::Unsupported { feature, remedy });
+        error
+    }
+
+    // -- recording -------------------------------------------------------------
+
+    #[inline(always)]
+    fn event(&mut self, ctx: u32, event: Event) {
+        if ctx != NONE {
+            self.table.event(ctx, event);
+        }
+    }
+
+    fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
+        if ctx == NONE {
+            return NONE;
+        }
+        self.table.event(ctx, event);
+        self.table.child(ctx, slot)
+    }
+
+    /// Records a struct of `kind` at `ctx`; returns its record.
+    fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: usize) -> u32 {
+        if ctx == NONE {
+            return NONE;
+        }
+        let record = self.table.struct_record(name, kind, len as u32);
+        let event = match kind {
+            Kind::Tuple => Event::TupleStruct(record),
+            Kind::Newtype => Event::NewtypeStruct(record),
+            _ => Event::Struct(record),
+        };
+        self.table.event(ctx, event);
+        // another value of a settled struct records nothing new
+        if self.table.settled(record) { NONE } else { record }
+    }
+
+    /// Records variant `index` of the enum `name` at `ctx`; returns its record.
+    fn variant(
+        &mut self,
+        ctx: u32,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        kind: Kind,
+        len: usize,
+    ) -> u32 {
+        if ctx == NONE {
+            return NONE;
+        }
+        let record = self.table.variant_record(name, index, variant, kind, len as u32);
+        let enum_name = self.table.records[record as usize].name;
+        self.table.event(ctx, Event::Enum(enum_name));
+        if self.table.settled(record) { NONE } else { record }
+    }
+
+    fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
+        if record == NONE {
+            return NONE;
+        }
+        self.table.field(record, index, key)
+    }
+}
+
+/// The serializer of one value, at context `ctx`.
+struct Ser<'e, S> {
+    enc: &'e mut Encoder<S>,
+    ctx: u32,
+}
+
+/// Where a compound's parts sit.
+#[derive(Debug, Clone, Copy)]
+enum Children {
+    /// A sequence's elements, all at one context.
+    Elements(u32),
+    /// A tuple's elements: `base + i`.
+    Tuple(u32),
+    /// The fields of a struct or variant record.
+    Fields(u32),
+    /// A map's keys and values.
+    Map(u32, u32),
+}
+
+/// A compound (struct, sequence, map...) being written.
+struct Compound<'e, S> {
+    enc: &'e mut Encoder<S>,
+    at: At,
+}
+
+/// Where a compound's next part goes. Passed by value to the out-of-line
+/// recording, so that the compound's own address never escapes the loop of
+/// a sequence: its fields, and the output's length, stay in registers.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    children: Children,
+    index: u32,
+}
+
+impl<S: Sink> Compound<'_, S> {
+    fn new(enc: &mut Encoder<S>, children: Children) -> Compound<'_, S> {
+        Compound { enc, at: At { children, index: 0 } }
+    }
+
+    /// Writes the next part at its context.
+    #[inline(always)]
+    fn part<T: Serialize + ?Sized>(&mut self, value: &T, key: Option<&'static str>) -> Result<(), Error> {
+        if let Children::Elements(NONE) = self.at.children {
+            // a sequence of primitives past its first element: nothing to
+            // learn, so nothing recorded and nothing checked
+            return value.serialize(Ser { enc: self.enc, ctx: NONE });
+        }
+        self.at = recorded(self.enc, self.at, value, key)?;
+        Ok(())
+    }
+}
+
+/// Writes the part of a compound at `at`, recording it; returns where the
+/// next part goes. Kept out of line, so that the loop over a sequence of
+/// primitives is the plain call in [`Compound::part`].
+#[inline(never)]
+fn recorded<S: Sink, T: Serialize + ?Sized>(
+    enc: &mut Encoder<S>,
+    at: At,
+    value: &T,
+    key: Option<&'static str>,
+) -> Result<At, Error> {
+    let ctx = match at.children {
+        Children::Elements(elem) => elem,
+        Children::Tuple(base) if base != NONE => base.saturating_add(at.index),
+        Children::Tuple(_) => NONE,
+        Children::Fields(record) => enc.field(record, at.index, key),
+        Children::Map(key, value) => {
+            if at.index.is_multiple_of(2) {
+                key
+            } else {
+                value
+            }
+        }
+    };
+    value.serialize(Ser { enc: &mut *enc, ctx })?;
+    let children = match at.children {
+        Children::Elements(elem) if matches!(enc.table.event_at(elem), Event::Prim(_)) => {
+            Children::Elements(NONE)
+        }
+        children => children,
+    };
+    Ok(At { children, index: at.index.saturating_add(1) })
+}
+
+macro_rules! varints {
+    ($($method:ident($ty:ty) => $prim:ident),* $(,)?) => {
+        $(
+            #[inline]
+            fn $method(self, v: $ty) -> Result<(), Error> {
+                self.enc.event(self.ctx, Event::Prim(Prim::$prim));
+                Ok(self.enc.out.varint(v.into())?)
+            }
+        )*
+    };
+}
+
+macro_rules! zigzags {
+    ($($method:ident($ty:ty) => $prim:ident),* $(,)?) => {
+        $(
+            #[inline]
+            fn $method(self, v: $ty) -> Result<(), Error> {
+                self.enc.event(self.ctx, Event::Prim(Prim::$prim));
+                Ok(self.enc.out.varint(zigzag(v.into()))?)
+            }
+        )*
+    };
+}
+
+impl<'e, S: Sink> Serializer for Ser<'e, S> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'e, S>;
+    type SerializeTuple = Compound<'e, S>;
+    type SerializeTupleStruct = Compound<'e, S>;
+    type SerializeTupleVariant = Compound<'e, S>;
+    type SerializeMap = Compound<'e, S>;
+    type SerializeStruct = Compound<'e, S>;
+    type SerializeStructVariant = Compound<'e, S>;
+
+    varints! { serialize_u16(u16) => U16, serialize_u32(u32) => U32, serialize_u64(u64) => U64 }
+    zigzags! { serialize_i16(i16) => I16, serialize_i32(i32) => I32, serialize_i64(i64) => I64 }
+
+    #[inline]
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::Bool));
+        Ok(self.enc.out.byte(u8::from(v))?)
+    }
+
+    #[inline]
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::I8));
+        Ok(self.enc.out.byte(v as u8)?)
+    }
+
+    #[inline]
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::U8));
+        Ok(self.enc.out.byte(v)?)
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::I128));
+        Ok(self.enc.out.varint_u128(zigzag_128(v))?)
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::U128));
+        Ok(self.enc.out.varint_u128(v)?)
+    }
+
+    #[inline]
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::F32));
+        Ok(self.enc.out.array(v.to_le_bytes())?)
+    }
+
+    #[inline]
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::F64));
+        Ok(self.enc.out.array(v.to_le_bytes())?)
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::Char));
+        let mut utf8 = [0u8; 4];
+        let utf8 = v.encode_utf8(&mut utf8).as_bytes();
+        self.enc.out.byte(utf8.len() as u8)?;
+        Ok(self.enc.out.bytes(utf8)?)
+    }
+
+    #[inline]
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::Str));
+        self.enc.out.varint(v.len() as u64)?;
+        Ok(self.enc.out.bytes(v.as_bytes())?)
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::Bytes));
+        self.enc.out.varint(v.len() as u64)?;
+        Ok(self.enc.out.bytes(v)?)
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Option);
+        Ok(self.enc.out.byte(0)?)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        let some = self.enc.child(self.ctx, Event::Option, Slot::Some);
+        self.enc.out.byte(1)?;
+        value.serialize(Ser { enc: self.enc, ctx: some })
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.enc.event(self.ctx, Event::Prim(Prim::Unit));
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
+        if self.ctx != NONE {
+            let name = self.enc.table.name_of(name);
+            self.enc.table.event(self.ctx, Event::UnitStruct(name));
+        }
+        Ok(())
+    }
+
+    fn serialize_unit_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.enc.variant(self.ctx, name, index, variant, Kind::Unit, 0);
+        Ok(self.enc.out.varint(index.into())?)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let record = self.enc.struct_record(self.ctx, name, Kind::Newtype, 1);
+        let ctx = self.enc.field(record, 0, None);
+        value.serialize(Ser { enc: self.enc, ctx })
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Newtype, 1);
+        let ctx = self.enc.field(record, 0, None);
+        self.enc.out.varint(index.into())?;
+        value.serialize(Ser { enc: self.enc, ctx })
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'e, S>, Error> {
+        let Some(len) = len else {
+            return Err(self.enc.unsupported(
+                "a sequence of unknown length (a Serialize impl that calls serialize_seq(None), \
+                 such as collect_seq over an iterator without an exact size_hint)"
+                    .into(),
+                SEQ_REMEDY,
+            ));
+        };
+        let elem = self.enc.child(self.ctx, Event::Seq, Slot::Elem);
+        self.enc.out.varint(len as u64)?;
+        Ok(Compound::new(self.enc, Children::Elements(elem)))
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
+        let base = if self.ctx == NONE { NONE } else { self.enc.table.tuple(self.ctx, len as u32) };
+        Ok(Compound::new(self.enc, Children::Tuple(base)))
+    }
+
+    fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
+        let record = self.enc.struct_record(self.ctx, name, Kind::Tuple, len);
+        Ok(Compound::new(self.enc, Children::Fields(record)))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'e, S>, Error> {
+        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Tuple, len);
+        self.enc.out.varint(index.into())?;
+        Ok(Compound::new(self.enc, Children::Fields(record)))
+    }
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'e, S>, Error> {
+        let Some(len) = len else {
+            return Err(self.enc.unsupported(
+                "a map of unknown length, which is what #[serde(flatten)] writes \
+                 (or a Serialize impl that calls serialize_map(None))"
+                    .into(),
+                FLATTEN_REMEDY,
+            ));
+        };
+        let key = self.enc.child(self.ctx, Event::Map, Slot::Key);
+        let value = self.enc.child(self.ctx, Event::Map, Slot::Value);
+        self.enc.out.varint(len as u64)?;
+        Ok(Compound::new(self.enc, Children::Map(key, value)))
+    }
+
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
+        let record = self.enc.struct_record(self.ctx, name, Kind::Struct, len);
+        Ok(Compound::new(self.enc, Children::Fields(record)))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'e, S>, Error> {
+        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Struct, len);
+        self.enc.out.varint(index.into())?;
+        Ok(Compound::new(self.enc, Children::Fields(record)))
+    }
+
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Error> {
+        // postcard formats twice (once to count); once into a string is the
+        // same bytes for any Display that says the same thing twice
+        self.serialize_str(&value.to_string())
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! compound {
+    ($trait:ident, $method:ident) => {
+        impl<S: Sink> ser::$trait for Compound<'_, S> {
+            type Ok = ();
+            type Error = Error;
+
+            #[inline(always)]
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.part(value, None)
+            }
+
+            #[inline]
+            fn end(self) -> Result<(), Error> {
+                Ok(())
+            }
+        }
+    };
+}
+
+compound!(SerializeSeq, serialize_element);
+compound!(SerializeTuple, serialize_element);
+compound!(SerializeTupleStruct, serialize_field);
+compound!(SerializeTupleVariant, serialize_field);
+
+impl<S: Sink> ser::SerializeMap for Compound<'_, S> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.part(key, None)
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.part(value, None)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+macro_rules! compound_struct {
+    ($trait:ident) => {
+        impl<S: Sink> ser::$trait for Compound<'_, S> {
+            type Ok = ();
+            type Error = Error;
+
+            #[inline]
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.part(value, Some(key))
+            }
+
+            fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
+                Err(self.enc.unsupported(
+                    format!("#[serde(skip_serializing_if = ..)] leaving out field `{key}`"),
+                    SKIP_REMEDY,
+                ))
+            }
+
+            #[inline]
+            fn end(self) -> Result<(), Error> {
+                Ok(())
+            }
+        }
+    };
+}
+
+compound_struct!(SerializeStruct);
+compound_struct!(SerializeStructVariant);

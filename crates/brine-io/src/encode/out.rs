@@ -1,0 +1,411 @@
+//! Where the encoder's bytes go: a growing `Vec<u8>` or fixed chunks handed
+//! to a writer, hashed block by block while they are still in cache.
+//!
+//! Invariants:
+//! - Every write checks room once (`len + n <= limit`); the slow path
+//!   ([`Out::spill`]) runs at most once per 64 KiB block. Below the first
+//!   block boundary nothing but the bytes is touched, and the checksum is
+//!   one-shot XXH3 at the end (several times faster on small envelopes than
+//!   a streaming hasher).
+//! - The bytes hashed are exactly the bytes after `hash_from` in the order
+//!   written: the streaming hasher gives the same XXH3-64 as the one-shot
+//!   hash of the whole body.
+//! - Varints are written as one fixed-size store followed by a truncate, so
+//!   no variable-length copy (a call to `memmove`) sits in the hot path.
+
+use std::io::Write;
+
+use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
+
+use crate::shape::Table;
+
+/// How many bytes are written between two steps of the streaming hash (and
+/// the size of a chunk handed to a writer).
+pub(crate) const BLOCK: usize = 64 * 1024;
+
+/// Room every fixed-size write may take: the longest varint (a `u128`, 19
+/// bytes) rounded up.
+const SLACK: usize = 32;
+
+/// What happens to a full block.
+pub(crate) trait Sink {
+    /// Whether the bytes stay in the buffer (a `Vec` being filled) or leave
+    /// it for a writer.
+    const KEEPS: bool;
+
+    /// Takes a full chunk (only called when `KEEPS` is false).
+    fn take(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+/// The bytes stay in the buffer: `dump` and `dump_append`.
+#[derive(Debug)]
+pub(crate) struct Keep;
+
+impl Sink for Keep {
+    const KEEPS: bool = true;
+
+    fn take(&mut self, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes go to a writer in chunks: `dump_into` and `dump_into_seekable`.
+#[derive(Debug)]
+pub(crate) struct Stream<W>(pub(crate) W);
+
+impl<W: Write> Sink for Stream<W> {
+    const KEEPS: bool = false;
+
+    fn take(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)
+    }
+}
+
+/// The encoder's output.
+pub(crate) struct Out<S> {
+    pub(crate) buf: Vec<u8>,
+    /// Where the bytes not yet hashed start.
+    hashed: usize,
+    /// Where the body (the hashed bytes) starts in `buf`, for the one-shot hash.
+    hash_from: usize,
+    /// How far `buf` may grow before [`Out::spill`] runs.
+    limit: usize,
+    /// Bytes already handed to the sink.
+    taken: u64,
+    /// Created when the first block is complete.
+    hasher: Option<Box<Xxh3Default>>,
+    sink: S,
+    /// The sink's error, kept typed: the error passed up through the value's
+    /// `Serialize` impls may come out as a message.
+    failed: Option<std::io::Error>,
+}
+
+impl<S> std::fmt::Debug for Out<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Out")
+            .field("len", &self.buf.len())
+            .field("taken", &self.taken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Out<Keep> {
+    /// Output appended to `buf`, hashing from `hash_from` on.
+    pub(crate) fn keep(buf: Vec<u8>, hash_from: usize) -> Self {
+        Out {
+            buf,
+            hashed: hash_from,
+            hash_from,
+            limit: hash_from + BLOCK,
+            taken: 0,
+            hasher: None,
+            sink: Keep,
+            failed: None,
+        }
+    }
+}
+
+impl<W: Write> Out<Stream<W>> {
+    /// Output to `writer`, the hash started with `prefix` (the type name),
+    /// which is not written.
+    pub(crate) fn stream(writer: W, prefix: &[u8]) -> Self {
+        let mut hasher = Box::new(Xxh3Default::new());
+        hasher.update(prefix);
+        Out {
+            buf: Vec::with_capacity(BLOCK + SLACK),
+            hashed: 0,
+            hash_from: 0,
+            limit: BLOCK,
+            taken: 0,
+            hasher: Some(hasher),
+            sink: Stream(writer),
+            failed: None,
+        }
+    }
+}
+
+impl<S: Sink> Out<S> {
+    /// Makes room for a write of `n` bytes, `n <= SLACK` or checked by the caller.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> std::io::Result<()> {
+        if self.buf.len() + n > self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Hashes what was written since the last spill, hands it to the sink if
+    /// it leaves the buffer, and moves the limit one block on.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self) -> std::io::Result<()> {
+        let hasher = self.hasher.get_or_insert_with(|| Box::new(Xxh3Default::new()));
+        hasher.update(&self.buf[self.hashed..]);
+        if S::KEEPS {
+            self.hashed = self.buf.len();
+            self.limit = self.hashed + BLOCK;
+        } else {
+            self.take_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the buffer to the sink and empties it.
+    fn take_buf(&mut self) -> std::io::Result<()> {
+        let result = self.sink.take(&self.buf);
+        self.taken += self.buf.len() as u64;
+        self.buf.clear();
+        self.kept(result)
+    }
+
+    /// Keeps the sink's error, and hands back one that says it is kept.
+    fn kept(&mut self, result: std::io::Result<()>) -> std::io::Result<()> {
+        result.map_err(|error| {
+            let message = error.to_string();
+            self.failed.get_or_insert(error);
+            std::io::Error::other(message)
+        })
+    }
+
+    /// The sink's first error, if it failed.
+    pub(crate) fn take_failure(&mut self) -> Option<std::io::Error> {
+        self.failed.take()
+    }
+
+    #[inline(always)]
+    pub(crate) fn byte(&mut self, byte: u8) -> std::io::Result<()> {
+        self.room(1)?;
+        self.buf.push(byte);
+        Ok(())
+    }
+
+    /// A fixed-size write of `N <= SLACK` bytes: one store.
+    #[inline(always)]
+    pub(crate) fn array<const N: usize>(&mut self, bytes: [u8; N]) -> std::io::Result<()> {
+        self.room(N)?;
+        self.buf.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    /// The first `len` of `N` bytes: one fixed-size store, then the length
+    /// is cut back (cheaper than a copy of variable length).
+    #[inline(always)]
+    fn prefix<const N: usize>(&mut self, bytes: [u8; N], len: usize) -> std::io::Result<()> {
+        self.room(N)?;
+        let end = self.buf.len() + len;
+        self.buf.extend_from_slice(&bytes);
+        self.buf.truncate(end);
+        Ok(())
+    }
+
+    /// Bytes of any length (strings, byte strings).
+    #[inline]
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.buf.len() + bytes.len() <= self.limit {
+            self.buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        self.spill_bytes(bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn spill_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.spill()?;
+        if S::KEEPS || bytes.len() < BLOCK {
+            // a kept buffer grows; a chunk has room for anything under a block
+            self.buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
+        self.taken += bytes.len() as u64;
+        let result = self.sink.take(bytes);
+        self.kept(result)
+    }
+
+    /// A `u64` as a LEB128 varint (postcard's `u16`, `u32`, `u64`, `usize`
+    /// and lengths).
+    #[inline(always)]
+    pub(crate) fn varint(&mut self, v: u64) -> std::io::Result<()> {
+        if v < 0x80 {
+            return self.byte(v as u8);
+        }
+        if v < 1 << 14 {
+            let v = v as u16;
+            return self.array((v & 0x7f | 0x80 | (v >> 7) << 8).to_le_bytes());
+        }
+        if v < 1 << 21 {
+            let v = v as u32;
+            let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
+            return self.prefix(bytes.to_le_bytes(), 3);
+        }
+        if v < 1 << 56 {
+            // spread 8 groups of 7 bits over 8 bytes, set the continuation
+            // bit of all but the last used byte: no loop, no branch
+            let mut spread = 0;
+            for group in 0..8 {
+                spread |= (v << group) & (0x7f << (8 * group));
+            }
+            let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
+            let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
+            return self.prefix((spread | continuation).to_le_bytes(), len);
+        }
+        self.varint_long(u128::from(v))
+    }
+
+    /// A `u128` as a LEB128 varint.
+    #[inline]
+    pub(crate) fn varint_u128(&mut self, v: u128) -> std::io::Result<()> {
+        match u64::try_from(v) {
+            Ok(v) => self.varint(v),
+            Err(_) => self.varint_long(v),
+        }
+    }
+
+    fn varint_long(&mut self, mut v: u128) -> std::io::Result<()> {
+        let mut bytes = [0u8; 20];
+        let mut len = 0;
+        while v >= 0x80 {
+            bytes[len] = (v as u8) | 0x80;
+            v >>= 7;
+            len += 1;
+        }
+        bytes[len] = v as u8;
+        self.prefix(bytes, len + 1)
+    }
+
+    /// Appends the shape table and its length (u32 LE), the end of a version
+    /// 2 body, and shows the bytes appended to `seen`.
+    pub(crate) fn shapes(&mut self, table: &Table, seen: impl FnOnce(&[u8])) -> std::io::Result<()> {
+        if S::KEEPS {
+            // straight into the buffer: the hash is taken of it at the end
+            let start = self.buf.len();
+            table.encode(&mut self.buf);
+            let len = (self.buf.len() - start) as u32;
+            self.buf.extend_from_slice(&len.to_le_bytes());
+            seen(&self.buf[start..]);
+            return Ok(());
+        }
+        let mut encoded = Vec::new();
+        table.encode(&mut encoded);
+        let len = encoded.len() as u32;
+        encoded.extend_from_slice(&len.to_le_bytes());
+        seen(&encoded);
+        self.bytes(&encoded)
+    }
+
+    /// Finishes: hands the last bytes to the sink; returns the buffer (empty
+    /// when the bytes went to a writer), the number of bytes written after
+    /// `hash_from`, and their checksum.
+    pub(crate) fn finish(mut self) -> std::io::Result<(Vec<u8>, u64, u64)> {
+        let checksum = match self.hasher.as_mut() {
+            None => xxh3_64(&self.buf[self.hash_from..]),
+            Some(hasher) => {
+                hasher.update(&self.buf[self.hashed..]);
+                hasher.digest()
+            }
+        };
+        let len = self.taken + (self.buf.len() - self.hash_from) as u64;
+        if !S::KEEPS {
+            let result = self.sink.take(&self.buf);
+            self.buf.clear();
+            result?;
+        }
+        Ok((self.buf, len, checksum))
+    }
+
+    /// Gives the buffer back unfinished (after an error).
+    pub(crate) fn into_buf(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// A signed integer's zigzag form: small magnitudes, small varints.
+#[inline(always)]
+pub(crate) fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// A signed `i128`'s zigzag form.
+#[inline(always)]
+pub(crate) fn zigzag_128(v: i128) -> u128 {
+    ((v << 1) ^ (v >> 127)) as u128
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn varint_bytes(v: u128) -> Vec<u8> {
+        let mut out = Out::keep(Vec::new(), 0);
+        out.varint_u128(v).ok();
+        out.into_buf()
+    }
+
+    fn reference(mut v: u128) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                bytes.push(byte);
+                return bytes;
+            }
+            bytes.push(byte | 0x80);
+        }
+    }
+
+    #[test]
+    fn varints_are_leb128_at_every_boundary() {
+        for shift in 0..128u32 {
+            let base = 1u128 << shift;
+            for v in [base - 1, base, base + 1, base.wrapping_mul(3) / 2] {
+                assert_eq!(varint_bytes(v), reference(v), "{v:#x}");
+            }
+        }
+        assert_eq!(varint_bytes(u128::MAX), reference(u128::MAX));
+        assert_eq!(varint_bytes(u128::MAX).len(), 19);
+    }
+
+    #[test]
+    fn zigzag_matches_the_definition() {
+        for v in [0i64, -1, 1, -2, 2, i64::MAX, i64::MIN, 12345, -12345] {
+            let expected = if v >= 0 { (v as u64) * 2 } else { (-(v + 1)) as u64 * 2 + 1 };
+            assert_eq!(zigzag(v), expected, "{v}");
+            assert_eq!(zigzag_128(i128::from(v)), u128::from(expected));
+        }
+        assert_eq!(zigzag_128(i128::MIN), u128::MAX);
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_one_shot_hash() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut out = Out::keep(vec![9; 5], 5);
+        for chunk in data.chunks(1000) {
+            for &b in &chunk[..10] {
+                out.byte(b).ok();
+            }
+            out.bytes(&chunk[10..]).ok();
+        }
+        let (buf, len, checksum) = out.finish().ok().unwrap_or_default();
+        assert_eq!(len, data.len() as u64);
+        assert_eq!(&buf[5..], &data[..]);
+        assert_eq!(checksum, xxh3_64(&data));
+
+        let mut written = Vec::new();
+        let mut out = Out::stream(&mut written, b"name");
+        out.bytes(&data[..100]).ok();
+        out.bytes(&data[100..200_000]).ok();
+        for &b in &data[200_000..] {
+            out.byte(b).ok();
+        }
+        let (_, len, checksum) = out.finish().ok().unwrap_or_default();
+        assert_eq!(len, data.len() as u64);
+        assert_eq!(written, data);
+        let mut named = b"name".to_vec();
+        named.extend_from_slice(&data);
+        assert_eq!(checksum, xxh3_64(&named));
+    }
+}
