@@ -1,22 +1,14 @@
 //! [`Error`]: why a temporary file could not be kept under a new name.
 
-use std::io;
 use std::path::PathBuf;
+use std::{fmt, io};
 
 use tempfile::NamedTempFile;
 
 /// Why a temporary file could not be kept under a new name (see
 /// [`persist`](crate::persist())). The file, with its data, is inside the
 /// error: [`Error::into_file`] gives it back; dropping the error deletes it.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot persist {} as {}; the data is still in {} until this error is dropped \
-     (persist::Error::into_file gives the file back){}",
-    from.display(),
-    to.display(),
-    from.display(),
-    hint(source)
-)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Error {
     /// The temporary file's path, where the data still is.
@@ -24,7 +16,6 @@ pub struct Error {
     /// The path it was to be kept as.
     pub to: PathBuf,
     /// The error from the operating system.
-    #[source]
     pub source: io::Error,
     /// The temporary file.
     pub file: NamedTempFile,
@@ -35,6 +26,26 @@ impl Error {
     /// copy it.
     pub fn into_file(self) -> NamedTempFile {
         self.file
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot persist {} as {}; the data is still in {} until this error is dropped \
+             (persist::Error::into_file gives the file back){}",
+            self.from.display(),
+            self.to.display(),
+            self.from.display(),
+            hint(&self.source)
+        )
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 

@@ -6,11 +6,10 @@ use std::{fmt, io};
 ///
 /// Every check that fails has its own variant; the message says what was
 /// expected and what was found.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The bytes do not start with brine's magic number.
-    #[error("not a brine envelope: expected magic bytes {expected} at offset 0, found {found}")]
     NotBrine {
         /// The magic number, in hex.
         expected: HexBytes,
@@ -18,7 +17,6 @@ pub enum Error {
         found: HexBytes,
     },
     /// The envelope was written by a format version this library does not read.
-    #[error("unsupported brine format version {found}: this library reads versions 1 to {supported}")]
     UnsupportedVersion {
         /// The version in the header.
         found: u16,
@@ -26,10 +24,6 @@ pub enum Error {
         supported: u16,
     },
     /// The header has flag bits set that this library does not know.
-    #[error(
-        "unsupported header flags {found:#06x}: this library understands only {known:#06x} \
-         (written by a newer brine?)"
-    )]
     UnsupportedFlags {
         /// The flags in the header.
         found: u16,
@@ -37,14 +31,8 @@ pub enum Error {
         known: u16,
     },
     /// The envelope holds code (functions), and the load did not opt in.
-    #[error(
-        "the envelope holds functions (code), which a plain load refuses before decoding: to call \
-         functions registered in this program, load with brine_io::Options::new().trust(Trust::Registry) \
-         (Trust::Compile also compiles the functions' stored source)"
-    )]
     CodeRefused,
     /// The input ends before the envelope does.
-    #[error("truncated envelope: the {part} needs {needed} bytes but only {available} remain")]
     Truncated {
         /// Which part was cut: `"header"`, `"type name"` or `"payload"`.
         part: &'static str,
@@ -54,7 +42,6 @@ pub enum Error {
         available: u64,
     },
     /// A length in the header is over the configured cap.
-    #[error("the {part} is {len} bytes, over the limit of {max} ({})", raise_it(part))]
     TooLarge {
         /// `"payload"` or `"type name"`.
         part: &'static str,
@@ -64,10 +51,6 @@ pub enum Error {
         max: u64,
     },
     /// The checksum in the header does not match the bytes.
-    #[error(
-        "checksum mismatch: header says {stored:#018x}, the type name and payload hash to {computed:#018x} \
-         (the data is damaged)"
-    )]
     ChecksumMismatch {
         /// The checksum in the header.
         stored: u64,
@@ -75,13 +58,8 @@ pub enum Error {
         computed: u64,
     },
     /// The stored type name is not valid UTF-8.
-    #[error("the stored type name is not valid UTF-8")]
     InvalidTypeName,
     /// The envelope holds a value of another type.
-    #[error(
-        "type mismatch: the envelope holds `{stored}`, but `{requested}` was requested \
-         (for a renamed or moved type, load with Options::new().check_type(false))"
-    )]
     TypeMismatch {
         /// The type the envelope was written from.
         stored: String,
@@ -89,7 +67,6 @@ pub enum Error {
         requested: String,
     },
     /// The requested type needs a serde feature postcard cannot provide.
-    #[error("cannot load `{requested}`: it needs {feature}; {remedy}")]
     Unsupported {
         /// The type that was requested.
         requested: String,
@@ -100,7 +77,6 @@ pub enum Error {
     },
     /// A `Deserialize` impl of the requested type refused a value, with a
     /// message of its own (an unknown trait-object tag, a failed check).
-    #[error("the payload does not decode as `{requested}` at byte {offset} of {len}: {message}")]
     Invalid {
         /// The type that was requested.
         requested: String,
@@ -115,7 +91,6 @@ pub enum Error {
     /// (raised with [`raise`](crate::load::raise)), reachable as the
     /// [`source`](std::error::Error::source): brine-code's function errors
     /// come this way.
-    #[error("the payload does not load as `{requested}`: a value at byte {offset} of {len} was refused")]
     Refused {
         /// The type that was requested.
         requested: String,
@@ -124,11 +99,9 @@ pub enum Error {
         /// Payload length.
         len: u64,
         /// The error the `Deserialize` impl raised.
-        #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// The payload does not decode as the requested type.
-    #[error("the payload does not decode as `{requested}` at byte {offset} of {len}: {reason}")]
     Decode {
         /// The type that was requested.
         requested: String,
@@ -139,14 +112,9 @@ pub enum Error {
         /// What the decoder found wrong.
         reason: &'static str,
         /// The decoder's error.
-        #[source]
         source: postcard::Error,
     },
     /// The value decoded without using the whole payload.
-    #[error(
-        "trailing bytes: `{requested}` decoded from {used} of the payload's {len} bytes; \
-         the rest does not belong to it"
-    )]
     TrailingBytes {
         /// The type that was requested.
         requested: String,
@@ -156,21 +124,12 @@ pub enum Error {
         len: u64,
     },
     /// Values in the payload nest deeper than [`Options::max_depth`](crate::Options::max_depth).
-    #[error(
-        "values nest deeper than the limit of {max} levels (expected at most {max}); \
-         for deeply recursive data raise Options::max_depth"
-    )]
     TooDeep {
         /// The limit in force.
         max: u32,
     },
     /// The payload's sequences and maps claim more elements than its bytes can
     /// hold, beyond the allowance of [`Options::max_zero_sized`](crate::Options::max_zero_sized).
-    #[error(
-        "the payload claims more elements than its {payload_len} bytes can hold (expected at most \
-         {payload_len} elements plus {max_zero_sized} zero-sized ones); for values with more \
-         elements of unit-like types raise Options::max_zero_sized"
-    )]
     TooManyElements {
         /// The payload's length in bytes.
         payload_len: u64,
@@ -181,11 +140,6 @@ pub enum Error {
     /// when it was written: a field reordered, renamed, added, removed or
     /// retyped, a variant changed. (Format version 2 and later; see
     /// [`Options::check_shape`](crate::Options::check_shape).)
-    #[error(
-        "the type `{requested}` changed since the value was written: at {place}, the type reads \
-         {expected}, but {found} was written; load it with the type as it was when written, or \
-         switch this check off with Options::check_shape(false)"
-    )]
     ShapeChanged {
         /// The type that was requested.
         requested: String,
@@ -197,13 +151,11 @@ pub enum Error {
         found: String,
     },
     /// The envelope's shape table cannot be read.
-    #[error("the envelope's shape table is damaged: {reason}")]
     ShapeTable {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// Bytes follow the envelope in the input slice.
-    #[error("{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)")]
     TrailingData {
         /// Bytes after the envelope.
         extra: u64,
@@ -211,8 +163,122 @@ pub enum Error {
         envelope: u64,
     },
     /// Reading the input failed.
-    #[error("reading the envelope failed")]
-    Io(#[source] io::Error),
+    Io(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotBrine { expected, found } => {
+                write!(f, "not a brine envelope: expected magic bytes {expected} at offset 0, found {found}")
+            }
+            Error::UnsupportedVersion { found, supported } => {
+                write!(
+                    f,
+                    "unsupported brine format version {found}: this library reads versions 1 to {supported}"
+                )
+            }
+            Error::UnsupportedFlags { found, known } => write!(
+                f,
+                "unsupported header flags {found:#06x}: this library understands only {known:#06x} \
+                 (written by a newer brine?)"
+            ),
+            Error::CodeRefused => f.write_str(
+                "the envelope holds functions (code), which a plain load refuses before decoding: \
+                 to call functions registered in this program, load with \
+                 brine_io::Options::new().trust(Trust::Registry) \
+                 (Trust::Compile also compiles the functions' stored source)",
+            ),
+            Error::Truncated { part, needed, available } => {
+                write!(f, "truncated envelope: the {part} needs {needed} bytes but only {available} remain")
+            }
+            Error::TooLarge { part, len, max } => {
+                write!(f, "the {part} is {len} bytes, over the limit of {max} ({})", raise_it(part))
+            }
+            Error::ChecksumMismatch { stored, computed } => write!(
+                f,
+                "checksum mismatch: header says {stored:#018x}, \
+                 the type name and payload hash to {computed:#018x} (the data is damaged)"
+            ),
+            Error::InvalidTypeName => f.write_str("the stored type name is not valid UTF-8"),
+            Error::TypeMismatch { stored, requested } => write!(
+                f,
+                "type mismatch: the envelope holds `{stored}`, but `{requested}` was requested \
+                 (for a renamed or moved type, load with Options::new().check_type(false))"
+            ),
+            Error::Unsupported { requested, feature, remedy } => {
+                write!(f, "cannot load `{requested}`: it needs {feature}; {remedy}")
+            }
+            Error::Invalid { requested, offset, len, message } => {
+                write!(f, "the payload does not decode as `{requested}` at byte {offset} of {len}: {message}")
+            }
+            Error::Refused { requested, offset, len, .. } => write!(
+                f,
+                "the payload does not load as `{requested}`: a value at byte {offset} of {len} was refused"
+            ),
+            Error::Decode { requested, offset, len, reason, .. } => {
+                write!(f, "the payload does not decode as `{requested}` at byte {offset} of {len}: {reason}")
+            }
+            Error::TrailingBytes { requested, used, len } => write!(
+                f,
+                "trailing bytes: `{requested}` decoded from {used} of the payload's {len} bytes; \
+                 the rest does not belong to it"
+            ),
+            Error::TooDeep { max } => write!(
+                f,
+                "values nest deeper than the limit of {max} levels (expected at most {max}); \
+                 for deeply recursive data raise Options::max_depth"
+            ),
+            Error::TooManyElements { payload_len, max_zero_sized } => write!(
+                f,
+                "the payload claims more elements than its {payload_len} bytes can hold (expected at most \
+                 {payload_len} elements plus {max_zero_sized} zero-sized ones); for values with more \
+                 elements of unit-like types raise Options::max_zero_sized"
+            ),
+            Error::ShapeChanged { requested, place, expected, found } => write!(
+                f,
+                "the type `{requested}` changed since the value was written: at {place}, the type reads \
+                 {expected}, but {found} was written; load it with the type as it was when written, or \
+                 switch this check off with Options::check_shape(false)"
+            ),
+            Error::ShapeTable { reason } => write!(f, "the envelope's shape table is damaged: {reason}"),
+            Error::TrailingData { extra, envelope } => {
+                write!(
+                    f,
+                    "{extra} unexpected bytes after the end of the envelope (which is {envelope} bytes long)"
+                )
+            }
+            Error::Io(_) => f.write_str("reading the envelope failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        // every variant named, so that a new one with a cause can't be missed
+        match self {
+            Error::Refused { source, .. } => Some(&**source),
+            Error::Decode { source, .. } => Some(source),
+            Error::Io(source) => Some(source),
+            Error::NotBrine { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::UnsupportedFlags { .. }
+            | Error::CodeRefused
+            | Error::Truncated { .. }
+            | Error::TooLarge { .. }
+            | Error::ChecksumMismatch { .. }
+            | Error::InvalidTypeName
+            | Error::TypeMismatch { .. }
+            | Error::Unsupported { .. }
+            | Error::Invalid { .. }
+            | Error::TrailingBytes { .. }
+            | Error::TooDeep { .. }
+            | Error::TooManyElements { .. }
+            | Error::ShapeChanged { .. }
+            | Error::ShapeTable { .. }
+            | Error::TrailingData { .. } => None,
+        }
+    }
 }
 
 /// Bytes shown in hex in error messages (at most the first 16).

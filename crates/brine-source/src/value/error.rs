@@ -17,17 +17,15 @@ use std::path::PathBuf;
 ///     "line 1, column 8: expected a u8 (0 to 255), found `300`",
 /// );
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The value's `Serialize` implementation reported an error.
-    #[error("cannot write the value as Rust source: {message}")]
     Write {
         /// What the `Serialize` implementation said.
         message: String,
     },
     /// The text is not Rust source of the expected shape at this place.
-    #[error("line {line}, column {column}: expected {expected}, found {found}")]
     Syntax {
         /// 1-based line of the offending token.
         line: usize,
@@ -41,7 +39,6 @@ pub enum Error {
     /// The text is well-formed, but its value does not fit the type: an
     /// unknown field or variant, a missing field, an integer out of range, a
     /// string where a number belongs.
-    #[error("line {line}, column {column}: {message}")]
     Data {
         /// 1-based line of the value that does not fit.
         line: usize,
@@ -54,11 +51,6 @@ pub enum Error {
     /// the reader before it could overflow the stack. The writer and the
     /// reader share the limit ([`Options::max_depth`](super::Options::max_depth)),
     /// so what one writes the other reads.
-    #[error(
-        "{}expected at most {limit} levels of nesting, found more \
-         (raise the limit with brine_source::value::Options::max_depth)",
-        position.map(|(line, column)| format!("line {line}, column {column}: ")).unwrap_or_default()
-    )]
     TooDeep {
         /// When reading: the 1-based line and column (in characters) of the
         /// first value past the limit. `None` when writing.
@@ -67,17 +59,14 @@ pub enum Error {
         limit: usize,
     },
     /// A file could not be read.
-    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The error from the operating system.
-        #[source]
         source: io::Error,
     },
     /// The path names something other than a regular file (a directory, a
     /// device, a named pipe): refused before it is opened.
-    #[error("cannot load {}: expected a regular file, found {found}", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
@@ -86,17 +75,65 @@ pub enum Error {
     },
     /// A file's text could not be read back as a value; `source` says where
     /// and why.
-    #[error("in {}", path.display())]
     InFile {
         /// The file.
         path: PathBuf,
         /// The error, with its line and column in the file.
-        #[source]
         source: Box<Error>,
     },
     /// The temporary file could not be created or written.
-    #[error(transparent)]
-    Dump(#[from] brine_temp::dump::Error),
+    Dump(brine_temp::dump::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Write { message } => write!(f, "cannot write the value as Rust source: {message}"),
+            Error::Syntax { line, column, expected, found } => {
+                write!(f, "line {line}, column {column}: expected {expected}, found {found}")
+            }
+            Error::Data { line, column, message } => write!(f, "line {line}, column {column}: {message}"),
+            Error::TooDeep { position, limit } => {
+                if let Some((line, column)) = position {
+                    write!(f, "line {line}, column {column}: ")?;
+                }
+                write!(
+                    f,
+                    "expected at most {limit} levels of nesting, found more \
+                     (raise the limit with brine_source::value::Options::max_depth)"
+                )
+            }
+            Error::Read { path, .. } => write!(f, "cannot read {}", path.display()),
+            Error::NotAFile { path, found } => {
+                write!(f, "cannot load {}: expected a regular file, found {found}", path.display())
+            }
+            Error::InFile { path, .. } => write!(f, "in {}", path.display()),
+            // transparent: brine-temp's message here, brine-temp's cause as the source
+            Error::Dump(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } => Some(source),
+            // the Box itself, as the derive gave it: it displays as the error inside
+            Error::InFile { source, .. } => Some(source),
+            Error::Dump(error) => std::error::Error::source(error),
+            Error::Write { .. }
+            | Error::Syntax { .. }
+            | Error::Data { .. }
+            | Error::TooDeep { .. }
+            | Error::NotAFile { .. } => None,
+        }
+    }
+}
+
+impl From<brine_temp::dump::Error> for Error {
+    fn from(error: brine_temp::dump::Error) -> Self {
+        Error::Dump(error)
+    }
 }
 
 impl Error {
