@@ -177,15 +177,20 @@ where
 {
     let name = stored_name::<T>()?;
     let start = writer.stream_position()?;
-    writer.write_all(&[0u8; HEADER_LEN])?;
-    writer.write_all(name.as_bytes())?;
-    let ((payload_len, checksum), holds_code) = stream(value, name, &mut writer)?;
-    let flags = flags(holds_code);
-    let header = Header { version: VERSION, flags, name_len: name.len() as u32, payload_len, checksum };
-    let end = writer.stream_position()?;
-    writer.seek(SeekFrom::Start(start))?;
-    writer.write_all(&header.encode())?;
-    writer.seek(SeekFrom::Start(end))?;
+    let (out, result) = encode::body(value, Out::stream_headed(&mut writer, name.as_bytes()));
+    let holds_code = result?;
+    let header = |body_len: u64, checksum| {
+        let payload_len = body_len - name.len() as u64;
+        let flags = flags(holds_code);
+        Header { version: VERSION, flags, name_len: name.len() as u32, payload_len, checksum }.encode()
+    };
+    // a small envelope leaves in one write, its header in place
+    if let Some(header) = out.finish_headed(header)? {
+        let end = writer.stream_position()?;
+        writer.seek(SeekFrom::Start(start))?;
+        writer.write_all(&header)?;
+        writer.seek(SeekFrom::Start(end))?;
+    }
     writer.flush()?;
     Ok(())
 }

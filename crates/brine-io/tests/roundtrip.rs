@@ -289,3 +289,20 @@ fn a_failed_append_leaves_the_buffer_alone() {
     assert!(error.to_string().contains("no more"), "{error}");
     assert_eq!(buf, b"before");
 }
+
+/// A seekable writer gets the same bytes as `dump`, from where it stands:
+/// a small envelope in one write, a large one with its header written last.
+#[test]
+fn seekable_dumps_start_where_the_writer_stands() {
+    use std::io::{Cursor, Seek, SeekFrom};
+    for len in [3usize, 70_000, 300_000] {
+        let value: Vec<u32> = (0..len as u32).collect();
+        let expected = brine_io::dump(&value).unwrap();
+        let mut file = Cursor::new(b"prefix".to_vec());
+        file.seek(SeekFrom::End(0)).unwrap();
+        brine_io::dump_into_seekable(&value, &mut file).unwrap();
+        assert_eq!(file.position() as usize, 6 + expected.len(), "len {len}");
+        assert_eq!(&file.get_ref()[..6], b"prefix");
+        assert_eq!(&file.get_ref()[6..], &expected[..], "len {len}");
+    }
+}

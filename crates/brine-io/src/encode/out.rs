@@ -17,6 +17,7 @@ use std::io::Write;
 
 use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
+use crate::format::HEADER_LEN;
 use crate::shape::Table;
 
 /// How many bytes are written between two steps of the streaming hash (and
@@ -124,6 +125,45 @@ impl<W: Write> Out<Stream<W>> {
     }
 }
 
+impl<W: Write> Out<Stream<W>> {
+    /// Output to `writer` of a whole envelope: room for the header, then
+    /// `name`, then the body. See [`Out::finish_headed`].
+    pub(crate) fn stream_headed(writer: W, name: &[u8]) -> Self {
+        let mut buf = Vec::with_capacity(BLOCK + SLACK);
+        buf.extend_from_slice(&[0; HEADER_LEN]);
+        buf.extend_from_slice(name);
+        Out {
+            buf,
+            hashed: HEADER_LEN,
+            hash_from: HEADER_LEN,
+            limit: BLOCK,
+            taken: 0,
+            hasher: None,
+            sink: Stream(writer),
+            failed: None,
+        }
+    }
+
+    /// Finishes an output begun with [`Out::stream_headed`]: `header` makes
+    /// the header from the body's length and checksum. When nothing has left
+    /// the buffer yet, the header is put in place and the envelope leaves in
+    /// one write (`None`); else the header is handed back, for the caller to
+    /// write at the envelope's start.
+    pub(crate) fn finish_headed(
+        mut self,
+        header: impl FnOnce(u64, u64) -> [u8; HEADER_LEN],
+    ) -> std::io::Result<Option<[u8; HEADER_LEN]>> {
+        let (len, checksum) = self.digest();
+        let header = header(len, checksum);
+        let in_place = self.taken == 0;
+        if in_place {
+            self.buf[..HEADER_LEN].copy_from_slice(&header);
+        }
+        self.take_buf().map_err(|error| self.failed.take().unwrap_or(error))?;
+        Ok(if in_place { None } else { Some(header) })
+    }
+}
+
 impl<S: Sink> Out<S> {
     /// Makes room for a write of `n` bytes, `n <= SLACK` or checked by the caller.
     #[inline(always)]
@@ -146,6 +186,7 @@ impl<S: Sink> Out<S> {
             self.limit = self.hashed + BLOCK;
         } else {
             self.take_buf()?;
+            self.hashed = 0;
         }
         Ok(())
     }
@@ -300,6 +341,15 @@ impl<S: Sink> Out<S> {
     /// when the bytes went to a writer), the number of bytes written after
     /// `hash_from`, and their checksum.
     pub(crate) fn finish(mut self) -> std::io::Result<(Vec<u8>, u64, u64)> {
+        let (len, checksum) = self.digest();
+        if !S::KEEPS {
+            self.take_buf().map_err(|error| self.failed.take().unwrap_or(error))?;
+        }
+        Ok((self.buf, len, checksum))
+    }
+
+    /// The length of the bytes written after `hash_from`, and their checksum.
+    fn digest(&mut self) -> (u64, u64) {
         let checksum = match self.hasher.as_mut() {
             None => xxh3_64(&self.buf[self.hash_from..]),
             Some(hasher) => {
@@ -307,13 +357,7 @@ impl<S: Sink> Out<S> {
                 hasher.digest()
             }
         };
-        let len = self.taken + (self.buf.len() - self.hash_from) as u64;
-        if !S::KEEPS {
-            let result = self.sink.take(&self.buf);
-            self.buf.clear();
-            result?;
-        }
-        Ok((self.buf, len, checksum))
+        (self.taken + self.buf.len() as u64 - self.hash_from as u64, checksum)
     }
 
     /// Gives the buffer back unfinished (after an error).
