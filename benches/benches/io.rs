@@ -27,6 +27,15 @@ fn bench_dump<T: Serialize>(
     group.bench_with_input(BenchmarkId::new("postcard_to_allocvec", name), value, |b, v| {
         b.iter(|| postcard::to_allocvec(black_box(v)).unwrap())
     });
+    // into a buffer reused across dumps: brine's answer to postcard::to_slice
+    let mut buf = Vec::new();
+    group.bench_with_input(BenchmarkId::new("brine_dump_append", name), value, |b, v| {
+        b.iter(|| {
+            buf.clear();
+            brine_io::dump_append(black_box(v), &mut buf).unwrap();
+            buf.len()
+        })
+    });
 }
 
 fn load(c: &mut Criterion) {

@@ -74,8 +74,10 @@ const NOTES: [(&str, &str); 3] = [
         "`postcard_to_allocvec` is postcard's naive use (a new `Vec` per dump), `postcard_to_slice` its \
          best (into a buffer reused across dumps); `bincode` is 1.3 (`serialize` / `deserialize`), \
          `serde_json` and `ron` write and read text. brine adds a header, a checksum, a type check and \
-         a shape table to postcard's bytes; `brine_no_shape_check` loads the same envelope with \
-         `Options::check_shape(false)`, so the difference is the shape check's cost.",
+         a shape table to postcard's bytes, in postcard's wire format written and read by its own \
+         encoder and decoder; `brine_dump_append` dumps into a buffer reused across dumps \
+         (`brine_io::dump_append`, to compare with `postcard_to_slice`); `brine_no_shape_check` loads \
+         the same envelope with `Options::check_shape(false)`, so the difference is the shape check's cost.",
     ),
     (
         "temp",
