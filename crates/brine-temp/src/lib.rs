@@ -191,11 +191,24 @@ pub fn load_with<T: DeserializeOwned>(
 ) -> Result<T, load::Error> {
     let path = path.as_ref();
     let (file, len) = open_regular(path)?;
-    options.load_exact(std::io::BufReader::new(file), len).map_err(|source| match source {
+    let format_error = |source| match source {
         brine_io::load::Error::Io(source) => load::Error::Read { path: path.to_owned(), source },
         source => load::Error::Format { path: path.to_owned(), source },
-    })
+    };
+    if len <= SMALL_FILE {
+        // one read into a buffer of the file's size, then every check on it
+        let mut bytes = Vec::with_capacity(len as usize);
+        let read = std::io::Read::read_to_end(&mut std::io::Read::take(&file, len), &mut bytes);
+        read.map_err(|source| load::Error::Read { path: path.to_owned(), source })?;
+        return options.load(&bytes).map_err(format_error);
+    }
+    // the header first: a file too large for the caps is refused unread
+    options.load_exact(std::io::BufReader::new(file), len).map_err(format_error)
 }
+
+/// Files up to this size are read whole in one call before their checks;
+/// larger ones have their header read and checked first.
+const SMALL_FILE: u64 = 64 * 1024;
 
 /// Opens `path` for reading if it is a regular file; returns it and its
 /// length. Anything else is refused before it is opened: opening a named
