@@ -41,6 +41,10 @@ use crate::trust;
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
     pub(crate) table: Table,
+    /// The context of the value about to be written: set before each
+    /// `serialize` call, read first thing by the serializer's methods (the
+    /// serializer is `&mut Encoder` itself, as postcard's and bincode's are).
+    ctx: u32,
     /// The first refusal, kept typed: a `Serialize` impl between it and the
     /// top (typetag's, say) may turn the error it passes on into a message.
     refused: Option<dump::Error>,
@@ -104,7 +108,7 @@ where
     let key = (name.as_ptr() as usize, name.len());
     let fixed = shape::fixed(key);
     let (table, root) = if fixed.is_some() { (Table::default(), NONE) } else { (Table::new(), 0) };
-    let mut encoder = Encoder { out, table, refused: None };
+    let mut encoder = Encoder { out, table, ctx: root, refused: None };
     let (result, holds_code) = trust::dumping(|| encoder.encode(value, root));
     let Encoder { mut out, table, .. } = encoder;
     if let Err(error) = result {
@@ -128,7 +132,8 @@ where
 impl<S: Sink> Encoder<S> {
     /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).
     fn encode<T: Serialize + ?Sized>(&mut self, value: &T, root: u32) -> Result<(), dump::Error> {
-        match value.serialize(Ser { enc: self, ctx: root }) {
+        self.ctx = root;
+        match value.serialize(&mut *self) {
             Ok(()) => Ok(()),
             Err(error) => Err(match (self.out.take_failure(), self.refused.take()) {
                 (Some(io), _) => dump::Error::Io(io),
@@ -206,12 +211,6 @@ impl<S: Sink> Encoder<S> {
     }
 }
 
-/// The serializer of one value, at context `ctx`.
-struct Ser<'e, S> {
-    enc: &'e mut Encoder<S>,
-    ctx: u32,
-}
-
 /// Where a compound's parts sit.
 #[derive(Debug, Clone, Copy)]
 enum Children {
@@ -226,7 +225,7 @@ enum Children {
 }
 
 /// A compound (struct, sequence, map...) being written.
-struct Compound<'e, S> {
+pub(crate) struct Compound<'e, S> {
     enc: &'e mut Encoder<S>,
     at: At,
 }
@@ -251,7 +250,8 @@ impl<S: Sink> Compound<'_, S> {
         if let Children::Elements(NONE) = self.at.children {
             // a sequence of primitives past its first element: nothing to
             // learn, so nothing recorded and nothing checked
-            return value.serialize(Ser { enc: self.enc, ctx: NONE });
+            self.enc.ctx = NONE;
+            return value.serialize(&mut *self.enc);
         }
         self.at = recorded(self.enc, self.at, value, key)?;
         Ok(())
@@ -281,7 +281,8 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(
             }
         }
     };
-    value.serialize(Ser { enc: &mut *enc, ctx })?;
+    enc.ctx = ctx;
+    value.serialize(&mut *enc)?;
     let children = match at.children {
         Children::Elements(elem) if matches!(enc.table.event_at(elem), Event::Prim(_)) => {
             Children::Elements(NONE)
@@ -296,8 +297,8 @@ macro_rules! varints {
         $(
             #[inline]
             fn $method(self, v: $ty) -> Result<(), Error> {
-                self.enc.event(self.ctx, Event::Prim(Prim::$prim));
-                Ok(self.enc.out.varint(v.into())?)
+                self.event(self.ctx, Event::Prim(Prim::$prim));
+                Ok(self.out.varint(v.into())?)
             }
         )*
     };
@@ -308,14 +309,14 @@ macro_rules! zigzags {
         $(
             #[inline]
             fn $method(self, v: $ty) -> Result<(), Error> {
-                self.enc.event(self.ctx, Event::Prim(Prim::$prim));
-                Ok(self.enc.out.varint(zigzag(v.into()))?)
+                self.event(self.ctx, Event::Prim(Prim::$prim));
+                Ok(self.out.varint(zigzag(v.into()))?)
             }
         )*
     };
 }
 
-impl<'e, S: Sink> Serializer for Ser<'e, S> {
+impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Compound<'e, S>;
@@ -331,85 +332,86 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::Bool));
-        Ok(self.enc.out.byte(u8::from(v))?)
+        self.event(self.ctx, Event::Prim(Prim::Bool));
+        Ok(self.out.byte(u8::from(v))?)
     }
 
     #[inline]
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::I8));
-        Ok(self.enc.out.byte(v as u8)?)
+        self.event(self.ctx, Event::Prim(Prim::I8));
+        Ok(self.out.byte(v as u8)?)
     }
 
     #[inline]
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::U8));
-        Ok(self.enc.out.byte(v)?)
+        self.event(self.ctx, Event::Prim(Prim::U8));
+        Ok(self.out.byte(v)?)
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::I128));
-        Ok(self.enc.out.varint_u128(zigzag_128(v))?)
+        self.event(self.ctx, Event::Prim(Prim::I128));
+        Ok(self.out.varint_u128(zigzag_128(v))?)
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::U128));
-        Ok(self.enc.out.varint_u128(v)?)
+        self.event(self.ctx, Event::Prim(Prim::U128));
+        Ok(self.out.varint_u128(v)?)
     }
 
     #[inline]
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::F32));
-        Ok(self.enc.out.array(v.to_le_bytes())?)
+        self.event(self.ctx, Event::Prim(Prim::F32));
+        Ok(self.out.array(v.to_le_bytes())?)
     }
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::F64));
-        Ok(self.enc.out.array(v.to_le_bytes())?)
+        self.event(self.ctx, Event::Prim(Prim::F64));
+        Ok(self.out.array(v.to_le_bytes())?)
     }
 
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::Char));
+        self.event(self.ctx, Event::Prim(Prim::Char));
         let mut utf8 = [0u8; 4];
         let utf8 = v.encode_utf8(&mut utf8).as_bytes();
-        self.enc.out.byte(utf8.len() as u8)?;
-        Ok(self.enc.out.bytes(utf8)?)
+        self.out.byte(utf8.len() as u8)?;
+        Ok(self.out.bytes(utf8)?)
     }
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::Str));
-        self.enc.out.varint(v.len() as u64)?;
-        Ok(self.enc.out.bytes(v.as_bytes())?)
+        self.event(self.ctx, Event::Prim(Prim::Str));
+        self.out.varint(v.len() as u64)?;
+        Ok(self.out.bytes(v.as_bytes())?)
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::Bytes));
-        self.enc.out.varint(v.len() as u64)?;
-        Ok(self.enc.out.bytes(v)?)
+        self.event(self.ctx, Event::Prim(Prim::Bytes));
+        self.out.varint(v.len() as u64)?;
+        Ok(self.out.bytes(v)?)
     }
 
     fn serialize_none(self) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Option);
-        Ok(self.enc.out.byte(0)?)
+        self.event(self.ctx, Event::Option);
+        Ok(self.out.byte(0)?)
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
-        let some = self.enc.child(self.ctx, Event::Option, Slot::Some);
-        self.enc.out.byte(1)?;
-        value.serialize(Ser { enc: self.enc, ctx: some })
+        let some = self.child(self.ctx, Event::Option, Slot::Some);
+        self.out.byte(1)?;
+        self.ctx = some;
+        value.serialize(self)
     }
 
     fn serialize_unit(self) -> Result<(), Error> {
-        self.enc.event(self.ctx, Event::Prim(Prim::Unit));
+        self.event(self.ctx, Event::Prim(Prim::Unit));
         Ok(())
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
         if self.ctx != NONE {
-            let name = self.enc.table.name_of(name);
-            self.enc.table.event(self.ctx, Event::UnitStruct(name));
+            let name = self.table.name_of(name);
+            self.table.event(self.ctx, Event::UnitStruct(name));
         }
         Ok(())
     }
@@ -420,8 +422,8 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
         index: u32,
         variant: &'static str,
     ) -> Result<(), Error> {
-        self.enc.variant(self.ctx, name, index, variant, Kind::Unit, 0);
-        Ok(self.enc.out.varint(index.into())?)
+        self.variant(self.ctx, name, index, variant, Kind::Unit, 0);
+        Ok(self.out.varint(index.into())?)
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -429,9 +431,10 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
         name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        let record = self.enc.struct_record(self.ctx, name, Kind::Newtype, 1);
-        let ctx = self.enc.field(record, 0, None);
-        value.serialize(Ser { enc: self.enc, ctx })
+        let record = self.struct_record(self.ctx, name, Kind::Newtype, 1);
+        let ctx = self.field(record, 0, None);
+        self.ctx = ctx;
+        value.serialize(self)
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -441,34 +444,35 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Newtype, 1);
-        let ctx = self.enc.field(record, 0, None);
-        self.enc.out.varint(index.into())?;
-        value.serialize(Ser { enc: self.enc, ctx })
+        let record = self.variant(self.ctx, name, index, variant, Kind::Newtype, 1);
+        let ctx = self.field(record, 0, None);
+        self.out.varint(index.into())?;
+        self.ctx = ctx;
+        value.serialize(self)
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'e, S>, Error> {
         let Some(len) = len else {
-            return Err(self.enc.unsupported(
+            return Err(self.unsupported(
                 "a sequence of unknown length (a Serialize impl that calls serialize_seq(None), \
                  such as collect_seq over an iterator without an exact size_hint)"
                     .into(),
                 SEQ_REMEDY,
             ));
         };
-        let elem = self.enc.child(self.ctx, Event::Seq, Slot::Elem);
-        self.enc.out.varint(len as u64)?;
-        Ok(Compound::new(self.enc, Children::Elements(elem)))
+        let elem = self.child(self.ctx, Event::Seq, Slot::Elem);
+        self.out.varint(len as u64)?;
+        Ok(Compound::new(self, Children::Elements(elem)))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
-        let base = if self.ctx == NONE { NONE } else { self.enc.table.tuple(self.ctx, len as u32) };
-        Ok(Compound::new(self.enc, Children::Tuple(base)))
+        let base = if self.ctx == NONE { NONE } else { self.table.tuple(self.ctx, len as u32) };
+        Ok(Compound::new(self, Children::Tuple(base)))
     }
 
     fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
-        let record = self.enc.struct_record(self.ctx, name, Kind::Tuple, len);
-        Ok(Compound::new(self.enc, Children::Fields(record)))
+        let record = self.struct_record(self.ctx, name, Kind::Tuple, len);
+        Ok(Compound::new(self, Children::Fields(record)))
     }
 
     fn serialize_tuple_variant(
@@ -478,29 +482,29 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'e, S>, Error> {
-        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Tuple, len);
-        self.enc.out.varint(index.into())?;
-        Ok(Compound::new(self.enc, Children::Fields(record)))
+        let record = self.variant(self.ctx, name, index, variant, Kind::Tuple, len);
+        self.out.varint(index.into())?;
+        Ok(Compound::new(self, Children::Fields(record)))
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'e, S>, Error> {
         let Some(len) = len else {
-            return Err(self.enc.unsupported(
+            return Err(self.unsupported(
                 "a map of unknown length, which is what #[serde(flatten)] writes \
                  (or a Serialize impl that calls serialize_map(None))"
                     .into(),
                 FLATTEN_REMEDY,
             ));
         };
-        let key = self.enc.child(self.ctx, Event::Map, Slot::Key);
-        let value = self.enc.child(self.ctx, Event::Map, Slot::Value);
-        self.enc.out.varint(len as u64)?;
-        Ok(Compound::new(self.enc, Children::Map(key, value)))
+        let key = self.child(self.ctx, Event::Map, Slot::Key);
+        let value = self.child(self.ctx, Event::Map, Slot::Value);
+        self.out.varint(len as u64)?;
+        Ok(Compound::new(self, Children::Map(key, value)))
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
-        let record = self.enc.struct_record(self.ctx, name, Kind::Struct, len);
-        Ok(Compound::new(self.enc, Children::Fields(record)))
+        let record = self.struct_record(self.ctx, name, Kind::Struct, len);
+        Ok(Compound::new(self, Children::Fields(record)))
     }
 
     fn serialize_struct_variant(
@@ -510,9 +514,9 @@ impl<'e, S: Sink> Serializer for Ser<'e, S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'e, S>, Error> {
-        let record = self.enc.variant(self.ctx, name, index, variant, Kind::Struct, len);
-        self.enc.out.varint(index.into())?;
-        Ok(Compound::new(self.enc, Children::Fields(record)))
+        let record = self.variant(self.ctx, name, index, variant, Kind::Struct, len);
+        self.out.varint(index.into())?;
+        Ok(Compound::new(self, Children::Fields(record)))
     }
 
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Error> {
