@@ -211,8 +211,12 @@ pub fn load_with<T: DeserializeOwned>(
 const SMALL_FILE: u64 = 64 * 1024;
 
 /// Opens `path` for reading if it is a regular file; returns it and its
-/// length. Anything else is refused before it is opened: opening a named
-/// pipe waits for a writer, and a device may never end.
+/// length. Anything else is refused before a byte is read: reading a named
+/// pipe waits for a writer, and a device may never end. On Unix the file is
+/// opened non-blocking (a pipe without a writer opens at once, to be
+/// refused; a terminal does not become the controlling one) and checked on
+/// the open file, one system call fewer than a check by path first;
+/// elsewhere the path is checked before it is opened, and again after.
 ///
 /// This is the first step of [`load`](load()); loaders of other file formats built
 /// on brine-temp use it to refuse the same files with the same error.
@@ -234,17 +238,35 @@ pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), load::Error> {
     let read_error = |source| load::Error::Read { path: path.to_owned(), source };
     let not_a_file =
         |kind: std::fs::FileType| load::Error::NotAFile { path: path.to_owned(), found: describe(kind) };
-    let kind = std::fs::metadata(path).map_err(read_error)?.file_type();
-    if !kind.is_file() {
-        return Err(not_a_file(kind));
+    #[cfg(not(unix))]
+    {
+        // without non-blocking opens, opening a pipe would wait for a writer
+        let kind = std::fs::metadata(path).map_err(read_error)?.file_type();
+        if !kind.is_file() {
+            return Err(not_a_file(kind));
+        }
     }
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    // checked again on the open file: the path may have changed in between
+    let file = open_for_reading(path).map_err(read_error)?;
+    // checked on the open file: the path may have changed since
     let metadata = file.metadata().map_err(read_error)?;
     if !metadata.is_file() {
         return Err(not_a_file(metadata.file_type()));
     }
     Ok((file, metadata.len()))
+}
+
+/// Opens `path` read-only without waiting: `O_NONBLOCK` makes opening a
+/// named pipe return at once and changes nothing for a regular file's reads.
+#[cfg(unix)]
+fn open_for_reading(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+}
+
+/// Opens `path` read-only (its type was checked by path before).
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// What a file type is, in words, for [`load::Error::NotAFile`].

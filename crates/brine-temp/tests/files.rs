@@ -182,8 +182,9 @@ fn large_values_stream_through() {
 }
 
 /// Only regular files are loaded: a directory, a device or a named pipe is
-/// refused before it is opened (opening a pipe would wait for a writer,
-/// reading `/dev/zero` would never end).
+/// refused before a byte is read (reading a pipe would wait for a writer,
+/// reading `/dev/zero` would never end), and opening a pipe without a writer
+/// does not hang.
 #[test]
 fn only_regular_files_are_loaded() {
     let dir = tempfile::tempdir().unwrap();
