@@ -115,7 +115,7 @@ fn write_envelope<T: Serialize + ?Sized>(
 /// whole. With a file or any other `Write + Seek`, prefer
 /// [`dump_into_seekable`], which encodes once.
 ///
-/// Output is written in 64 KiB chunks; the writer needs no buffering of its own.
+/// Output is written in chunks of up to 1 MiB; the writer needs no buffering of its own.
 ///
 /// # Errors
 ///
@@ -176,17 +176,22 @@ where
     W: Write + Seek,
 {
     let name = stored_name::<T>()?;
-    let start = writer.stream_position()?;
     let (out, result) = encode::body(value, Out::stream_headed(&mut writer, name.as_bytes()));
     let holds_code = result?;
+    let mut envelope_len = 0;
     let header = |body_len: u64, checksum| {
+        envelope_len = HEADER_LEN as u64 + name.len() as u64 + body_len;
         let payload_len = body_len - name.len() as u64;
         let flags = flags(holds_code);
         Header { version: VERSION, flags, name_len: name.len() as u32, payload_len, checksum }.encode()
     };
-    // a small envelope leaves in one write, its header in place
+    // a small envelope leaves in one write, its header in place; a large
+    // one gets its header written at its start last
     if let Some(header) = out.finish_headed(header)? {
         let end = writer.stream_position()?;
+        let start = end
+            .checked_sub(envelope_len)
+            .ok_or_else(|| io::Error::other("the writer's position is before the envelope it just wrote"))?;
         writer.seek(SeekFrom::Start(start))?;
         writer.write_all(&header)?;
         writer.seek(SeekFrom::Start(end))?;

@@ -107,7 +107,8 @@ impl Builder {
 
     /// Dumps `value` as a brine envelope to a new temporary file.
     ///
-    /// The value is streamed to the file in 64 KiB chunks in one pass; the file
+    /// The value is streamed to the file in chunks of up to 1 MiB in one pass (a
+    /// smaller envelope in one write); the file
     /// is flushed and positioned at its start.
     ///
     /// # Errors

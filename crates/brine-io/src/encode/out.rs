@@ -20,9 +20,12 @@ use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 use crate::format::HEADER_LEN;
 use crate::shape::Table;
 
-/// How many bytes are written between two steps of the streaming hash (and
-/// the size of a chunk handed to a writer).
+/// How many bytes are written between two steps of the streaming hash.
 pub(crate) const BLOCK: usize = 64 * 1024;
+
+/// How many bytes are gathered before they are handed to a writer: few
+/// system calls for a large dump, little memory for any.
+const WRITE: usize = 1024 * 1024;
 
 /// Room every fixed-size write may take: the longest varint (a `u128`, 19
 /// bytes) rounded up.
@@ -181,13 +184,12 @@ impl<S: Sink> Out<S> {
     fn spill(&mut self) -> std::io::Result<()> {
         let hasher = self.hasher.get_or_insert_with(|| Box::new(Xxh3Default::new()));
         hasher.update(&self.buf[self.hashed..]);
-        if S::KEEPS {
-            self.hashed = self.buf.len();
-            self.limit = self.hashed + BLOCK;
-        } else {
+        self.hashed = self.buf.len();
+        if !S::KEEPS && self.buf.len() >= WRITE {
             self.take_buf()?;
             self.hashed = 0;
         }
+        self.limit = self.hashed + BLOCK;
         Ok(())
     }
 
@@ -257,6 +259,13 @@ impl<S: Sink> Out<S> {
             // a kept buffer grows; a chunk has room for anything under a block
             self.buf.extend_from_slice(bytes);
             return Ok(());
+        }
+        // a long string or byte string goes to the writer as it is, after
+        // what the buffer holds
+        if !self.buf.is_empty() {
+            self.take_buf()?;
+            self.hashed = 0;
+            self.limit = BLOCK;
         }
         if let Some(hasher) = &mut self.hasher {
             hasher.update(bytes);
