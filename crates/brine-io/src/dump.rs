@@ -179,9 +179,10 @@ where
     let (out, result) = encode::body(value, Out::stream_headed(&mut writer, name.as_bytes()));
     let holds_code = result?;
     let mut envelope_len = 0;
-    let header = |body_len: u64, checksum| {
-        envelope_len = HEADER_LEN as u64 + name.len() as u64 + body_len;
-        let payload_len = body_len - name.len() as u64;
+    // the hashed bytes are the name and the body
+    let header = |hashed_len: u64, checksum| {
+        envelope_len = HEADER_LEN as u64 + hashed_len;
+        let payload_len = hashed_len - name.len() as u64;
         let flags = flags(holds_code);
         Header { version: VERSION, flags, name_len: name.len() as u32, payload_len, checksum }.encode()
     };
