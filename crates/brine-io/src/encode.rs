@@ -247,9 +247,9 @@ impl<S: Sink> Compound<'_, S> {
     /// Writes the next part at its context.
     #[inline(always)]
     fn part<T: Serialize + ?Sized>(&mut self, value: &T, key: Option<&'static str>) -> Result<(), Error> {
-        if let Children::Elements(NONE) = self.at.children {
-            // a sequence of primitives past its first element: nothing to
-            // learn, so nothing recorded and nothing checked
+        if let Children::Elements(NONE) | Children::Fields(NONE) = self.at.children {
+            // a sequence of primitives past its first element, or a struct
+            // already settled: nothing to learn, so nothing recorded
             self.enc.ctx = NONE;
             return value.serialize(&mut *self.enc);
         }
