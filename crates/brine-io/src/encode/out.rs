@@ -171,9 +171,21 @@ impl<S: Sink> Out<S> {
     /// Makes room for a write of `n` bytes, `n <= SLACK` or checked by the caller.
     #[inline(always)]
     fn room(&mut self, n: usize) -> std::io::Result<()> {
+        // the second test is the one `Vec` makes before it writes: made here,
+        // the compiler drops it there, and both share one slow path
+        if self.buf.len() + n > self.limit || self.buf.capacity() - self.buf.len() < n {
+            self.make_room(n)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, n: usize) -> std::io::Result<()> {
         if self.buf.len() + n > self.limit {
             self.spill()?;
         }
+        self.buf.reserve(n);
         Ok(())
     }
 
@@ -222,11 +234,13 @@ impl<S: Sink> Out<S> {
         Ok(())
     }
 
-    /// A fixed-size write of `N <= SLACK` bytes: one store.
+    /// A fixed-size write of `N <= SLACK` bytes: one store. (`extend` of an
+    /// array, unlike `extend_from_slice`, never reads the length back after
+    /// the copy, which lets a caller's loop keep it in a register.)
     #[inline(always)]
     pub(crate) fn array<const N: usize>(&mut self, bytes: [u8; N]) -> std::io::Result<()> {
         self.room(N)?;
-        self.buf.extend_from_slice(&bytes);
+        self.buf.extend(bytes);
         Ok(())
     }
 
@@ -236,7 +250,7 @@ impl<S: Sink> Out<S> {
     fn prefix<const N: usize>(&mut self, bytes: [u8; N], len: usize) -> std::io::Result<()> {
         self.room(N)?;
         let end = self.buf.len() + len;
-        self.buf.extend_from_slice(&bytes);
+        self.buf.extend(bytes);
         self.buf.truncate(end);
         Ok(())
     }
@@ -291,6 +305,13 @@ impl<S: Sink> Out<S> {
             let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
             return self.prefix(bytes.to_le_bytes(), 3);
         }
+        self.varint_wide(v)
+    }
+
+    /// A varint of 4 bytes or more: out of line, so that the common short
+    /// ones inline into a caller's loop.
+    #[inline(never)]
+    fn varint_wide(&mut self, v: u64) -> std::io::Result<()> {
         if v < 1 << 56 {
             // spread 8 groups of 7 bits over 8 bytes, set the continuation
             // bit of all but the last used byte: no loop, no branch
