@@ -141,7 +141,7 @@ pub(crate) fn expand_function(
     // `#[function]` keeps the source as `#[source]` does: `source_of!(f)` works too
     let kept = crate::expand_source(source_attr, item.clone(), root.clone())?;
     let text::Captured { text: source, .. } = text::capture(&item);
-    let hash = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
+    let hash = twox_hash::XxHash3_64::oneshot(source.as_bytes());
     let name = &sig.ident;
     let bare = name.to_string().trim_start_matches("r#").to_owned();
     let vis = &parsed.vis;
@@ -328,7 +328,7 @@ fn expand_closure(root: TokenStream2, body: TokenStream2) -> syn::Result<TokenSt
         .map(|capture| format!("{}: {}", capture.name, type_text(&capture.ty)))
         .collect::<Vec<_>>();
     let declared = declared.join(", ");
-    let hash = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
+    let hash = twox_hash::XxHash3_64::oneshot(source.as_bytes());
     let place = format!("{{closure@{file}:{line}:{column}}}");
     Ok(quote! {{
         #[allow(unused_variables, clippy::type_complexity)]

@@ -348,7 +348,7 @@ impl<F: ?Sized> Func<F> {
 /// assert_eq!(brine_code::func::source_hash(""), 0x2d06800538d394c2);
 /// ```
 pub fn source_hash(source: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(source.as_bytes())
+    twox_hash::XxHash3_64::oneshot(source.as_bytes())
 }
 
 impl<F: ?Sized> Deref for Func<F> {

@@ -124,5 +124,5 @@ pub(crate) fn truncated(part: &'static str, needed: u64, available: u64) -> load
 /// which lie next to each other, so one call hashes both (the one-shot hash is
 /// several times faster than a streaming hasher on small envelopes).
 pub(crate) fn checksum(body: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(body)
+    twox_hash::XxHash3_64::oneshot(body)
 }

@@ -129,7 +129,7 @@ impl std::hash::Hasher for IdHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+        self.0 = twox_hash::XxHash3_64::oneshot_with_seed(self.0, bytes);
     }
 }
 

@@ -15,7 +15,9 @@
 
 use std::io::Write;
 
-use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
+use std::hash::Hasher as _;
+
+use twox_hash::XxHash3_64;
 
 use crate::format::HEADER_LEN;
 use crate::shape::Table;
@@ -77,7 +79,7 @@ pub(crate) struct Out<S> {
     /// Bytes already handed to the sink.
     taken: u64,
     /// Created when the first block is complete.
-    hasher: Option<Box<Xxh3Default>>,
+    hasher: Option<Box<XxHash3_64>>,
     sink: S,
     /// The sink's error, kept typed: the error passed up through the value's
     /// `Serialize` impls may come out as a message.
@@ -113,8 +115,8 @@ impl<W: Write> Out<Stream<W>> {
     /// Output to `writer`, the hash started with `prefix` (the type name),
     /// which is not written.
     pub(crate) fn stream(writer: W, prefix: &[u8]) -> Self {
-        let mut hasher = Box::new(Xxh3Default::new());
-        hasher.update(prefix);
+        let mut hasher = Box::new(XxHash3_64::new());
+        hasher.write(prefix);
         Out {
             buf: Vec::with_capacity(BLOCK + SLACK),
             hashed: 0,
@@ -194,8 +196,8 @@ impl<S: Sink> Out<S> {
     #[cold]
     #[inline(never)]
     fn spill(&mut self) -> std::io::Result<()> {
-        let hasher = self.hasher.get_or_insert_with(|| Box::new(Xxh3Default::new()));
-        hasher.update(&self.buf[self.hashed..]);
+        let hasher = self.hasher.get_or_insert_with(|| Box::new(XxHash3_64::new()));
+        hasher.write(&self.buf[self.hashed..]);
         self.hashed = self.buf.len();
         if !S::KEEPS && self.buf.len() >= WRITE {
             self.take_buf()?;
@@ -282,7 +284,7 @@ impl<S: Sink> Out<S> {
             self.limit = BLOCK;
         }
         if let Some(hasher) = &mut self.hasher {
-            hasher.update(bytes);
+            hasher.write(bytes);
         }
         self.taken += bytes.len() as u64;
         let result = self.sink.take(bytes);
@@ -381,10 +383,10 @@ impl<S: Sink> Out<S> {
     /// The length of the bytes written after `hash_from`, and their checksum.
     fn digest(&mut self) -> (u64, u64) {
         let checksum = match self.hasher.as_mut() {
-            None => xxh3_64(&self.buf[self.hash_from..]),
+            None => XxHash3_64::oneshot(&self.buf[self.hash_from..]),
             Some(hasher) => {
-                hasher.update(&self.buf[self.hashed..]);
-                hasher.digest()
+                hasher.write(&self.buf[self.hashed..]);
+                hasher.finish()
             }
         };
         (self.taken + self.buf.len() as u64 - self.hash_from as u64, checksum)
@@ -411,6 +413,8 @@ pub(crate) fn zigzag_128(v: i128) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // an independent XXH3, as the reference
+    use xxhash_rust::xxh3::xxh3_64;
 
     fn varint_bytes(v: u128) -> Vec<u8> {
         let mut out = Out::keep(Vec::new(), 0);
