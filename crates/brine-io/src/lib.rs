@@ -100,10 +100,10 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod decode;
 pub mod dump;
 mod format;
 mod guard;
-mod limit;
 pub mod load;
 mod shape;
 pub mod trust;

@@ -1,18 +1,20 @@
 //! Reading envelopes: every check, in the order docs/FORMAT.md gives, before
-//! postcard sees a byte of the payload.
+//! the decoder sees a byte of the payload.
 
 use std::io::{self, Read};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::decode::notes::{self, Notes};
+use crate::decode::{Decoder, Exceeded, Fail};
 use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, SHAPES_SINCE, truncated};
-use crate::limit::{Kept, Limited, Limits, keeping_messages};
 use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 
 pub(crate) mod error;
+pub use crate::decode::DecodeError;
 pub use error::Error;
 
 /// The default cap on a payload's length: 1 GiB.
@@ -384,10 +386,6 @@ impl Options {
             });
         }
         let payload = envelope.payload;
-        let len = payload.len() as u64;
-        let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
-        let mut de = postcard::Deserializer::from_bytes(payload);
-        let limited = Limited { inner: &mut de, limits: &limits };
         // A type that has passed the check against this very table passes it
         // for every payload written with it: the reader's calls depend on its
         // type, the places they meet on the table. (The type is told by the
@@ -401,37 +399,86 @@ impl Options {
         };
         let state =
             table.as_deref().map(|table| CheckState::new(table, type_name::canonical::<T>, self.check_type));
-        let ((result, message), raised) = raising(|| {
-            keeping_messages(|| {
-                self.scope.run(|| match &state {
-                    Some(state) => T::deserialize(Checked { inner: limited, state, ctx: 0 }),
-                    None => T::deserialize(limited),
-                })
-            })
+        let mut de = Decoder::new(payload, self.max_depth, self.max_zero_sized);
+        let session = notes::begin();
+        let result = self.scope.run(|| match &state {
+            Some(state) => T::deserialize(Checked { inner: &mut de, state, ctx: 0 }),
+            None => T::deserialize(&mut de),
         });
-        let rest = de.finalize().map_or(0, |rest| rest.len());
-        let used = (payload.len() - rest) as u64;
-        let requested = || type_name::canonical::<T>().to_owned();
-        if let (Err(_), Some(changed)) = (&result, state.as_ref().and_then(CheckState::take_error)) {
-            return Err(changed);
-        }
-        if let (Ok(_), Some(table)) = (&result, &table) {
-            table.pass(reader);
-        }
-        match (result, raised) {
-            (Ok(_), _) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
-            (Ok(value), _) => Ok(value),
-            (Err(_), Some(source)) => {
-                Err(Error::Refused { requested: requested(), offset: used, len, source })
+        let rest = de.rest().len();
+        match result {
+            Ok(value) => {
+                drop(session);
+                if let Some(table) = &table {
+                    table.pass(reader);
+                }
+                if rest != 0 {
+                    let (used, len) = ((payload.len() - rest) as u64, payload.len() as u64);
+                    return Err(Error::TrailingBytes {
+                        requested: type_name::canonical::<T>().to_owned(),
+                        used,
+                        len,
+                    });
+                }
+                Ok(value)
             }
-            (Err(error), None) => Err(limits.take_exceeded().unwrap_or_else(|| {
-                let message = match (error, message) {
-                    (Kept::Custom | Kept::Inner(postcard::Error::SerdeDeCustom), Some(message)) => message,
-                    (Kept::Custom, None) => "a Deserialize impl refused the value".to_owned(),
-                    (Kept::Inner(source), _) => return decode_error(requested(), used, len, source),
-                };
-                Error::Invalid { requested: requested(), offset: used, len, message }
-            })),
+            Err(fail) => {
+                let notes = session.take();
+                drop(session);
+                let changed = state.as_ref().and_then(CheckState::take_error);
+                Err(failed(Failed {
+                    fail,
+                    notes,
+                    changed,
+                    decoder: &de,
+                    len: payload.len(),
+                    requested: type_name::canonical::<T>,
+                    limits: self,
+                }))
+            }
+        }
+    }
+}
+
+/// A decode that failed, and what is known about why.
+struct Failed<'d, 'de> {
+    fail: Fail,
+    notes: Notes,
+    /// The difference the shape check found, if it stopped the decode.
+    changed: Option<Error>,
+    decoder: &'d Decoder<'de>,
+    len: usize,
+    requested: fn() -> &'static str,
+    limits: &'d Options,
+}
+
+/// The error a failed decode reports: a shape change first, then an error a
+/// `Deserialize` impl raised, a limit, and last what the decoder or the
+/// value's code said.
+#[cold]
+fn failed(failed: Failed<'_, '_>) -> Error {
+    let Failed { fail, notes, changed, decoder, len, requested, limits } = failed;
+    if let Some(changed) = changed {
+        return changed;
+    }
+    let offset = (len - decoder.rest().len()) as u64;
+    let (requested, len) = (requested().to_owned(), len as u64);
+    if let Some(source) = notes.raised {
+        return Error::Refused { requested, offset, len, source };
+    }
+    match decoder.exceeded() {
+        Some(Exceeded::Depth) => return Error::TooDeep { max: limits.max_depth },
+        Some(Exceeded::Elements) => {
+            return Error::TooManyElements { payload_len: len, max_zero_sized: limits.max_zero_sized };
+        }
+        None => {}
+    }
+    match fail {
+        Fail::Bytes(source) => decode_error(requested, offset, len, source),
+        Fail::Unsupported => Error::Unsupported { requested, feature: ANY_FEATURE, remedy: ANY_REMEDY },
+        Fail::Custom | Fail::Limit => {
+            let message = notes.message.unwrap_or_else(|| "a Deserialize impl refused the value".to_owned());
+            Error::Invalid { requested, offset, len, message }
         }
     }
 }
@@ -511,17 +558,9 @@ pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
     Options::new().max_len(u64::MAX).trust(Trust::Registry).open(bytes)
 }
 
-type Raised = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-thread_local! {
-    /// `Some` while a brine load decodes on this thread: the first error a
-    /// `Deserialize` impl raised with [`raise`].
-    static RAISED: std::cell::RefCell<Option<Option<Raised>>> = const { std::cell::RefCell::new(None) };
-}
-
 /// Refuses a value with a typed error: inside a brine load, the load fails
 /// with [`Error::Refused`], whose [`source`](std::error::Error::source) is
-/// `error` (postcard keeps no message of its own); under any other decoder
+/// `error` (a custom error carries only a message); under any other decoder
 /// it is `E::custom` of the error's message.
 ///
 /// For `Deserialize` impls whose callers want to match on why (brine-code's
@@ -552,27 +591,8 @@ thread_local! {
 /// ```
 pub fn raise<E: serde::de::Error>(error: impl std::error::Error + Send + Sync + 'static) -> E {
     let message = error.to_string();
-    RAISED.with(|slot| {
-        if let Some(first @ None) = &mut *slot.borrow_mut() {
-            *first = Some(Box::new(error));
-        }
-    });
+    notes::note_raised(Box::new(error));
     E::custom(message)
-}
-
-/// Runs a decode, and hands back the first error [`raise`]d in it.
-fn raising<R>(f: impl FnOnce() -> R) -> (R, Option<Raised>) {
-    struct Reset(Option<Option<Raised>>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            RAISED.with(|slot| *slot.borrow_mut() = self.0.take());
-        }
-    }
-    // the previous state comes back when `_reset` drops, also on panic
-    let _reset = Reset(RAISED.with(|slot| slot.borrow_mut().replace(None)));
-    let result = f();
-    let raised = RAISED.with(|slot| slot.borrow_mut().as_mut().and_then(Option::take));
-    (result, raised)
 }
 
 /// A version 2 body: the payload, the shape table, the table's length (u32).
@@ -615,32 +635,20 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
 const ANY_REMEDY: &str = "postcard stores no field names or type tags, so use externally tagged \
     enums (serde's default) and plain nested structs, or store such values with brine::source";
 
-fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Error) -> Error {
-    use postcard::Error as E;
+const ANY_FEATURE: &str = "a self-describing format (serde's deserialize_any or identifiers), which \
+    #[serde(untagged)], internally or adjacently tagged enums (#[serde(tag = ..)]), #[serde(flatten)] \
+    and types like serde_json::Value require";
+
+fn decode_error(requested: String, offset: u64, len: u64, source: DecodeError) -> Error {
     let reason = match source {
-        E::WontImplement | E::NotYetImplemented => {
-            return Error::Unsupported {
-                requested,
-                feature: "a self-describing format (serde's deserialize_any or identifiers), which \
-                    #[serde(untagged)], internally or adjacently tagged enums (#[serde(tag = ..)]), \
-                    #[serde(flatten)] and types like serde_json::Value require",
-                remedy: ANY_REMEDY,
-            };
-        }
-        E::DeserializeUnexpectedEnd => {
+        DecodeError::UnexpectedEnd => {
             "the payload ended inside the value (the type has more fields or elements than were stored)"
         }
-        E::DeserializeBadVarint => "an integer is malformed or too large for the requested integer type",
-        E::DeserializeBadBool => "a bool byte is neither 0 nor 1",
-        E::DeserializeBadChar => "a char is not a Unicode scalar value",
-        E::DeserializeBadUtf8 => "a string is not valid UTF-8",
-        E::DeserializeBadOption => "an Option tag is neither 0 nor 1",
-        E::DeserializeBadEnum => "an enum variant index is larger than u32::MAX",
-        E::SerdeDeCustom => {
-            "serde refused a value (an enum variant index out of range, a length that doesn't fit, \
-             or a check in a Deserialize impl)"
-        }
-        _ => "the bytes are not a valid encoding of this type",
+        DecodeError::Varint => "an integer is malformed or too large for the requested integer type",
+        DecodeError::Bool => "a bool byte is neither 0 nor 1",
+        DecodeError::Char => "a char is not a Unicode scalar value",
+        DecodeError::Utf8 => "a string is not valid UTF-8",
+        DecodeError::OptionTag => "an Option tag is neither 0 nor 1",
     };
     Error::Decode { requested, offset, len, reason, source }
 }

@@ -140,7 +140,7 @@ pub enum Error {
         reason: &'static str,
         /// The decoder's error.
         #[source]
-        source: postcard::Error,
+        source: crate::decode::DecodeError,
     },
     /// The value decoded without using the whole payload.
     #[error(
