@@ -12,8 +12,10 @@ use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, SHAPES_SINCE, truncated
 use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
+use memo::Reader;
 
 pub(crate) mod error;
+mod memo;
 pub use crate::decode::DecodeError;
 pub use error::Error;
 
@@ -250,8 +252,8 @@ impl Options {
     ///
     /// See [`load`].
     pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
-        let envelope = self.open(bytes)?;
-        self.decode(&envelope)
+        let opened = self.open_raw(bytes)?;
+        self.decode(&opened)
     }
 
     /// Loads a value from an envelope read from `reader`; see [`load_from`].
@@ -274,8 +276,8 @@ impl Options {
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
-        let envelope = self.open(&bytes)?;
-        self.decode(&envelope)
+        let opened = self.open_raw(&bytes)?;
+        self.decode(&opened)
     }
 
     /// Loads a value from `reader`, which holds exactly `len` bytes: a file
@@ -323,16 +325,35 @@ impl Options {
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
-        let envelope = self.open(&bytes)?;
-        self.decode(&envelope)
+        let opened = self.open_raw(&bytes)?;
+        self.decode(&opened)
     }
 
-    /// Runs every check but the type check and the decoding.
+    /// Runs every check but the type check and the decoding, and tells
+    /// what the envelope holds; see [`inspect`].
     fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
+        let opened = self.open_raw(bytes)?;
+        let type_name = std::str::from_utf8(opened.name).map_err(|_| Error::InvalidTypeName)?;
+        Ok(Envelope {
+            version: opened.version,
+            type_name,
+            payload: opened.payload,
+            checksum: opened.checksum,
+            holds_code: opened.holds_code,
+            shapes: opened.shapes,
+            len: opened.len,
+        })
+    }
+
+    /// Runs every check but the type check and the decoding, and leaves
+    /// the type name in bytes: a load compares them with the name it
+    /// expects first, and a name equal to a `&str` is UTF-8.
+    #[inline]
+    fn open_raw<'a>(&self, bytes: &'a [u8]) -> Result<Opened<'a>, Error> {
         let header = Header::decode(bytes)?;
         self.check_flags(&header)?;
         header.check_caps(self.max_len)?;
-        let body = &bytes[HEADER_LEN..];
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         let body_len = header.body_len();
         if (body.len() as u64) < body_len {
             return Err(body_truncated(&header, body.len() as u64));
@@ -348,19 +369,24 @@ impl Options {
         if computed != header.checksum {
             return Err(Error::ChecksumMismatch { stored: header.checksum, computed });
         }
-        let type_name = std::str::from_utf8(name).map_err(|_| Error::InvalidTypeName)?;
-        let (payload, shapes) =
-            if header.version >= SHAPES_SINCE { split_shapes(rest)? } else { (rest, None) };
-        let len = HEADER_LEN + body.len();
-        let holds_code = header.flags & FLAG_CODE != 0;
-        Ok(Envelope {
+        let (payload, shapes) = if header.version >= SHAPES_SINCE {
+            match split_shapes(rest) {
+                Ok(split) => split,
+                // the name's check comes first (docs/FORMAT.md)
+                Err(_) if std::str::from_utf8(name).is_err() => return Err(Error::InvalidTypeName),
+                Err(error) => return Err(error),
+            }
+        } else {
+            (rest, None)
+        };
+        Ok(Opened {
             version: header.version,
-            type_name,
+            name,
             payload,
-            checksum: computed,
-            holds_code,
             shapes,
-            len,
+            checksum: computed,
+            holds_code: header.flags & FLAG_CODE != 0,
+            len: HEADER_LEN + body.len(),
         })
     }
 
@@ -372,72 +398,127 @@ impl Options {
         Ok(())
     }
 
-    fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, Error> {
+    /// Checks the type and decodes. A type that passed every check against
+    /// an envelope of the same name and shape table just before, on this
+    /// thread, passes them again: it decodes at once (see [`memo`]).
+    #[inline]
+    fn decode<'de, T: Deserialize<'de>>(&self, opened: &Opened<'de>) -> Result<T, Error> {
+        let reader = Reader::of::<T>(self.check_type, self.check_shape);
+        let shapes = opened.shapes.filter(|_| self.check_shape);
+        if memo::passed(reader, opened.name, shapes) {
+            return self.run(opened.payload, None, |de| T::deserialize(de), type_name::canonical::<T>);
+        }
+        self.check_and_decode(opened, reader)
+    }
+
+    /// The type check, the shape check and the decode, for a type not known
+    /// to pass them.
+    fn check_and_decode<'de, T: Deserialize<'de>>(
+        &self,
+        opened: &Opened<'de>,
+        reader: Reader,
+    ) -> Result<T, Error> {
+        let type_name = std::str::from_utf8(opened.name).map_err(|_| Error::InvalidTypeName)?;
         // The canonical name of a type outside the standard library is its
         // `type_name` as is: compare that first, and look up the canonical
         // name only when it differs (canonical names are a fixed point).
         if self.check_type
-            && envelope.type_name != std::any::type_name::<T>()
-            && envelope.type_name != type_name::canonical::<T>()
+            && type_name != std::any::type_name::<T>()
+            && type_name != type_name::canonical::<T>()
         {
             return Err(Error::TypeMismatch {
-                stored: envelope.type_name.to_owned(),
+                stored: type_name.to_owned(),
                 requested: type_name::canonical::<T>().to_owned(),
             });
         }
-        let payload = envelope.payload;
         // A type that has passed the check against this very table passes it
         // for every payload written with it: the reader's calls depend on its
         // type, the places they meet on the table. (The type is told by the
         // address of its `type_name`.)
-        let reader = (std::any::type_name::<T>().as_ptr() as usize, self.check_type);
-        let table = match envelope.shapes.filter(|_| self.check_shape) {
-            Some(shapes) if !shape::passed(shapes, reader) => {
+        let passer = (std::any::type_name::<T>().as_ptr() as usize, self.check_type);
+        let shapes = opened.shapes.filter(|_| self.check_shape);
+        let table = match shapes {
+            Some(shapes) if !shape::passed(shapes, passer) => {
                 Some(shape::read(shapes).map_err(|reason| Error::ShapeTable { reason })?)
             }
             _ => None,
         };
         let state =
             table.as_deref().map(|table| CheckState::new(table, type_name::canonical::<T>, self.check_type));
+        let result = self.run(
+            opened.payload,
+            state.as_ref(),
+            |de| match &state {
+                Some(state) => T::deserialize(Checked { inner: de, state, ctx: 0 }),
+                None => T::deserialize(de),
+            },
+            type_name::canonical::<T>,
+        );
+        // a value that decoded passed the shape check, trailing bytes or not
+        if let (Ok(_) | Err(Error::TrailingBytes { .. }), Some(table)) = (&result, &table) {
+            table.pass(passer);
+        }
+        if result.is_ok() {
+            memo::remember(reader, opened.name, shapes);
+        }
+        result
+    }
+
+    /// Decodes `payload` with `deserialize`, in this load's trust scope, and
+    /// says why it failed if it did.
+    #[inline(always)]
+    fn run<'de, T>(
+        &self,
+        payload: &'de [u8],
+        state: Option<&CheckState<'_>>,
+        deserialize: impl FnOnce(&mut Decoder<'de>) -> Result<T, Fail>,
+        requested: fn() -> &'static str,
+    ) -> Result<T, Error> {
         let mut de = Decoder::new(payload, self.max_depth, self.max_zero_sized);
         let session = notes::begin();
-        let result = self.scope.run(|| match &state {
-            Some(state) => T::deserialize(Checked { inner: &mut de, state, ctx: 0 }),
-            None => T::deserialize(&mut de),
-        });
-        let rest = de.rest().len();
+        let result = self.scope.run(|| deserialize(&mut de));
         match result {
             Ok(value) => {
                 drop(session);
-                if let Some(table) = &table {
-                    table.pass(reader);
-                }
+                let rest = de.rest().len();
                 if rest != 0 {
-                    let (used, len) = ((payload.len() - rest) as u64, payload.len() as u64);
-                    return Err(Error::TrailingBytes {
-                        requested: type_name::canonical::<T>().to_owned(),
-                        used,
-                        len,
-                    });
+                    return Err(trailing(requested, payload.len(), rest));
                 }
                 Ok(value)
             }
             Err(fail) => {
                 let notes = session.take();
                 drop(session);
-                let changed = state.as_ref().and_then(CheckState::take_error);
+                let changed = state.and_then(CheckState::take_error);
                 Err(failed(Failed {
                     fail,
                     notes,
                     changed,
                     decoder: &de,
                     len: payload.len(),
-                    requested: type_name::canonical::<T>,
+                    requested,
                     limits: self,
                 }))
             }
         }
     }
+}
+
+/// An envelope that passed every check but the type check, its type name
+/// still in bytes.
+struct Opened<'a> {
+    version: u16,
+    name: &'a [u8],
+    payload: &'a [u8],
+    shapes: Option<&'a [u8]>,
+    checksum: u64,
+    holds_code: bool,
+    len: usize,
+}
+
+#[cold]
+fn trailing(requested: fn() -> &'static str, len: usize, rest: usize) -> Error {
+    Error::TrailingBytes { requested: requested().to_owned(), used: (len - rest) as u64, len: len as u64 }
 }
 
 /// A decode that failed, and what is known about why.
