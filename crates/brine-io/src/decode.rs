@@ -138,14 +138,14 @@ pub(crate) enum Exceeded {
     Elements,
 }
 
-/// The decoder: the payload and how far it got, and what the limits leave.
+/// The decoder: the bytes left, and what the limits leave.
 ///
-/// The position is one word that moves (not a slice that shrinks, two), so
-/// the element loops keep one register and one store per element for it.
+/// The bytes left are a slice that shrinks from the front: its start and
+/// length stay in registers across an element loop (see [`Seq`]), and every
+/// read checks the length once.
 #[derive(Debug)]
 pub(crate) struct Decoder<'de> {
-    payload: &'de [u8],
-    pos: usize,
+    input: &'de [u8],
     elements_left: u64,
     depth_left: u32,
     /// Whether the elements of the sequence being read count one by one
@@ -159,8 +159,7 @@ impl<'de> Decoder<'de> {
     /// with room for `max_zero_sized` elements beyond one per payload byte.
     pub(crate) fn new(payload: &'de [u8], max_depth: u32, max_zero_sized: u64) -> Self {
         Decoder {
-            payload,
-            pos: 0,
+            input: payload,
             elements_left: (payload.len() as u64).saturating_add(max_zero_sized),
             depth_left: max_depth,
             count_each: false,
@@ -171,7 +170,7 @@ impl<'de> Decoder<'de> {
     /// The bytes not decoded yet.
     #[inline(always)]
     pub(crate) fn rest(&self) -> &'de [u8] {
-        self.payload.get(self.pos..).unwrap_or_default()
+        self.input
     }
 
     /// The limit that stopped the decode, if one did.
@@ -215,9 +214,9 @@ impl<'de> Decoder<'de> {
 
     #[inline(always)]
     fn byte(&mut self) -> Result<u8, Fail> {
-        match self.rest().first() {
-            Some(&byte) => {
-                self.pos += 1;
+        match self.input.split_first() {
+            Some((&byte, rest)) => {
+                self.input = rest;
                 Ok(byte)
             }
             None => Err(DecodeError::UnexpectedEnd.into()),
@@ -226,9 +225,9 @@ impl<'de> Decoder<'de> {
 
     #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'de [u8], Fail> {
-        match self.rest().get(..n) {
-            Some(head) => {
-                self.pos += n;
+        match self.input.split_at_checked(n) {
+            Some((head, rest)) => {
+                self.input = rest;
                 Ok(head)
             }
             None => Err(DecodeError::UnexpectedEnd.into()),
@@ -237,9 +236,9 @@ impl<'de> Decoder<'de> {
 
     #[inline(always)]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Fail> {
-        match self.rest().first_chunk::<N>() {
-            Some(head) => {
-                self.pos += N;
+        match self.input.split_first_chunk::<N>() {
+            Some((head, rest)) => {
+                self.input = rest;
                 Ok(*head)
             }
             None => Err(DecodeError::UnexpectedEnd.into()),
@@ -260,17 +259,17 @@ impl<'de> Decoder<'de> {
         if let Some(&word) = self.rest().first_chunk::<4>() {
             let word = u32::from_le_bytes(word);
             if word & 0x80 == 0 {
-                self.pos += 1;
+                self.input = &self.input[1..];
                 return Ok(u64::from(word & 0x7F));
             }
             let two = (word & 0x7F) | (word >> 1 & 0x3F80);
             if word & 0x8000 == 0 {
-                self.pos += 2;
+                self.input = &self.input[2..];
                 return Ok(u64::from(two));
             }
             let three = two | (word >> 2 & 0x1F_C000);
             if word & 0x80_0000 == 0 && (BITS > 21 || three >> BITS == 0) {
-                self.pos += 3;
+                self.input = &self.input[3..];
                 return Ok(u64::from(three));
             }
         }
@@ -281,7 +280,7 @@ impl<'de> Decoder<'de> {
     #[inline(always)]
     fn varint_slow<const BITS: u32>(&mut self) -> Result<u64, Fail> {
         let (result, used) = varint_long::<BITS>(self.rest());
-        self.pos += used;
+        self.input = self.input.get(used..).unwrap_or_default();
         Ok(result?)
     }
 
