@@ -148,9 +148,9 @@ pub(crate) struct Decoder<'de> {
     input: &'de [u8],
     elements_left: u64,
     depth_left: u32,
-    /// Whether the elements of the sequence being read count one by one
-    /// (they were not counted up front).
-    count_each: bool,
+    /// The elements of the sequence being read that were not counted up
+    /// front: they count one by one as they are read.
+    uncounted: usize,
     exceeded: Option<Exceeded>,
 }
 
@@ -162,7 +162,7 @@ impl<'de> Decoder<'de> {
             input: payload,
             elements_left: (payload.len() as u64).saturating_add(max_zero_sized),
             depth_left: max_depth,
-            count_each: false,
+            uncounted: 0,
             exceeded: None,
         }
     }
@@ -219,7 +219,7 @@ impl<'de> Decoder<'de> {
                 self.input = rest;
                 Ok(byte)
             }
-            None => Err(DecodeError::UnexpectedEnd.into()),
+            None => Err(ended()),
         }
     }
 
@@ -230,7 +230,7 @@ impl<'de> Decoder<'de> {
                 self.input = rest;
                 Ok(head)
             }
-            None => Err(DecodeError::UnexpectedEnd.into()),
+            None => Err(ended()),
         }
     }
 
@@ -241,7 +241,7 @@ impl<'de> Decoder<'de> {
                 self.input = rest;
                 Ok(*head)
             }
-            None => Err(DecodeError::UnexpectedEnd.into()),
+            None => Err(ended()),
         }
     }
 
@@ -256,7 +256,9 @@ impl<'de> Decoder<'de> {
     /// gives postcard's error and offset.
     #[inline(always)]
     fn varint<const BITS: u32>(&mut self) -> Result<u64, Fail> {
-        if let Some(&word) = self.rest().first_chunk::<4>() {
+        if likely(self.input.len() >= 4)
+            && let Some(&word) = self.input.first_chunk::<4>()
+        {
             let word = u32::from_le_bytes(word);
             if word & 0x80 == 0 {
                 self.input = &self.input[1..];
@@ -328,22 +330,60 @@ impl<'de> Decoder<'de> {
     fn str(&mut self) -> Result<&'de str, Fail> {
         let len = self.len()?;
         let bytes = self.take(len)?;
-        std::str::from_utf8(bytes).map_err(|_| DecodeError::Utf8.into())
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text),
+            Err(_) => Err(not_utf8()),
+        }
     }
 
     /// Elements of a sequence, tuple or struct: `len` of them.
     #[inline(always)]
     fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
-        let counted = len <= self.rest().len();
-        if counted {
+        let (left, uncounted) = if len <= self.rest().len() {
             self.count(len as u64)?;
-        }
-        // the flag is the innermost sequence's while its elements are read
-        let outer = std::mem::replace(&mut self.count_each, !counted);
-        let result = visitor.visit_seq(Seq { de: self, left: len });
-        self.count_each = outer;
+            (len, 0)
+        } else {
+            (0, len)
+        };
+        // the innermost sequence's while its elements are read
+        let outer = std::mem::replace(&mut self.uncounted, uncounted);
+        let result = visitor.visit_seq(Seq { de: self, left });
+        self.uncounted = outer;
         result
     }
+}
+
+/// The way a branch usually goes, told to the compiler by a call to a cold
+/// function on the other way: it lays the usual way out straight.
+#[inline(always)]
+fn likely(b: bool) -> bool {
+    if !b {
+        cold();
+    }
+    b
+}
+
+#[inline(always)]
+fn unlikely(b: bool) -> bool {
+    if b {
+        cold();
+    }
+    b
+}
+
+#[cold]
+#[inline(always)]
+fn cold() {}
+
+/// The payload ended inside a value: made out of the way.
+#[cold]
+fn ended() -> Fail {
+    DecodeError::UnexpectedEnd.into()
+}
+
+#[cold]
+fn not_utf8() -> Fail {
+    DecodeError::Utf8.into()
 }
 
 // -- zigzag ----------------------------------------------------------------------
@@ -610,6 +650,9 @@ fn varint_long<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usiz
 /// across the elements.
 struct Seq<'a, 'de> {
     de: &'a mut Decoder<'de>,
+    /// The elements left that were counted; those that were not wait in
+    /// the decoder's `uncounted`, so that a counted sequence checks one
+    /// number per element.
     left: usize,
 }
 
@@ -618,12 +661,14 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Fail> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        if self.de.count_each {
+        if unlikely(self.left == 0) {
+            if self.de.uncounted == 0 {
+                return Ok(None);
+            }
+            self.de.uncounted -= 1;
             self.de.count(1)?;
+        } else {
+            self.left -= 1;
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
@@ -631,7 +676,8 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
     /// The elements left, while the bytes left could hold them.
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        (self.left <= self.de.rest().len()).then_some(self.left)
+        let left = self.left + self.de.uncounted;
+        (left <= self.de.rest().len()).then_some(left)
     }
 }
 
@@ -646,7 +692,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
 
     #[inline(always)]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Fail> {
-        if self.left == 0 {
+        if unlikely(self.left == 0) {
             return Ok(None);
         }
         self.left -= 1;
