@@ -454,7 +454,8 @@ impl Options {
     }
 
     /// The type check, the shape check and the decode, for a type not known
-    /// to pass them.
+    /// to pass them: out of the way of the loads that are.
+    #[inline(never)]
     fn check_and_decode<'de, T: Deserialize<'de>>(
         &self,
         opened: &Opened<'de>,

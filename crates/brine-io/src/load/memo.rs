@@ -105,28 +105,22 @@ pub(crate) fn remember(reader: Reader, name: &[u8], shapes: Option<&[u8]>) {
     });
 }
 
-/// Whether `a` and `b`, of one length, hold the same bytes: a word at a
-/// time without a call (names and tables are short), the last word
-/// overlapping the one before.
+/// Whether `a` and `b` hold the same bytes: a word at a time without a
+/// call (names and tables are short), the last word overlapping the one
+/// before.
 #[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    #[inline(always)]
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        bytes.get(at..at + 8).and_then(|word| word.try_into().ok()).map_or(0, u64::from_ne_bytes)
-    }
     if a.len() != b.len() {
         return false;
     }
-    if a.len() < 8 {
+    let (Some(a_last), Some(b_last)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
         return a == b;
+    };
+    let (a_words, _) = a.as_chunks::<8>();
+    let (b_words, _) = b.as_chunks::<8>();
+    let mut differ = u64::from_ne_bytes(*a_last) ^ u64::from_ne_bytes(*b_last);
+    for (x, y) in a_words.iter().zip(b_words) {
+        differ |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
     }
-    let mut differ = 0;
-    let mut at = 0;
-    while at + 8 < a.len() {
-        differ |= word(a, at) ^ word(b, at);
-        at += 8;
-    }
-    let last = a.len() - 8;
-    differ |= word(a, last) ^ word(b, last);
     differ == 0
 }
