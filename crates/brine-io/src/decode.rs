@@ -628,9 +628,12 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
 fn varint_long<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usize) {
     let max = BITS.div_ceil(7) as usize;
     let last_max = (1u8 << (BITS % 7)) - 1;
-    let window = &input[..input.len().min(max)];
     let mut out = 0u64;
-    for (i, &byte) in window.iter().enumerate() {
+    // `max` is a constant: the loop unrolls into one check and branch a byte
+    for i in 0..max {
+        let Some(&byte) = input.get(i) else {
+            return (Err(DecodeError::UnexpectedEnd), i);
+        };
         out |= u64::from(byte & 0x7F) << (7 * i);
         if byte & 0x80 == 0 {
             if i == max - 1 && byte > last_max {
@@ -639,8 +642,7 @@ fn varint_long<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usiz
             return (Ok(out), i + 1);
         }
     }
-    let error = if window.len() == max { DecodeError::Varint } else { DecodeError::UnexpectedEnd };
-    (Err(error), window.len())
+    (Err(DecodeError::Varint), max)
 }
 
 /// The elements of a sequence, tuple or struct.
