@@ -124,3 +124,26 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     }
     differ == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    /// Every length of each way of comparing, a difference at every place.
+    #[test]
+    fn same_finds_every_difference() {
+        let bytes: Vec<u8> = (0..80u8).map(|i| i.wrapping_mul(37)).collect();
+        for len in 0..=bytes.len() {
+            let a = &bytes[..len];
+            assert!(same(a, a), "{len}");
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x40;
+                assert!(!same(a, &b), "{len} {at}");
+            }
+            if len > 0 {
+                assert!(!same(a, &bytes[..len - 1]));
+            }
+        }
+    }
+}
