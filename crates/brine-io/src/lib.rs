@@ -100,10 +100,10 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod decode;
 pub mod dump;
 mod encode;
 mod format;
-mod limit;
 pub mod load;
 mod shape;
 pub mod trust;

@@ -1,18 +1,22 @@
 //! Reading envelopes: every check, in the order docs/FORMAT.md gives, before
-//! postcard sees a byte of the payload.
+//! the decoder sees a byte of the payload.
 
 use std::io::{self, Read};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, SHAPES_SINCE, truncated};
-use crate::limit::{Kept, Limited, Limits, keeping_messages};
+use crate::decode::notes::{self, Notes};
+use crate::decode::{Decoder, Exceeded, Fail};
+use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, SHAPES_SINCE, truncated};
 use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
+use memo::Reader;
 
 pub(crate) mod error;
+mod memo;
+pub use crate::decode::DecodeError;
 pub use error::Error;
 
 /// The default cap on a payload's length: 1 GiB.
@@ -248,8 +252,11 @@ impl Options {
     ///
     /// See [`load`].
     pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
-        let envelope = self.open(bytes)?;
-        self.decode(&envelope)
+        let opened = match self.open_fast(bytes) {
+            Some(opened) => opened,
+            None => self.open_raw(bytes)?,
+        };
+        self.decode(&opened)
     }
 
     /// Loads a value from an envelope read from `reader`; see [`load_from`].
@@ -272,8 +279,8 @@ impl Options {
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
-        let envelope = self.open(&bytes)?;
-        self.decode(&envelope)
+        let opened = self.open_raw(&bytes)?;
+        self.decode(&opened)
     }
 
     /// Loads a value from `reader`, which holds exactly `len` bytes: a file
@@ -321,16 +328,74 @@ impl Options {
         if got < body_len {
             return Err(body_truncated(&fixed, got));
         }
-        let envelope = self.open(&bytes)?;
-        self.decode(&envelope)
+        let opened = self.open_raw(&bytes)?;
+        self.decode(&opened)
     }
 
-    /// Runs every check but the type check and the decoding.
+    /// Runs every check but the type check and the decoding, and tells
+    /// what the envelope holds; see [`inspect`].
     fn open<'a>(&self, bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
+        let opened = self.open_raw(bytes)?;
+        let type_name = std::str::from_utf8(opened.name).map_err(|_| Error::InvalidTypeName)?;
+        Ok(Envelope {
+            version: opened.version,
+            type_name,
+            payload: opened.payload,
+            checksum: opened.checksum,
+            holds_code: opened.holds_code,
+            shapes: opened.shapes,
+            len: opened.len,
+        })
+    }
+
+    /// [`open_raw`](Self::open_raw) for an envelope that passes: `None` for
+    /// any other, whose error `open_raw` then finds. No error is made on the
+    /// way, so nothing is moved around for one.
+    #[inline(always)]
+    fn open_fast<'a>(&self, bytes: &'a [u8]) -> Option<Opened<'a>> {
+        let header = Header::read(bytes)?;
+        let refused = header.flags & FLAG_CODE != 0 && self.scope.trust() == Trust::Values;
+        if refused || header.name_len as usize > MAX_TYPE_NAME_LEN || header.payload_len > self.max_len {
+            return None;
+        }
+        let body = bytes.get(HEADER_LEN..)?;
+        if body.len() as u64 != header.body_len() {
+            return None;
+        }
+        let checksum = format::checksum(body);
+        if checksum != header.checksum {
+            return None;
+        }
+        let (name, rest) = body.split_at_checked(header.name_len as usize)?;
+        let (payload, shapes) = if header.version >= SHAPES_SINCE {
+            let (rest, table_len) = rest.split_last_chunk::<4>()?;
+            let payload_len = rest.len().checked_sub(u32::from_le_bytes(*table_len) as usize)?;
+            let (payload, shapes) = rest.split_at(payload_len);
+            (payload, Some(shapes))
+        } else {
+            (rest, None)
+        };
+        let holds_code = header.flags & FLAG_CODE != 0;
+        Some(Opened {
+            version: header.version,
+            name,
+            payload,
+            shapes,
+            checksum,
+            holds_code,
+            len: bytes.len(),
+        })
+    }
+
+    /// Runs every check but the type check and the decoding, and leaves
+    /// the type name in bytes: a load compares them with the name it
+    /// expects first, and a name equal to a `&str` is UTF-8.
+    #[inline(never)]
+    fn open_raw<'a>(&self, bytes: &'a [u8]) -> Result<Opened<'a>, Error> {
         let header = Header::decode(bytes)?;
         self.check_flags(&header)?;
         header.check_caps(self.max_len)?;
-        let body = &bytes[HEADER_LEN..];
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         let body_len = header.body_len();
         if (body.len() as u64) < body_len {
             return Err(body_truncated(&header, body.len() as u64));
@@ -346,19 +411,24 @@ impl Options {
         if computed != header.checksum {
             return Err(Error::ChecksumMismatch { stored: header.checksum, computed });
         }
-        let type_name = std::str::from_utf8(name).map_err(|_| Error::InvalidTypeName)?;
-        let (payload, shapes) =
-            if header.version >= SHAPES_SINCE { split_shapes(rest)? } else { (rest, None) };
-        let len = HEADER_LEN + body.len();
-        let holds_code = header.flags & FLAG_CODE != 0;
-        Ok(Envelope {
+        let (payload, shapes) = if header.version >= SHAPES_SINCE {
+            match split_shapes(rest) {
+                Ok(split) => split,
+                // the name's check comes first (docs/FORMAT.md)
+                Err(_) if std::str::from_utf8(name).is_err() => return Err(Error::InvalidTypeName),
+                Err(error) => return Err(error),
+            }
+        } else {
+            (rest, None)
+        };
+        Ok(Opened {
             version: header.version,
-            type_name,
+            name,
             payload,
-            checksum: computed,
-            holds_code,
             shapes,
-            len,
+            checksum: computed,
+            holds_code: header.flags & FLAG_CODE != 0,
+            len: HEADER_LEN + body.len(),
         })
     }
 
@@ -370,68 +440,169 @@ impl Options {
         Ok(())
     }
 
-    fn decode<'de, T: Deserialize<'de>>(&self, envelope: &Envelope<'de>) -> Result<T, Error> {
+    /// Checks the type and decodes. A type that passed every check against
+    /// an envelope of the same name and shape table just before, on this
+    /// thread, passes them again: it decodes at once (see [`memo`]).
+    #[inline]
+    fn decode<'de, T: Deserialize<'de>>(&self, opened: &Opened<'de>) -> Result<T, Error> {
+        let reader = Reader::of::<T>(self.check_type, self.check_shape);
+        let shapes = opened.shapes.filter(|_| self.check_shape);
+        if memo::passed(reader, opened.name, shapes) {
+            return self.run(opened.payload, None, |de| T::deserialize(de), type_name::canonical::<T>);
+        }
+        self.check_and_decode(opened, reader)
+    }
+
+    /// The type check, the shape check and the decode, for a type not known
+    /// to pass them: out of the way of the loads that are.
+    #[inline(never)]
+    fn check_and_decode<'de, T: Deserialize<'de>>(
+        &self,
+        opened: &Opened<'de>,
+        reader: Reader,
+    ) -> Result<T, Error> {
+        let type_name = std::str::from_utf8(opened.name).map_err(|_| Error::InvalidTypeName)?;
         // The canonical name of a type outside the standard library is its
         // `type_name` as is: compare that first, and look up the canonical
         // name only when it differs (canonical names are a fixed point).
         if self.check_type
-            && envelope.type_name != std::any::type_name::<T>()
-            && envelope.type_name != type_name::canonical::<T>()
+            && type_name != std::any::type_name::<T>()
+            && type_name != type_name::canonical::<T>()
         {
             return Err(Error::TypeMismatch {
-                stored: envelope.type_name.to_owned(),
+                stored: type_name.to_owned(),
                 requested: type_name::canonical::<T>().to_owned(),
             });
         }
-        let payload = envelope.payload;
-        let len = payload.len() as u64;
-        let limits = Limits::new(self.max_depth, len, self.max_zero_sized);
-        let mut de = postcard::Deserializer::from_bytes(payload);
-        let limited = Limited { inner: &mut de, limits: &limits };
         // A type that has passed the check against this very table passes it
         // for every payload written with it: the reader's calls depend on its
         // type, the places they meet on the table. (The type is told by the
         // address of its `type_name`.)
-        let reader = (std::any::type_name::<T>().as_ptr() as usize, self.check_type);
-        let table = match envelope.shapes.filter(|_| self.check_shape) {
-            Some(shapes) if !shape::passed(shapes, reader) => {
+        let passer = (std::any::type_name::<T>().as_ptr() as usize, self.check_type);
+        let shapes = opened.shapes.filter(|_| self.check_shape);
+        let table = match shapes {
+            Some(shapes) if !shape::passed(shapes, passer) => {
                 Some(shape::read(shapes).map_err(|reason| Error::ShapeTable { reason })?)
             }
             _ => None,
         };
         let state =
             table.as_deref().map(|table| CheckState::new(table, type_name::canonical::<T>, self.check_type));
-        let ((result, message), raised) = raising(|| {
-            keeping_messages(|| {
-                self.scope.run(|| match &state {
-                    Some(state) => T::deserialize(Checked { inner: limited, state, ctx: 0 }),
-                    None => T::deserialize(limited),
-                })
-            })
-        });
-        let rest = de.finalize().map_or(0, |rest| rest.len());
-        let used = (payload.len() - rest) as u64;
-        let requested = || type_name::canonical::<T>().to_owned();
-        if let (Err(_), Some(changed)) = (&result, state.as_ref().and_then(CheckState::take_error)) {
-            return Err(changed);
+        let result = self.run(
+            opened.payload,
+            state.as_ref(),
+            |de| match &state {
+                Some(state) => T::deserialize(Checked { inner: de, state, ctx: 0 }),
+                None => T::deserialize(de),
+            },
+            type_name::canonical::<T>,
+        );
+        // a value that decoded passed the shape check, trailing bytes or not
+        if let (Ok(_) | Err(Error::TrailingBytes { .. }), Some(table)) = (&result, &table) {
+            table.pass(passer);
         }
-        if let (Ok(_), Some(table)) = (&result, &table) {
-            table.pass(reader);
+        if result.is_ok() {
+            memo::remember(reader, opened.name, shapes);
         }
-        match (result, raised) {
-            (Ok(_), _) if rest != 0 => Err(Error::TrailingBytes { requested: requested(), used, len }),
-            (Ok(value), _) => Ok(value),
-            (Err(_), Some(source)) => {
-                Err(Error::Refused { requested: requested(), offset: used, len, source })
+        result
+    }
+
+    /// Decodes `payload` with `deserialize`, in this load's trust scope, and
+    /// says why it failed if it did.
+    #[inline(always)]
+    fn run<'de, T>(
+        &self,
+        payload: &'de [u8],
+        state: Option<&CheckState<'_>>,
+        deserialize: impl FnOnce(&mut Decoder<'de>) -> Result<T, Fail>,
+        requested: fn() -> &'static str,
+    ) -> Result<T, Error> {
+        let mut de = Decoder::new(payload, self.max_depth, self.max_zero_sized);
+        let session = notes::begin();
+        let result = self.scope.run(|| deserialize(&mut de));
+        match result {
+            Ok(value) => {
+                drop(session);
+                let rest = de.rest().len();
+                if rest != 0 {
+                    return Err(trailing(requested, payload.len(), rest));
+                }
+                Ok(value)
             }
-            (Err(error), None) => Err(limits.take_exceeded().unwrap_or_else(|| {
-                let message = match (error, message) {
-                    (Kept::Custom | Kept::Inner(postcard::Error::SerdeDeCustom), Some(message)) => message,
-                    (Kept::Custom, None) => "a Deserialize impl refused the value".to_owned(),
-                    (Kept::Inner(source), _) => return decode_error(requested(), used, len, source),
-                };
-                Error::Invalid { requested: requested(), offset: used, len, message }
-            })),
+            Err(fail) => {
+                let notes = session.take();
+                drop(session);
+                let changed = state.and_then(CheckState::take_error);
+                Err(failed(Failed {
+                    fail,
+                    notes,
+                    changed,
+                    decoder: &de,
+                    len: payload.len(),
+                    requested,
+                    limits: self,
+                }))
+            }
+        }
+    }
+}
+
+/// An envelope that passed every check but the type check, its type name
+/// still in bytes.
+struct Opened<'a> {
+    version: u16,
+    name: &'a [u8],
+    payload: &'a [u8],
+    shapes: Option<&'a [u8]>,
+    checksum: u64,
+    holds_code: bool,
+    len: usize,
+}
+
+#[cold]
+fn trailing(requested: fn() -> &'static str, len: usize, rest: usize) -> Error {
+    Error::TrailingBytes { requested: requested().to_owned(), used: (len - rest) as u64, len: len as u64 }
+}
+
+/// A decode that failed, and what is known about why.
+struct Failed<'d, 'de> {
+    fail: Fail,
+    notes: Notes,
+    /// The difference the shape check found, if it stopped the decode.
+    changed: Option<Error>,
+    decoder: &'d Decoder<'de>,
+    len: usize,
+    requested: fn() -> &'static str,
+    limits: &'d Options,
+}
+
+/// The error a failed decode reports: a shape change first, then an error a
+/// `Deserialize` impl raised, a limit, and last what the decoder or the
+/// value's code said.
+#[cold]
+fn failed(failed: Failed<'_, '_>) -> Error {
+    let Failed { fail, notes, changed, decoder, len, requested, limits } = failed;
+    if let Some(changed) = changed {
+        return changed;
+    }
+    let offset = (len - decoder.rest().len()) as u64;
+    let (requested, len) = (requested().to_owned(), len as u64);
+    if let Some(source) = notes.raised {
+        return Error::Refused { requested, offset, len, source };
+    }
+    match decoder.exceeded() {
+        Some(Exceeded::Depth) => return Error::TooDeep { max: limits.max_depth },
+        Some(Exceeded::Elements) => {
+            return Error::TooManyElements { payload_len: len, max_zero_sized: limits.max_zero_sized };
+        }
+        None => {}
+    }
+    match fail {
+        Fail::Bytes(source) => decode_error(requested, offset, len, source),
+        Fail::Unsupported => Error::Unsupported { requested, feature: ANY_FEATURE, remedy: ANY_REMEDY },
+        Fail::Custom | Fail::Limit => {
+            let message = notes.message.unwrap_or_else(|| "a Deserialize impl refused the value".to_owned());
+            Error::Invalid { requested, offset, len, message }
         }
     }
 }
@@ -511,17 +682,9 @@ pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Error> {
     Options::new().max_len(u64::MAX).trust(Trust::Registry).open(bytes)
 }
 
-type Raised = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-thread_local! {
-    /// `Some` while a brine load decodes on this thread: the first error a
-    /// `Deserialize` impl raised with [`raise`].
-    static RAISED: std::cell::RefCell<Option<Option<Raised>>> = const { std::cell::RefCell::new(None) };
-}
-
 /// Refuses a value with a typed error: inside a brine load, the load fails
 /// with [`Error::Refused`], whose [`source`](std::error::Error::source) is
-/// `error` (postcard keeps no message of its own); under any other decoder
+/// `error` (a custom error carries only a message); under any other decoder
 /// it is `E::custom` of the error's message.
 ///
 /// For `Deserialize` impls whose callers want to match on why (brine-code's
@@ -552,27 +715,8 @@ thread_local! {
 /// ```
 pub fn raise<E: serde::de::Error>(error: impl std::error::Error + Send + Sync + 'static) -> E {
     let message = error.to_string();
-    RAISED.with(|slot| {
-        if let Some(first @ None) = &mut *slot.borrow_mut() {
-            *first = Some(Box::new(error));
-        }
-    });
+    notes::note_raised(Box::new(error));
     E::custom(message)
-}
-
-/// Runs a decode, and hands back the first error [`raise`]d in it.
-fn raising<R>(f: impl FnOnce() -> R) -> (R, Option<Raised>) {
-    struct Reset(Option<Option<Raised>>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            RAISED.with(|slot| *slot.borrow_mut() = self.0.take());
-        }
-    }
-    // the previous state comes back when `_reset` drops, also on panic
-    let _reset = Reset(RAISED.with(|slot| slot.borrow_mut().replace(None)));
-    let result = f();
-    let raised = RAISED.with(|slot| slot.borrow_mut().as_mut().and_then(Option::take));
-    (result, raised)
 }
 
 /// A version 2 body: the payload, the shape table, the table's length (u32).
@@ -615,32 +759,20 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
 const ANY_REMEDY: &str = "postcard stores no field names or type tags, so use externally tagged \
     enums (serde's default) and plain nested structs, or store such values with brine::source";
 
-fn decode_error(requested: String, offset: u64, len: u64, source: postcard::Error) -> Error {
-    use postcard::Error as E;
+const ANY_FEATURE: &str = "a self-describing format (serde's deserialize_any or identifiers), which \
+    #[serde(untagged)], internally or adjacently tagged enums (#[serde(tag = ..)]), #[serde(flatten)] \
+    and types like serde_json::Value require";
+
+fn decode_error(requested: String, offset: u64, len: u64, source: DecodeError) -> Error {
     let reason = match source {
-        E::WontImplement | E::NotYetImplemented => {
-            return Error::Unsupported {
-                requested,
-                feature: "a self-describing format (serde's deserialize_any or identifiers), which \
-                    #[serde(untagged)], internally or adjacently tagged enums (#[serde(tag = ..)]), \
-                    #[serde(flatten)] and types like serde_json::Value require",
-                remedy: ANY_REMEDY,
-            };
-        }
-        E::DeserializeUnexpectedEnd => {
+        DecodeError::UnexpectedEnd => {
             "the payload ended inside the value (the type has more fields or elements than were stored)"
         }
-        E::DeserializeBadVarint => "an integer is malformed or too large for the requested integer type",
-        E::DeserializeBadBool => "a bool byte is neither 0 nor 1",
-        E::DeserializeBadChar => "a char is not a Unicode scalar value",
-        E::DeserializeBadUtf8 => "a string is not valid UTF-8",
-        E::DeserializeBadOption => "an Option tag is neither 0 nor 1",
-        E::DeserializeBadEnum => "an enum variant index is larger than u32::MAX",
-        E::SerdeDeCustom => {
-            "serde refused a value (an enum variant index out of range, a length that doesn't fit, \
-             or a check in a Deserialize impl)"
-        }
-        _ => "the bytes are not a valid encoding of this type",
+        DecodeError::Varint => "an integer is malformed or too large for the requested integer type",
+        DecodeError::Bool => "a bool byte is neither 0 nor 1",
+        DecodeError::Char => "a char is not a Unicode scalar value",
+        DecodeError::Utf8 => "a string is not valid UTF-8",
+        DecodeError::OptionTag => "an Option tag is neither 0 nor 1",
     };
     Error::Decode { requested, offset, len, reason, source }
 }

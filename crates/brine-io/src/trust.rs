@@ -149,6 +149,7 @@ impl Scope {
 struct Restore(Scope);
 
 impl Drop for Restore {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(self.0));
     }

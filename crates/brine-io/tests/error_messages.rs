@@ -141,16 +141,16 @@ fn load_causes_are_the_source_not_the_message() {
         offset: 0,
         len: 0,
         reason: "the payload ends early",
-        source: postcard::Error::DeserializeUnexpectedEnd,
+        source: load::DecodeError::UnexpectedEnd,
     };
     assert_eq!(
         chain(&error),
         [
             "the payload does not decode as `u8` at byte 0 of 0: the payload ends early".to_string(),
-            postcard::Error::DeserializeUnexpectedEnd.to_string(),
+            "unexpected end of the payload".to_string(),
         ]
     );
-    assert!(error.source().and_then(|e| e.downcast_ref::<postcard::Error>()).is_some());
+    assert!(error.source().and_then(|e| e.downcast_ref::<load::DecodeError>()).is_some());
 
     let error = load::Error::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed"));
     assert_eq!(chain(&error), ["reading the envelope failed", "the pipe closed"]);

@@ -447,3 +447,36 @@ fn the_check_can_be_switched_off() {
     let bytes = brine_io::dump(&build1::Config { retries: 3, scale: 0.5, name: "x".into() }).unwrap();
     assert!(BUILDS.check_shape(false).load::<Config>(&bytes).is_ok());
 }
+
+/// Loads that passed are remembered with the checks they ran and the table
+/// they ran against: a load with a check on, or with another table of the
+/// same type name, is checked again.
+#[test]
+fn a_passed_load_lets_no_other_check_or_table_through() {
+    let bytes = brine_io::dump(&build1::Config { retries: 3, scale: 0.5, name: "x".into() }).unwrap();
+    for _ in 0..3 {
+        assert!(BUILDS.check_shape(false).load::<Config>(&bytes).is_ok());
+        let error = BUILDS.load::<Config>(&bytes).unwrap_err();
+        assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
+        let error = Options::new().check_shape(false).load::<Config>(&bytes).unwrap_err();
+        assert!(matches!(error, load::Error::TypeMismatch { .. }), "{error}");
+    }
+
+    /// `build1::Outer` with another type inside its `maybe`.
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: build1::Inner,
+        modes: Vec<build1::Mode>,
+        maybe: Option<Config>,
+    }
+    let outer = |maybe| build1::Outer { inner: build1::Inner { x: 1 }, modes: vec![], maybe };
+    // a `None` records nothing of what `maybe` holds: it passes, and is remembered
+    let none = brine_io::dump(&outer(None)).unwrap();
+    let some = brine_io::dump(&outer(Some(build1::Inner { x: 2 }))).unwrap();
+    for _ in 0..3 {
+        assert!(BUILDS.load::<Outer>(&none).is_ok());
+        let error = BUILDS.load::<Outer>(&some).unwrap_err();
+        assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
+    }
+}

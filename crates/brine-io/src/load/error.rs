@@ -112,7 +112,7 @@ pub enum Error {
         /// What the decoder found wrong.
         reason: &'static str,
         /// The decoder's error.
-        source: postcard::Error,
+        source: crate::decode::DecodeError,
     },
     /// The value decoded without using the whole payload.
     TrailingBytes {

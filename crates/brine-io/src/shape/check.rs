@@ -1,7 +1,7 @@
 //! The reader's half: a deserializer that checks each of the requested type's
-//! deserialize calls against the table before postcard decodes a byte of it.
+//! deserialize calls against the table before the decoder reads a byte of it.
 //!
-//! [`Checked`] wraps a deserializer (postcard's, behind the decoder's limits)
+//! [`Checked`] wraps a deserializer (brine's decoder, limits and all)
 //! and every visitor, seed, sequence, map and enum access it hands out, each
 //! carrying the context its value sits in. A call that differs from what was
 //! written stops the decode with [`load::Error::ShapeChanged`], kept in the
@@ -276,7 +276,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        // postcard refuses it; nothing to check
+        // the decoder refuses it; nothing to check
         let children = Children::None;
         self.inner.deserialize_any(Visit { inner: visitor, state: self.state, children })
     }
@@ -632,7 +632,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for IndexSeed<'_, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        // postcard hands the seed a `u32` deserializer: read the index from it
+        // the decoder hands the seed a `u32` deserializer: read the index from it
         // first (it is `Copy`-cheap to rebuild), then let the seed read it
         let index: u32 = de::Deserialize::deserialize(deserializer)?;
         self.index.set(Some(index));

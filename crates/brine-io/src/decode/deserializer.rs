@@ -1,0 +1,345 @@
+//! serde's side of the decoder: the [`Deserializer`](de::Deserializer) of
+//! postcard's format over [`Decoder`], and the sequence, map and enum
+//! access it hands to visitors. Every depth level is entered here (through
+//! `nested`), every element counted here (through `elements` and [`Seq`]);
+//! the bytes are read by the parent module.
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+use super::{DecodeError, Decoder, Fail, unlikely, zigzag_i16, zigzag_i32, zigzag_i64, zigzag_i128};
+
+impl<'de> Decoder<'de> {
+    /// Elements of a sequence, tuple or struct: `len` of them.
+    #[inline(always)]
+    fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        let (left, uncounted) = if len <= self.rest().len() {
+            self.count(len as u64)?;
+            (len, 0)
+        } else {
+            (0, len)
+        };
+        // the innermost sequence's while its elements are read
+        let outer = std::mem::replace(&mut self.uncounted, uncounted);
+        let result = visitor.visit_seq(Seq { de: self, left });
+        self.uncounted = outer;
+        result
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
+    type Error = Fail;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|_| Err(Fail::Unsupported))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Fail> {
+        Err(Fail::Unsupported)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|_| Err(Fail::Unsupported))
+    }
+
+    #[inline(always)]
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        match self.byte()? {
+            0 => visitor.visit_bool(false),
+            1 => visitor.visit_bool(true),
+            _ => Err(DecodeError::Bool.into()),
+        }
+    }
+
+    #[inline(always)]
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_i8(self.byte()? as i8)
+    }
+
+    #[inline(always)]
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_i16(zigzag_i16(self.u16()?))
+    }
+
+    #[inline(always)]
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_i32(zigzag_i32(self.u32()?))
+    }
+
+    #[inline(always)]
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_i64(zigzag_i64(self.u64()?))
+    }
+
+    #[inline]
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_i128(zigzag_i128(self.varint_u128()?))
+    }
+
+    #[inline(always)]
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_u8(self.byte()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_u16(self.u16()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_u32(self.u32()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_u64(self.u64()?)
+    }
+
+    #[inline]
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_u128(self.varint_u128()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_f32(f32::from_le_bytes(self.array()?))
+    }
+
+    #[inline(always)]
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_f64(f64::from_le_bytes(self.array()?))
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        let len = self.len()?;
+        if len > 4 {
+            return Err(DecodeError::Char.into());
+        }
+        let bytes = self.take(len)?;
+        let mut chars = std::str::from_utf8(bytes).map_err(|_| DecodeError::Char)?.chars();
+        match (chars.next(), chars.next()) {
+            (Some(char), None) => visitor.visit_char(char),
+            _ => Err(DecodeError::Char.into()),
+        }
+    }
+
+    #[inline(always)]
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_borrowed_str(self.str()?)
+    }
+
+    #[inline(always)]
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_str(self.str()?)
+    }
+
+    #[inline]
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        let len = self.len()?;
+        visitor.visit_borrowed_bytes(self.take(len)?)
+    }
+
+    #[inline]
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        let len = self.len()?;
+        visitor.visit_bytes(self.take(len)?)
+    }
+
+    #[inline]
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|de| match de.byte()? {
+            0 => visitor.visit_none(),
+            1 => visitor.visit_some(de),
+            _ => Err(DecodeError::OptionTag.into()),
+        })
+    }
+
+    #[inline]
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        visitor.visit_unit()
+    }
+
+    #[inline]
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|_| visitor.visit_unit())
+    }
+
+    #[inline]
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|de| visitor.visit_newtype_struct(de))
+    }
+
+    #[inline]
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|de| {
+            let len = de.len()?;
+            de.elements(len, visitor)
+        })
+    }
+
+    #[inline]
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|de| de.elements(len, visitor))
+    }
+
+    #[inline]
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|de| de.elements(len, visitor))
+    }
+
+    #[inline]
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|de| {
+            let len = de.len()?;
+            de.count(len as u64)?;
+            visitor.visit_map(Map { de, left: len })
+        })
+    }
+
+    #[inline]
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|de| de.elements(fields.len(), visitor))
+    }
+
+    #[inline]
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|de| visitor.visit_enum(de))
+    }
+}
+
+/// The elements of a sequence, tuple or struct.
+///
+/// Two words, like [`Map`]: passed in registers, so the compiler knows
+/// nothing else points at the decoder and keeps its state in registers
+/// across the elements.
+struct Seq<'a, 'de> {
+    de: &'a mut Decoder<'de>,
+    /// The elements left that were counted; those that were not wait in
+    /// the decoder's `uncounted`, so that a counted sequence checks one
+    /// number per element.
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
+    type Error = Fail;
+
+    #[inline(always)]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Fail> {
+        if unlikely(self.left == 0) {
+            if self.de.uncounted == 0 {
+                return Ok(None);
+            }
+            self.de.uncounted -= 1;
+            self.de.count(1)?;
+        } else {
+            self.left -= 1;
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    /// The elements left, while the bytes left could hold them.
+    #[inline]
+    fn size_hint(&self) -> Option<usize> {
+        let left = self.left + self.de.uncounted;
+        (left <= self.de.rest().len()).then_some(left)
+    }
+}
+
+/// The entries of a map.
+struct Map<'a, 'de> {
+    de: &'a mut Decoder<'de>,
+    left: usize,
+}
+
+impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
+    type Error = Fail;
+
+    #[inline(always)]
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Fail> {
+        if unlikely(self.left == 0) {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    #[inline(always)]
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Fail> {
+        seed.deserialize(&mut *self.de)
+    }
+
+    /// The entries left, at most the bytes left (zero-sized entries aside,
+    /// each costs a byte).
+    #[inline]
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left.min(self.de.rest().len()))
+    }
+}
+
+impl<'de> de::EnumAccess<'de> for &mut Decoder<'de> {
+    type Error = Fail;
+    type Variant = Self;
+
+    #[inline]
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Fail> {
+        let index = self.u32()?;
+        let value = seed.deserialize(IntoDeserializer::<Fail>::into_deserializer(index))?;
+        Ok((value, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for &mut Decoder<'de> {
+    type Error = Fail;
+
+    #[inline]
+    fn unit_variant(self) -> Result<(), Fail> {
+        Ok(())
+    }
+
+    #[inline]
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Fail> {
+        seed.deserialize(self)
+    }
+
+    // a variant's fields are a level of their enum, not one of their own
+    #[inline]
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        self.elements(len, visitor)
+    }
+
+    #[inline]
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.elements(fields.len(), visitor)
+    }
+}

@@ -1,0 +1,138 @@
+//! What `Deserialize` impls say while a brine load decodes, kept per thread:
+//! the first custom message, and the first typed error [`raise`]d.
+//!
+//! Invariants:
+//!
+//! - A load that succeeds touches one thread-local of plain `Cell`s, with no
+//!   destructor and a constant initialiser (two reads and two writes on the
+//!   way in and out); the slot of messages and errors is touched only when
+//!   something was noted.
+//! - Notes belong to the load running on the thread: a load that starts
+//!   while an outer one has notes sets them aside and puts them back when it
+//!   ends (also on panic); notes of a load are dropped when it ends.
+//! - Outside any brine load, [`raise`] keeps nothing.
+//!
+//! [`raise`]: crate::load::raise
+
+use std::cell::{Cell, RefCell};
+
+/// An error a `Deserialize` impl raised.
+pub(crate) type Raised = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What was noted during one load.
+#[derive(Default)]
+pub(crate) struct Notes {
+    /// The first `de::Error::custom` message.
+    pub(crate) message: Option<String>,
+    /// The first error raised with [`raise`](crate::load::raise).
+    pub(crate) raised: Option<Raised>,
+}
+
+struct State {
+    /// Brine loads running on this thread (nested ones count too).
+    loads: Cell<u32>,
+    /// Whether [`NOTES`] holds anything.
+    noted: Cell<bool>,
+}
+
+thread_local! {
+    static STATE: State = const { State { loads: Cell::new(0), noted: Cell::new(false) } };
+    static NOTES: RefCell<Notes> = const { RefCell::new(Notes { message: None, raised: None }) };
+}
+
+/// One load's hold on the notes, from [`begin`] until it drops.
+pub(crate) struct Session {
+    /// The notes of the load this one runs inside, set aside.
+    outer: Option<Notes>,
+}
+
+/// Starts a load's notes.
+#[inline]
+pub(crate) fn begin() -> Session {
+    STATE.with(|state| {
+        state.loads.set(state.loads.get().saturating_add(1));
+        if state.noted.replace(false) {
+            Session { outer: Some(take_slot()) }
+        } else {
+            Session { outer: None }
+        }
+    })
+}
+
+impl Session {
+    /// What was noted since the load began (for a load that failed).
+    pub(crate) fn take(&self) -> Notes {
+        if STATE.with(|state| state.noted.replace(false)) { take_slot() } else { Notes::default() }
+    }
+}
+
+impl Drop for Session {
+    #[inline]
+    fn drop(&mut self) {
+        let noted = STATE.with(|state| {
+            state.loads.set(state.loads.get().saturating_sub(1));
+            state.noted.replace(false)
+        });
+        if noted || self.outer.is_some() {
+            self.restore();
+        }
+    }
+}
+
+impl Session {
+    #[cold]
+    fn restore(&mut self) {
+        drop(take_slot());
+        if let Some(outer) = self.outer.take() {
+            NOTES.with(|slot| *slot.borrow_mut() = outer);
+            STATE.with(|state| state.noted.set(true));
+        }
+    }
+}
+
+fn take_slot() -> Notes {
+    NOTES.with(|slot| std::mem::take(&mut *slot.borrow_mut()))
+}
+
+fn running() -> bool {
+    STATE.with(|state| state.loads.get() > 0)
+}
+
+/// Keeps `message` if it is the load's first.
+#[cold]
+pub(crate) fn note_message(message: String) {
+    if !running() {
+        return;
+    }
+    NOTES.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.message.is_none() {
+            slot.message = Some(message);
+        }
+    });
+    STATE.with(|state| state.noted.set(true));
+}
+
+/// Keeps `error` if it is the first raised in the running load; outside a
+/// load, drops it.
+#[cold]
+pub(crate) fn note_raised(error: Raised) {
+    if !running() {
+        return;
+    }
+    NOTES.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.raised.is_none() {
+            slot.raised = Some(error);
+        }
+    });
+    STATE.with(|state| state.noted.set(true));
+}
+
+/// Runs `f` with the running load's first message, if there is one.
+pub(crate) fn with_message<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
+    NOTES.with(|slot| match slot.try_borrow() {
+        Ok(slot) => f(slot.message.as_deref()),
+        Err(_) => f(None),
+    })
+}
