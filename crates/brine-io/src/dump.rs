@@ -4,7 +4,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use serde::Serialize;
 
-use crate::encode::{self, Out};
+use crate::encode::{Encoder, Out};
 use crate::format::{FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
 use crate::type_name;
 
@@ -87,15 +87,17 @@ fn write_envelope<T: Serialize + ?Sized>(
     let start = buf.len();
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let (out, result) = encode::body(value, Out::keep(buf, start + HEADER_LEN));
-    let holds_code = match result {
+    let mut encoder = Encoder::new(Out::keep(buf, start + HEADER_LEN));
+    let holds_code = match encoder.body(value) {
         Ok(holds_code) => holds_code,
-        Err(error) => return (out.into_buf(), Err(error)),
+        Err(error) => return (encoder.out.into_buf(), Err(error)),
     };
-    let (mut buf, body_len, checksum) = match out.finish() {
+    // a kept buffer never fails to finish
+    let (body_len, checksum) = match encoder.out.finish() {
         Ok(done) => done,
-        Err(error) => return (Vec::new(), Err(Error::Io(error))),
+        Err(error) => return (encoder.out.into_buf(), Err(Error::Io(error))),
     };
+    let mut buf = encoder.out.into_buf();
     let header = Header {
         version: VERSION,
         flags: flags(holds_code),
@@ -176,8 +178,8 @@ where
     W: Write + Seek,
 {
     let name = stored_name::<T>()?;
-    let (out, result) = encode::body(value, Out::stream_headed(&mut writer, name.as_bytes()));
-    let holds_code = result?;
+    let mut encoder = Encoder::new(Out::stream_headed(&mut writer, name.as_bytes()));
+    let holds_code = encoder.body(value)?;
     let mut envelope_len = 0;
     // the hashed bytes are the name and the body
     let header = |hashed_len: u64, checksum| {
@@ -188,7 +190,9 @@ where
     };
     // a small envelope leaves in one write, its header in place; a large
     // one gets its header written at its start last
-    if let Some(header) = out.finish_headed(header)? {
+    let written = encoder.out.finish_headed(header)?;
+    drop(encoder);
+    if let Some(header) = written {
         let end = writer.stream_position()?;
         let start = end
             .checked_sub(envelope_len)
@@ -222,11 +226,8 @@ where
     T: Serialize + ?Sized,
     W: Write,
 {
-    let (out, result) = encode::body(value, Out::stream(writer, name.as_bytes()));
-    let holds_code = result?;
-    let (_, len, checksum) = match out.finish() {
-        Ok(done) => done,
-        Err(error) => return Err(Error::Io(error)),
-    };
+    let mut encoder = Encoder::new(Out::stream(writer, name.as_bytes()));
+    let holds_code = encoder.body(value)?;
+    let (len, checksum) = encoder.out.finish()?;
     Ok(((len, checksum), holds_code))
 }

@@ -40,7 +40,9 @@ use crate::trust;
 #[derive(Debug)]
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
-    pub(crate) table: Table,
+    /// The shape table being recorded; `None` when the type's table is
+    /// fixed and known (nothing is recorded, see [`shape::fixed`]).
+    table: Option<Table>,
     /// The context of the value about to be written: set before each
     /// `serialize` call, read first thing by the serializer's methods (the
     /// serializer is `&mut Encoder` itself, as postcard's and bincode's are).
@@ -96,40 +98,44 @@ const FLATTEN_REMEDY: &str = "the format needs every map's length up front; repl
 const SEQ_REMEDY: &str = "the format needs every sequence's length up front; collect the items into \
     a Vec first, or give the iterator an exact size_hint";
 
-/// Encodes `value` and its shape table into `out`: the body of a version 2
-/// envelope after the type name. Hands back the output and whether the
-/// value holds code.
-pub(crate) fn body<T, S>(value: &T, out: Out<S>) -> (Out<S>, Result<bool, dump::Error>)
-where
-    T: Serialize + ?Sized,
-    S: Sink,
-{
-    let name = std::any::type_name::<T>();
-    let key = (name.as_ptr() as usize, name.len());
-    let fixed = shape::fixed(key);
-    let (table, root) = if fixed.is_some() { (Table::default(), NONE) } else { (Table::new(), 0) };
-    let mut encoder = Encoder { out, table, ctx: root, refused: None };
-    let (result, holds_code) = trust::dumping(|| encoder.encode(value, root));
-    let Encoder { mut out, table, .. } = encoder;
-    if let Err(error) = result {
-        return (out, Err(error));
-    }
-    let written = match fixed {
-        Some(encoded) => out.bytes(&encoded),
-        None => {
-            let written = out.shapes(&table, |encoded| shape::remember_if_fixed(key, &table, encoded));
-            table.recycle();
-            written
-        }
-    };
-    let result = match written {
-        Ok(()) => Ok(holds_code),
-        Err(error) => Err(dump::Error::Io(out.take_failure().unwrap_or(error))),
-    };
-    (out, result)
-}
-
 impl<S: Sink> Encoder<S> {
+    pub(crate) fn new(out: Out<S>) -> Self {
+        Encoder { out, table: None, ctx: NONE, refused: None }
+    }
+
+    /// Encodes `value` and its shape table: the body of a version 2
+    /// envelope after the type name. Returns whether the value holds code.
+    pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
+        let name = std::any::type_name::<T>();
+        let key = (name.as_ptr() as usize, name.len());
+        let fixed = shape::fixed(key);
+        let root = match fixed {
+            Some(_) => NONE,
+            None => {
+                self.table = Some(Table::new());
+                0
+            }
+        };
+        let dumping = trust::Dumping::start();
+        self.encode(value, root)?;
+        let holds_code = dumping.holds_code();
+        drop(dumping);
+        let written = match (fixed, self.table.take()) {
+            (Some(encoded), _) => self.out.bytes(&encoded),
+            (None, Some(table)) => {
+                let written =
+                    self.out.shapes(&table, |encoded| shape::remember_if_fixed(key, &table, encoded));
+                table.recycle();
+                written
+            }
+            (None, None) => Ok(()),
+        };
+        match written {
+            Ok(()) => Ok(holds_code),
+            Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
+        }
+    }
+
     /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).
     fn encode<T: Serialize + ?Sized>(&mut self, value: &T, root: u32) -> Result<(), dump::Error> {
         self.ctx = root;
@@ -164,31 +170,40 @@ impl<S: Sink> Encoder<S> {
     /// inline into the loop of a sequence.
     #[inline(never)]
     fn record_event(&mut self, ctx: u32, event: Event) {
-        self.table.event(ctx, event);
+        if let Some(table) = &mut self.table {
+            table.event(ctx, event);
+        }
+    }
+
+    /// The table, when `at` (a context or record) is recorded.
+    #[inline]
+    fn recording(&mut self, at: u32) -> Option<&mut Table> {
+        if at == NONE { None } else { self.table.as_mut() }
+    }
+
+    /// Whether a primitive was recorded at `ctx`.
+    fn is_primitive(&self, ctx: u32) -> bool {
+        self.table.as_ref().is_some_and(|table| matches!(table.event_at(ctx), Event::Prim(_)))
     }
 
     fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        if ctx == NONE {
-            return NONE;
-        }
-        self.table.event(ctx, event);
-        self.table.child(ctx, slot)
+        let Some(table) = self.recording(ctx) else { return NONE };
+        table.event(ctx, event);
+        table.child(ctx, slot)
     }
 
     /// Records a struct of `kind` at `ctx`; returns its record.
     fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: usize) -> u32 {
-        if ctx == NONE {
-            return NONE;
-        }
-        let record = self.table.struct_record(name, kind, len as u32);
+        let Some(table) = self.recording(ctx) else { return NONE };
+        let record = table.struct_record(name, kind, len as u32);
         let event = match kind {
             Kind::Tuple => Event::TupleStruct(record),
             Kind::Newtype => Event::NewtypeStruct(record),
             _ => Event::Struct(record),
         };
-        self.table.event(ctx, event);
+        table.event(ctx, event);
         // another value of a settled struct records nothing new
-        if self.table.settled(record) { NONE } else { record }
+        if table.settled(record) { NONE } else { record }
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its record.
@@ -201,20 +216,18 @@ impl<S: Sink> Encoder<S> {
         kind: Kind,
         len: usize,
     ) -> u32 {
-        if ctx == NONE {
+        let Some(table) = self.recording(ctx) else { return NONE };
+        let record = table.variant_record(name, index, variant, kind, len as u32);
+        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
             return NONE;
-        }
-        let record = self.table.variant_record(name, index, variant, kind, len as u32);
-        let enum_name = self.table.records[record as usize].name;
-        self.table.event(ctx, Event::Enum(enum_name));
-        if self.table.settled(record) { NONE } else { record }
+        };
+        table.event(ctx, Event::Enum(enum_name));
+        if table.settled(record) { NONE } else { record }
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        if record == NONE {
-            return NONE;
-        }
-        self.table.field(record, index, key)
+        let Some(table) = self.recording(record) else { return NONE };
+        table.field(record, index, key)
     }
 }
 
@@ -291,9 +304,7 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(
     enc.ctx = ctx;
     value.serialize(&mut *enc)?;
     let children = match at.children {
-        Children::Elements(elem) if matches!(enc.table.event_at(elem), Event::Prim(_)) => {
-            Children::Elements(NONE)
-        }
+        Children::Elements(elem) if enc.is_primitive(elem) => Children::Elements(NONE),
         children => children,
     };
     Ok(At { children, index: at.index.saturating_add(1) })
@@ -416,9 +427,10 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
-        if self.ctx != NONE {
-            let name = self.table.name_of(name);
-            self.table.event(self.ctx, Event::UnitStruct(name));
+        let ctx = self.ctx;
+        if let Some(table) = self.recording(ctx) {
+            let name = table.name_of(name);
+            table.event(ctx, Event::UnitStruct(name));
         }
         Ok(())
     }
@@ -473,7 +485,11 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
-        let base = if self.ctx == NONE { NONE } else { self.table.tuple(self.ctx, len as u32) };
+        let ctx = self.ctx;
+        let base = match self.recording(ctx) {
+            Some(table) => table.tuple(ctx, len as u32),
+            None => NONE,
+        };
         Ok(Compound::new(self, Children::Tuple(base)))
     }
 
@@ -553,7 +569,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         for item in iter {
             enc.ctx = ctx;
             item.serialize(&mut *enc)?;
-            if ctx != NONE && matches!(enc.table.event_at(ctx), Event::Prim(_)) {
+            if ctx != NONE && enc.is_primitive(ctx) {
                 ctx = NONE;
             }
         }

@@ -183,17 +183,24 @@ pub fn mark_code() {
     });
 }
 
-/// Runs a dump, and tells whether a value in it called [`mark_code`].
-pub(crate) fn dumping<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    struct Reset(Option<bool>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            DUMPING.with(|dumping| dumping.set(self.0));
-        }
+/// A dump running on this thread: notes whether a value in it calls
+/// [`mark_code`]; the outer dump's state comes back when it drops, also on
+/// panic.
+pub(crate) struct Dumping(Option<bool>);
+
+impl Dumping {
+    pub(crate) fn start() -> Self {
+        Dumping(DUMPING.with(|dumping| dumping.replace(Some(false))))
     }
-    let reset = Reset(DUMPING.with(|dumping| dumping.replace(Some(false))));
-    let result = f();
-    let holds_code = DUMPING.with(Cell::get).unwrap_or(false);
-    drop(reset);
-    (result, holds_code)
+
+    /// Whether a value called [`mark_code`] since the dump started.
+    pub(crate) fn holds_code(&self) -> bool {
+        DUMPING.with(Cell::get).unwrap_or(false)
+    }
+}
+
+impl Drop for Dumping {
+    fn drop(&mut self) {
+        DUMPING.with(|dumping| dumping.set(self.0));
+    }
 }

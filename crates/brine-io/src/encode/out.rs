@@ -155,7 +155,7 @@ impl<W: Write> Out<Stream<W>> {
     /// one write (`None`); else the header is handed back, for the caller to
     /// write at the envelope's start.
     pub(crate) fn finish_headed(
-        mut self,
+        &mut self,
         header: impl FnOnce(u64, u64) -> [u8; HEADER_LEN],
     ) -> std::io::Result<Option<[u8; HEADER_LEN]>> {
         let (len, checksum) = self.digest();
@@ -369,15 +369,15 @@ impl<S: Sink> Out<S> {
         self.bytes(&encoded)
     }
 
-    /// Finishes: hands the last bytes to the sink; returns the buffer (empty
-    /// when the bytes went to a writer), the number of bytes written after
-    /// `hash_from`, and their checksum.
-    pub(crate) fn finish(mut self) -> std::io::Result<(Vec<u8>, u64, u64)> {
+    /// Finishes: hands the last bytes to the sink; returns the number of
+    /// bytes written after `hash_from`, and their checksum. (The buffer, with
+    /// the bytes when they stay in it, is [`Out::into_buf`].)
+    pub(crate) fn finish(&mut self) -> std::io::Result<(u64, u64)> {
         let (len, checksum) = self.digest();
         if !S::KEEPS {
             self.take_buf().map_err(|error| self.failed.take().unwrap_or(error))?;
         }
-        Ok((self.buf, len, checksum))
+        Ok((len, checksum))
     }
 
     /// The length of the bytes written after `hash_from`, and their checksum.
@@ -467,7 +467,8 @@ mod tests {
             }
             out.bytes(&chunk[10..]).ok();
         }
-        let (buf, len, checksum) = out.finish().ok().unwrap_or_default();
+        let (len, checksum) = out.finish().ok().unwrap_or_default();
+        let buf = out.into_buf();
         assert_eq!(len, data.len() as u64);
         assert_eq!(&buf[5..], &data[..]);
         assert_eq!(checksum, xxh3_64(&data));
@@ -479,7 +480,8 @@ mod tests {
         for &b in &data[200_000..] {
             out.byte(b).ok();
         }
-        let (_, len, checksum) = out.finish().ok().unwrap_or_default();
+        let (len, checksum) = out.finish().ok().unwrap_or_default();
+        drop(out);
         assert_eq!(len, data.len() as u64);
         assert_eq!(written, data);
         let mut named = b"name".to_vec();
