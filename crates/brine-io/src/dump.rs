@@ -160,7 +160,9 @@ where
 ///
 /// # Errors
 ///
-/// As [`dump_into`].
+/// As [`dump_into`]; [`Error::Io`] also when the writer does not write where
+/// it was sought to, as a file opened to append does (the envelope is then
+/// broken: use [`dump_into`] for such a writer).
 ///
 /// # Example
 ///
@@ -199,6 +201,14 @@ where
             .ok_or_else(|| io::Error::other("the writer's position is before the envelope it just wrote"))?;
         writer.seek(SeekFrom::Start(start))?;
         writer.write_all(&header)?;
+        // a file opened to append writes at its end whatever the position:
+        // the header went after the envelope, which is then no envelope
+        if writer.stream_position()? != start + HEADER_LEN as u64 {
+            return Err(Error::Io(io::Error::other(
+                "the writer did not write the header where it was sought to (a file opened to \
+                 append?); use dump_into for such a writer",
+            )));
+        }
         writer.seek(SeekFrom::Start(end))?;
     }
     writer.flush()?;

@@ -17,7 +17,13 @@
 //!   different value are refused, with a message that says what to do:
 //!   `SerializeStruct::skip_field` (`#[serde(skip_serializing_if)]`: fields
 //!   are stored by position), maps and sequences of unknown length
-//!   (`#[serde(flatten)]`, iterators without an exact size hint).
+//!   (`#[serde(flatten)]`, iterators without an exact size hint), and
+//!   sequences, maps and tuples that write another number of items than
+//!   they announced (an iterator whose size hint lies): postcard writes the
+//!   announced length, which reads the items back as another value.
+//! - A refusal or a failed write fails the dump even when a `Serialize` impl
+//!   went on past the error it was handed; a sink that failed gets no more
+//!   bytes.
 //! - Every value is written at a *context* of the shape table (see
 //!   `shape.rs`), or at `NONE` where nothing new can be learnt (the fields
 //!   of a settled struct, the elements of a sequence of primitives): then
@@ -95,6 +101,9 @@ const SKIP_REMEDY: &str = "the format stores fields by position, so a left-out f
     with brine::source";
 const FLATTEN_REMEDY: &str = "the format needs every map's length up front; replace #[serde(flatten)] \
     with a plain nested field, or store the value with brine::source";
+const LEN_REMEDY: &str = "the format stores a sequence's or map's length before its items, so a wrong \
+    length would load as another value; make the Serialize impl (or its iterator's size_hint) announce \
+    exactly the items it writes";
 const SEQ_REMEDY: &str = "the format needs every sequence's length up front; collect the items into \
     a Vec first, or give the iterator an exact size_hint";
 
@@ -139,13 +148,15 @@ impl<S: Sink> Encoder<S> {
     /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).
     fn encode<T: Serialize + ?Sized>(&mut self, value: &T, root: u32) -> Result<(), dump::Error> {
         self.ctx = root;
-        match value.serialize(&mut *self) {
-            Ok(()) => Ok(()),
-            Err(error) => Err(match (self.out.take_failure(), self.refused.take()) {
-                (Some(io), _) => dump::Error::Io(io),
-                (None, Some(refused)) => refused,
-                (None, None) => error.into_inner(),
-            }),
+        let result = value.serialize(&mut *self);
+        // a refusal or a failed write is the dump's error also when an impl
+        // between it and the top went on as if nothing happened: bytes are
+        // missing either way
+        match (self.out.take_failure(), self.refused.take(), result) {
+            (Some(io), _, _) => Err(dump::Error::Io(io)),
+            (None, Some(refused), _) => Err(refused),
+            (None, None, Err(error)) => Err(error.into_inner()),
+            (None, None, Ok(())) => Ok(()),
         }
     }
 
@@ -155,6 +166,13 @@ impl<S: Sink> Encoder<S> {
         let error = Error::new(dump::Error::Unsupported { feature: feature.clone(), remedy });
         self.refused.get_or_insert(dump::Error::Unsupported { feature, remedy });
         error
+    }
+
+    /// Refuses a sequence, map or tuple that wrote another number of parts
+    /// than it announced.
+    #[cold]
+    fn miscounted(&mut self, what: &str, announced: usize, written: usize) -> Error {
+        self.unsupported(format!("{what} announced with {announced} items that wrote {written}"), LEN_REMEDY)
     }
 
     // -- recording -------------------------------------------------------------
@@ -248,6 +266,11 @@ enum Children {
 pub(crate) struct Compound<'e, S> {
     enc: &'e mut Encoder<S>,
     at: At,
+    /// The parts announced (a map's keys and values counted apart), checked
+    /// at `end` against `written`; `None` for a struct, whose bytes have no
+    /// length and whose fields the table keys by position and name.
+    announced: Option<usize>,
+    written: usize,
 }
 
 /// Where a compound's next part goes. Passed by value to the out-of-line
@@ -260,13 +283,30 @@ struct At {
 }
 
 impl<S: Sink> Compound<'_, S> {
-    fn new(enc: &mut Encoder<S>, children: Children) -> Compound<'_, S> {
-        Compound { enc, at: At { children, index: 0 } }
+    fn new(enc: &mut Encoder<S>, children: Children, announced: Option<usize>) -> Compound<'_, S> {
+        Compound { enc, at: At { children, index: 0 }, announced, written: 0 }
+    }
+
+    /// Ends the compound: refused when it wrote another number of parts
+    /// than it announced.
+    #[inline]
+    fn end(self, what: &str) -> Result<(), Error> {
+        match self.announced {
+            Some(announced) if announced != self.written => {
+                let (announced, written) = match self.at.children {
+                    Children::Map(..) => (announced / 2, self.written / 2),
+                    _ => (announced, self.written),
+                };
+                Err(self.enc.miscounted(what, announced, written))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Writes the next part at its context.
     #[inline(always)]
     fn part<T: Serialize + ?Sized>(&mut self, value: &T, key: Option<&'static str>) -> Result<(), Error> {
+        self.written += 1;
         if let Children::Elements(NONE) | Children::Fields(NONE) = self.at.children {
             // a sequence of primitives past its first element, or a struct
             // already settled: nothing to learn, so nothing recorded
@@ -481,7 +521,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         };
         let elem = self.child(self.ctx, Event::Seq, Slot::Elem);
         self.out.varint(len as u64)?;
-        Ok(Compound::new(self, Children::Elements(elem)))
+        Ok(Compound::new(self, Children::Elements(elem), Some(len)))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
@@ -490,12 +530,12 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
             Some(table) => table.tuple(ctx, len as u32),
             None => NONE,
         };
-        Ok(Compound::new(self, Children::Tuple(base)))
+        Ok(Compound::new(self, Children::Tuple(base), Some(len)))
     }
 
     fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
         let record = self.struct_record(self.ctx, name, Kind::Tuple, len);
-        Ok(Compound::new(self, Children::Fields(record)))
+        Ok(Compound::new(self, Children::Fields(record), Some(len)))
     }
 
     fn serialize_tuple_variant(
@@ -507,7 +547,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     ) -> Result<Compound<'e, S>, Error> {
         let record = self.variant(self.ctx, name, index, variant, Kind::Tuple, len);
         self.out.varint(index.into())?;
-        Ok(Compound::new(self, Children::Fields(record)))
+        Ok(Compound::new(self, Children::Fields(record), Some(len)))
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'e, S>, Error> {
@@ -522,12 +562,12 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         let key = self.child(self.ctx, Event::Map, Slot::Key);
         let value = self.child(self.ctx, Event::Map, Slot::Value);
         self.out.varint(len as u64)?;
-        Ok(Compound::new(self, Children::Map(key, value)))
+        Ok(Compound::new(self, Children::Map(key, value), len.checked_mul(2)))
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'e, S>, Error> {
         let record = self.struct_record(self.ctx, name, Kind::Struct, len);
-        Ok(Compound::new(self, Children::Fields(record)))
+        Ok(Compound::new(self, Children::Fields(record), None))
     }
 
     fn serialize_struct_variant(
@@ -539,7 +579,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     ) -> Result<Compound<'e, S>, Error> {
         let record = self.variant(self.ctx, name, index, variant, Kind::Struct, len);
         self.out.varint(index.into())?;
-        Ok(Compound::new(self, Children::Fields(record)))
+        Ok(Compound::new(self, Children::Fields(record), None))
     }
 
     /// A sequence from an iterator (every `Vec`, slice and set): serde's
@@ -566,14 +606,21 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         // more once that was a primitive (one call site, so that a
         // primitive's serialize inlines into the loop)
         let mut ctx = elem;
+        let mut written = 0usize;
         for item in iter {
             enc.ctx = ctx;
             item.serialize(&mut *enc)?;
+            written += 1;
             if ctx != NONE && enc.is_primitive(ctx) {
                 ctx = NONE;
             }
         }
-        Ok(())
+        match seq.announced {
+            Some(announced) if announced != written => {
+                Err(enc.miscounted("a sequence (its iterator's size_hint)", announced, written))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Error> {
@@ -588,7 +635,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
 }
 
 macro_rules! compound {
-    ($trait:ident, $method:ident) => {
+    ($trait:ident, $method:ident, $what:literal) => {
         impl<S: Sink> ser::$trait for Compound<'_, S> {
             type Ok = ();
             type Error = Error;
@@ -600,16 +647,16 @@ macro_rules! compound {
 
             #[inline]
             fn end(self) -> Result<(), Error> {
-                Ok(())
+                Compound::end(self, $what)
             }
         }
     };
 }
 
-compound!(SerializeSeq, serialize_element);
-compound!(SerializeTuple, serialize_element);
-compound!(SerializeTupleStruct, serialize_field);
-compound!(SerializeTupleVariant, serialize_field);
+compound!(SerializeSeq, serialize_element, "a sequence");
+compound!(SerializeTuple, serialize_element, "a tuple");
+compound!(SerializeTupleStruct, serialize_field, "a tuple struct");
+compound!(SerializeTupleVariant, serialize_field, "a tuple variant");
 
 impl<S: Sink> ser::SerializeMap for Compound<'_, S> {
     type Ok = ();
@@ -624,7 +671,7 @@ impl<S: Sink> ser::SerializeMap for Compound<'_, S> {
     }
 
     fn end(self) -> Result<(), Error> {
-        Ok(())
+        Compound::end(self, "a map")
     }
 }
 

@@ -201,17 +201,18 @@ impl<S: Sink> Out<S> {
         self.hashed = self.buf.len();
         if !S::KEEPS && self.buf.len() >= WRITE {
             self.take_buf()?;
-            self.hashed = 0;
         }
         self.limit = self.hashed + BLOCK;
         Ok(())
     }
 
-    /// Hands the buffer to the sink and empties it.
+    /// Hands the buffer to the sink and empties it (all of it hashed, or
+    /// about to be: what the hasher has not seen starts at 0 again).
     fn take_buf(&mut self) -> std::io::Result<()> {
-        let result = self.sink.take(&self.buf);
+        let result = give(&mut self.sink, self.failed.as_ref(), &self.buf);
         self.taken += self.buf.len() as u64;
         self.buf.clear();
+        self.hashed = 0;
         self.kept(result)
     }
 
@@ -280,14 +281,13 @@ impl<S: Sink> Out<S> {
         // what the buffer holds
         if !self.buf.is_empty() {
             self.take_buf()?;
-            self.hashed = 0;
             self.limit = BLOCK;
         }
         if let Some(hasher) = &mut self.hasher {
             hasher.write(bytes);
         }
+        let result = give(&mut self.sink, self.failed.as_ref(), bytes);
         self.taken += bytes.len() as u64;
-        let result = self.sink.take(bytes);
         self.kept(result)
     }
 
@@ -395,6 +395,16 @@ impl<S: Sink> Out<S> {
     /// Gives the buffer back unfinished (after an error).
     pub(crate) fn into_buf(self) -> Vec<u8> {
         self.buf
+    }
+}
+
+/// Hands `bytes` to `sink`, unless it has `failed` already: a writer that
+/// lost bytes must not get the ones after them (a `Serialize` impl may go
+/// on after an error it was handed).
+fn give<S: Sink>(sink: &mut S, failed: Option<&std::io::Error>, bytes: &[u8]) -> std::io::Result<()> {
+    match failed {
+        Some(failed) => Err(std::io::Error::new(failed.kind(), failed.to_string())),
+        None => sink.take(bytes),
     }
 }
 
