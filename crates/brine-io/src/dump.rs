@@ -4,7 +4,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use serde::Serialize;
 
-use crate::encode::{Encoder, Out};
+use crate::encode::{Encoder, Keep, Out};
 use crate::format::{FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, VERSION};
 use crate::type_name;
 
@@ -37,9 +37,9 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 /// ```
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
-    let buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
-    let (buf, result) = write_envelope(value, name, buf);
-    result.map(|()| buf)
+    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
+    write_envelope(value, name, &mut buf)?;
+    Ok(buf)
 }
 
 /// Appends `value` as a brine envelope to the end of `buf`, encoding once,
@@ -68,36 +68,21 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 /// ```
 pub fn dump_append<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<(), Error> {
     let name = stored_name::<T>()?;
-    let start = buf.len();
-    let (mut filled, result) = write_envelope(value, name, std::mem::take(buf));
-    if result.is_err() {
-        filled.truncate(start);
-    }
-    *buf = filled;
-    result
+    write_envelope(value, name, buf)
 }
 
-/// Writes the envelope of `value` at the end of `buf`; hands `buf` back
-/// (with the envelope, or partly written on error).
-fn write_envelope<T: Serialize + ?Sized>(
-    value: &T,
-    name: &str,
-    mut buf: Vec<u8>,
-) -> (Vec<u8>, Result<(), Error>) {
+/// Writes the envelope of `value` at the end of `buf`; on error (or a panic
+/// in the value's `Serialize`), `buf` is left as it was.
+fn write_envelope<T: Serialize + ?Sized>(value: &T, name: &str, buf: &mut Vec<u8>) -> Result<(), Error> {
     let start = buf.len();
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let mut encoder = Encoder::new(Out::keep(buf, start + HEADER_LEN));
-    let holds_code = match encoder.body(value) {
-        Ok(holds_code) => holds_code,
-        Err(error) => return (encoder.out.into_buf(), Err(error)),
-    };
-    // a kept buffer never fails to finish
-    let (body_len, checksum) = match encoder.out.finish() {
-        Ok(done) => done,
-        Err(error) => return (encoder.out.into_buf(), Err(Error::Io(error))),
-    };
-    let mut buf = encoder.out.into_buf();
+    let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
+    let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
+    let holds_code = lent.encoder.body(value)?;
+    let (body_len, checksum) = lent.encoder.out.finish()?; // a kept buffer can't fail
+    lent.complete = true;
+    drop(lent);
     let header = Header {
         version: VERSION,
         flags: flags(holds_code),
@@ -106,7 +91,26 @@ fn write_envelope<T: Serialize + ?Sized>(
         checksum,
     };
     buf[start..start + HEADER_LEN].copy_from_slice(&header.encode());
-    (buf, Ok(()))
+    Ok(())
+}
+
+/// The caller's buffer, lent to the encoder while it writes: given back
+/// when this drops, cut to where it was unless the envelope is complete,
+/// also when a `Serialize` impl panics.
+struct Lent<'a> {
+    encoder: Encoder<Keep>,
+    home: &'a mut Vec<u8>,
+    start: usize,
+    complete: bool,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        *self.home = std::mem::take(&mut self.encoder.out.buf);
+        if !self.complete {
+            self.home.truncate(self.start);
+        }
+    }
 }
 
 /// Writes `value` as a brine envelope to `writer`, streaming.

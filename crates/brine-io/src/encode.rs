@@ -35,19 +35,18 @@ use serde::ser::{self, Serialize, Serializer};
 
 mod out;
 
-pub(crate) use out::{Out, Sink};
+pub(crate) use out::{Keep, Out, Sink};
 use out::{zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs
-use crate::shape::{self, Event, Kind, NONE, Prim, Slot, Table};
+use crate::shape::{Event, Kind, NONE, Prim, Slot, Table};
 use crate::trust;
 
 /// An encoding in progress: the output and the shape table it records.
 #[derive(Debug)]
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
-    /// The shape table being recorded; `None` when the type's table is
-    /// fixed and known (nothing is recorded, see [`shape::fixed`]).
+    /// The shape table being recorded (`None` before the dump starts).
     table: Option<Table>,
     /// The context of the value about to be written: set before each
     /// `serialize` call, read first thing by the serializer's methods (the
@@ -115,29 +114,18 @@ impl<S: Sink> Encoder<S> {
     /// Encodes `value` and its shape table: the body of a version 2
     /// envelope after the type name. Returns whether the value holds code.
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
-        let name = std::any::type_name::<T>();
-        let key = (name.as_ptr() as usize, name.len());
-        let fixed = shape::fixed(key);
-        let root = match fixed {
-            Some(_) => NONE,
-            None => {
-                self.table = Some(Table::new());
-                0
-            }
-        };
+        self.table = Some(Table::new());
         let dumping = trust::Dumping::start();
-        self.encode(value, root)?;
+        self.encode(value, 0)?;
         let holds_code = dumping.holds_code();
         drop(dumping);
-        let written = match (fixed, self.table.take()) {
-            (Some(encoded), _) => self.out.bytes(&encoded),
-            (None, Some(table)) => {
-                let written =
-                    self.out.shapes(&table, |encoded| shape::remember_if_fixed(key, &table, encoded));
+        let written = match self.table.take() {
+            Some(table) => {
+                let written = self.out.shapes(&table);
                 table.recycle();
                 written
             }
-            (None, None) => Ok(()),
+            None => Ok(()),
         };
         match written {
             Ok(()) => Ok(holds_code),

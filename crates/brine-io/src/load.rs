@@ -476,9 +476,9 @@ impl Options {
         }
         // A type that has passed the check against this very table passes it
         // for every payload written with it: the reader's calls depend on its
-        // type, the places they meet on the table. (The type is told by the
-        // address of its `type_name`.)
-        let passer = (std::any::type_name::<T>().as_ptr() as usize, self.check_type);
+        // type, the places they meet on the table. (The type is told by its
+        // `TypeId`, lifetimes erased: not by its name, which two types can share.)
+        let passer = (typeid::of::<T>(), self.check_type);
         let shapes = opened.shapes.filter(|_| self.check_shape);
         let table = match shapes {
             Some(shapes) if !shape::passed(shapes, passer) => {

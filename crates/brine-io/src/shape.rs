@@ -221,10 +221,10 @@ pub(crate) struct Table {
     /// For a table read back, per record: the address of a `fields` list
     /// found equal to its field names (so each list is compared once).
     verified: Vec<std::cell::Cell<usize>>,
-    /// For a table read back: the reading types (by the address of their
-    /// `type_name`, and whether top-level names were compared) that decoded
+    /// For a table read back: the reading types (by `TypeId`, lifetimes erased,
+    /// and whether top-level names were compared) that decoded
     /// a payload with it and passed every check.
-    passed: std::cell::RefCell<Vec<(usize, bool)>>,
+    passed: std::cell::RefCell<Vec<(std::any::TypeId, bool)>>,
 }
 
 #[derive(Debug, Default)]
@@ -244,42 +244,13 @@ thread_local! {
     static LAST_READ: std::cell::RefCell<Option<ReadTable>> = const { std::cell::RefCell::new(None) };
 }
 
-thread_local! {
-    /// The encoded table of the last type dumped on this thread whose table
-    /// is fixed (see [`Table::is_fixed`]), by the address and length of
-    /// the type's `type_name`: another value of that type writes the same
-    /// table, so it is copied instead of recorded.
-    static FIXED: std::cell::RefCell<Option<FixedTable>> = const { std::cell::RefCell::new(None) };
-}
-
-/// A fixed table's type (the address and length of its `type_name`) and its bytes.
-type FixedTable = ((usize, usize), Rc<[u8]>);
-
-/// The encoded table (with its length) every value of the type `key` writes,
-/// if it is known to be fixed.
-#[inline]
-pub(crate) fn fixed(key: (usize, usize)) -> Option<Rc<[u8]>> {
-    FIXED.with(|fixed| match &*fixed.borrow() {
-        Some((known, bytes)) if *known == key => Some(Rc::clone(bytes)),
-        _ => None,
-    })
-}
-
-/// Remembers `encoded` (the table and its length) for the type `key` when
-/// `table` is fixed.
-pub(crate) fn remember_if_fixed(key: (usize, usize), table: &Table, encoded: &[u8]) {
-    if table.is_fixed() {
-        FIXED.with(|fixed| *fixed.borrow_mut() = Some((key, encoded.into())));
-    }
-}
-
 /// A table read back, with the bytes it was read from.
 type ReadTable = (Box<[u8]>, Rc<Table>);
 
 /// Whether `reader` passed the check against the table in `bytes` on this
 /// thread already.
 #[inline]
-pub(crate) fn passed(bytes: &[u8], reader: (usize, bool)) -> bool {
+pub(crate) fn passed(bytes: &[u8], reader: (std::any::TypeId, bool)) -> bool {
     LAST_READ.with(
         |last| matches!(&*last.borrow(), Some((known, table)) if **known == *bytes && table.passed(reader)),
     )
@@ -324,30 +295,6 @@ impl Table {
         table
     }
 
-    /// Whether every value of the type that wrote this table writes it alike:
-    /// nothing but structs, tuples and primitives, each context set once,
-    /// no conflict. Options, sequences, maps and enums write different
-    /// events for different values, so their tables are recorded each time.
-    pub(crate) fn is_fixed(&self) -> bool {
-        let nodes_fixed = self.nodes.iter().all(|node| {
-            matches!(
-                node.event,
-                Event::Prim(_)
-                    | Event::Tuple(_)
-                    | Event::Struct(_)
-                    | Event::TupleStruct(_)
-                    | Event::NewtypeStruct(_)
-                    | Event::UnitStruct(_)
-            )
-        });
-        let records_fixed = self.records.iter().all(|record| {
-            !record.conflict
-                && record.variant_index == NONE
-                && (record.kind != Kind::Struct || record.fields.len() == record.len as usize)
-        });
-        nodes_fixed && records_fixed
-    }
-
     /// Gives the table back for the next dump on this thread.
     pub(crate) fn recycle(self) {
         SPARE.with(|spare| *spare.borrow_mut() = Some(self));
@@ -371,12 +318,12 @@ impl Table {
     }
 
     /// Whether `reader` already passed the check against this table.
-    pub(crate) fn passed(&self, reader: (usize, bool)) -> bool {
+    pub(crate) fn passed(&self, reader: (std::any::TypeId, bool)) -> bool {
         self.passed.borrow().contains(&reader)
     }
 
     /// Notes that `reader` passed the check against this table.
-    pub(crate) fn pass(&self, reader: (usize, bool)) {
+    pub(crate) fn pass(&self, reader: (std::any::TypeId, bool)) {
         let mut passed = self.passed.borrow_mut();
         if passed.len() < 16 && !passed.contains(&reader) {
             passed.push(reader);

@@ -350,22 +350,20 @@ impl<S: Sink> Out<S> {
     }
 
     /// Appends the shape table and its length (u32 LE), the end of a version
-    /// 2 body, and shows the bytes appended to `seen`.
-    pub(crate) fn shapes(&mut self, table: &Table, seen: impl FnOnce(&[u8])) -> std::io::Result<()> {
+    /// 2 body.
+    pub(crate) fn shapes(&mut self, table: &Table) -> std::io::Result<()> {
         if S::KEEPS {
             // straight into the buffer: the hash is taken of it at the end
             let start = self.buf.len();
             table.encode(&mut self.buf);
             let len = (self.buf.len() - start) as u32;
             self.buf.extend_from_slice(&len.to_le_bytes());
-            seen(&self.buf[start..]);
             return Ok(());
         }
         let mut encoded = Vec::new();
         table.encode(&mut encoded);
         let len = encoded.len() as u32;
         encoded.extend_from_slice(&len.to_le_bytes());
-        seen(&encoded);
         self.bytes(&encoded)
     }
 
@@ -390,11 +388,6 @@ impl<S: Sink> Out<S> {
             }
         };
         (self.taken + self.buf.len() as u64 - self.hash_from as u64, checksum)
-    }
-
-    /// Gives the buffer back unfinished (after an error).
-    pub(crate) fn into_buf(self) -> Vec<u8> {
-        self.buf
     }
 }
 
@@ -429,7 +422,7 @@ mod tests {
     fn varint_bytes(v: u128) -> Vec<u8> {
         let mut out = Out::keep(Vec::new(), 0);
         out.varint_u128(v).ok();
-        out.into_buf()
+        out.buf
     }
 
     fn reference(mut v: u128) -> Vec<u8> {
@@ -478,7 +471,7 @@ mod tests {
             out.bytes(&chunk[10..]).ok();
         }
         let (len, checksum) = out.finish().ok().unwrap_or_default();
-        let buf = out.into_buf();
+        let buf = out.buf;
         assert_eq!(len, data.len() as u64);
         assert_eq!(&buf[5..], &data[..]);
         assert_eq!(checksum, xxh3_64(&data));

@@ -13,21 +13,19 @@
 //! - A few entries per thread, each a few dozen bytes; nothing is allocated
 //!   on a hit.
 
+use std::any::TypeId;
 use std::cell::RefCell;
 
-/// Who reads, and which checks it asked for: the reading type, told by the
-/// address and length of its `type_name`, the length's top two bits the
-/// type and shape checks. Two words, no padding: compared and copied whole.
+/// Who reads, and which checks it asked for: the reading type, by its
+/// `TypeId` (lifetimes erased: `Record<'a>` is one type whatever `'a`; two
+/// types that share a `type_name` are two), and the type and shape checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Reader(usize, usize);
+pub(crate) struct Reader(Option<TypeId>, u8);
 
 impl Reader {
     #[inline(always)]
     pub(crate) fn of<T: ?Sized>(check_type: bool, check_shape: bool) -> Self {
-        let name = std::any::type_name::<T>();
-        let checks =
-            (usize::from(check_type) << (usize::BITS - 1)) | (usize::from(check_shape) << (usize::BITS - 2));
-        Reader(name.as_ptr() as usize, name.len() | checks)
+        Reader(Some(typeid::of::<T>()), u8::from(check_type) | (u8::from(check_shape) << 1))
     }
 }
 
@@ -53,11 +51,16 @@ struct Entry {
 /// types still hits.
 const ENTRIES: usize = 4;
 
-const EMPTY: Entry =
-    Entry { reader: Reader(0, 0), name_len: 0, shapes_len: 0, name: [0; NAME_MAX], shapes: [0; SHAPES_MAX] };
+const EMPTY: Entry = Entry {
+    reader: Reader(None, 0),
+    name_len: 0,
+    shapes_len: 0,
+    name: [0; NAME_MAX],
+    shapes: [0; SHAPES_MAX],
+};
 
 thread_local! {
-    /// The most recent first; the reader of an unused entry is `Reader(0, 0)`,
+    /// The most recent first; the reader of an unused entry is `Reader(None, 0)`,
     /// which no type has.
     static PASSED: RefCell<[Entry; ENTRIES]> = const { RefCell::new([EMPTY; ENTRIES]) };
 }
