@@ -39,7 +39,7 @@ pub(crate) use out::{Keep, Out, Sink};
 use out::{zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs
-use crate::shape::{Event, Kind, NONE, Prim, Slot, Table};
+use crate::shape::{self, Event, Kind, NONE, Prim, Slot, Table};
 use crate::trust;
 
 /// An encoding in progress: the output and the shape table it records.
@@ -47,7 +47,7 @@ use crate::trust;
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
     /// The shape table being recorded (`None` before the dump starts).
-    table: Option<Table>,
+    table: Option<Box<Table>>,
     /// The context of the value about to be written: set before each
     /// `serialize` call, read first thing by the serializer's methods (the
     /// serializer is `&mut Encoder` itself, as postcard's and bincode's are).
@@ -121,7 +121,7 @@ impl<S: Sink> Encoder<S> {
         drop(dumping);
         let written = match self.table.take() {
             Some(table) => {
-                let written = self.out.shapes(&table);
+                let written = shape::with_encoded(&table, |bytes| self.out.bytes(bytes));
                 table.recycle();
                 written
             }
@@ -184,7 +184,7 @@ impl<S: Sink> Encoder<S> {
     /// The table, when `at` (a context or record) is recorded.
     #[inline]
     fn recording(&mut self, at: u32) -> Option<&mut Table> {
-        if at == NONE { None } else { self.table.as_mut() }
+        if at == NONE { None } else { self.table.as_deref_mut() }
     }
 
     /// Whether a primitive was recorded at `ctx`.

@@ -154,7 +154,7 @@ pub(crate) enum Kind {
 const KINDS: [Kind; 4] = [Kind::Struct, Kind::Tuple, Kind::Newtype, Kind::Unit];
 
 /// One context.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Node {
     pub(crate) event: Event,
     pub(crate) some: u32,
@@ -181,7 +181,7 @@ impl Node {
 }
 
 /// A struct (of any kind) or an enum variant: its names and its fields' contexts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
     /// The struct's name, or the enum's for a variant.
     pub(crate) name: u32,
@@ -221,6 +221,9 @@ pub(crate) struct Table {
     /// For a table read back, per record: the address of a `fields` list
     /// found equal to its field names (so each list is compared once).
     verified: Vec<std::cell::Cell<usize>>,
+    /// For a writer's table: the field lists of the last dump's records,
+    /// emptied, for this dump's (a small dump allocates nothing for them).
+    spare_fields: Vec<Vec<u32>>,
     /// For a table read back: the reading types (by `TypeId`, lifetimes erased,
     /// and whether top-level names were compared) that decoded
     /// a payload with it and passed every check.
@@ -237,11 +240,39 @@ struct Lookup {
 thread_local! {
     /// A writer's table, kept between dumps so that its vectors keep their
     /// room: a small dump allocates nothing for its shapes.
-    static SPARE: std::cell::RefCell<Option<Table>> = const { std::cell::RefCell::new(None) };
+    static SPARE: std::cell::RefCell<Option<Box<Table>>> = const { std::cell::RefCell::new(None) };
 
     /// The last table read back on this thread, with its bytes: values of one
     /// type loaded one after another carry the same table, read once.
     static LAST_READ: std::cell::RefCell<Option<ReadTable>> = const { std::cell::RefCell::new(None) };
+}
+
+thread_local! {
+    /// The last table a dump wrote on this thread, and its bytes (with their
+    /// length): a dump whose table came out the same copies them instead of
+    /// encoding it again.
+    static LAST_WRITTEN: std::cell::RefCell<Option<(Box<Table>, Vec<u8>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands `write` the encoded bytes of `table` followed by their length (u32
+/// LE): the end of a version 2 body. They are the last dump's on this thread
+/// when its table was the same.
+pub(crate) fn with_encoded<R>(table: &Table, write: impl FnOnce(&[u8]) -> R) -> R {
+    LAST_WRITTEN.with(|last| {
+        // no value's code runs in here: the borrow can't be taken twice
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return write(&table.encoded());
+        };
+        if let Some((known, bytes)) = &*last
+            && known.same_shapes(table)
+        {
+            return write(bytes);
+        }
+        let bytes = table.encoded();
+        let result = write(&bytes);
+        *last = Some((Box::new(table.writer_copy()), bytes));
+        result
+    })
 }
 
 /// A table read back, with the bytes it was read from.
@@ -283,20 +314,49 @@ fn record_key(name: u32, variant_index: u32, kind: Kind) -> (u32, u32, u8) {
 
 impl Table {
     /// A table holding only the root context: the thread's spare one, emptied,
-    /// when there is one.
-    pub(crate) fn new() -> Self {
+    /// when there is one. Boxed, so that handing it around moves a pointer.
+    pub(crate) fn new() -> Box<Self> {
         let mut table = SPARE.with(|spare| spare.borrow_mut().take()).unwrap_or_default();
         table.names.clear();
         table.nodes.clear();
-        table.records.clear();
+        let Table { records, spare_fields, .. } = &mut *table;
+        spare_fields.extend(records.drain(..).map(|mut record| {
+            record.fields.clear();
+            record.fields
+        }));
         table.last_record = None;
         table.lookup = None;
         table.nodes.push(Node::new());
         table
     }
 
+    /// Whether `other` records the same shapes (names, contexts, records):
+    /// then it encodes to the same bytes.
+    fn same_shapes(&self, other: &Table) -> bool {
+        self.nodes == other.nodes && self.records == other.records && self.names == other.names
+    }
+
+    /// A copy of what a writer's table records (its names stay borrowed).
+    fn writer_copy(&self) -> Table {
+        Table {
+            names: self.names.clone(),
+            nodes: self.nodes.clone(),
+            records: self.records.clone(),
+            ..Table::default()
+        }
+    }
+
+    /// The table's bytes followed by their length (u32 LE).
+    fn encoded(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        self.encode(&mut bytes);
+        let len = bytes.len() as u32;
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes
+    }
+
     /// Gives the table back for the next dump on this thread.
-    pub(crate) fn recycle(self) {
+    pub(crate) fn recycle(self: Box<Self>) {
         SPARE.with(|spare| *spare.borrow_mut() = Some(self));
     }
 
@@ -467,7 +527,7 @@ impl Table {
             variant_index,
             variant_name,
             kind,
-            fields: Vec::new(),
+            fields: self.spare_fields.pop().unwrap_or_default(),
             len,
             base,
             conflict: false,

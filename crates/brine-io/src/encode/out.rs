@@ -20,7 +20,6 @@ use std::hash::Hasher as _;
 use twox_hash::XxHash3_64;
 
 use crate::format::HEADER_LEN;
-use crate::shape::Table;
 
 /// How many bytes are written between two steps of the streaming hash.
 pub(crate) const BLOCK: usize = 64 * 1024;
@@ -349,27 +348,9 @@ impl<S: Sink> Out<S> {
         self.prefix(bytes, len + 1)
     }
 
-    /// Appends the shape table and its length (u32 LE), the end of a version
-    /// 2 body.
-    pub(crate) fn shapes(&mut self, table: &Table) -> std::io::Result<()> {
-        if S::KEEPS {
-            // straight into the buffer: the hash is taken of it at the end
-            let start = self.buf.len();
-            table.encode(&mut self.buf);
-            let len = (self.buf.len() - start) as u32;
-            self.buf.extend_from_slice(&len.to_le_bytes());
-            return Ok(());
-        }
-        let mut encoded = Vec::new();
-        table.encode(&mut encoded);
-        let len = encoded.len() as u32;
-        encoded.extend_from_slice(&len.to_le_bytes());
-        self.bytes(&encoded)
-    }
-
     /// Finishes: hands the last bytes to the sink; returns the number of
-    /// bytes written after `hash_from`, and their checksum. (The buffer, with
-    /// the bytes when they stay in it, is [`Out::into_buf`].)
+    /// bytes written after `hash_from`, and their checksum. (The bytes, when they
+    /// stay in the buffer, are in `buf`.)
     pub(crate) fn finish(&mut self) -> std::io::Result<(u64, u64)> {
         let (len, checksum) = self.digest();
         if !S::KEEPS {
