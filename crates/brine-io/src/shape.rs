@@ -333,7 +333,11 @@ impl Table {
     /// Whether `other` records the same shapes (names, contexts, records):
     /// then it encodes to the same bytes.
     fn same_shapes(&self, other: &Table) -> bool {
-        self.nodes == other.nodes && self.records == other.records && self.names == other.names
+        self.nodes == other.nodes
+            && self.records == other.records
+            && self.names.len() == other.names.len()
+            // a writer's names are serde's `&'static str`s: mostly the very same
+            && self.names.iter().zip(&other.names).all(|(a, b)| same(a, b))
     }
 
     /// A copy of what a writer's table records (its names stay borrowed).
