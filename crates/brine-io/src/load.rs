@@ -320,9 +320,10 @@ impl Options {
                 envelope: HEADER_LEN as u64 + body_len,
             });
         }
-        // Both the caps and `len` bound `body_len`; still grow only as bytes
-        // arrive, in case the input is shorter than it said.
-        let mut bytes = Vec::with_capacity(HEADER_LEN + body_len.min(CHUNK) as usize);
+        // Both the caps and `len` (the caller's word, a file's length) bound
+        // `body_len`: room for all of it at once, read straight into it (a
+        // buffer grown as bytes arrive copied an 8 MB body three times).
+        let mut bytes = Vec::with_capacity(HEADER_LEN + body_len as usize);
         bytes.extend_from_slice(&header);
         let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
         if got < body_len {

@@ -203,7 +203,7 @@ pub fn load_with<T: DeserializeOwned>(
         return options.load(&bytes).map_err(format_error);
     }
     // the header first: a file too large for the caps is refused unread
-    options.load_exact(std::io::BufReader::new(file), len).map_err(format_error)
+    options.load_exact(file, len).map_err(format_error)
 }
 
 /// Files up to this size are read whole in one call before their checks;
