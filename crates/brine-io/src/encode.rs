@@ -187,6 +187,13 @@ impl<S: Sink> Encoder<S> {
         if at == NONE { None } else { self.table.as_deref_mut() }
     }
 
+    /// Whether a number, bool or char (not a string or bytes) was recorded at `ctx`.
+    fn is_number(&self, ctx: u32) -> bool {
+        self.table.as_ref().is_some_and(|table| {
+            matches!(table.event_at(ctx), Event::Prim(prim) if !matches!(prim, Prim::Str | Prim::Bytes | Prim::Unit))
+        })
+    }
+
     /// Whether a primitive was recorded at `ctx`.
     fn is_primitive(&self, ctx: u32) -> bool {
         self.table.as_ref().is_some_and(|table| matches!(table.event_at(ctx), Event::Prim(_)))
@@ -595,12 +602,19 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         // primitive's serialize inlines into the loop)
         let mut ctx = elem;
         let mut written = 0usize;
+        let start = enc.out.buf.len();
         for item in iter {
             enc.ctx = ctx;
             item.serialize(&mut *enc)?;
             written += 1;
             if ctx != NONE && enc.is_primitive(ctx) {
                 ctx = NONE;
+                // numbers take about as many bytes each as the first did:
+                // room for all of them now, not a doubling at a time
+                if let (Some(announced), true) = (seq.announced, enc.is_number(elem)) {
+                    let first = enc.out.buf.len().saturating_sub(start);
+                    enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
+                }
             }
         }
         match seq.announced {

@@ -257,6 +257,14 @@ impl<S: Sink> Out<S> {
         Ok(())
     }
 
+    /// Room for about `n` more bytes in a kept buffer (at most 64 MiB at
+    /// once: a hint, never a promise).
+    pub(crate) fn reserve_hint(&mut self, n: usize) {
+        if S::KEEPS {
+            self.buf.reserve(n.min(64 << 20));
+        }
+    }
+
     /// Bytes of any length (strings, byte strings).
     #[inline]
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
