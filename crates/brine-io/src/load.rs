@@ -270,17 +270,10 @@ impl Options {
         let fixed = Header::decode(&header[..got])?;
         self.check_flags(&fixed)?;
         fixed.check_caps(self.max_len)?;
-        let body_len = fixed.body_len();
-        let mut bytes = Vec::with_capacity(HEADER_LEN + body_len.min(CHUNK) as usize);
-        bytes.extend_from_slice(&header);
         // Read what the header promises but grow only as bytes arrive, so a
         // lying length costs nothing.
-        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
-        if got < body_len {
-            return Err(body_truncated(&fixed, got));
-        }
-        let opened = self.open_raw(&bytes)?;
-        self.decode(&opened)
+        let room = fixed.body_len().min(CHUNK);
+        self.read_and_decode(reader, &header, &fixed, room)
     }
 
     /// Loads a value from `reader`, which holds exactly `len` bytes: a file
@@ -323,11 +316,25 @@ impl Options {
         // Both the caps and `len` (the caller's word, a file's length) bound
         // `body_len`: room for all of it at once, read straight into it (a
         // buffer grown as bytes arrive copied an 8 MB body three times).
-        let mut bytes = Vec::with_capacity(HEADER_LEN + body_len as usize);
-        bytes.extend_from_slice(&header);
+        self.read_and_decode(reader, &header, &fixed, body_len)
+    }
+
+    /// Reads the body that `header` (already read, decoded as `fixed`)
+    /// announces into a buffer with `room` bytes reserved for it, then checks
+    /// the envelope and decodes it.
+    fn read_and_decode<T: DeserializeOwned, R: Read>(
+        &self,
+        reader: R,
+        header: &[u8; HEADER_LEN],
+        fixed: &Header,
+        room: u64,
+    ) -> Result<T, Error> {
+        let body_len = fixed.body_len();
+        let mut bytes = Vec::with_capacity(HEADER_LEN + room as usize);
+        bytes.extend_from_slice(header);
         let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
         if got < body_len {
-            return Err(body_truncated(&fixed, got));
+            return Err(body_truncated(fixed, got));
         }
         let opened = self.open_raw(&bytes)?;
         self.decode(&opened)
