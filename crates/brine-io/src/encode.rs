@@ -28,15 +28,126 @@
 //!   `shape.rs`), or at `NONE` where nothing new can be learnt (the fields
 //!   of a settled struct, the elements of a sequence of primitives): then
 //!   nothing is recorded and the value costs what postcard's encoding costs.
+//! - A sequence's elements after a first primitive are written in runs
+//!   (`out::Run`): straight into the buffer up to its capacity and the next
+//!   block boundary, all or nothing per element. What a run can't write
+//!   goes through the encoder, so a run only ever makes a loop faster.
 
 use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize, Serializer};
 
+/// The serialize methods of postcard's primitives, shared by the encoder and
+/// a [`Run`](out::Run), so that both write the same bytes. `self.note(prim)`
+/// records the primitive's kind (a run records nothing), and `self.put()` is
+/// where its bytes go.
+macro_rules! primitives {
+    () => {
+        #[inline]
+        fn serialize_bool(self, v: bool) -> Result<(), Self::Error> {
+            self.note(Prim::Bool);
+            Ok(self.put().byte(u8::from(v))?)
+        }
+
+        #[inline]
+        fn serialize_i8(self, v: i8) -> Result<(), Self::Error> {
+            self.note(Prim::I8);
+            Ok(self.put().byte(v as u8)?)
+        }
+
+        #[inline]
+        fn serialize_u8(self, v: u8) -> Result<(), Self::Error> {
+            self.note(Prim::U8);
+            Ok(self.put().byte(v)?)
+        }
+
+        #[inline]
+        fn serialize_i16(self, v: i16) -> Result<(), Self::Error> {
+            self.note(Prim::I16);
+            Ok(self.put().varint(zigzag(v.into()))?)
+        }
+
+        #[inline]
+        fn serialize_i32(self, v: i32) -> Result<(), Self::Error> {
+            self.note(Prim::I32);
+            Ok(self.put().varint(zigzag(v.into()))?)
+        }
+
+        #[inline]
+        fn serialize_i64(self, v: i64) -> Result<(), Self::Error> {
+            self.note(Prim::I64);
+            Ok(self.put().varint(zigzag(v))?)
+        }
+
+        #[inline]
+        fn serialize_u16(self, v: u16) -> Result<(), Self::Error> {
+            self.note(Prim::U16);
+            Ok(self.put().varint(v.into())?)
+        }
+
+        #[inline]
+        fn serialize_u32(self, v: u32) -> Result<(), Self::Error> {
+            self.note(Prim::U32);
+            Ok(self.put().varint(v.into())?)
+        }
+
+        #[inline]
+        fn serialize_u64(self, v: u64) -> Result<(), Self::Error> {
+            self.note(Prim::U64);
+            Ok(self.put().varint(v)?)
+        }
+
+        fn serialize_i128(self, v: i128) -> Result<(), Self::Error> {
+            self.note(Prim::I128);
+            Ok(self.put().varint_u128(zigzag_128(v))?)
+        }
+
+        fn serialize_u128(self, v: u128) -> Result<(), Self::Error> {
+            self.note(Prim::U128);
+            Ok(self.put().varint_u128(v)?)
+        }
+
+        #[inline]
+        fn serialize_f32(self, v: f32) -> Result<(), Self::Error> {
+            self.note(Prim::F32);
+            Ok(self.put().array(v.to_le_bytes())?)
+        }
+
+        #[inline]
+        fn serialize_f64(self, v: f64) -> Result<(), Self::Error> {
+            self.note(Prim::F64);
+            Ok(self.put().array(v.to_le_bytes())?)
+        }
+
+        fn serialize_char(self, v: char) -> Result<(), Self::Error> {
+            self.note(Prim::Char);
+            let mut utf8 = [0u8; 4];
+            Ok(self.put().prefixed(v.encode_utf8(&mut utf8).as_bytes())?)
+        }
+
+        #[inline]
+        fn serialize_str(self, v: &str) -> Result<(), Self::Error> {
+            self.note(Prim::Str);
+            Ok(self.put().prefixed(v.as_bytes())?)
+        }
+
+        fn serialize_bytes(self, v: &[u8]) -> Result<(), Self::Error> {
+            self.note(Prim::Bytes);
+            Ok(self.put().prefixed(v)?)
+        }
+
+        fn serialize_unit(self) -> Result<(), Self::Error> {
+            self.note(Prim::Unit);
+            Ok(())
+        }
+    };
+}
+
 mod out;
+mod run;
 
 pub(crate) use out::{Keep, Out, Sink};
-use out::{zigzag, zigzag_128};
+use out::{Put, zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs
 use crate::shape::{self, Event, Kind, NONE, Prim, Slot, Table};
@@ -170,6 +281,17 @@ impl<S: Sink> Encoder<S> {
         if ctx != NONE {
             self.record_event(ctx, event);
         }
+    }
+
+    /// Records a primitive's kind at the current context.
+    #[inline(always)]
+    fn note(&mut self, prim: Prim) {
+        self.event(self.ctx, Event::Prim(prim));
+    }
+
+    #[inline(always)]
+    fn put(&mut self) -> &mut Out<S> {
+        &mut self.out
     }
 
     /// Out of line, so that a primitive's serialize stays small enough to
@@ -345,30 +467,6 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(
     Ok(At { children, index: at.index.saturating_add(1) })
 }
 
-macro_rules! varints {
-    ($($method:ident($ty:ty) => $prim:ident),* $(,)?) => {
-        $(
-            #[inline]
-            fn $method(self, v: $ty) -> Result<(), Error> {
-                self.event(self.ctx, Event::Prim(Prim::$prim));
-                Ok(self.out.varint(v.into())?)
-            }
-        )*
-    };
-}
-
-macro_rules! zigzags {
-    ($($method:ident($ty:ty) => $prim:ident),* $(,)?) => {
-        $(
-            #[inline]
-            fn $method(self, v: $ty) -> Result<(), Error> {
-                self.event(self.ctx, Event::Prim(Prim::$prim));
-                Ok(self.out.varint(zigzag(v.into()))?)
-            }
-        )*
-    };
-}
-
 impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     type Ok = ();
     type Error = Error;
@@ -380,69 +478,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     type SerializeStruct = Compound<'e, S>;
     type SerializeStructVariant = Compound<'e, S>;
 
-    varints! { serialize_u16(u16) => U16, serialize_u32(u32) => U32, serialize_u64(u64) => U64 }
-    zigzags! { serialize_i16(i16) => I16, serialize_i32(i32) => I32, serialize_i64(i64) => I64 }
-
-    #[inline]
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::Bool));
-        Ok(self.out.byte(u8::from(v))?)
-    }
-
-    #[inline]
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::I8));
-        Ok(self.out.byte(v as u8)?)
-    }
-
-    #[inline]
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::U8));
-        Ok(self.out.byte(v)?)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::I128));
-        Ok(self.out.varint_u128(zigzag_128(v))?)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::U128));
-        Ok(self.out.varint_u128(v)?)
-    }
-
-    #[inline]
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::F32));
-        Ok(self.out.array(v.to_le_bytes())?)
-    }
-
-    #[inline]
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::F64));
-        Ok(self.out.array(v.to_le_bytes())?)
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::Char));
-        let mut utf8 = [0u8; 4];
-        let utf8 = v.encode_utf8(&mut utf8).as_bytes();
-        self.out.byte(utf8.len() as u8)?;
-        Ok(self.out.bytes(utf8)?)
-    }
-
-    #[inline]
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::Str));
-        self.out.varint(v.len() as u64)?;
-        Ok(self.out.bytes(v.as_bytes())?)
-    }
-
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::Bytes));
-        self.out.varint(v.len() as u64)?;
-        Ok(self.out.bytes(v)?)
-    }
+    primitives!();
 
     fn serialize_none(self) -> Result<(), Error> {
         self.event(self.ctx, Event::Option);
@@ -454,11 +490,6 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         self.out.byte(1)?;
         self.ctx = some;
         value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), Error> {
-        self.event(self.ctx, Event::Prim(Prim::Unit));
-        Ok(())
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
@@ -578,11 +609,10 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     }
 
     /// A sequence from an iterator (every `Vec`, slice and set): serde's
-    /// loop, less the bookkeeping a compound does per element, and out of
-    /// line, where `self` is a `noalias` reference: with the writes of
-    /// [`Out`] that never read the length back after a store, the compiler
-    /// keeps the output's length in a register across the loop (twice as
-    /// fast on a list of floats).
+    /// loop, less the bookkeeping a compound does per element. Once an
+    /// element was a primitive, the others are written in [runs](out::Run):
+    /// a loop with the buffer in registers and no call in it, three times as
+    /// fast as one through the encoder on a list of integers.
     #[inline(never)]
     fn collect_seq<I>(self, iter: I) -> Result<(), Error>
     where
@@ -596,28 +626,47 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         };
         let seq = self.serialize_seq(len)?;
         let Children::Elements(elem) = seq.at.children else { return Ok(()) };
-        let enc = seq.enc;
-        // the elements' context: recorded from the first element, and no
-        // more once that was a primitive (one call site, so that a
-        // primitive's serialize inlines into the loop)
-        let mut ctx = elem;
+        let (enc, announced) = (seq.enc, seq.announced);
+        let mut iter = iter;
         let mut written = 0usize;
-        let start = enc.out.buf.len();
-        for item in iter {
-            enc.ctx = ctx;
-            item.serialize(&mut *enc)?;
-            written += 1;
-            if ctx != NONE && enc.is_primitive(ctx) {
-                ctx = NONE;
-                // numbers take about as many bytes each as the first did:
-                // room for all of them now, not a doubling at a time
-                if let (Some(announced), true) = (seq.announced, enc.is_number(elem)) {
-                    let first = enc.out.buf.len().saturating_sub(start);
-                    enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
+        // the elements' context is recorded from the elements until one is
+        // a primitive: then every other one is written in runs
+        if elem != NONE {
+            let start = enc.out.buf.len();
+            for item in iter.by_ref() {
+                enc.ctx = elem;
+                item.serialize(&mut *enc)?;
+                written += 1;
+                if enc.is_primitive(elem) {
+                    // numbers take about as many bytes each as the first
+                    // did: room for all of them now, not a doubling at a time
+                    if let (Some(announced), true) = (announced, enc.is_number(elem)) {
+                        let first = enc.out.buf.len().saturating_sub(start);
+                        enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
+                    }
+                    break;
                 }
             }
         }
-        match seq.announced {
+        loop {
+            let stopped = {
+                let mut run = enc.out.run();
+                loop {
+                    let Some(item) = iter.next() else { break None };
+                    if item.serialize(&mut run).is_err() {
+                        break Some(item);
+                    }
+                    written += 1;
+                }
+            };
+            // what the run did not write (it didn't fit, or is no
+            // primitive) goes through the encoder, nothing recorded
+            let Some(item) = stopped else { break };
+            enc.ctx = NONE;
+            item.serialize(&mut *enc)?;
+            written += 1;
+        }
+        match announced {
             Some(announced) if announced != written => {
                 Err(enc.miscounted("a sequence (its iterator's size_hint)", announced, written))
             }

@@ -321,6 +321,109 @@ families! {
     small_enum: Small = smalls();
 }
 
+// ---------------------------------------------------------------------------
+// Long sequences: the encoder writes a sequence's primitives after its first
+// in runs that stop at each 64 KiB block and at the buffer's capacity
+// ---------------------------------------------------------------------------
+
+/// Every property but the random payloads, on one (large) value.
+fn all_properties<T>(value: &T) -> Result<(), TestCaseError>
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    payload_is_postcards(value)?;
+    postcard_reads_brines_payload(value)?;
+    brine_reads_its_own(value)?;
+    streaming_writers_match_dump(value)?;
+    let mut appended = b"head".to_vec();
+    brine_io::dump_append(value, &mut appended).map_err(failed("dump_append"))?;
+    let bytes = brine_io::dump(value).map_err(failed("dump"))?;
+    prop_assert!(
+        appended[4..] == bytes[..],
+        "{}",
+        difference(("dump_append", &appended[4..]), ("dump", &bytes))
+    );
+    Ok(())
+}
+
+#[test]
+fn long_sequences_cross_blocks_as_postcard_writes_them() {
+    // fixed-size numbers, one-byte ones, varints of every width in turn
+    all_properties(&(0..300_000u32).map(|i| f64::from(i) * 0.25).collect::<Vec<f64>>()).unwrap();
+    all_properties(&(0..200_003u32).map(|i| i as u8).collect::<Vec<u8>>()).unwrap();
+    let widths = (0..150_000u64).map(|i| (1u64 << (i % 64)).wrapping_add(i)).collect::<Vec<u64>>();
+    all_properties(&widths).unwrap();
+    let signed = (0..150_000i64).map(|i| if i % 2 == 0 { i << (i % 60) } else { -i }).collect::<Vec<i64>>();
+    all_properties(&signed).unwrap();
+    all_properties(
+        &(0..70_000u32).map(|i| char::from_u32(0x20 + i % 0x2000).unwrap()).collect::<Vec<char>>(),
+    )
+    .unwrap();
+    // strings of every size, some longer than a block, between short ones
+    let texts = (0..400usize)
+        .map(|i| match i % 5 {
+            0 => "x".repeat(i * 37),
+            1 => "é".repeat(70_000 + i),
+            2 => String::new(),
+            _ => format!("item-{i}"),
+        })
+        .collect::<Vec<String>>();
+    all_properties(&texts).unwrap();
+    // nested: the inner sequences' runs inside the outer's elements
+    all_properties(&(0..40u32).map(|i| (0..i * 900).collect::<Vec<u32>>()).collect::<Vec<_>>()).unwrap();
+}
+
+/// A sequence whose elements write different things (a `Serialize` impl may
+/// do that): a number first, then bigger numbers, strings, structs and options.
+#[derive(Debug, PartialEq)]
+enum Mixed {
+    Number(u64),
+    Text(String),
+    Pair { a: u8, b: String },
+    Maybe(Option<u16>),
+}
+
+impl Serialize for Mixed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self {
+            Mixed::Number(n) => serializer.serialize_u64(*n),
+            Mixed::Text(text) => serializer.serialize_str(text),
+            Mixed::Pair { a, b } => {
+                let mut pair = serializer.serialize_struct("Pair", 2)?;
+                pair.serialize_field("a", a)?;
+                pair.serialize_field("b", b)?;
+                pair.end()
+            }
+            Mixed::Maybe(maybe) => maybe.serialize(serializer),
+        }
+    }
+}
+
+#[test]
+fn a_sequence_whose_elements_change_kind_is_written_as_postcard_writes_it() {
+    let mixed: Vec<Mixed> = (0..100_000u64)
+        .map(|i| match i % 7 {
+            0..=2 => Mixed::Number(i << (i % 50)),
+            3 => Mixed::Text("t".repeat((i % 300) as usize)),
+            4 => Mixed::Pair { a: i as u8, b: format!("{i}") },
+            5 => Mixed::Maybe(Some(i as u16)),
+            _ => Mixed::Maybe(None),
+        })
+        .collect();
+    let bytes = brine_io::dump(&mixed).unwrap();
+    let payload = brine_io::inspect(&bytes).unwrap().payload;
+    let postcard = postcard::to_allocvec(&mixed).unwrap();
+    assert!(
+        payload == postcard.as_slice(),
+        "{}",
+        difference(("brine's payload", payload), ("postcard", &postcard))
+    );
+    let mut streamed = Vec::new();
+    brine_io::dump_into(&mixed, &mut streamed).unwrap();
+    assert!(streamed == bytes, "{}", difference(("dump_into", &streamed), ("dump", &bytes)));
+}
+
 /// A type that borrows from the envelope: the same bytes as its owned form,
 /// and brine's load hands out slices of the buffer.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]

@@ -168,8 +168,117 @@ impl<W: Write> Out<Stream<W>> {
     }
 }
 
-impl<S: Sink> Out<S> {
-    /// Makes room for a write of `n` bytes, `n <= SLACK` or checked by the caller.
+/// Writing postcard's primitives into a `Vec`: the one place their bytes
+/// are made, for [`Out`] (which grows, hashes and hands on its buffer) and
+/// for [`Run`] (which stops where the buffer is full).
+///
+/// Every write calls [`room`](Put::room) once, then stores: a write that
+/// gets room never fails halfway.
+pub(crate) trait Put {
+    /// Why a write did not happen.
+    type Stop;
+
+    /// Makes room for a write of `n` bytes, `n <= SLACK`.
+    fn room(&mut self, n: usize) -> Result<(), Self::Stop>;
+
+    /// The buffer written to, with room made.
+    fn buf(&mut self) -> &mut Vec<u8>;
+
+    /// A varint of the length of `bytes`, then `bytes`: a string or byte
+    /// string.
+    fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Self::Stop>;
+
+    #[inline(always)]
+    fn byte(&mut self, byte: u8) -> Result<(), Self::Stop> {
+        self.room(1)?;
+        self.buf().push(byte);
+        Ok(())
+    }
+
+    /// A fixed-size write of `N <= SLACK` bytes: one store. (`extend` of an
+    /// array, unlike `extend_from_slice`, never reads the length back after
+    /// the copy, which lets a caller's loop keep it in a register.)
+    #[inline(always)]
+    fn array<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), Self::Stop> {
+        self.room(N)?;
+        self.buf().extend(bytes);
+        Ok(())
+    }
+
+    /// The first `len` of `N` bytes: one fixed-size store, then the length
+    /// is cut back (cheaper than a copy of variable length).
+    #[inline(always)]
+    fn prefix<const N: usize>(&mut self, bytes: [u8; N], len: usize) -> Result<(), Self::Stop> {
+        self.room(N)?;
+        let buf = self.buf();
+        let end = buf.len() + len;
+        buf.extend(bytes);
+        buf.truncate(end);
+        Ok(())
+    }
+
+    /// A `u64` as a LEB128 varint (postcard's `u16`, `u32`, `u64`, `usize`
+    /// and lengths).
+    #[inline(always)]
+    fn varint(&mut self, v: u64) -> Result<(), Self::Stop> {
+        if v < 0x80 {
+            return self.byte(v as u8);
+        }
+        if v < 1 << 14 {
+            let v = v as u16;
+            return self.array((v & 0x7f | 0x80 | (v >> 7) << 8).to_le_bytes());
+        }
+        if v < 1 << 21 {
+            let v = v as u32;
+            let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
+            return self.prefix(bytes.to_le_bytes(), 3);
+        }
+        self.varint_wide(v)
+    }
+
+    /// A varint of 4 bytes or more: out of line, so that the common short
+    /// ones inline into a caller's loop.
+    #[inline(never)]
+    fn varint_wide(&mut self, v: u64) -> Result<(), Self::Stop> {
+        if v < 1 << 56 {
+            // spread 8 groups of 7 bits over 8 bytes, set the continuation
+            // bit of all but the last used byte: no loop, no branch
+            let mut spread = 0;
+            for group in 0..8 {
+                spread |= (v << group) & (0x7f << (8 * group));
+            }
+            let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
+            let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
+            return self.prefix((spread | continuation).to_le_bytes(), len);
+        }
+        self.varint_long(u128::from(v))
+    }
+
+    /// A `u128` as a LEB128 varint.
+    #[inline]
+    fn varint_u128(&mut self, v: u128) -> Result<(), Self::Stop> {
+        match u64::try_from(v) {
+            Ok(v) => self.varint(v),
+            Err(_) => self.varint_long(v),
+        }
+    }
+
+    fn varint_long(&mut self, mut v: u128) -> Result<(), Self::Stop> {
+        let mut bytes = [0u8; 20];
+        let mut len = 0;
+        while v >= 0x80 {
+            bytes[len] = (v as u8) | 0x80;
+            v >>= 7;
+            len += 1;
+        }
+        bytes[len] = v as u8;
+        self.prefix(bytes, len + 1)
+    }
+}
+
+impl<S: Sink> Put for Out<S> {
+    type Stop = std::io::Error;
+
     #[inline(always)]
     fn room(&mut self, n: usize) -> std::io::Result<()> {
         // the second test is the one `Vec` makes before it writes: made here,
@@ -178,6 +287,81 @@ impl<S: Sink> Out<S> {
             self.make_room(n)?;
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    #[inline]
+    fn prefixed(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.varint(bytes.len() as u64)?;
+        self.bytes(bytes)
+    }
+}
+
+/// A run of primitives written straight into an [`Out`]'s buffer, up to its
+/// capacity and its next block boundary. The run holds the buffer itself
+/// while it lasts (and gives it back when dropped, also on a panic), and
+/// never grows it: with no call in a loop over a `Run` that could see the
+/// buffer, the compiler keeps its pointer, length and capacity in
+/// registers. A write that doesn't fit is not made: it stops the run, and the
+/// caller writes it through the `Out`.
+pub(crate) struct Run<'a> {
+    buf: Vec<u8>,
+    /// The `Out`'s limit (the next block boundary) or the capacity, whichever
+    /// comes first, and never before the length.
+    limit: usize,
+    home: &'a mut Vec<u8>,
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        std::mem::swap(self.home, &mut self.buf);
+    }
+}
+
+/// A write that a [`Run`] did not make.
+#[derive(Debug)]
+pub(crate) struct Stop;
+
+impl Put for Run<'_> {
+    type Stop = Stop;
+
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> Result<(), Stop> {
+        // the capacity test is the one `Vec` makes before it writes: made
+        // here, the compiler drops it there, and with it the call that grows
+        let len = self.buf.len();
+        if len + n > self.limit || self.buf.capacity() - len < n { Err(Stop) } else { Ok(()) }
+    }
+
+    #[inline(always)]
+    fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    #[inline]
+    fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        // room for all of it first: a run never writes half a value
+        let len = self.buf.len();
+        let room = (self.buf.capacity() - len).min(self.limit - len);
+        if room.saturating_sub(SLACK) < bytes.len() {
+            return Err(Stop);
+        }
+        self.varint(bytes.len() as u64)?;
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+impl<S: Sink> Out<S> {
+    /// A run of writes into the buffer as it is: see [`Run`].
+    #[inline]
+    pub(crate) fn run(&mut self) -> Run<'_> {
+        let limit = self.limit.min(self.buf.capacity()).max(self.buf.len());
+        Run { buf: std::mem::take(&mut self.buf), limit, home: &mut self.buf }
     }
 
     #[cold]
@@ -229,34 +413,6 @@ impl<S: Sink> Out<S> {
         self.failed.take()
     }
 
-    #[inline(always)]
-    pub(crate) fn byte(&mut self, byte: u8) -> std::io::Result<()> {
-        self.room(1)?;
-        self.buf.push(byte);
-        Ok(())
-    }
-
-    /// A fixed-size write of `N <= SLACK` bytes: one store. (`extend` of an
-    /// array, unlike `extend_from_slice`, never reads the length back after
-    /// the copy, which lets a caller's loop keep it in a register.)
-    #[inline(always)]
-    pub(crate) fn array<const N: usize>(&mut self, bytes: [u8; N]) -> std::io::Result<()> {
-        self.room(N)?;
-        self.buf.extend(bytes);
-        Ok(())
-    }
-
-    /// The first `len` of `N` bytes: one fixed-size store, then the length
-    /// is cut back (cheaper than a copy of variable length).
-    #[inline(always)]
-    fn prefix<const N: usize>(&mut self, bytes: [u8; N], len: usize) -> std::io::Result<()> {
-        self.room(N)?;
-        let end = self.buf.len() + len;
-        self.buf.extend(bytes);
-        self.buf.truncate(end);
-        Ok(())
-    }
-
     /// Room for about `n` more bytes in a kept buffer (at most 64 MiB at
     /// once: a hint, never a promise).
     pub(crate) fn reserve_hint(&mut self, n: usize) {
@@ -296,64 +452,6 @@ impl<S: Sink> Out<S> {
         let result = give(&mut self.sink, self.failed.as_ref(), bytes);
         self.taken += bytes.len() as u64;
         self.kept(result)
-    }
-
-    /// A `u64` as a LEB128 varint (postcard's `u16`, `u32`, `u64`, `usize`
-    /// and lengths).
-    #[inline(always)]
-    pub(crate) fn varint(&mut self, v: u64) -> std::io::Result<()> {
-        if v < 0x80 {
-            return self.byte(v as u8);
-        }
-        if v < 1 << 14 {
-            let v = v as u16;
-            return self.array((v & 0x7f | 0x80 | (v >> 7) << 8).to_le_bytes());
-        }
-        if v < 1 << 21 {
-            let v = v as u32;
-            let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
-            return self.prefix(bytes.to_le_bytes(), 3);
-        }
-        self.varint_wide(v)
-    }
-
-    /// A varint of 4 bytes or more: out of line, so that the common short
-    /// ones inline into a caller's loop.
-    #[inline(never)]
-    fn varint_wide(&mut self, v: u64) -> std::io::Result<()> {
-        if v < 1 << 56 {
-            // spread 8 groups of 7 bits over 8 bytes, set the continuation
-            // bit of all but the last used byte: no loop, no branch
-            let mut spread = 0;
-            for group in 0..8 {
-                spread |= (v << group) & (0x7f << (8 * group));
-            }
-            let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
-            let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
-            return self.prefix((spread | continuation).to_le_bytes(), len);
-        }
-        self.varint_long(u128::from(v))
-    }
-
-    /// A `u128` as a LEB128 varint.
-    #[inline]
-    pub(crate) fn varint_u128(&mut self, v: u128) -> std::io::Result<()> {
-        match u64::try_from(v) {
-            Ok(v) => self.varint(v),
-            Err(_) => self.varint_long(v),
-        }
-    }
-
-    fn varint_long(&mut self, mut v: u128) -> std::io::Result<()> {
-        let mut bytes = [0u8; 20];
-        let mut len = 0;
-        while v >= 0x80 {
-            bytes[len] = (v as u8) | 0x80;
-            v >>= 7;
-            len += 1;
-        }
-        bytes[len] = v as u8;
-        self.prefix(bytes, len + 1)
     }
 
     /// Finishes: hands the last bytes to the sink; returns the number of
