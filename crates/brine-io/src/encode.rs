@@ -150,15 +150,15 @@ pub(crate) use out::{Keep, Out, Sink};
 use out::{Put, zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs
-use crate::shape::{self, Event, Kind, NONE, Prim, Slot, Table};
+use crate::shape::{Event, Kind, NONE, Prim, Recorder, Slot};
 use crate::trust;
 
 /// An encoding in progress: the output and the shape table it records.
 #[derive(Debug)]
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
-    /// The shape table being recorded (`None` before the dump starts).
-    table: Option<Box<Table>>,
+    /// The shapes being recorded, or replayed (`Off` before the dump starts).
+    rec: Recorder,
     /// The context of the value about to be written: set before each
     /// `serialize` call, read first thing by the serializer's methods (the
     /// serializer is `&mut Encoder` itself, as postcard's and bincode's are).
@@ -219,25 +219,35 @@ const SEQ_REMEDY: &str = "the format needs every sequence's length up front; col
 
 impl<S: Sink> Encoder<S> {
     pub(crate) fn new(out: Out<S>) -> Self {
-        Encoder { out, table: None, ctx: NONE, refused: None }
+        Encoder { out, rec: Recorder::Off, ctx: NONE, refused: None }
     }
 
     /// Encodes `value` and its shape table: the body of a version 2
     /// envelope after the type name. Returns whether the value holds code.
+    ///
+    /// The table is the one this thread's last dump of `T` wrote, when this
+    /// value's shapes replay it; else it is recorded (see `shape/replay.rs`).
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
-        self.table = Some(Table::new());
+        let key = typeid::of::<T>();
+        self.rec = Recorder::start(key);
         let dumping = trust::Dumping::start();
         self.encode(value, 0)?;
+        let rec = std::mem::replace(&mut self.rec, Recorder::Off);
+        let written = match rec.finish(key, |template| self.out.bytes(template.bytes())) {
+            Ok(written) => written,
+            Err(again) => {
+                // the replay missed: the bytes are right, the table is
+                // recorded by a second pass that writes nothing
+                let mut pass = Encoder::new(Out::discard());
+                pass.rec = again;
+                pass.encode(value, 0)?;
+                let rec = std::mem::replace(&mut pass.rec, Recorder::Off);
+                rec.finish(key, |template| self.out.bytes(template.bytes()))
+                    .unwrap_or_else(|_| Err(std::io::Error::other("the shape table was not recorded")))
+            }
+        };
         let holds_code = dumping.holds_code();
         drop(dumping);
-        let written = match self.table.take() {
-            Some(table) => {
-                let written = shape::with_encoded(&table, |bytes| self.out.bytes(bytes));
-                table.recycle();
-                written
-            }
-            None => Ok(()),
-        };
         match written {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
@@ -298,47 +308,33 @@ impl<S: Sink> Encoder<S> {
     /// inline into the loop of a sequence.
     #[inline(never)]
     fn record_event(&mut self, ctx: u32, event: Event) {
-        if let Some(table) = &mut self.table {
-            table.event(ctx, event);
-        }
-    }
-
-    /// The table, when `at` (a context or record) is recorded.
-    #[inline]
-    fn recording(&mut self, at: u32) -> Option<&mut Table> {
-        if at == NONE { None } else { self.table.as_deref_mut() }
+        self.rec.event(ctx, event);
     }
 
     /// Whether a number, bool or char (not a string or bytes) was recorded at `ctx`.
     fn is_number(&self, ctx: u32) -> bool {
-        self.table.as_ref().is_some_and(|table| {
-            matches!(table.event_at(ctx), Event::Prim(prim) if !matches!(prim, Prim::Str | Prim::Bytes | Prim::Unit))
-        })
+        matches!(self.rec.event_at(ctx), Event::Prim(prim) if !matches!(prim, Prim::Str | Prim::Bytes | Prim::Unit))
     }
 
     /// Whether a primitive was recorded at `ctx`.
     fn is_primitive(&self, ctx: u32) -> bool {
-        self.table.as_ref().is_some_and(|table| matches!(table.event_at(ctx), Event::Prim(_)))
+        matches!(self.rec.event_at(ctx), Event::Prim(_))
     }
 
     fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        let Some(table) = self.recording(ctx) else { return NONE };
-        table.event(ctx, event);
-        table.child(ctx, slot)
+        if !self.rec.records(ctx) {
+            return NONE;
+        }
+        self.rec.child(ctx, event, slot)
     }
 
-    /// Records a struct of `kind` at `ctx`; returns its record.
+    /// Records a struct of `kind` at `ctx`; returns its record (`NONE` once
+    /// it is settled: another value of it records nothing new).
     fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: usize) -> u32 {
-        let Some(table) = self.recording(ctx) else { return NONE };
-        let record = table.struct_record(name, kind, len as u32);
-        let event = match kind {
-            Kind::Tuple => Event::TupleStruct(record),
-            Kind::Newtype => Event::NewtypeStruct(record),
-            _ => Event::Struct(record),
-        };
-        table.event(ctx, event);
-        // another value of a settled struct records nothing new
-        if table.settled(record) { NONE } else { record }
+        if !self.rec.records(ctx) {
+            return NONE;
+        }
+        self.rec.struct_record(ctx, name, kind, len as u32)
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its record.
@@ -351,18 +347,17 @@ impl<S: Sink> Encoder<S> {
         kind: Kind,
         len: usize,
     ) -> u32 {
-        let Some(table) = self.recording(ctx) else { return NONE };
-        let record = table.variant_record(name, index, variant, kind, len as u32);
-        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
+        if !self.rec.records(ctx) {
             return NONE;
-        };
-        table.event(ctx, Event::Enum(enum_name));
-        if table.settled(record) { NONE } else { record }
+        }
+        self.rec.variant(ctx, name, index, variant, kind, len as u32)
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        let Some(table) = self.recording(record) else { return NONE };
-        table.field(record, index, key)
+        if !self.rec.records(record) {
+            return NONE;
+        }
+        self.rec.field(record, index, key)
     }
 }
 
@@ -493,10 +488,8 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
-        let ctx = self.ctx;
-        if let Some(table) = self.recording(ctx) {
-            let name = table.name_of(name);
-            table.event(ctx, Event::UnitStruct(name));
+        if self.rec.records(self.ctx) {
+            self.rec.unit_struct(self.ctx, name);
         }
         Ok(())
     }
@@ -552,10 +545,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
         let ctx = self.ctx;
-        let base = match self.recording(ctx) {
-            Some(table) => table.tuple(ctx, len as u32),
-            None => NONE,
-        };
+        let base = if self.rec.records(ctx) { self.rec.tuple(ctx, len as u32) } else { NONE };
         Ok(Compound::new(self, Children::Tuple(base), Some(len)))
     }
 

@@ -33,6 +33,10 @@
 //!   it becomes `Varies` and is not checked; a record seen with two field
 //!   lists is marked conflicting and its fields are not checked. The check
 //!   never refuses a value that its own type wrote.
+//! - Recording a table costs a small dump more than encoding it: a dump of a
+//!   type this thread dumped lately replays that dump's table instead
+//!   (`replay.rs`), and writes its bytes only when they are exactly the ones
+//!   a new recording would write.
 //! - The table is read back from bytes the checksum has verified; still, its
 //!   decoder bounds every count by the bytes left and checks every index, so
 //!   a forged table is an error, never a panic.
@@ -42,8 +46,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 mod check;
+mod replay;
 
 pub(crate) use check::{CheckState, Checked};
+pub(crate) use replay::Recorder;
 
 /// No context: nothing was recorded here, nothing is checked.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -247,34 +253,6 @@ thread_local! {
     static LAST_READ: std::cell::RefCell<Option<ReadTable>> = const { std::cell::RefCell::new(None) };
 }
 
-thread_local! {
-    /// The last table a dump wrote on this thread, and its bytes (with their
-    /// length): a dump whose table came out the same copies them instead of
-    /// encoding it again.
-    static LAST_WRITTEN: std::cell::RefCell<Option<(Box<Table>, Vec<u8>)>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Hands `write` the encoded bytes of `table` followed by their length (u32
-/// LE): the end of a version 2 body. They are the last dump's on this thread
-/// when its table was the same.
-pub(crate) fn with_encoded<R>(table: &Table, write: impl FnOnce(&[u8]) -> R) -> R {
-    LAST_WRITTEN.with(|last| {
-        // no value's code runs in here: the borrow can't be taken twice
-        let Ok(mut last) = last.try_borrow_mut() else {
-            return write(&table.encoded());
-        };
-        if let Some((known, bytes)) = &*last
-            && known.same_shapes(table)
-        {
-            return write(bytes);
-        }
-        let bytes = table.encoded();
-        let result = write(&bytes);
-        *last = Some((Box::new(table.writer_copy()), bytes));
-        result
-    })
-}
-
 /// A table read back, with the bytes it was read from.
 type ReadTable = (Box<[u8]>, Rc<Table>);
 
@@ -328,26 +306,6 @@ impl Table {
         table.lookup = None;
         table.nodes.push(Node::new());
         table
-    }
-
-    /// Whether `other` records the same shapes (names, contexts, records):
-    /// then it encodes to the same bytes.
-    fn same_shapes(&self, other: &Table) -> bool {
-        self.nodes == other.nodes
-            && self.records == other.records
-            && self.names.len() == other.names.len()
-            // a writer's names are serde's `&'static str`s: mostly the very same
-            && self.names.iter().zip(&other.names).all(|(a, b)| same(a, b))
-    }
-
-    /// A copy of what a writer's table records (its names stay borrowed).
-    fn writer_copy(&self) -> Table {
-        Table {
-            names: self.names.clone(),
-            nodes: self.nodes.clone(),
-            records: self.records.clone(),
-            ..Table::default()
-        }
     }
 
     /// The table's bytes followed by their length (u32 LE).
