@@ -621,20 +621,27 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         let mut written = 0usize;
         // the elements' context is recorded from the elements until one is
         // a primitive: then every other one is written in runs
-        if elem != NONE {
+        if elem != NONE
+            && let Some(item) = iter.next()
+        {
             let start = enc.out.buf.len();
-            for item in iter.by_ref() {
-                enc.ctx = elem;
-                item.serialize(&mut *enc)?;
-                written += 1;
-                if enc.is_primitive(elem) {
-                    // numbers take about as many bytes each as the first
-                    // did: room for all of them now, not a doubling at a time
-                    if let (Some(announced), true) = (announced, enc.is_number(elem)) {
-                        let first = enc.out.buf.len().saturating_sub(start);
-                        enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
-                    }
-                    break;
+            enc.ctx = elem;
+            item.serialize(&mut *enc)?;
+            written += 1;
+            if enc.is_primitive(elem) {
+                // numbers take about as many bytes each as the first did:
+                // room for all of them now, not a doubling at a time
+                if let (Some(announced), true) = (announced, enc.is_number(elem)) {
+                    let first = enc.out.buf.len().saturating_sub(start);
+                    enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
+                }
+            } else {
+                // the first element wrote no primitive, so no later one makes
+                // the context one (it would vary): each goes through the encoder
+                for item in iter.by_ref() {
+                    enc.ctx = elem;
+                    item.serialize(&mut *enc)?;
+                    written += 1;
                 }
             }
         }
