@@ -24,6 +24,10 @@ fn bench_dump<T: Serialize>(
     group.bench_with_input(BenchmarkId::new("brine", name), value, |b, v| {
         b.iter(|| brine_io::dump(black_box(v)).unwrap())
     });
+    // the shape table's cost: the same dump without it (a version 1 envelope)
+    group.bench_with_input(BenchmarkId::new("brine_no_shape_table", name), value, |b, v| {
+        b.iter(|| brine_io::dump_without_shapes(black_box(v)).unwrap())
+    });
     group.bench_with_input(BenchmarkId::new("postcard_to_allocvec", name), value, |b, v| {
         b.iter(|| postcard::to_allocvec(black_box(v)).unwrap())
     });

@@ -76,8 +76,10 @@ const NOTES: [(&str, &str); 3] = [
          `serde_json` and `ron` write and read text. brine adds a header, a checksum, a type check and \
          a shape table to postcard's bytes, in postcard's wire format written and read by its own \
          encoder and decoder; `brine_dump_append` dumps into a buffer reused across dumps \
-         (`brine_io::dump_append`, to compare with `postcard_to_slice`); `brine_no_shape_check` loads \
-         the same envelope with `Options::check_shape(false)`, so the difference is the shape check's cost.",
+         (`brine_io::dump_append`, to compare with `postcard_to_slice`); `brine_no_shape_table` dumps \
+         the same value without a shape table (a version 1 envelope) and `brine_no_shape_check` loads \
+         the same envelope with `Options::check_shape(false)`, so the differences are the shape \
+         check's cost on each side.",
     ),
     (
         "temp",

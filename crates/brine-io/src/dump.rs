@@ -38,7 +38,19 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
     let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
-    write_envelope(value, name, &mut buf)?;
+    write_envelope(value, name, &mut buf, true)?;
+    Ok(buf)
+}
+
+/// [`dump`] without the shape table: a version 1 envelope, which loads with
+/// the name check alone. For brine's benchmarks, to measure what the table
+/// costs a dump; not part of the API.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub fn dump_without_shapes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let name = stored_name::<T>()?;
+    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
+    write_envelope(value, name, &mut buf, false)?;
     Ok(buf)
 }
 
@@ -68,23 +80,29 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 /// ```
 pub fn dump_append<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<(), Error> {
     let name = stored_name::<T>()?;
-    write_envelope(value, name, buf)
+    write_envelope(value, name, buf, true)
 }
 
-/// Writes the envelope of `value` at the end of `buf`; on error (or a panic
-/// in the value's `Serialize`), `buf` is left as it was.
-fn write_envelope<T: Serialize + ?Sized>(value: &T, name: &str, buf: &mut Vec<u8>) -> Result<(), Error> {
+/// Writes the envelope of `value` at the end of `buf` (of version 1, with no
+/// shape table, unless `shapes`); on error (or a panic in the value's
+/// `Serialize`), `buf` is left as it was.
+fn write_envelope<T: Serialize + ?Sized>(
+    value: &T,
+    name: &str,
+    buf: &mut Vec<u8>,
+    shapes: bool,
+) -> Result<(), Error> {
     let start = buf.len();
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
     let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
     let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
-    let holds_code = lent.encoder.body(value)?;
+    let holds_code = if shapes { lent.encoder.body(value)? } else { lent.encoder.payload(value)? };
     let (body_len, checksum) = lent.encoder.out.finish()?; // a kept buffer can't fail
     lent.complete = true;
     drop(lent);
     let header = Header {
-        version: VERSION,
+        version: if shapes { VERSION } else { 1 },
         flags: flags(holds_code),
         name_len: name.len() as u32,
         payload_len: body_len - name.len() as u64,

@@ -157,7 +157,7 @@ use crate::trust;
 #[derive(Debug)]
 pub(crate) struct Encoder<S> {
     pub(crate) out: Out<S>,
-    /// The shapes being recorded, or replayed (`Off` before the dump starts).
+    /// The shapes being recorded, or replayed (nothing before the dump starts).
     rec: Recorder,
     /// The context of the value about to be written: set before each
     /// `serialize` call, read first thing by the serializer's methods (the
@@ -219,7 +219,7 @@ const SEQ_REMEDY: &str = "the format needs every sequence's length up front; col
 
 impl<S: Sink> Encoder<S> {
     pub(crate) fn new(out: Out<S>) -> Self {
-        Encoder { out, rec: Recorder::Off, ctx: NONE, refused: None }
+        Encoder { out, rec: Recorder::default(), ctx: NONE, refused: None }
     }
 
     /// Encodes `value` and its shape table: the body of a version 2
@@ -230,10 +230,14 @@ impl<S: Sink> Encoder<S> {
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
         let key = typeid::of::<T>();
         self.rec = Recorder::start(key);
+        // room for what the last value of the type took (a block at most),
+        // rather than a doubling at a time
+        self.out.reserve_hint(self.rec.body_len().min(out::BLOCK));
         let dumping = trust::Dumping::start();
         self.encode(value, 0)?;
-        let rec = std::mem::replace(&mut self.rec, Recorder::Off);
-        let written = match rec.finish(key, |template| self.out.bytes(template.bytes())) {
+        let rec = std::mem::take(&mut self.rec);
+        let body_len = self.out.written();
+        let written = match rec.finish(key, body_len, |template| self.out.bytes(template.bytes())) {
             Ok(written) => written,
             Err(again) => {
                 // the replay missed: the bytes are right, the table is
@@ -241,8 +245,8 @@ impl<S: Sink> Encoder<S> {
                 let mut pass = Encoder::new(Out::discard());
                 pass.rec = again;
                 pass.encode(value, 0)?;
-                let rec = std::mem::replace(&mut pass.rec, Recorder::Off);
-                rec.finish(key, |template| self.out.bytes(template.bytes()))
+                let rec = std::mem::take(&mut pass.rec);
+                rec.finish(key, body_len, |template| self.out.bytes(template.bytes()))
                     .unwrap_or_else(|_| Err(std::io::Error::other("the shape table was not recorded")))
             }
         };
@@ -252,6 +256,14 @@ impl<S: Sink> Encoder<S> {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
         }
+    }
+
+    /// Encodes `value` alone, no shapes recorded: the body of a version 1
+    /// envelope. Returns whether the value holds code.
+    pub(crate) fn payload<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
+        let dumping = trust::Dumping::start();
+        self.encode(value, NONE)?;
+        Ok(dumping.holds_code())
     }
 
     /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).

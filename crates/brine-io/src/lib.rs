@@ -109,6 +109,9 @@ mod shape;
 pub mod trust;
 mod type_name;
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub use dump::dump_without_shapes;
 pub use dump::{dump, dump_append, dump_into, dump_into_seekable};
 pub use format::{FLAG_CODE, HEADER_LEN, MAGIC, MAX_TYPE_NAME_LEN, VERSION};
 pub use load::error::HexBytes;

@@ -306,3 +306,17 @@ fn seekable_dumps_start_where_the_writer_stands() {
         assert_eq!(&file.get_ref()[6..], &expected[..], "len {len}");
     }
 }
+
+/// The benchmarks' dump without a shape table is a version 1 envelope of the
+/// same payload, which loads with the name check alone.
+#[cfg(feature = "bench-internals")]
+#[test]
+fn a_dump_without_shapes_is_a_version_1_envelope_of_the_same_payload() {
+    let value = (vec![1u32, 2, 3], "text".to_string(), Some(2.5f64));
+    let plain = brine_io::dump_without_shapes(&value).unwrap();
+    let full = brine_io::dump(&value).unwrap();
+    let (plain_env, full_env) = (brine_io::inspect(&plain).unwrap(), brine_io::inspect(&full).unwrap());
+    assert_eq!(plain_env.version, 1);
+    assert_eq!(plain_env.payload, full_env.payload);
+    assert_eq!(brine_io::load::<(Vec<u32>, String, Option<f64>)>(&plain).unwrap(), value);
+}

@@ -430,6 +430,14 @@ impl<S: Sink> Out<S> {
         self.failed.take()
     }
 
+    /// How many bytes were written after `hash_from` so far.
+    pub(crate) fn written(&self) -> usize {
+        usize::try_from(self.taken)
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.buf.len())
+            .saturating_sub(self.hash_from)
+    }
+
     /// Room for about `n` more bytes in a kept buffer (at most 64 MiB at
     /// once: a hint, never a promise).
     pub(crate) fn reserve_hint(&mut self, n: usize) {

@@ -23,7 +23,7 @@
 //!   settled?) is answered as a new table would answer it at that moment: by
 //!   what *this* dump verified, not by what the template holds. So a replay
 //!   sees exactly the calls a new recording would record.
-//! - A call that differs ends the replay ([`Recorder::Missed`]): the bytes
+//! - A call that differs ends the replay (`Recorder::miss`): the bytes
 //!   go on unchanged (they never depend on the table), and the dump's own
 //!   table is recorded by a second pass over the value with no output
 //!   (`Encoder::body`), which then becomes the type's template. A type whose
@@ -56,15 +56,20 @@ pub(crate) struct Template {
     bytes: Vec<u8>,
     /// Per node: the last replay that verified its event.
     seen: Vec<u32>,
+    /// How many nodes this replay verified, and how many hold an event.
+    seen_count: u32,
+    events: u32,
     /// Per record: the last replay that found it settled.
     settled: Vec<u32>,
-    /// Per record: how many of its field names this replay met.
-    named: Vec<u32>,
+    /// Per record: the replay that last met its field names, and how many
+    /// it met; their sum in this replay, and the template's.
+    named: Vec<(u32, u32)>,
+    named_count: u32,
+    fields: u32,
     /// How many nodes, records and names a new table would hold by now.
     made: Made,
-    /// The last struct call found settled in this replay (context, name's
-    /// address, kind, length): the same call again verifies nothing new.
-    settled_at: Option<(u32, usize, Kind, u32)>,
+    /// The length of the body the template's last dump wrote.
+    body_len: usize,
     /// This replay's number (never 0, the number of none).
     epoch: u32,
     /// Replays in a row that missed.
@@ -93,19 +98,25 @@ fn reach(made: &mut u32, id: u32, n: u32) -> bool {
     true
 }
 
-/// What a dump does with its shapes.
-#[derive(Debug)]
-pub(crate) enum Recorder {
-    /// Nothing recorded: no dump is running, or the type is being recorded
-    /// by a second pass.
-    Off,
-    /// A new table.
-    Fresh(Box<Table>, u8),
+/// What a dump does with its shapes: replay a template, record a new
+/// table, or nothing (no dump running, a replay that missed). A struct of
+/// options rather than an enum, so that each call tests for a replay with
+/// one predictable branch.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
     /// Checking every call against a template.
-    Replay(Box<Template>),
-    /// A replay found a call that differs: nothing more is recorded; the
-    /// table is recorded again by a second pass. Holds the misses so far.
-    Missed(u8),
+    replay: Option<Box<Template>>,
+    /// Recording a new table.
+    fresh: Option<Box<Table>>,
+    /// Replays in a row that missed, this one included once it missed.
+    misses: u8,
+    /// A replay found a call that differs: nothing more is recorded, and
+    /// the table is recorded again by a second pass.
+    missed: bool,
+    /// The last struct call found settled (context, the name's address,
+    /// kind, length): the same call again, as from each element of a `Vec`
+    /// of one struct, records nothing new.
+    settled_at: Option<(u32, usize, Kind, u32)>,
 }
 
 impl Template {
@@ -113,15 +124,21 @@ impl Template {
         let bytes = table.encoded();
         let seen = vec![0; table.nodes.len()];
         let settled = vec![0; table.records.len()];
-        let named = vec![0; table.records.len()];
+        let named = vec![(0, 0); table.records.len()];
+        let events = table.nodes.iter().filter(|node| node.event != Event::Unset).count() as u32;
+        let fields = table.records.iter().map(|record| record.fields.len() as u32).sum();
         Box::new(Template {
             table,
             bytes,
             seen,
+            seen_count: 0,
+            events,
             settled,
             named,
+            named_count: 0,
+            fields,
             made: Made::default(),
-            settled_at: None,
+            body_len: 0,
             epoch: 0,
             misses,
         })
@@ -138,31 +155,36 @@ impl Template {
         if self.epoch == 0 {
             self.seen.fill(0);
             self.settled.fill(0);
+            self.named.fill((0, 0));
             self.epoch = 1;
         }
-        self.named.fill(0);
+        self.seen_count = 0;
+        self.named_count = 0;
         // a new table starts with the root
         self.made = Made { nodes: 1, records: 0, names: 0 };
-        self.settled_at = None;
     }
 
     /// Whether this replay made the whole template: then the table it
     /// writes is the one a new recording would have made.
     fn complete(&self) -> bool {
         let table = &*self.table;
+        // each record's names are met in order and never past its list, and
+        // only nodes holding an event are verified: the counts say it all
         self.made.nodes as usize == table.nodes.len()
             && self.made.records as usize == table.records.len()
             && self.made.names as usize == table.names.len()
-            && table
-                .records
-                .iter()
-                .zip(&self.named)
-                .all(|(record, &named)| record.fields.len() == named as usize)
-            && table
-                .nodes
-                .iter()
-                .zip(&self.seen)
-                .all(|(node, &seen)| node.event == Event::Unset || seen == self.epoch)
+            && self.named_count == self.fields
+            && self.seen_count == self.events
+    }
+
+    /// Notes that this replay verified the event at `ctx`.
+    #[inline]
+    fn mark(&mut self, ctx: u32) {
+        let seen = &mut self.seen[ctx as usize];
+        if *seen != self.epoch {
+            *seen = self.epoch;
+            self.seen_count += 1;
+        }
     }
 
     /// Reaches the record `record`, made with its `len` field nodes and
@@ -185,7 +207,7 @@ impl Template {
     fn event(&mut self, ctx: u32, event: Event) -> bool {
         match self.table.nodes.get(ctx as usize) {
             Some(node) if node.event == event => {
-                self.seen[ctx as usize] = self.epoch;
+                self.mark(ctx);
                 true
             }
             _ => false,
@@ -236,12 +258,6 @@ impl Template {
     }
 
     fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> Option<u32> {
-        // the elements of a sequence of one settled struct: the call verified
-        // last, again (the same name by its address: the same record)
-        let call = (ctx, name.as_ptr() as usize, kind, len);
-        if self.settled_at == Some(call) {
-            return Some(NONE);
-        }
         let node = self.table.nodes.get(ctx as usize)?;
         let record = match (node.event, kind) {
             (Event::Struct(r), Kind::Struct)
@@ -257,12 +273,8 @@ impl Template {
         if !reach(&mut self.made.names, found.name, 1) || !self.reach_record(record, &[]) {
             return None;
         }
-        self.seen[ctx as usize] = self.epoch;
-        let record = self.unless_settled(record);
-        if record == NONE {
-            self.settled_at = Some(call);
-        }
-        Some(record)
+        self.mark(ctx);
+        Some(self.unless_settled(record))
     }
 
     fn variant(
@@ -289,7 +301,7 @@ impl Template {
         if !self.reach_record(record as u32, &names) {
             return None;
         }
-        self.seen[ctx as usize] = self.epoch;
+        self.mark(ctx);
         Some(self.unless_settled(record as u32))
     }
 
@@ -323,9 +335,15 @@ impl Template {
                 return None;
             }
             // a new table notes each field's name the first time, in order
+            let epoch = self.epoch;
             let named = &mut self.named[record as usize];
+            if named.0 != epoch {
+                *named = (epoch, 0);
+            }
+            let named = &mut named.1;
             if index == *named {
                 *named += 1;
+                self.named_count += 1;
                 if !reach(&mut self.made.names, name, 1) {
                     return None;
                 }
@@ -341,7 +359,7 @@ impl Template {
             Some(Event::UnitStruct(n))
                 if same(self.table.name(n), name) && reach(&mut self.made.names, n, 1) =>
             {
-                self.seen[ctx as usize] = self.epoch;
+                self.mark(ctx);
                 true
             }
             _ => false,
@@ -361,15 +379,19 @@ impl Recorder {
         match kept {
             Some(mut template) if template.misses < UNSTABLE => {
                 template.begin();
-                Recorder::Replay(template)
+                Recorder { misses: template.misses, replay: Some(template), ..Recorder::default() }
             }
             Some(template) => {
                 let misses = template.misses;
                 template.table.recycle();
-                Recorder::Fresh(Table::new(), misses)
+                Recorder::fresh(misses)
             }
-            None => Recorder::Fresh(Table::new(), 0),
+            None => Recorder::fresh(0),
         }
+    }
+
+    fn fresh(misses: u8) -> Recorder {
+        Recorder { fresh: Some(Table::new()), misses, ..Recorder::default() }
     }
 
     /// Ends a dump of the type `key` that recorded (or replayed) its whole
@@ -377,103 +399,127 @@ impl Recorder {
     /// to `write` (the bytes to write are [`Template::bytes`]). When the
     /// replay missed, the recorder to record the table again with, by a
     /// second pass over the value, which is then ended the same way.
-    pub(crate) fn finish<R>(self, key: TypeId, write: impl FnOnce(&Template) -> R) -> Result<R, Recorder> {
-        let template = match self {
-            Recorder::Fresh(table, misses) => Template::new(table, misses),
-            Recorder::Replay(mut template) if template.complete() => {
+    pub(crate) fn finish<R>(
+        self,
+        key: TypeId,
+        body_len: usize,
+        write: impl FnOnce(&Template) -> R,
+    ) -> Result<R, Recorder> {
+        let mut template = match (self.replay, self.fresh) {
+            (Some(mut template), _) if !self.missed && template.complete() => {
                 template.misses = 0;
                 template
             }
-            Recorder::Replay(template) => {
-                let misses = template.misses.saturating_add(1);
+            (Some(template), _) => {
                 template.table.recycle();
-                return Err(Recorder::Fresh(Table::new(), misses));
+                return Err(Recorder::fresh(self.misses.saturating_add(1)));
             }
-            Recorder::Missed(misses) => return Err(Recorder::Fresh(Table::new(), misses.saturating_add(1))),
-            Recorder::Off => return Err(Recorder::Fresh(Table::new(), 0)),
+            (None, Some(table)) => Template::new(table, self.misses),
+            (None, None) => return Err(Recorder::fresh(self.misses.saturating_add(u8::from(self.missed)))),
         };
         let result = write(&template);
+        template.body_len = body_len.saturating_add(template.bytes.len());
         keep(key, template);
         Ok(result)
+    }
+
+    /// The length of the body the last dump of this type wrote, when this
+    /// dump replays its table: room to make at the start.
+    pub(crate) fn body_len(&self) -> usize {
+        self.replay.as_ref().map_or(0, |template| template.body_len)
     }
 
     /// Whether a call at `at` (a context or a record) is recorded.
     #[inline(always)]
     pub(crate) fn records(&self, at: u32) -> bool {
-        at != NONE && !matches!(self, Recorder::Off | Recorder::Missed(_))
+        at != NONE && (self.replay.is_some() || self.fresh.is_some())
     }
 
+    /// Ends a replay that met a call that differs.
     #[cold]
+    #[inline(never)]
     fn miss(&mut self) -> u32 {
-        if let Recorder::Replay(template) = std::mem::replace(self, Recorder::Off) {
-            *self = Recorder::Missed(template.misses);
+        if let Some(template) = self.replay.take() {
             template.table.recycle();
         }
+        self.missed = true;
         NONE
     }
 
     /// Records `event` at `ctx`.
+    #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
-        match self {
-            Recorder::Fresh(table, _) => table.event(ctx, event),
-            Recorder::Replay(template) => {
-                if !template.event(ctx, event) {
-                    self.miss();
-                }
+        if let Some(template) = &mut self.replay {
+            if !template.event(ctx, event) {
+                self.miss();
             }
-            Recorder::Off | Recorder::Missed(_) => {}
+        } else if let Some(table) = &mut self.fresh {
+            table.event(ctx, event);
         }
     }
 
     /// The event recorded at `ctx` so far in this dump.
+    #[inline]
     pub(crate) fn event_at(&self, ctx: u32) -> Event {
-        match self {
-            Recorder::Fresh(table, _) => table.event_at(ctx),
-            Recorder::Replay(template) => template.event_at(ctx),
-            Recorder::Off | Recorder::Missed(_) => Event::Unset,
+        if let Some(template) = &self.replay {
+            template.event_at(ctx)
+        } else if let Some(table) = &self.fresh {
+            table.event_at(ctx)
+        } else {
+            Event::Unset
         }
     }
 
     /// Records `event` at `ctx`; returns the context of its child `slot`.
     pub(crate) fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        match self {
-            Recorder::Fresh(table, _) => {
-                table.event(ctx, event);
-                table.child(ctx, slot)
-            }
-            Recorder::Replay(template) => template.child(ctx, event, slot).unwrap_or_else(|| self.miss()),
-            Recorder::Off | Recorder::Missed(_) => NONE,
+        if let Some(template) = &mut self.replay {
+            return template.child(ctx, event, slot).unwrap_or_else(|| self.miss());
         }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.event(ctx, event);
+        table.child(ctx, slot)
     }
 
     /// Records a tuple of `len` at `ctx`; returns its first element's context.
     pub(crate) fn tuple(&mut self, ctx: u32, len: u32) -> u32 {
-        match self {
-            Recorder::Fresh(table, _) => table.tuple(ctx, len),
-            Recorder::Replay(template) => template.tuple(ctx, len).unwrap_or_else(|| self.miss()),
-            Recorder::Off | Recorder::Missed(_) => NONE,
+        if let Some(template) = &mut self.replay {
+            return template.tuple(ctx, len).unwrap_or_else(|| self.miss());
         }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.tuple(ctx, len)
     }
 
     /// Records a struct of `kind` at `ctx`; returns its record, or `NONE`
     /// when it is settled (another value of it adds nothing).
+    #[inline]
     pub(crate) fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
-        match self {
-            Recorder::Fresh(table, _) => {
-                let record = table.struct_record(name, kind, len);
-                let event = match kind {
-                    Kind::Tuple => Event::TupleStruct(record),
-                    Kind::Newtype => Event::NewtypeStruct(record),
-                    _ => Event::Struct(record),
-                };
-                table.event(ctx, event);
-                if table.settled(record) { NONE } else { record }
-            }
-            Recorder::Replay(template) => {
-                template.struct_record(ctx, name, kind, len).unwrap_or_else(|| self.miss())
-            }
-            Recorder::Off | Recorder::Missed(_) => NONE,
+        // the same call as the last settled one: the same record (a name is
+        // known by its address), the same event, still settled
+        let call = (ctx, name.as_ptr() as usize, kind, len);
+        if self.settled_at == Some(call) {
+            return NONE;
         }
+        let record = self.new_struct_record(ctx, name, kind, len);
+        if record == NONE {
+            self.settled_at = Some(call);
+        }
+        record
+    }
+
+    #[inline(never)]
+    fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
+        if let Some(template) = &mut self.replay {
+            return template.struct_record(ctx, name, kind, len).unwrap_or_else(|| self.miss());
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        let record = table.struct_record(name, kind, len);
+        let event = match kind {
+            Kind::Tuple => Event::TupleStruct(record),
+            Kind::Newtype => Event::NewtypeStruct(record),
+            _ => Event::Struct(record),
+        };
+        table.event(ctx, event);
+        if table.settled(record) { NONE } else { record }
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
@@ -487,44 +533,36 @@ impl Recorder {
         kind: Kind,
         len: u32,
     ) -> u32 {
-        match self {
-            Recorder::Fresh(table, _) => {
-                let record = table.variant_record(name, index, variant, kind, len);
-                let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
-                    return NONE;
-                };
-                table.event(ctx, Event::Enum(enum_name));
-                if table.settled(record) { NONE } else { record }
-            }
-            Recorder::Replay(template) => {
-                template.variant(ctx, name, index, variant, kind, len).unwrap_or_else(|| self.miss())
-            }
-            Recorder::Off | Recorder::Missed(_) => NONE,
+        if let Some(template) = &mut self.replay {
+            return template.variant(ctx, name, index, variant, kind, len).unwrap_or_else(|| self.miss());
         }
+        let Some(table) = &mut self.fresh else { return NONE };
+        let record = table.variant_record(name, index, variant, kind, len);
+        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
+            return NONE;
+        };
+        table.event(ctx, Event::Enum(enum_name));
+        if table.settled(record) { NONE } else { record }
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        match self {
-            Recorder::Fresh(table, _) => table.field(record, index, key),
-            Recorder::Replay(template) => template.field(record, index, key).unwrap_or_else(|| self.miss()),
-            Recorder::Off | Recorder::Missed(_) => NONE,
+        if let Some(template) = &mut self.replay {
+            return template.field(record, index, key).unwrap_or_else(|| self.miss());
         }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.field(record, index, key)
     }
 
     /// Records a unit struct named `name` at `ctx`.
     pub(crate) fn unit_struct(&mut self, ctx: u32, name: &'static str) {
-        match self {
-            Recorder::Fresh(table, _) => {
-                let name = table.name_of(name);
-                table.event(ctx, Event::UnitStruct(name));
+        if let Some(template) = &mut self.replay {
+            if !template.unit_struct(ctx, name) {
+                self.miss();
             }
-            Recorder::Replay(template) => {
-                if !template.unit_struct(ctx, name) {
-                    self.miss();
-                }
-            }
-            Recorder::Off | Recorder::Missed(_) => {}
+        } else if let Some(table) = &mut self.fresh {
+            let name = table.name_of(name);
+            table.event(ctx, Event::UnitStruct(name));
         }
     }
 }
