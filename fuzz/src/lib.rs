@@ -185,6 +185,12 @@ pub fn round_trip(data: &[u8]) {
     let Ok(record) = Record::arbitrary(&mut input) else { return };
     // a generated tree can nest deeper than the default limit: that is an error, not a bug
     let bytes = brine::dump_io(&record).expect("every Record can be dumped");
+    // this thread replays the shape table of the last Record it dumped; a new
+    // thread has none: the bytes must be the same
+    let alone = record.clone();
+    let alone = std::thread::spawn(move || brine::dump_io(&alone).expect("every Record can be dumped"));
+    let alone = alone.join().expect("the dump on a new thread ran");
+    assert!(alone == bytes, "a dump's bytes depend on the dumps before it on the thread");
     match brine::load_io::<Record>(&bytes) {
         Ok(back) => assert_eq!(back, record, "envelope round trip changed the value"),
         Err(brine::io::load::Error::TooDeep { .. }) => {}
