@@ -226,7 +226,8 @@ impl<S: Sink> Encoder<S> {
     /// envelope after the type name. Returns whether the value holds code.
     ///
     /// The table is the one this thread's last dump of `T` wrote, when this
-    /// value's shapes replay it; else it is recorded (see `shape/replay.rs`).
+    /// value's shapes replay it; else it is recorded as the value is
+    /// encoded (see `shape/replay.rs`). Either way the value is serialized once.
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
         let key = typeid::of::<T>();
         self.rec = Recorder::start(key);
@@ -235,24 +236,11 @@ impl<S: Sink> Encoder<S> {
         self.out.reserve_hint(self.rec.body_len().min(out::BLOCK));
         let dumping = trust::Dumping::start();
         self.encode(value, 0)?;
-        let rec = std::mem::take(&mut self.rec);
-        let body_len = self.out.written();
-        let written = match rec.finish(key, body_len, |template| self.out.bytes(template.bytes())) {
-            Ok(written) => written,
-            Err(again) => {
-                // the replay missed: the bytes are right, the table is
-                // recorded by a second pass that writes nothing
-                let mut pass = Encoder::new(Out::discard());
-                pass.rec = again;
-                pass.encode(value, 0)?;
-                let rec = std::mem::take(&mut pass.rec);
-                rec.finish(key, body_len, |template| self.out.bytes(template.bytes()))
-                    .unwrap_or_else(|_| Err(std::io::Error::other("the shape table was not recorded")))
-            }
-        };
         let holds_code = dumping.holds_code();
         drop(dumping);
-        match written {
+        let rec = std::mem::take(&mut self.rec);
+        let body_len = self.out.written();
+        match rec.finish(key, body_len, |template| self.out.bytes(template.bytes())) {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
         }

@@ -187,7 +187,7 @@ impl Node {
 }
 
 /// A struct (of any kind) or an enum variant: its names and its fields' contexts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Record {
     /// The struct's name, or the enum's for a variant.
     pub(crate) name: u32,
@@ -219,9 +219,9 @@ pub(crate) struct Table {
     pub(crate) names: Vec<Cow<'static, str>>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) records: Vec<Record>,
-    /// The last struct record looked up, by the address of its `&'static`
-    /// name: the common case of many values of one struct in a row.
-    last_record: Option<(usize, Kind, u32)>,
+    /// The last struct record looked up, by the address and length of its
+    /// `&'static` name: the common case of many values of one struct in a row.
+    last_record: Option<(usize, usize, Kind, u32)>,
     /// For a table read back: names and records by key.
     lookup: Option<Lookup>,
     /// For a table read back, per record: the address of a `fields` list
@@ -290,11 +290,30 @@ fn record_key(name: u32, variant_index: u32, kind: Kind) -> (u32, u32, u8) {
     (name, variant_index, if variant_index == NONE { kind as u8 } else { 0 })
 }
 
+impl Record {
+    /// The record without its field names.
+    pub(crate) fn clone_header(&self) -> Record {
+        Record {
+            name: self.name,
+            variant_index: self.variant_index,
+            variant_name: self.variant_name,
+            kind: self.kind,
+            fields: Vec::new(),
+            len: self.len,
+            base: self.base,
+            conflict: self.conflict,
+            settled: self.settled,
+        }
+    }
+}
+
 impl Table {
     /// A table holding only the root context: the thread's spare one, emptied,
     /// when there is one. Boxed, so that handing it around moves a pointer.
     pub(crate) fn new() -> Box<Self> {
-        let mut table = SPARE.with(|spare| spare.borrow_mut().take()).unwrap_or_default();
+        // (after the thread's destructors ran, a new one)
+        let spare = SPARE.try_with(|spare| spare.try_borrow_mut().ok().and_then(|mut spare| spare.take()));
+        let mut table = spare.ok().flatten().unwrap_or_default();
         table.names.clear();
         table.nodes.clear();
         let Table { records, spare_fields, .. } = &mut *table;
@@ -319,7 +338,16 @@ impl Table {
 
     /// Gives the table back for the next dump on this thread.
     pub(crate) fn recycle(self: Box<Self>) {
-        SPARE.with(|spare| *spare.borrow_mut() = Some(self));
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                *spare = Some(self);
+            }
+        });
+    }
+
+    /// An empty field list, with room from an earlier table's when there is one.
+    pub(crate) fn spare_field_list(&mut self) -> Vec<u32> {
+        self.spare_fields.pop().unwrap_or_default()
     }
 
     pub(crate) fn name(&self, id: u32) -> &str {
@@ -434,11 +462,15 @@ impl Table {
     pub(crate) fn struct_record(&mut self, name: &'static str, kind: Kind, len: u32) -> u32 {
         let address = name.as_ptr() as usize;
         let id = match self.last_record {
-            Some((last, last_kind, id)) if last == address && last_kind == kind => id,
+            Some((last, last_len, last_kind, id))
+                if last == address && last_len == name.len() && last_kind == kind =>
+            {
+                id
+            }
             _ => {
                 let name_id = self.intern(name);
                 let id = self.record(name_id, NONE, NONE, kind, len);
-                self.last_record = Some((address, kind, id));
+                self.last_record = Some((address, name.len(), kind, id));
                 id
             }
         };

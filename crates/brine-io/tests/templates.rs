@@ -7,15 +7,21 @@
 //! which has no template: the bytes must be the same, whatever the values
 //! before held (other variants, `None` after `Some`, variants in another
 //! order, empty sequences, a type whose `Serialize` writes something else
-//! each time, a dump inside a dump). And a table written by a replay still
-//! stops a changed type.
+//! each time, a dump inside a dump, arbitrary serializer calls and near
+//! copies of a value, more types than a thread keeps, trait objects, dumps
+//! that stopped midway). A value is serialized once, also when its replay
+//! misses; hostile serde calls neither panic nor make a value its own type
+//! refuses; and a table written by a replay still stops a changed type.
 
 #![allow(clippy::unwrap_used, clippy::panic)] // a failed unwrap or panic fails the test
 
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::ser::{
+    SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
+    SerializeTupleStruct, SerializeTupleVariant,
+};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// `value` dumped on a thread of its own: with no template.
@@ -24,18 +30,21 @@ fn fresh<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
     std::thread::spawn(move || brine_io::dump(&value).unwrap()).join().unwrap()
 }
 
-/// Dumps each value on this thread, in order, and checks its bytes.
+/// Dumps each value on this thread, in order, four ways, and checks its bytes.
 fn same_as_fresh<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(values: &[T]) {
     for (i, value) in values.iter().enumerate() {
+        let alone = fresh(value);
         let here = brine_io::dump(value).unwrap();
-        let mut appended = Vec::new();
+        assert!(here == alone, "value {i} ({value:?}): dump depends on the dumps before it");
+        let mut appended = vec![7u8];
         brine_io::dump_append(value, &mut appended).unwrap();
+        assert!(appended[1..] == alone[..], "value {i} ({value:?}): dump_append differs");
         let mut streamed = Vec::new();
         brine_io::dump_into(value, &mut streamed).unwrap();
-        let alone = fresh(value);
-        assert!(here == alone, "value {i} ({value:?}): its bytes depend on the dumps before it");
-        assert!(appended == alone, "value {i} ({value:?}): dump_append differs");
         assert!(streamed == alone, "value {i} ({value:?}): dump_into differs");
+        let mut seekable = std::io::Cursor::new(Vec::new());
+        brine_io::dump_into_seekable(value, &mut seekable).unwrap();
+        assert!(seekable.into_inner() == alone, "value {i} ({value:?}): dump_into_seekable differs");
     }
 }
 
@@ -233,5 +242,618 @@ fn a_replayed_table_still_stops_a_changed_type() {
         }
         let back: build1::Config = builds.load(&bytes).unwrap();
         assert_eq!(back.retries, round);
+    }
+}
+
+// -- a value that makes any sequence of serializer calls ------------------------------
+
+/// Names: two that share content but not an address ("A" and a leaked
+/// copy), and a few others.
+fn name(i: u8) -> &'static str {
+    static COPY: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    match i % 5 {
+        0 => "A",
+        1 => COPY.get_or_init(|| Box::leak(String::from("A").into_boxed_str())),
+        2 => "B",
+        3 => "x",
+        _ => "y",
+    }
+}
+
+/// The serializer calls of a value, written out.
+#[derive(Debug, Clone)]
+enum Call {
+    U8(u8),
+    Str,
+    Unit,
+    None,
+    Some(Box<Call>),
+    /// through `serialize_seq` (false) or `collect_seq` (true)
+    Seq(bool, Vec<Call>),
+    Map(Vec<(Call, Call)>),
+    Tuple(Vec<Call>),
+    TupleStruct(u8, Vec<Call>),
+    Newtype(u8, Box<Call>),
+    /// name, announced len, fields (name, value)
+    Struct(u8, u8, Vec<(u8, Call)>),
+    UnitStruct(u8),
+    UnitVariant(u8, u8, u8),
+    NewtypeVariant(u8, u8, u8, Box<Call>),
+    TupleVariant(u8, u8, u8, Vec<Call>),
+    StructVariant(u8, u8, u8, u8, Vec<(u8, Call)>),
+}
+
+impl Serialize for Call {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Call::U8(v) => s.serialize_u8(*v),
+            Call::Str => s.serialize_str("s"),
+            Call::Unit => s.serialize_unit(),
+            Call::None => s.serialize_none(),
+            Call::Some(v) => s.serialize_some(v),
+            Call::Seq(true, items) => s.collect_seq(items),
+            Call::Seq(false, items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Call::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_key(k)?;
+                    map.serialize_value(v)?;
+                }
+                map.end()
+            }
+            Call::Tuple(items) => {
+                let mut t = s.serialize_tuple(items.len())?;
+                for item in items {
+                    t.serialize_element(item)?;
+                }
+                t.end()
+            }
+            Call::TupleStruct(n, items) => {
+                let mut t = s.serialize_tuple_struct(name(*n), items.len())?;
+                for item in items {
+                    t.serialize_field(item)?;
+                }
+                t.end()
+            }
+            Call::Newtype(n, v) => s.serialize_newtype_struct(name(*n), v),
+            Call::Struct(n, len, fields) => {
+                let mut st = s.serialize_struct(name(*n), usize::from(*len))?;
+                for (f, v) in fields {
+                    st.serialize_field(name(*f), v)?;
+                }
+                st.end()
+            }
+            Call::UnitStruct(n) => s.serialize_unit_struct(name(*n)),
+            Call::UnitVariant(n, i, v) => s.serialize_unit_variant(name(*n), u32::from(*i), name(*v)),
+            Call::NewtypeVariant(n, i, v, x) => {
+                s.serialize_newtype_variant(name(*n), u32::from(*i), name(*v), x)
+            }
+            Call::TupleVariant(n, i, v, items) => {
+                let mut t = s.serialize_tuple_variant(name(*n), u32::from(*i), name(*v), items.len())?;
+                for item in items {
+                    t.serialize_field(item)?;
+                }
+                t.end()
+            }
+            Call::StructVariant(n, i, v, len, fields) => {
+                let mut st =
+                    s.serialize_struct_variant(name(*n), u32::from(*i), name(*v), usize::from(*len))?;
+                for (f, x) in fields {
+                    st.serialize_field(name(*f), x)?;
+                }
+                st.end()
+            }
+        }
+    }
+}
+
+fn calls() -> impl Strategy<Value = Call> {
+    let small = 0u8..5;
+    let leaf = prop_oneof![
+        (0u8..3).prop_map(Call::U8),
+        Just(Call::Str),
+        Just(Call::Unit),
+        Just(Call::None),
+        small.clone().prop_map(Call::UnitStruct),
+        (small.clone(), 0u8..3, small.clone()).prop_map(|(n, i, v)| Call::UnitVariant(n, i, v)),
+    ];
+    leaf.prop_recursive(4, 24, 4, move |inner| {
+        let small = 0u8..5;
+        let v = || proptest::collection::vec(inner.clone(), 0..3);
+        let fields = || proptest::collection::vec((0u8..5, inner.clone()), 0..3);
+        prop_oneof![
+            inner.clone().prop_map(|c| Call::Some(Box::new(c))),
+            (any::<bool>(), v()).prop_map(|(c, items)| Call::Seq(c, items)),
+            proptest::collection::vec((inner.clone(), inner.clone()), 0..3).prop_map(Call::Map),
+            v().prop_map(Call::Tuple),
+            (small.clone(), v()).prop_map(|(n, items)| Call::TupleStruct(n, items)),
+            (small.clone(), inner.clone()).prop_map(|(n, c)| Call::Newtype(n, Box::new(c))),
+            (small.clone(), 0u8..4, fields()).prop_map(|(n, l, f)| Call::Struct(n, l, f)),
+            (small.clone(), 0u8..3, small.clone(), inner.clone())
+                .prop_map(|(n, i, v, c)| Call::NewtypeVariant(n, i, v, Box::new(c))),
+            (small.clone(), 0u8..3, small.clone(), v())
+                .prop_map(|(n, i, v, items)| Call::TupleVariant(n, i, v, items)),
+            (small.clone(), 0u8..3, small.clone(), 0u8..4, fields())
+                .prop_map(|(n, i, v, l, f)| Call::StructVariant(n, i, v, l, f)),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any sequence of serializer calls, values one after another.
+    #[test]
+    fn any_calls_in_a_row_are_the_bytes_of_each_alone(values in proptest::collection::vec(calls(), 1..6)) {
+        same_as_fresh(&values);
+    }
+}
+
+/// A small change of `call`, picked by `seed`: a part dropped, two parts
+/// swapped, a `Some` made `None`, a subtree replaced by its first part.
+fn mutate(call: &Call, seed: &mut u64) -> Call {
+    fn next(seed: &mut u64) -> u64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed >> 33
+    }
+    fn list<T: Clone>(items: &[T], seed: &mut u64, each: &mut dyn FnMut(&T, &mut u64) -> T) -> Vec<T> {
+        let mut out: Vec<T> = items.iter().map(|item| each(item, seed)).collect();
+        match next(seed) % 8 {
+            0 if !out.is_empty() => {
+                let at = (next(seed) as usize) % out.len();
+                out.remove(at);
+            }
+            1 if out.len() > 1 => out.swap(0, 1),
+            2 if !out.is_empty() => {
+                let at = (next(seed) as usize) % out.len();
+                let copy = out[at].clone();
+                out.push(copy);
+            }
+            _ => {}
+        }
+        out
+    }
+    let roll = next(seed) % 10;
+    let mut m = |c: &Call, s: &mut u64| mutate(c, s);
+    match call {
+        Call::Some(_) if roll == 0 => Call::None,
+        Call::Some(inner) => Call::Some(Box::new(mutate(inner, seed))),
+        Call::U8(v) if roll == 0 => Call::U8(v.wrapping_add(1)),
+        Call::Seq(c, items) => Call::Seq(*c, list(items, seed, &mut m)),
+        Call::Map(entries) => Call::Map(list(entries, seed, &mut |(k, v), s| (mutate(k, s), mutate(v, s)))),
+        Call::Tuple(items) if roll == 0 && !items.is_empty() => items[0].clone(),
+        Call::Tuple(items) => Call::Tuple(items.iter().map(|i| mutate(i, seed)).collect()),
+        Call::TupleStruct(n, items) => Call::TupleStruct(*n, items.iter().map(|i| mutate(i, seed)).collect()),
+        Call::Newtype(n, inner) => Call::Newtype(*n, Box::new(mutate(inner, seed))),
+        Call::Struct(n, l, fields) if roll < 2 => {
+            Call::Struct(*n, *l, list(fields, seed, &mut |(f, v), s| (*f, mutate(v, s))))
+        }
+        Call::Struct(n, l, fields) => {
+            Call::Struct(*n, *l, fields.iter().map(|(f, v)| (*f, mutate(v, seed))).collect())
+        }
+        Call::UnitVariant(n, i, v) if roll == 0 => Call::UnitVariant(*n, (i + 1) % 3, *v),
+        Call::NewtypeVariant(n, i, v, _) if roll == 0 => Call::UnitVariant(*n, *i, *v),
+        Call::NewtypeVariant(n, i, v, inner) => {
+            Call::NewtypeVariant(*n, *i, *v, Box::new(mutate(inner, seed)))
+        }
+        Call::TupleVariant(n, i, v, items) => {
+            Call::TupleVariant(*n, *i, *v, items.iter().map(|x| mutate(x, seed)).collect())
+        }
+        Call::StructVariant(n, i, v, l, fields) => {
+            Call::StructVariant(*n, *i, *v, *l, fields.iter().map(|(f, x)| (*f, mutate(x, seed))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// A value, then small changes of it, then it again: templates that
+    /// nearly fit.
+    #[test]
+    fn near_copies_in_a_row_are_the_bytes_of_each_alone(
+        base in calls(),
+        seeds in proptest::collection::vec(any::<u64>(), 1..6),
+    ) {
+        let mut values = vec![base.clone()];
+        for mut seed in seeds {
+            values.push(mutate(&base, &mut seed));
+            values.push(base.clone());
+        }
+        same_as_fresh(&values);
+    }
+}
+
+// -- a miss encodes the value a second time -----------------------------------------
+
+use std::cell::Cell;
+
+thread_local! {
+    static CALLS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// An `Option` that counts how often it is serialized.
+#[derive(Debug, Clone)]
+struct Counted(Option<(u16, String)>);
+
+impl Serialize for Counted {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        CALLS.with(|calls| calls.set(calls.get() + 1));
+        self.0.serialize(s)
+    }
+}
+
+/// `dump`'s docs: "The value is encoded once". A replay that misses (here:
+/// `None` after a `Some`, whose template holds more) encodes it again, in
+/// `Encoder::body`'s second pass (`pass.encode(value, 0)`), so every side
+/// effect of a `Serialize` impl happens twice.
+#[test]
+fn dump_serializes_a_value_once() {
+    let some = Counted(Some((1, "x".into())));
+    let none = Counted(None);
+    brine_io::dump(&some).unwrap();
+    CALLS.with(|calls| calls.set(0));
+    brine_io::dump(&none).unwrap();
+    assert_eq!(CALLS.with(Cell::get), 1, "dump called Serialize more than once");
+}
+
+/// Values that keep differing, but never three misses in a row: `Some`,
+/// `None`, `None`, ... Each `Some` misses (the `None` template has no
+/// inside), the next `None` misses (the `Some` template holds more), the
+/// third passes and resets the count (`finish`: `template.misses = 0`). So
+/// two dumps in three encode the value twice, for ever: the `UNSTABLE`
+/// guard only counts misses in a row.
+#[test]
+fn values_that_keep_differing_are_not_encoded_twice_for_ever() {
+    let values = [Counted(Some((1, "x".into()))), Counted(None), Counted(None)];
+    for value in &values {
+        brine_io::dump(value).unwrap(); // whatever the first few cost
+    }
+    CALLS.with(|calls| calls.set(0));
+    let rounds = 100;
+    for _ in 0..rounds {
+        for value in &values {
+            brine_io::dump(value).unwrap();
+        }
+    }
+    let calls = CALLS.with(Cell::get);
+    assert!(
+        calls <= 3 * rounds + 10,
+        "{} dumps called Serialize {calls} times: a miss in most dumps, for ever",
+        3 * rounds
+    );
+}
+
+/// A hand-written tagged union, as in tests/review.rs: a tuple (tag, then
+/// a u32 or a string). Its tag flips each time it is serialized (a stand-in
+/// for a value another thread changes while it is dumped, or any impl whose
+/// output is not the same twice).
+#[derive(Debug)]
+struct Flip(Cell<u8>);
+
+impl Serialize for Flip {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let tag = self.0.get() % 2;
+        self.0.set(self.0.get().wrapping_add(1));
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&tag)?;
+        if tag == 0 {
+            t.serialize_element(&7u32)?
+        } else {
+            t.serialize_element("seven")?
+        }
+        t.end()
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Tagged {
+    Num(u32),
+    Text(String),
+}
+
+impl<'de> serde::Deserialize<'de> for Tagged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Tagged;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("(tag, value)")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Tagged, A::Error> {
+                let tag: u8 = seq.next_element()?.unwrap();
+                Ok(if tag == 0 {
+                    Tagged::Num(seq.next_element()?.unwrap())
+                } else {
+                    Tagged::Text(seq.next_element()?.unwrap())
+                })
+            }
+        }
+        d.deserialize_tuple(2, V)
+    }
+}
+
+/// The first pass writes the bytes of one serialization, the second pass
+/// records the table of another: the envelope's table does not describe its
+/// payload, and the value is refused as `ShapeChanged` by its own type. A
+/// dump on a fresh thread (one pass) loads.
+#[test]
+fn the_table_written_is_the_one_of_the_bytes_written() {
+    let value = Flip(Cell::new(0));
+    let first = brine_io::dump(&value).unwrap(); // tag 0: a fresh table, u32 at element 1
+    // loaded on threads of their own: no memo of an earlier check
+    let load = |bytes: Vec<u8>| {
+        std::thread::spawn(move || brine_io::Options::new().check_type(false).load::<Tagged>(&bytes))
+            .join()
+            .unwrap()
+    };
+    assert_eq!(load(first).unwrap(), Tagged::Num(7));
+    // tag 1 misses the u32 template; the second pass sees tag 0 again
+    let second = brine_io::dump(&value).unwrap();
+    match load(second) {
+        Ok(back) => assert_eq!(back, Tagged::Text("seven".into())),
+        Err(error) => panic!("a value its own type wrote is refused: {error}"),
+    }
+}
+
+// -- hostile serde calls that panic or confuse the recording (not the replay) --------
+
+/// A struct named `E` and a unit variant of an enum named `E` with index
+/// `u32::MAX` (= the table's `NONE`) in one value.
+#[derive(Debug, Clone)]
+struct MaxIndex;
+
+impl Serialize for MaxIndex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&StructE)?;
+        t.serialize_element(&VariantMax)?;
+        t.end()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct StructE;
+impl Serialize for StructE {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_struct("E", 0)?.end()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct VariantMax;
+impl Serialize for VariantMax {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit_variant("E", u32::MAX, "V")
+    }
+}
+
+/// `Table::variant_record` finds variants by `r.variant_index == index`, which
+/// a struct record (`variant_index: NONE`) matches when `index` is
+/// `u32::MAX`; it then indexes `names[NONE]` and panics. serde allows any u32
+/// variant index. A dump returns an error or bytes, never panics.
+#[test]
+fn a_variant_index_of_u32_max_does_not_panic() {
+    let dumped = std::panic::catch_unwind(|| brine_io::dump(&MaxIndex).map(|_| ()));
+    assert!(dumped.is_ok(), "dump panicked");
+}
+
+/// Two struct names that start at one address: "A" and "AB", both slices
+/// of one `&'static str`.
+const AB: &str = "AB";
+
+#[derive(Debug, Clone, PartialEq)]
+struct Two {
+    a: u8,
+    b: String,
+}
+
+impl Serialize for Two {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Short(u8);
+        impl Serialize for Short {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct(&AB[..1], 1)?;
+                st.serialize_field("a", &self.0)?;
+                st.end()
+            }
+        }
+        struct Long<'a>(&'a str);
+        impl Serialize for Long<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct(&AB[..2], 1)?;
+                st.serialize_field("b", self.0)?;
+                st.end()
+            }
+        }
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&Short(self.a))?;
+        t.serialize_element(&Long(&self.b))?;
+        t.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Two {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "A")]
+        struct Short {
+            a: u8,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "AB")]
+        struct Long {
+            b: String,
+        }
+        let (short, long): (Short, Long) = serde::Deserialize::deserialize(d)?;
+        Ok(Two { a: short.a, b: long.b })
+    }
+}
+
+/// `Table::struct_record`'s `last_record` knows a name by `name.as_ptr()`
+/// alone, not its length (and the new `Recorder::settled_at` memo does the
+/// same): "AB" gets the record of "A", whose fields are settled, so the
+/// table says a struct `A {a: u8}` sits where `AB {b: String}` was written,
+/// and the value's own type is refused.
+#[test]
+fn two_names_at_one_address_are_two_records() {
+    let value = Two { a: 1, b: "x".into() };
+    let bytes = brine_io::dump(&value).unwrap();
+    let back = brine_io::Options::new().check_type(false).load::<Two>(&bytes);
+    assert_eq!(back.unwrap(), value);
+}
+
+// -- thread state ---------------------------------------------------------------------
+
+struct DumpsOnDrop(std::sync::mpsc::Sender<bool>);
+
+impl Drop for DumpsOnDrop {
+    fn drop(&mut self) {
+        let dumped = std::panic::catch_unwind(|| brine_io::dump(&5u8).is_ok()).unwrap_or(false);
+        let _ = self.0.send(dumped);
+    }
+}
+
+thread_local! {
+    static ON_EXIT: std::cell::RefCell<Option<DumpsOnDrop>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `Recorder::start` reads `TEMPLATES` with `LocalKey::with`, which panics
+/// once the thread's `TEMPLATES` is destroyed: a dump from another
+/// thread-local's destructor (registered before the thread's first dump, so
+/// run after `TEMPLATES` is gone) panics ("cannot access a Thread Local
+/// Storage value during or after destruction") instead of dumping without
+/// a template.
+#[test]
+fn a_dump_in_a_thread_local_destructor_does_not_panic() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        ON_EXIT.with(|slot| *slot.borrow_mut() = Some(DumpsOnDrop(tx)));
+        brine_io::dump(&1u8).unwrap();
+    })
+    .join()
+    .unwrap();
+    assert!(rx.recv().unwrap(), "a dump in a thread-local destructor panicked or failed");
+}
+
+/// One generic type per `N`: more types than a thread keeps templates of.
+#[derive(Serialize, Debug, Clone)]
+struct Kind<const N: usize> {
+    tail: Option<Vec<(u8, String)>>,
+}
+
+fn kinds(round: usize) {
+    macro_rules! each {
+        ($($n:literal)*) => {$(
+            let some = Kind::<$n> { tail: Some(vec![(1, "a".into())]) };
+            let none = Kind::<$n> { tail: (round % 3 == 0).then(Vec::new) };
+            same_as_fresh(&[some, none]);
+        )*};
+    }
+    each!(0 1 2 3 4 5 6 7 8 9 10);
+}
+
+/// Eleven types in turn (three more than `KEPT`), each `Some` then `None`.
+#[test]
+fn more_types_than_kept_in_turn_are_the_bytes_of_each_alone() {
+    for round in 0..4 {
+        kinds(round);
+    }
+}
+
+/// Fails (with an error, or a panic) after writing part of its value.
+#[derive(Debug, Clone)]
+struct Halfway {
+    fail: Option<bool>, // Some(true): panic, Some(false): error
+    tail: Option<String>,
+}
+
+impl Serialize for Halfway {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Halfway", 3)?;
+        st.serialize_field("head", &Some((1u8, "x")))?;
+        match self.fail {
+            Some(true) => panic!("halfway"),
+            Some(false) => return Err(serde::ser::Error::custom("halfway")),
+            None => {}
+        }
+        st.serialize_field("mid", &vec![Some(2u16)])?;
+        st.serialize_field("tail", &self.tail)?;
+        st.end()
+    }
+}
+
+/// A dump that stopped midway (an error, a panic, a refused
+/// `skip_serializing_if`) leaves no half-made template behind.
+#[test]
+fn a_dump_that_stopped_midway_leaves_no_template_behind() {
+    #[derive(Serialize)]
+    struct Skips {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        a: Option<u8>,
+    }
+    let whole = Halfway { fail: None, tail: Some("t".into()) };
+    let short = Halfway { fail: None, tail: None };
+    for fail in [false, true, false, true] {
+        same_as_fresh(std::slice::from_ref(&whole));
+        let failing = Halfway { fail: Some(fail), tail: None };
+        let stopped = std::panic::catch_unwind(|| brine_io::dump(&failing).is_err());
+        assert!(stopped.unwrap_or(true));
+        same_as_fresh(&[short.clone(), whole.clone()]);
+        assert!(brine_io::dump(&Skips { a: Some(1) }).is_ok());
+        assert!(brine_io::dump(&Skips { a: None }).is_err());
+        assert!(brine_io::dump(&Skips { a: Some(1) }).is_ok());
+    }
+}
+
+#[typetag::serde]
+trait Animal: std::fmt::Debug + Send {}
+
+#[derive(Serialize, serde::Deserialize, Debug, Clone)]
+struct Cat {
+    lives: u8,
+}
+#[typetag::serde]
+impl Animal for Cat {}
+
+#[derive(Serialize, serde::Deserialize, Debug, Clone)]
+struct Dog {
+    name: String,
+    friend: Option<Box<dyn Animal>>,
+}
+#[typetag::serde]
+impl Animal for Dog {}
+
+impl Clone for Box<dyn Animal> {
+    fn clone(&self) -> Self {
+        // the tests only clone what they build: round trip through brine
+        brine_io::load(&brine_io::dump(self).unwrap()).unwrap()
+    }
+}
+
+/// Trait objects of several types behind one `TypeId`, in every order.
+#[test]
+fn trait_objects_in_a_row_are_the_bytes_of_each_alone() {
+    let cat = || -> Box<dyn Animal> { Box::new(Cat { lives: 9 }) };
+    let dog = |friend| -> Box<dyn Animal> { Box::new(Dog { name: "d".into(), friend }) };
+    let values: Vec<Vec<Box<dyn Animal>>> = vec![
+        vec![cat(), dog(None)],
+        vec![dog(Some(cat()))],
+        vec![dog(Some(dog(None))), cat()],
+        vec![cat(), dog(None)],
+        vec![],
+        vec![dog(Some(cat()))],
+    ];
+    same_as_fresh(&values);
+    for value in &values {
+        let back: Vec<Box<dyn Animal>> = brine_io::load(&brine_io::dump(value).unwrap()).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{value:?}"));
     }
 }

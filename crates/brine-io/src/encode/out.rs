@@ -83,9 +83,6 @@ pub(crate) struct Out<S> {
     /// The sink's error, kept typed: the error passed up through the value's
     /// `Serialize` impls may come out as a message.
     failed: Option<std::io::Error>,
-    /// The bytes are thrown away block by block, unhashed: an encoding run
-    /// for its shape table alone.
-    discard: bool,
 }
 
 impl<S> std::fmt::Debug for Out<S> {
@@ -109,13 +106,7 @@ impl Out<Keep> {
             hasher: None,
             sink: Keep,
             failed: None,
-            discard: false,
         }
-    }
-
-    /// Output that is thrown away (at most a block is held at a time).
-    pub(crate) fn discard() -> Self {
-        Out { discard: true, limit: BLOCK, ..Out::keep(Vec::with_capacity(BLOCK + SLACK), 0) }
     }
 }
 
@@ -134,7 +125,6 @@ impl<W: Write> Out<Stream<W>> {
             hasher: Some(hasher),
             sink: Stream(writer),
             failed: None,
-            discard: false,
         }
     }
 }
@@ -155,7 +145,6 @@ impl<W: Write> Out<Stream<W>> {
             hasher: None,
             sink: Stream(writer),
             failed: None,
-            discard: false,
         }
     }
 
@@ -390,12 +379,6 @@ impl<S: Sink> Out<S> {
     #[cold]
     #[inline(never)]
     fn spill(&mut self) -> std::io::Result<()> {
-        if self.discard {
-            self.buf.clear();
-            self.hashed = 0;
-            self.limit = BLOCK;
-            return Ok(());
-        }
         let hasher = self.hasher.get_or_insert_with(|| Box::new(XxHash3_64::new()));
         hasher.write(&self.buf[self.hashed..]);
         self.hashed = self.buf.len();
@@ -460,9 +443,6 @@ impl<S: Sink> Out<S> {
     #[inline(never)]
     fn spill_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.spill()?;
-        if self.discard {
-            return Ok(());
-        }
         if S::KEEPS || bytes.len() < BLOCK {
             // a kept buffer grows; a chunk has room for anything under a block
             self.buf.extend_from_slice(bytes);

@@ -23,12 +23,11 @@
 //!   settled?) is answered as a new table would answer it at that moment: by
 //!   what *this* dump verified, not by what the template holds. So a replay
 //!   sees exactly the calls a new recording would record.
-//! - A call that differs ends the replay (`Recorder::miss`): the bytes
-//!   go on unchanged (they never depend on the table), and the dump's own
-//!   table is recorded by a second pass over the value with no output
-//!   (`Encoder::body`), which then becomes the type's template. A type whose
-//!   values keep differing (three misses in a row) is recorded afresh every
-//!   time, in one pass, as without templates.
+//! - Each replayed call checks everything before it changes anything. So at
+//!   a call that differs, what the replay verified so far *is* the table a
+//!   new recording would hold at that point ([`Template::prefix`]): the
+//!   replay becomes that recording, which takes the call and goes on. The
+//!   value is serialized once, whatever happens.
 
 use std::any::TypeId;
 use std::cell::RefCell;
@@ -38,8 +37,9 @@ use super::{Event, Kind, NONE, Slot, Table, same};
 /// How many types' templates a thread keeps.
 const KEPT: usize = 8;
 
-/// After this many replays in a row that missed, a type is recorded afresh.
-const UNSTABLE: u8 = 3;
+/// A table of more nodes is not kept (a long array written as a tuple has
+/// a node per element): recording it costs no more than replaying it.
+const KEPT_NODES: usize = 4096;
 
 thread_local! {
     /// The templates of the last types dumped on this thread, the most
@@ -72,8 +72,6 @@ pub(crate) struct Template {
     body_len: usize,
     /// This replay's number (never 0, the number of none).
     epoch: u32,
-    /// Replays in a row that missed.
-    misses: u8,
 }
 
 /// How many of each part of a table a new recording would have made.
@@ -85,21 +83,18 @@ struct Made {
 }
 
 /// Whether `id`, reached by this replay, is one a new table holds by now
-/// (below `made`) or the next it makes (`made`, which then counts `n` more).
+/// (below `made`: `Some(false)`) or the next it makes (`made`: `Some(true)`).
 #[inline]
-fn reach(made: &mut u32, id: u32, n: u32) -> bool {
-    if id < *made {
-        return true;
+fn reach(made: u32, id: u32) -> Option<bool> {
+    match id.cmp(&made) {
+        std::cmp::Ordering::Less => Some(false),
+        std::cmp::Ordering::Equal => Some(true),
+        std::cmp::Ordering::Greater => None,
     }
-    if id != *made {
-        return false;
-    }
-    *made = made.saturating_add(n);
-    true
 }
 
 /// What a dump does with its shapes: replay a template, record a new
-/// table, or nothing (no dump running, a replay that missed). A struct of
+/// table, or nothing (no dump running). A struct of
 /// options rather than an enum, so that each call tests for a replay with
 /// one predictable branch.
 #[derive(Debug, Default)]
@@ -108,19 +103,14 @@ pub(crate) struct Recorder {
     replay: Option<Box<Template>>,
     /// Recording a new table.
     fresh: Option<Box<Table>>,
-    /// Replays in a row that missed, this one included once it missed.
-    misses: u8,
-    /// A replay found a call that differs: nothing more is recorded, and
-    /// the table is recorded again by a second pass.
-    missed: bool,
-    /// The last struct call found settled (context, the name's address,
-    /// kind, length): the same call again, as from each element of a `Vec`
-    /// of one struct, records nothing new.
-    settled_at: Option<(u32, usize, Kind, u32)>,
+    /// The last struct call found settled (context, the name's address and
+    /// length, kind, field count): the same call again, as from each element
+    /// of a `Vec` of one struct, records nothing new.
+    settled_at: Option<(u32, usize, usize, Kind, u32)>,
 }
 
 impl Template {
-    fn new(table: Box<Table>, misses: u8) -> Box<Self> {
+    fn new(table: Box<Table>) -> Box<Self> {
         let bytes = table.encoded();
         let seen = vec![0; table.nodes.len()];
         let settled = vec![0; table.records.len()];
@@ -140,7 +130,6 @@ impl Template {
             made: Made::default(),
             body_len: 0,
             epoch: 0,
-            misses,
         })
     }
 
@@ -187,19 +176,26 @@ impl Template {
         }
     }
 
-    /// Reaches the record `record`, made with its `len` field nodes and
-    /// `names` (interned in this order) when it is new.
-    fn reach_record(&mut self, record: u32, names: &[u32]) -> bool {
-        if record < self.made.records {
-            return true;
+    /// Whether `record`, reached now, is one a new table holds by now
+    /// (`Some(false)`) or the one it makes next, with its field nodes
+    /// (`Some(true)`).
+    fn reach_record(&self, record: u32) -> Option<bool> {
+        let new = reach(self.made.records, record)?;
+        if new && self.table.records[record as usize].base != self.made.nodes {
+            return None;
         }
-        let found = &self.table.records[record as usize];
-        if record != self.made.records || found.base != self.made.nodes {
-            return false;
+        Some(new)
+    }
+
+    /// Makes `record` (new when `new`) and the names it interns (each new or
+    /// not), checked by the caller.
+    fn make(&mut self, record: Option<(u32, bool)>, names: &[bool]) {
+        if let Some((record, true)) = record {
+            self.made.records += 1;
+            let len = self.table.records[record as usize].len;
+            self.made.nodes = self.made.nodes.saturating_add(len);
         }
-        self.made.records += 1;
-        self.made.nodes = self.made.nodes.saturating_add(found.len);
-        names.iter().all(|&name| reach(&mut self.made.names, name, 1))
+        self.made.names += names.iter().map(|&new| u32::from(new)).sum::<u32>();
     }
 
     /// Whether the template holds `event` at `ctx`; notes it verified.
@@ -224,33 +220,31 @@ impl Template {
     }
 
     fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> Option<u32> {
-        if !self.event(ctx, event) {
-            return None;
-        }
-        let node = &self.table.nodes[ctx as usize];
+        let node = self.table.nodes.get(ctx as usize).filter(|node| node.event == event)?;
         let child = match slot {
             Slot::Some => node.some,
             Slot::Elem => node.elem,
             Slot::Key => node.key,
             Slot::Value => node.value,
         };
-        (child != NONE && reach(&mut self.made.nodes, child, 1)).then_some(child)
+        let new = reach(self.made.nodes, child).filter(|_| child != NONE)?;
+        self.mark(ctx);
+        self.made.nodes += u32::from(new);
+        Some(child)
     }
 
     fn tuple(&mut self, ctx: u32, len: u32) -> Option<u32> {
-        // a new table makes a tuple's nodes the first time it meets one here
-        let first = self.seen.get(ctx as usize) != Some(&self.epoch);
-        if !self.event(ctx, Event::Tuple(len)) {
-            return None;
-        }
-        let node = &self.table.nodes[ctx as usize];
+        let node = self.table.nodes.get(ctx as usize).filter(|node| node.event == Event::Tuple(len))?;
         if node.tuple == NONE || node.tuple_len != len {
             return None;
         }
         let base = node.tuple;
-        if first && (base != self.made.nodes) {
+        // a new table makes a tuple's nodes the first time it meets one here
+        let first = self.seen[ctx as usize] != self.epoch;
+        if first && base != self.made.nodes {
             return None;
         }
+        self.mark(ctx);
         if first {
             self.made.nodes = self.made.nodes.saturating_add(len);
         }
@@ -270,9 +264,9 @@ impl Template {
             return None;
         }
         // a new table interns the name first, then makes the record
-        if !reach(&mut self.made.names, found.name, 1) || !self.reach_record(record, &[]) {
-            return None;
-        }
+        let new_name = reach(self.made.names, found.name)?;
+        let new = self.reach_record(record)?;
+        self.make(Some((record, new)), &[new_name]);
         self.mark(ctx);
         Some(self.unless_settled(record))
     }
@@ -292,17 +286,24 @@ impl Template {
         }
         let record =
             self.table.records.iter().position(|r| r.name == enum_name && r.variant_index == index)?;
-        let found = &self.table.records[record];
+        let record = record as u32;
+        let found = &self.table.records[record as usize];
         let same_variant = found.variant_name != NONE && same(self.table.name(found.variant_name), variant);
         if found.conflict || found.kind != kind || found.len != len || !same_variant {
             return None;
         }
-        let names = [found.name, found.variant_name];
-        if !self.reach_record(record as u32, &names) {
-            return None;
-        }
+        let new = self.reach_record(record)?;
+        let names = if new {
+            // a new table interns the enum's name, then the variant's
+            let new_enum = reach(self.made.names, found.name)?;
+            let made = self.made.names + u32::from(new_enum);
+            [new_enum, reach(made, found.variant_name)?]
+        } else {
+            [false, false]
+        };
+        self.make(Some((record, new)), &names);
         self.mark(ctx);
-        Some(self.unless_settled(record as u32))
+        Some(self.unless_settled(record))
     }
 
     /// `record`, or `NONE` when a new table would find it settled now: every
@@ -329,41 +330,73 @@ impl Template {
         if index >= found.len {
             return Some(NONE);
         }
-        if let Some(key) = key {
-            let name = *found.fields.get(index as usize)?;
-            if !same(self.table.name(name), key) {
-                return None;
-            }
-            // a new table notes each field's name the first time, in order
-            let epoch = self.epoch;
-            let named = &mut self.named[record as usize];
-            if named.0 != epoch {
-                *named = (epoch, 0);
-            }
-            let named = &mut named.1;
-            if index == *named {
-                *named += 1;
-                self.named_count += 1;
-                if !reach(&mut self.made.names, name, 1) {
-                    return None;
-                }
-            } else if index > *named {
-                return None;
-            }
+        let ctx = found.base + index;
+        let Some(key) = key else { return Some(ctx) };
+        let name = *found.fields.get(index as usize)?;
+        if !same(self.table.name(name), key) {
+            return None;
         }
-        Some(found.base + index)
+        // a new table notes each field's name the first time, in order
+        let named = match self.named[record as usize] {
+            (epoch, named) if epoch == self.epoch => named,
+            _ => 0,
+        };
+        if index > named {
+            return None;
+        }
+        if index == named {
+            let new_name = reach(self.made.names, name)?;
+            self.make(None, &[new_name]);
+            self.named[record as usize] = (self.epoch, named + 1);
+            self.named_count += 1;
+        }
+        Some(ctx)
     }
 
     fn unit_struct(&mut self, ctx: u32, name: &'static str) -> bool {
-        match self.table.nodes.get(ctx as usize).map(|node| node.event) {
-            Some(Event::UnitStruct(n))
-                if same(self.table.name(n), name) && reach(&mut self.made.names, n, 1) =>
-            {
-                self.mark(ctx);
-                true
-            }
-            _ => false,
+        let Some(Event::UnitStruct(n)) = self.table.nodes.get(ctx as usize).map(|node| node.event) else {
+            return false;
+        };
+        let Some(new_name) = reach(self.made.names, n).filter(|_| same(self.table.name(n), name)) else {
+            return false;
+        };
+        self.make(None, &[new_name]);
+        self.mark(ctx);
+        true
+    }
+
+    /// The table a new recording of this value would hold by now: the part
+    /// of the template this replay made and verified.
+    fn prefix(&self) -> Box<Table> {
+        let made = self.made;
+        let mut table = Table::new();
+        table.names.extend(self.table.names.iter().take(made.names as usize).cloned());
+        table.nodes.clear();
+        let link = |to: u32| if to < made.nodes { to } else { NONE };
+        for (ctx, node) in self.table.nodes.iter().take(made.nodes as usize).enumerate() {
+            let seen = self.seen[ctx] == self.epoch;
+            // a tuple's nodes are made with its first event here, even none
+            let tuple = seen && node.tuple != NONE && matches!(node.event, Event::Tuple(_));
+            table.nodes.push(super::Node {
+                event: if seen { node.event } else { Event::Unset },
+                some: link(node.some),
+                elem: link(node.elem),
+                key: link(node.key),
+                value: link(node.value),
+                tuple: if tuple { node.tuple } else { NONE },
+                tuple_len: if tuple { node.tuple_len } else { 0 },
+            });
         }
+        for (r, record) in self.table.records.iter().take(made.records as usize).enumerate() {
+            let named = match self.named[r] {
+                (epoch, named) if epoch == self.epoch => named as usize,
+                _ => 0,
+            };
+            let mut fields = table.spare_field_list();
+            fields.extend_from_slice(&record.fields[..named.min(record.fields.len())]);
+            table.records.push(super::Record { fields, settled: false, ..record.clone_header() });
+        }
+        table
     }
 }
 
@@ -371,56 +404,46 @@ impl Recorder {
     /// The recorder for a dump of the type `key`: a replay of its template
     /// when this thread has one, else a new table.
     pub(crate) fn start(key: TypeId) -> Recorder {
-        let kept = TEMPLATES.with(|templates| {
-            let mut templates = templates.try_borrow_mut().ok()?;
-            let at = templates.iter().rposition(|(kept, _)| *kept == key)?;
-            Some(templates.remove(at).1)
-        });
+        let kept = TEMPLATES
+            .try_with(|templates| {
+                let mut templates = templates.try_borrow_mut().ok()?;
+                let at = templates.iter().rposition(|(kept, _)| *kept == key)?;
+                Some(templates.remove(at).1)
+            })
+            .ok()
+            .flatten();
         match kept {
-            Some(mut template) if template.misses < UNSTABLE => {
+            Some(mut template) => {
                 template.begin();
-                Recorder { misses: template.misses, replay: Some(template), ..Recorder::default() }
+                Recorder { replay: Some(template), ..Recorder::default() }
             }
-            Some(template) => {
-                let misses = template.misses;
-                template.table.recycle();
-                Recorder::fresh(misses)
-            }
-            None => Recorder::fresh(0),
+            None => Recorder { fresh: Some(Table::new()), ..Recorder::default() },
         }
     }
 
-    fn fresh(misses: u8) -> Recorder {
-        Recorder { fresh: Some(Table::new()), misses, ..Recorder::default() }
-    }
-
-    /// Ends a dump of the type `key` that recorded (or replayed) its whole
-    /// value: its template is kept for the next dump of the type, and handed
-    /// to `write` (the bytes to write are [`Template::bytes`]). When the
-    /// replay missed, the recorder to record the table again with, by a
-    /// second pass over the value, which is then ended the same way.
-    pub(crate) fn finish<R>(
-        self,
-        key: TypeId,
-        body_len: usize,
-        write: impl FnOnce(&Template) -> R,
-    ) -> Result<R, Recorder> {
+    /// Ends the dump of a value of the type `key`: its table (replayed or
+    /// recorded) is kept for the next dump of the type, and handed to
+    /// `write` (the bytes to write are [`Template::bytes`]); `body_len` is
+    /// what the value's payload took, the room to make for the next one.
+    pub(crate) fn finish<R>(self, key: TypeId, body_len: usize, write: impl FnOnce(&Template) -> R) -> R {
         let mut template = match (self.replay, self.fresh) {
-            (Some(mut template), _) if !self.missed && template.complete() => {
-                template.misses = 0;
-                template
-            }
+            (Some(template), _) if template.complete() => template,
+            // a replay that met every call but not the whole template: what it
+            // verified is this value's table
             (Some(template), _) => {
+                let table = template.prefix();
                 template.table.recycle();
-                return Err(Recorder::fresh(self.misses.saturating_add(1)));
+                Template::new(table)
             }
-            (None, Some(table)) => Template::new(table, self.misses),
-            (None, None) => return Err(Recorder::fresh(self.misses.saturating_add(u8::from(self.missed)))),
+            (None, Some(table)) => Template::new(table),
+            (None, None) => Template::new(Table::new()),
         };
         let result = write(&template);
         template.body_len = body_len.saturating_add(template.bytes.len());
-        keep(key, template);
-        Ok(result)
+        if template.table.nodes.len() <= KEPT_NODES {
+            keep(key, template);
+        }
+        result
     }
 
     /// The length of the body the last dump of this type wrote, when this
@@ -435,25 +458,27 @@ impl Recorder {
         at != NONE && (self.replay.is_some() || self.fresh.is_some())
     }
 
-    /// Ends a replay that met a call that differs.
+    /// Ends a replay at a call that differs: from here on, this is the new
+    /// recording the replay stood for.
     #[cold]
     #[inline(never)]
-    fn miss(&mut self) -> u32 {
+    fn miss(&mut self) {
         if let Some(template) = self.replay.take() {
+            self.fresh = Some(template.prefix());
             template.table.recycle();
         }
-        self.missed = true;
-        NONE
     }
 
     /// Records `event` at `ctx`.
     #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
         if let Some(template) = &mut self.replay {
-            if !template.event(ctx, event) {
-                self.miss();
+            if template.event(ctx, event) {
+                return;
             }
-        } else if let Some(table) = &mut self.fresh {
+            self.miss();
+        }
+        if let Some(table) = &mut self.fresh {
             table.event(ctx, event);
         }
     }
@@ -473,7 +498,10 @@ impl Recorder {
     /// Records `event` at `ctx`; returns the context of its child `slot`.
     pub(crate) fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
         if let Some(template) = &mut self.replay {
-            return template.child(ctx, event, slot).unwrap_or_else(|| self.miss());
+            if let Some(child) = template.child(ctx, event, slot) {
+                return child;
+            }
+            self.miss();
         }
         let Some(table) = &mut self.fresh else { return NONE };
         table.event(ctx, event);
@@ -483,7 +511,10 @@ impl Recorder {
     /// Records a tuple of `len` at `ctx`; returns its first element's context.
     pub(crate) fn tuple(&mut self, ctx: u32, len: u32) -> u32 {
         if let Some(template) = &mut self.replay {
-            return template.tuple(ctx, len).unwrap_or_else(|| self.miss());
+            if let Some(base) = template.tuple(ctx, len) {
+                return base;
+            }
+            self.miss();
         }
         let Some(table) = &mut self.fresh else { return NONE };
         table.tuple(ctx, len)
@@ -494,8 +525,8 @@ impl Recorder {
     #[inline]
     pub(crate) fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
         // the same call as the last settled one: the same record (a name is
-        // known by its address), the same event, still settled
-        let call = (ctx, name.as_ptr() as usize, kind, len);
+        // known by its address and length), the same event, still settled
+        let call = (ctx, name.as_ptr() as usize, name.len(), kind, len);
         if self.settled_at == Some(call) {
             return NONE;
         }
@@ -509,7 +540,10 @@ impl Recorder {
     #[inline(never)]
     fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
         if let Some(template) = &mut self.replay {
-            return template.struct_record(ctx, name, kind, len).unwrap_or_else(|| self.miss());
+            if let Some(record) = template.struct_record(ctx, name, kind, len) {
+                return record;
+            }
+            self.miss();
         }
         let Some(table) = &mut self.fresh else { return NONE };
         let record = table.struct_record(name, kind, len);
@@ -523,7 +557,8 @@ impl Recorder {
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
-    /// record, or `NONE` when it is settled.
+    /// record, or `NONE` when it is settled. A variant index of `u32::MAX`
+    /// (`NONE`, which marks a struct's record) is not recorded, nor checked.
     pub(crate) fn variant(
         &mut self,
         ctx: u32,
@@ -533,8 +568,14 @@ impl Recorder {
         kind: Kind,
         len: u32,
     ) -> u32 {
+        if index == NONE {
+            return NONE;
+        }
         if let Some(template) = &mut self.replay {
-            return template.variant(ctx, name, index, variant, kind, len).unwrap_or_else(|| self.miss());
+            if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
+                return record;
+            }
+            self.miss();
         }
         let Some(table) = &mut self.fresh else { return NONE };
         let record = table.variant_record(name, index, variant, kind, len);
@@ -548,7 +589,10 @@ impl Recorder {
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
         if let Some(template) = &mut self.replay {
-            return template.field(record, index, key).unwrap_or_else(|| self.miss());
+            if let Some(ctx) = template.field(record, index, key) {
+                return ctx;
+            }
+            self.miss();
         }
         let Some(table) = &mut self.fresh else { return NONE };
         table.field(record, index, key)
@@ -557,10 +601,12 @@ impl Recorder {
     /// Records a unit struct named `name` at `ctx`.
     pub(crate) fn unit_struct(&mut self, ctx: u32, name: &'static str) {
         if let Some(template) = &mut self.replay {
-            if !template.unit_struct(ctx, name) {
-                self.miss();
+            if template.unit_struct(ctx, name) {
+                return;
             }
-        } else if let Some(table) = &mut self.fresh {
+            self.miss();
+        }
+        if let Some(table) = &mut self.fresh {
             let name = table.name_of(name);
             table.event(ctx, Event::UnitStruct(name));
         }
@@ -570,7 +616,7 @@ impl Recorder {
 /// Keeps `template` as the type `key`'s, the most recent; the oldest of
 /// more than [`KEPT`] goes.
 fn keep(key: TypeId, template: Box<Template>) {
-    TEMPLATES.with(|templates| {
+    let _ = TEMPLATES.try_with(|templates| {
         let Ok(mut templates) = templates.try_borrow_mut() else { return };
         if let Some(at) = templates.iter().position(|(kept, _)| *kept == key) {
             // a dump inside this one kept the type too: this one is newer
