@@ -37,8 +37,8 @@ use super::{Event, Kind, NONE, Slot, Table, same};
 /// How many types' templates a thread keeps.
 const KEPT: usize = 8;
 
-/// A table of more nodes is not kept (a long array written as a tuple has
-/// a node per element): recording it costs no more than replaying it.
+/// A table of more nodes is not kept: a long array written as a tuple has a
+/// node per element, and a thread would hold eight of them for good.
 const KEPT_NODES: usize = 4096;
 
 thread_local! {
