@@ -36,10 +36,7 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    let name = stored_name::<T>()?;
-    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
-    write_envelope(value, name, &mut buf, true)?;
-    Ok(buf)
+    new_envelope(value, true)
 }
 
 /// [`dump`] without the shape table: a version 1 envelope, which loads with
@@ -48,9 +45,14 @@ pub fn dump<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub fn dump_without_shapes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    new_envelope(value, false)
+}
+
+/// The envelope of `value` in a new buffer (see [`write_envelope`]).
+fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
     let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
-    write_envelope(value, name, &mut buf, false)?;
+    write_envelope(value, name, &mut buf, shapes)?;
     Ok(buf)
 }
 

@@ -322,7 +322,7 @@ impl<S: Sink> Encoder<S> {
     }
 
     fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        if !self.rec.records(ctx) {
+        if ctx == NONE {
             return NONE;
         }
         self.rec.child(ctx, event, slot)
@@ -331,7 +331,7 @@ impl<S: Sink> Encoder<S> {
     /// Records a struct of `kind` at `ctx`; returns its record (`NONE` once
     /// it is settled: another value of it records nothing new).
     fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: usize) -> u32 {
-        if !self.rec.records(ctx) {
+        if ctx == NONE {
             return NONE;
         }
         self.rec.struct_record(ctx, name, kind, len as u32)
@@ -347,14 +347,14 @@ impl<S: Sink> Encoder<S> {
         kind: Kind,
         len: usize,
     ) -> u32 {
-        if !self.rec.records(ctx) {
+        if ctx == NONE {
             return NONE;
         }
         self.rec.variant(ctx, name, index, variant, kind, len as u32)
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        if !self.rec.records(record) {
+        if record == NONE {
             return NONE;
         }
         self.rec.field(record, index, key)
@@ -488,7 +488,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
-        if self.rec.records(self.ctx) {
+        if self.ctx != NONE {
             self.rec.unit_struct(self.ctx, name);
         }
         Ok(())
@@ -545,7 +545,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
         let ctx = self.ctx;
-        let base = if self.rec.records(ctx) { self.rec.tuple(ctx, len as u32) } else { NONE };
+        let base = if ctx == NONE { NONE } else { self.rec.tuple(ctx, len as u32) };
         Ok(Compound::new(self, Children::Tuple(base), Some(len)))
     }
 

@@ -345,9 +345,8 @@ impl Put for Run<'_> {
     #[inline]
     fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
         // room for all of it first: a run never writes half a value
-        let len = self.buf.len();
-        let room = (self.buf.capacity() - len).min(self.limit - len);
-        if room.saturating_sub(SLACK) < bytes.len() {
+        // (the limit is never past the capacity)
+        if (self.limit - self.buf.len()).saturating_sub(SLACK) < bytes.len() {
             return Err(Stop);
         }
         self.varint(bytes.len() as u64)?;

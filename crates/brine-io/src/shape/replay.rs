@@ -452,12 +452,6 @@ impl Recorder {
         self.replay.as_ref().map_or(0, |template| template.body_len)
     }
 
-    /// Whether a call at `at` (a context or a record) is recorded.
-    #[inline(always)]
-    pub(crate) fn records(&self, at: u32) -> bool {
-        at != NONE && (self.replay.is_some() || self.fresh.is_some())
-    }
-
     /// Ends a replay at a call that differs: from here on, this is the new
     /// recording the replay stood for.
     #[cold]
