@@ -648,12 +648,19 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         loop {
             let stopped = {
                 let mut run = enc.out.run();
-                loop {
-                    let Some(item) = iter.next() else { break None };
-                    if item.serialize(&mut run).is_err() {
-                        break Some(item);
+                'run: loop {
+                    let chunk = run.chunk();
+                    if chunk == 0 {
+                        // the block is full: the encoder writes the next one
+                        break iter.next();
                     }
-                    written += 1;
+                    for _ in 0..chunk {
+                        let Some(item) = iter.next() else { break 'run None };
+                        if item.serialize(&mut run).is_err() {
+                            break 'run Some(item);
+                        }
+                        written += 1;
+                    }
                 }
             };
             // what the run did not write (it didn't fit, or is no

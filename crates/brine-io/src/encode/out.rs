@@ -2,8 +2,12 @@
 //! to a writer, hashed block by block while they are still in cache.
 //!
 //! Invariants:
-//! - Every write checks room once (`len + n <= limit`); the slow path
-//!   ([`Out::spill`]) runs at most once per 64 KiB block. Below the first
+//! - Every write through the `Out` checks room once (`len + n <= limit`);
+//!   the slow path ([`Out::spill`]) runs at most once per 64 KiB block. A
+//!   [`Run`] checks only the capacity per write: its caller writes
+//!   [`Run::chunk`] primitives at a time, each at most `SLACK` bytes, so
+//!   fixed-size writes stay below the limit (a string in a chunk may push
+//!   them past it, by less than a block). Below the first
 //!   block boundary nothing but the bytes is touched, and the checksum is
 //!   one-shot XXH3 at the end (several times faster on small envelopes than
 //!   a streaming hasher).
@@ -308,6 +312,14 @@ impl<S: Sink> Put for Out<S> {
 /// buffer, the compiler keeps its pointer, length and capacity in
 /// registers. A write that doesn't fit is not made: it stops the run, and the
 /// caller writes it through the `Out`.
+///
+/// A fixed-size write checks the capacity alone, the one test `Vec` makes
+/// (so the compiler drops `Vec`'s). The block boundary is the caller's: it
+/// writes at most [`chunk`](Run::chunk) primitives before it asks again.
+/// With one test per element whose bound doesn't move, the compiler can
+/// count a loop over numbers ahead and copy several at once (a loop that
+/// also tested the boundary per element wrote `f64`s one at a time, at
+/// twice the cost).
 pub(crate) struct Run<'a> {
     buf: Vec<u8>,
     /// The `Out`'s limit (the next block boundary) or the capacity, whichever
@@ -333,8 +345,8 @@ impl Put for Run<'_> {
     fn room(&mut self, n: usize) -> Result<(), Stop> {
         // the capacity test is the one `Vec` makes before it writes: made
         // here, the compiler drops it there, and with it the call that grows
-        let len = self.buf.len();
-        if len + n > self.limit || self.buf.capacity() - len < n { Err(Stop) } else { Ok(()) }
+        // (the limit is the caller's: see `chunk`)
+        if self.buf.capacity() - self.buf.len() < n { Err(Stop) } else { Ok(()) }
     }
 
     #[inline(always)]
@@ -344,14 +356,25 @@ impl Put for Run<'_> {
 
     #[inline]
     fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
-        // room for all of it first: a run never writes half a value
-        // (the limit is never past the capacity)
-        if (self.limit - self.buf.len()).saturating_sub(SLACK) < bytes.len() {
+        // room for all of it before the limit: a run never writes half a
+        // value (the limit is never past the capacity; the length may pass
+        // the limit, after the fixed-size writes of a chunk that held a
+        // string, so the room saturates)
+        if self.limit.saturating_sub(self.buf.len()).saturating_sub(SLACK) < bytes.len() {
             return Err(Stop);
         }
         self.varint(bytes.len() as u64)?;
         self.buf.extend_from_slice(bytes);
         Ok(())
+    }
+}
+
+impl Run<'_> {
+    /// How many more primitives surely fit before the limit: a caller
+    /// writes that many, then asks again.
+    #[inline(always)]
+    pub(crate) fn chunk(&self) -> usize {
+        self.limit.saturating_sub(self.buf.len()) / SLACK
     }
 }
 
@@ -552,6 +575,51 @@ mod tests {
             assert_eq!(zigzag_128(i128::from(v)), u128::from(expected));
         }
         assert_eq!(zigzag_128(i128::MIN), u128::MAX);
+    }
+
+    /// Writes `chunk` elements at a time, as the encoder's sequences do,
+    /// each a string of `text` bytes every `every` elements, else the
+    /// longest varint; returns where the run stopped and its limit.
+    fn chunked(capacity: usize, text: usize, every: usize) -> (usize, usize) {
+        let mut out = Out::keep(Vec::with_capacity(capacity), 0);
+        let mut run = out.run();
+        let mut i = 0usize;
+        'run: loop {
+            let chunk = run.chunk();
+            if chunk == 0 {
+                break;
+            }
+            for _ in 0..chunk {
+                i += 1;
+                let wrote = if i.is_multiple_of(every) {
+                    run.prefixed(&vec![b'x'; text])
+                } else {
+                    run.varint_u128(u128::MAX)
+                };
+                if wrote.is_err() {
+                    break 'run;
+                }
+            }
+        }
+        (run.buf.len(), run.limit)
+    }
+
+    /// A run never grows its buffer, and its fixed-size writes end within
+    /// `SLACK` of the block boundary; strings in a chunk may push them past
+    /// it, by less than a block (the hash still sees each block warm).
+    #[test]
+    fn a_run_in_chunks_keeps_to_its_block() {
+        for capacity in [BLOCK / 3, BLOCK, 4 * BLOCK] {
+            let limit = capacity.min(BLOCK);
+            let (len, run_limit) = chunked(capacity, 0, usize::MAX);
+            assert_eq!(run_limit, limit);
+            assert!(len <= limit && limit - len < SLACK, "{capacity}: {len} of {limit}");
+            for (text, every) in [(100, 3), (1000, 2), (BLOCK / 2, 5), (BLOCK, 1)] {
+                let (len, _) = chunked(capacity, text, every);
+                assert!(len <= capacity, "{capacity} {text} {every}: {len}");
+                assert!(len < limit + BLOCK, "{capacity} {text} {every}: {len} of {limit}");
+            }
+        }
     }
 
     #[test]
