@@ -430,6 +430,16 @@ impl<S: Sink> Compound<'_, S> {
     }
 }
 
+/// Why a run of a sequence's elements ended.
+enum Stopped<T> {
+    /// The elements ran out.
+    Done,
+    /// Too little room was left for a chunk: a new block is opened.
+    Full,
+    /// This element was not written in the run: the encoder writes it.
+    At(T),
+}
+
 /// Writes the part of a compound at `at`, recording it; returns where the
 /// next part goes. Kept out of line, so that the loop over a sequence of
 /// primitives is the plain call in [`Compound::part`].
@@ -651,24 +661,28 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                 'run: loop {
                     let chunk = run.chunk();
                     if chunk == 0 {
-                        // the block is full: the encoder writes the next one
-                        break iter.next();
+                        break Stopped::Full;
                     }
                     for _ in 0..chunk {
-                        let Some(item) = iter.next() else { break 'run None };
+                        let Some(item) = iter.next() else { break 'run Stopped::Done };
                         if item.serialize(&mut run).is_err() {
-                            break 'run Some(item);
+                            break 'run Stopped::At(item);
                         }
                         written += 1;
                     }
                 }
             };
-            // what the run did not write (it didn't fit, or is no
-            // primitive) goes through the encoder, nothing recorded
-            let Some(item) = stopped else { break };
-            enc.ctx = NONE;
-            item.serialize(&mut *enc)?;
-            written += 1;
+            match stopped {
+                Stopped::Done => break,
+                Stopped::Full => enc.out.open_block()?,
+                // what the run did not write (it didn't fit, or is no
+                // primitive) goes through the encoder, nothing recorded
+                Stopped::At(item) => {
+                    enc.ctx = NONE;
+                    item.serialize(&mut *enc)?;
+                    written += 1;
+                }
+            }
         }
         match announced {
             Some(announced) if announced != written => {

@@ -386,6 +386,21 @@ impl<S: Sink> Out<S> {
         Run { buf: std::mem::take(&mut self.buf), limit, home: &mut self.buf }
     }
 
+    /// Room for a run's next chunk, when the last one ended less than
+    /// `SLACK` bytes before the limit or the capacity: the block is hashed
+    /// (and handed on) a little early, and the buffer grows if it must.
+    /// Afterwards [`Run::chunk`] is at least 1, also for elements that write
+    /// nothing (a sequence of `()` never reaches the limit by itself).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn open_block(&mut self) -> std::io::Result<()> {
+        if self.buf.len() + SLACK > self.limit {
+            self.spill()?;
+        }
+        self.buf.reserve(SLACK);
+        Ok(())
+    }
+
     #[cold]
     #[inline(never)]
     fn make_room(&mut self, n: usize) -> std::io::Result<()> {
