@@ -282,9 +282,13 @@ impl<'de> Decoder<'de> {
     /// A varint past the fast cases, read by [`varint_long`].
     #[inline(always)]
     fn varint_slow<const BITS: u32>(&mut self) -> Result<u64, Fail> {
-        let (result, used) = varint_long::<BITS>(self.rest());
-        self.input = self.input.get(used..).unwrap_or_default();
-        Ok(result?)
+        let (value, used) = varint_long::<BITS>(self.rest());
+        let failed = used & FAILED != 0;
+        self.input = self.input.get(used & !FAILED..).unwrap_or_default();
+        if failed {
+            return Err(if value == 0 { DecodeError::UnexpectedEnd } else { DecodeError::Varint }.into());
+        }
+        Ok(value)
     }
 
     /// A varint of a `u128`.
@@ -400,9 +404,25 @@ fn zigzag_i128(n: u128) -> i128 {
 /// postcard reads them. Hands back how many bytes it used, also on error.
 ///
 /// A function of the bytes alone, out of line: the element loops that call
-/// it keep the decoder's state in registers.
+/// it keep the decoder's state in registers. Both halves of the answer come
+/// back in registers: the value and the bytes used, or,
+/// with [`FAILED`] set in the bytes used, 0 for an end too soon and 1 for
+/// a varint refused.
 #[inline(never)]
-fn varint_long<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usize) {
+fn varint_long<const BITS: u32>(input: &[u8]) -> (u64, usize) {
+    match varint_bytes::<BITS>(input) {
+        (Ok(value), used) => (value, used),
+        (Err(DecodeError::UnexpectedEnd), used) => (0, used | FAILED),
+        (Err(_), used) => (1, used | FAILED),
+    }
+}
+
+/// The flag of a refused varint in [`varint_long`]'s bytes used.
+const FAILED: usize = 1 << (usize::BITS - 1);
+
+/// [`varint_long`], its error typed.
+#[inline]
+fn varint_bytes<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usize) {
     let max = BITS.div_ceil(7) as usize;
     let last_max = (1u8 << (BITS % 7)) - 1;
     let mut out = 0u64;

@@ -264,6 +264,12 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
         seed.deserialize(&mut *self.de).map(Some)
     }
 
+    /// As the provided method, inlined into the visitor's loop for certain.
+    #[inline(always)]
+    fn next_element<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>, Fail> {
+        self.next_element_seed(std::marker::PhantomData)
+    }
+
     /// The elements left, while the bytes left could hold them.
     #[inline]
     fn size_hint(&self) -> Option<usize> {
