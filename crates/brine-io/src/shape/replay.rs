@@ -315,9 +315,11 @@ impl Template {
         }
         let found = &self.table.records[r];
         let fields = found.base as usize..(found.base + found.len) as usize;
-        let settled = (found.kind != Kind::Struct || found.fields.len() == found.len as usize)
-            && self.table.nodes[fields.clone()].iter().all(|node| matches!(node.event, Event::Prim(_)))
-            && self.seen[fields].iter().all(|&seen| seen == self.epoch);
+        // the fields seen in this replay first: the test that fails at a
+        // record's first call, before any field is written
+        let settled = self.seen[fields.clone()].iter().all(|&seen| seen == self.epoch)
+            && (found.kind != Kind::Struct || found.fields.len() == found.len as usize)
+            && self.table.nodes[fields].iter().all(|node| matches!(node.event, Event::Prim(_)));
         if settled {
             self.settled[r] = self.epoch;
             return NONE;
