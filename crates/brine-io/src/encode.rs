@@ -643,7 +643,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                 // room for all of them now, not a doubling at a time
                 if let (Some(announced), true) = (announced, enc.is_number(elem)) {
                     let first = enc.out.buf.len().saturating_sub(start);
-                    enc.out.reserve_hint(announced.saturating_sub(1).saturating_mul(first));
+                    enc.out.reserve_run(announced.saturating_sub(1).saturating_mul(first));
                 }
             } else {
                 // the first element wrote no primitive, so no later one makes

@@ -5,7 +5,7 @@
 //! - Every write through the `Out` checks room once (`len + n <= limit`);
 //!   the slow path ([`Out::spill`]) runs at most once per 64 KiB block. A
 //!   [`Run`] checks only the capacity per write: its caller writes
-//!   [`Run::chunk`] primitives at a time, each at most `SLACK` bytes, so
+//!   [`Run::chunk`] primitives at a time, each at most `ADVANCE` bytes, so
 //!   fixed-size writes stay below the limit (a string in a chunk may push
 //!   them past it, by less than a block). Below the first
 //!   block boundary nothing but the bytes is touched, and the checksum is
@@ -35,6 +35,10 @@ const WRITE: usize = 1024 * 1024;
 /// Room every fixed-size write may take: the longest varint (a `u128`, 19
 /// bytes) rounded up.
 const SLACK: usize = 32;
+
+/// The most one primitive moves the length: the longest varint (a
+/// `u128`'s). A write may store up to `SLACK` bytes and cut them back.
+const ADVANCE: usize = 19;
 
 /// What happens to a full block.
 pub(crate) trait Sink {
@@ -371,10 +375,14 @@ impl Put for Run<'_> {
 
 impl Run<'_> {
     /// How many more primitives surely fit before the limit: a caller
-    /// writes that many, then asks again.
+    /// writes that many, then asks again. When the capacity comes first,
+    /// the test each write makes is the limit: no count is needed.
     #[inline(always)]
     pub(crate) fn chunk(&self) -> usize {
-        self.limit.saturating_sub(self.buf.len()) / SLACK
+        if self.limit >= self.buf.capacity() {
+            return usize::MAX;
+        }
+        self.limit.saturating_sub(self.buf.len()) / ADVANCE
     }
 }
 
@@ -387,14 +395,14 @@ impl<S: Sink> Out<S> {
     }
 
     /// Room for a run's next chunk, when the last one ended less than
-    /// `SLACK` bytes before the limit or the capacity: the block is hashed
+    /// `ADVANCE` bytes before the limit or the capacity: the block is hashed
     /// (and handed on) a little early, and the buffer grows if it must.
     /// Afterwards [`Run::chunk`] is at least 1, also for elements that write
     /// nothing (a sequence of `()` never reaches the limit by itself).
     #[cold]
     #[inline(never)]
     pub(crate) fn open_block(&mut self) -> std::io::Result<()> {
-        if self.buf.len() + SLACK > self.limit {
+        if self.buf.len() + ADVANCE > self.limit {
             self.spill()?;
         }
         self.buf.reserve(SLACK);
@@ -464,6 +472,13 @@ impl<S: Sink> Out<S> {
         if S::KEEPS {
             self.buf.reserve(n.min(64 << 20));
         }
+    }
+
+    /// Room for a run of about `n` bytes, and `ADVANCE` more: a run whose
+    /// room ends within `ADVANCE` bytes of its last element grows the
+    /// buffer to write it.
+    pub(crate) fn reserve_run(&mut self, n: usize) {
+        self.reserve_hint(n.saturating_add(ADVANCE));
     }
 
     /// Bytes of any length (strings, byte strings).
