@@ -420,7 +420,8 @@ fn varint_long<const BITS: u32>(input: &[u8]) -> (u64, usize) {
 /// The flag of a refused varint in [`varint_long`]'s bytes used.
 const FAILED: usize = 1 << (usize::BITS - 1);
 
-/// [`varint_long`], its error typed.
+/// [`varint_long`], its error typed. (The same loop returning the flagged
+/// pair itself compiled to 4% more instructions on long varints: kept apart.)
 #[inline]
 fn varint_bytes<const BITS: u32>(input: &[u8]) -> (Result<u64, DecodeError>, usize) {
     let max = BITS.div_ceil(7) as usize;
