@@ -249,12 +249,12 @@ pub(crate) trait Put {
     #[inline(never)]
     fn varint_wide(&mut self, v: u64) -> Result<(), Self::Stop> {
         if v < 1 << 56 {
-            // spread 8 groups of 7 bits over 8 bytes, set the continuation
-            // bit of all but the last used byte: no loop, no branch
-            let mut spread = 0;
-            for group in 0..8 {
-                spread |= (v << group) & (0x7f << (8 * group));
-            }
+            // spread 8 groups of 7 bits over 8 bytes, halving the lanes
+            // each step (4 bytes of 28 bits, 2 of 14, 1 of 7), then set the
+            // continuation bit of all but the last used byte: no branch
+            let halves = v & 0x0fff_ffff | (v & 0x00ff_ffff_f000_0000) << 4;
+            let quarters = halves & 0x0000_3fff_0000_3fff | (halves & 0x0fff_c000_0fff_c000) << 2;
+            let spread = quarters & 0x007f_007f_007f_007f | (quarters & 0x3f80_3f80_3f80_3f80) << 1;
             let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
             let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
             return self.prefix((spread | continuation).to_le_bytes(), len);
@@ -271,6 +271,8 @@ pub(crate) trait Put {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn varint_long(&mut self, mut v: u128) -> Result<(), Self::Stop> {
         let mut bytes = [0u8; 20];
         let mut len = 0;
