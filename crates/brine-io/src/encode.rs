@@ -230,7 +230,7 @@ impl<S: Sink> Encoder<S> {
     /// encoded (see `shape/replay.rs`). Either way the value is serialized once.
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
         let key = typeid::of::<T>();
-        self.rec = Recorder::start(key);
+        self.rec.start(key);
         // room for what the last value of the type took (a block at most),
         // rather than a doubling at a time
         self.out.reserve_hint(self.rec.body_len().min(out::BLOCK));
@@ -238,9 +238,9 @@ impl<S: Sink> Encoder<S> {
         self.encode(value, 0)?;
         let holds_code = dumping.holds_code();
         drop(dumping);
-        let rec = std::mem::take(&mut self.rec);
         let body_len = self.out.written();
-        match rec.finish(key, body_len, |template| self.out.bytes(template.bytes())) {
+        let (rec, out) = (&mut self.rec, &mut self.out);
+        match rec.finish(key, body_len, |template| out.bytes(template.bytes())) {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
         }
@@ -311,13 +311,8 @@ impl<S: Sink> Encoder<S> {
         self.rec.event(ctx, event);
     }
 
-    /// Whether a number, bool or char (not a string or bytes) was recorded at `ctx`.
-    fn is_number(&self, ctx: u32) -> bool {
-        matches!(self.rec.event_at(ctx), Event::Prim(prim) if !matches!(prim, Prim::Str | Prim::Bytes | Prim::Unit))
-    }
-
     /// Whether a primitive was recorded at `ctx`.
-    fn is_primitive(&self, ctx: u32) -> bool {
+    fn is_primitive(&mut self, ctx: u32) -> bool {
         matches!(self.rec.event_at(ctx), Event::Prim(_))
     }
 
@@ -638,10 +633,12 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
             enc.ctx = elem;
             item.serialize(&mut *enc)?;
             written += 1;
-            if enc.is_primitive(elem) {
-                // numbers take about as many bytes each as the first did:
-                // room for all of them now, not a doubling at a time
-                if let (Some(announced), true) = (announced, enc.is_number(elem)) {
+            if let Event::Prim(prim) = enc.rec.event_at(elem) {
+                // numbers (not strings or bytes) take about as many bytes
+                // each as the first did: room for all of them now, not a
+                // doubling at a time
+                let number = !matches!(prim, Prim::Str | Prim::Bytes | Prim::Unit);
+                if let (Some(announced), true) = (announced, number) {
                     let first = enc.out.buf.len().saturating_sub(start);
                     enc.out.reserve_run(announced.saturating_sub(1).saturating_mul(first));
                 }

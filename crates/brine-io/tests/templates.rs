@@ -857,3 +857,89 @@ fn trait_objects_in_a_row_are_the_bytes_of_each_alone() {
         assert_eq!(format!("{back:?}"), format!("{value:?}"));
     }
 }
+
+// -- tapes ------------------------------------------------------------------------------
+//
+// A template also keeps the calls of the dump that made it (`Recorder::taped`),
+// a call repeated in a row counted once; a dump that makes the same calls
+// follows that tape instead of checking the table.
+
+/// A struct named by a cut of one `&'static str`: `Point` and `Poin` at one
+/// address, told apart by their length only.
+#[derive(Debug, Clone)]
+struct Cut(bool);
+
+const POINT: &str = "Point";
+
+impl Serialize for Cut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let name = if self.0 { POINT } else { &POINT[..4] };
+        let mut st = s.serialize_struct(name, 1)?;
+        st.serialize_field(&POINT[..if self.0 { 1 } else { 2 }], &7u8)?;
+        st.end()
+    }
+}
+
+#[test]
+fn a_name_cut_from_another_is_another_call() {
+    same_as_fresh(&[Cut(true), Cut(false), Cut(false), Cut(true), Cut(true), Cut(false)]);
+}
+
+/// A sequence written element by element: the recorder is asked after each
+/// one whether its elements are primitives, the same call again and again.
+#[derive(Debug, Clone)]
+struct ByHand(Vec<Option<Leaf>>);
+
+impl Serialize for ByHand {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in &self.0 {
+            seq.serialize_element(item)?;
+        }
+        seq.end()
+    }
+}
+
+/// Runs of one call longer and shorter than the tape's, and other calls
+/// where the tape repeats one.
+#[test]
+fn calls_repeated_more_or_fewer_times_than_the_tape_holds() {
+    let leaf = |x| Some(Leaf { x });
+    let values = [
+        ByHand(vec![leaf(1), leaf(2), leaf(3)]),
+        ByHand(vec![leaf(1), leaf(2), leaf(3), leaf(4), leaf(5)]),
+        ByHand(vec![leaf(1), leaf(2)]),
+        ByHand(vec![leaf(1), leaf(2), leaf(3), leaf(4), leaf(5)]),
+        ByHand(vec![leaf(1), None, leaf(3), leaf(4), leaf(5)]),
+        ByHand(vec![leaf(1), leaf(2), leaf(3), leaf(4), None]),
+        ByHand(vec![None, None]),
+        ByHand(vec![]),
+        ByHand(vec![leaf(9)]),
+        ByHand(vec![leaf(9)]),
+    ];
+    same_as_fresh(&values);
+}
+
+/// A value that makes more different calls than a tape holds keeps its
+/// table without one; the values after it, longer or shorter, still write
+/// their own bytes.
+#[test]
+fn values_of_more_calls_than_a_tape_holds() {
+    // a variant at the end that the first elements don't have: a table of
+    // the whole value holds more than one of its first elements
+    let long: Vec<Shape> = (0..200)
+        .map(|i| match i % 3 {
+            _ if i == 199 => Shape::Struct { a: None, b: vec![] },
+            0 => Shape::Unit,
+            1 => Shape::Newtype(i as u8),
+            _ => Shape::Tuple(i as i16, String::new()),
+        })
+        .collect();
+    let short = long[..4].to_vec();
+    same_as_fresh(&[long.clone(), long.clone(), short.clone(), short.clone(), long.clone(), long.clone(), short]);
+    // each length's calls are the first calls of the long value's: one of
+    // them ends where a tape would have been cut
+    for len in 0..80 {
+        same_as_fresh(&[long.clone(), long[..len].to_vec()]);
+    }
+}

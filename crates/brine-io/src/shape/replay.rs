@@ -28,6 +28,17 @@
 //!   new recording would hold at that point ([`Template::prefix`]): the
 //!   replay becomes that recording, which takes the call and goes on. The
 //!   value is serialized once, whatever happens.
+//!
+//! Checking each call against the template's nodes still costs a small
+//! struct's dump more than its bytes do. So a template also keeps the
+//! *tape* of the dump that made it: each call the recorder took, with its
+//! answer, a call repeated in a row counted once. A dump that makes the
+//! same calls as the tape gets the same answers and the same table (what a
+//! recorder answers and records follows from the calls alone), so it
+//! follows the tape: one comparison per call, nothing verified. At the first
+//! call the tape doesn't hold, the calls followed so far are replayed
+//! against the template as above, which then takes that call: the tape only
+//! ever skips work that a replay would have found to pass.
 
 use std::any::TypeId;
 use std::cell::RefCell;
@@ -41,10 +52,53 @@ const KEPT: usize = 8;
 /// node per element, and a thread would hold eight of them for good.
 const KEPT_NODES: usize = 4096;
 
+/// A tape of more steps is not kept: a value that makes this many
+/// different calls spends more on encoding than on a replay.
+const TAPE_STEPS: usize = 64;
+
 thread_local! {
-    /// The templates of the last types dumped on this thread, the most
-    /// recent last.
-    static TEMPLATES: RefCell<Vec<(TypeId, Box<Template>)>> = const { RefCell::new(Vec::new()) };
+    /// The templates of the last types dumped on this thread.
+    static TEMPLATES: RefCell<Shelf> = const { RefCell::new(Shelf { kept: Vec::new(), clock: 0 }) };
+}
+
+/// A thread's templates, one per type, each where it was first put: a
+/// dump takes its type's out and puts it back, moving nothing else.
+#[derive(Debug)]
+struct Shelf {
+    kept: Vec<Kept>,
+    /// How many templates were put back so far.
+    clock: u64,
+}
+
+/// A type's place on the shelf: its template unless a dump has it out, and
+/// when it was last put back.
+#[derive(Debug)]
+struct Kept {
+    key: TypeId,
+    template: Option<Box<Template>>,
+    used: u64,
+}
+
+impl Shelf {
+    /// Takes out the template of the type `key`, if the shelf holds one.
+    fn take(&mut self, key: TypeId) -> Option<Box<Template>> {
+        self.kept.iter_mut().find(|kept| kept.key == key)?.template.take()
+    }
+
+    /// Puts back `template` as the type `key`'s, the most recent; past
+    /// [`KEPT`] types, the one put back longest ago goes.
+    fn put(&mut self, key: TypeId, template: Box<Template>) {
+        self.clock += 1;
+        let used = self.clock;
+        if let Some(kept) = self.kept.iter_mut().find(|kept| kept.key == key) {
+            // also when a dump inside this one kept the type: this one is newer
+            *kept = Kept { key, template: Some(template), used };
+        } else if self.kept.len() < KEPT {
+            self.kept.push(Kept { key, template: Some(template), used });
+        } else if let Some(oldest) = self.kept.iter_mut().min_by_key(|kept| kept.used) {
+            *oldest = Kept { key, template: Some(template), used };
+        }
+    }
 }
 
 /// The table an earlier dump of one type wrote, its bytes, and what the
@@ -72,6 +126,106 @@ pub(crate) struct Template {
     body_len: usize,
     /// This replay's number (never 0, the number of none).
     epoch: u32,
+    /// The calls of the dump that made the table, when it made at most
+    /// [`TAPE_STEPS`] steps; else empty.
+    tape: Vec<Step>,
+}
+
+/// A type's or variant's name, known by its address and length: the same
+/// `&'static str` again is the same name. (Two copies of one name are not
+/// equal here, and only cost a tape its use.)
+#[derive(Debug, Clone, Copy)]
+struct Name(&'static str);
+
+impl PartialEq for Name {
+    #[inline]
+    fn eq(&self, other: &Name) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+/// A call to the recorder, with its arguments.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    Event(u32, Event),
+    EventAt(u32),
+    Child(u32, Event, Slot),
+    Tuple(u32, u32),
+    Struct(u32, Name, Kind, u32),
+    Variant(u32, Name, u32, Name, Kind, u32),
+    Field(u32, u32, Option<Name>),
+    UnitStruct(u32, Name),
+}
+
+impl Call {
+    /// The call in five words, equal for two calls exactly when the calls
+    /// are (names by address and length); `None` for a name too long for
+    /// its half word, a call no tape holds.
+    #[inline(always)]
+    fn key(self) -> Option<[u64; 5]> {
+        let head = |tag: u64, small: u64, ctx: u32| tag | small << 8 | u64::from(ctx) << 32;
+        let pair = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
+        let at = |name: Name| name.0.as_ptr() as usize as u64;
+        let len = |name: Name| u32::try_from(name.0.len()).ok();
+        Some(match self {
+            Call::Event(ctx, event) => [head(1, 0, ctx), code(event), 0, 0, 0],
+            Call::EventAt(ctx) => [head(2, 0, ctx), 0, 0, 0, 0],
+            Call::Child(ctx, event, slot) => [head(3, slot as u64, ctx), code(event), 0, 0, 0],
+            Call::Tuple(ctx, len) => [head(4, 0, ctx), u64::from(len), 0, 0, 0],
+            Call::Struct(ctx, name, kind, n) => {
+                [head(5, kind as u64, ctx), u64::from(n), at(name), 0, u64::from(len(name)?)]
+            }
+            Call::Variant(ctx, name, index, variant, kind, n) => [
+                head(6, kind as u64, ctx),
+                pair(index, n),
+                at(name),
+                at(variant),
+                pair(len(name)?, len(variant)?),
+            ],
+            Call::Field(record, index, Some(key)) => {
+                [head(7, 1, record), u64::from(index), at(key), 0, u64::from(len(key)?)]
+            }
+            Call::Field(record, index, None) => [head(7, 0, record), u64::from(index), 0, 0, 0],
+            Call::UnitStruct(ctx, name) => [head(8, 0, ctx), 0, at(name), 0, u64::from(len(name)?)],
+        })
+    }
+}
+
+/// An event in one word, as [`Call::key`] compares it.
+#[inline(always)]
+fn code(event: Event) -> u64 {
+    let (tag, value) = match event {
+        Event::Unset => (0, 0),
+        Event::Varies => (1, 0),
+        Event::Prim(prim) => (2, prim as u32),
+        Event::Option => (3, 0),
+        Event::Seq => (4, 0),
+        Event::Map => (5, 0),
+        Event::Tuple(len) => (6, len),
+        Event::Struct(record) => (7, record),
+        Event::TupleStruct(record) => (8, record),
+        Event::NewtypeStruct(record) => (9, record),
+        Event::UnitStruct(name) => (10, name),
+        Event::Enum(name) => (11, name),
+    };
+    tag | u64::from(value) << 32
+}
+
+/// What the recorder answered a call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Answer {
+    Nothing,
+    Id(u32),
+    Event(Event),
+}
+
+/// A step of a tape: a call made `times` times in a row, and its answer.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    call: Call,
+    key: [u64; 5],
+    answer: Answer,
+    times: u32,
 }
 
 /// How many of each part of a table a new recording would have made.
@@ -107,6 +261,13 @@ pub(crate) struct Recorder {
     /// length, kind, field count): the same call again, as from each element
     /// of a `Vec` of one struct, records nothing new.
     settled_at: Option<(u32, usize, usize, Kind, u32)>,
+    /// Following the tape of `replay`'s template: the step reached, and how
+    /// many of its calls came so far. `replay` has not begun then.
+    following: Option<(u32, u32)>,
+    /// The calls of this dump so far, the tape of the table it writes
+    /// (unless it follows a tape), while `taping`.
+    tape: Vec<Step>,
+    taping: bool,
 }
 
 impl Template {
@@ -130,6 +291,7 @@ impl Template {
             made: Made::default(),
             body_len: 0,
             epoch: 0,
+            tape: Vec::new(),
         })
     }
 
@@ -403,23 +565,31 @@ impl Template {
 }
 
 impl Recorder {
-    /// The recorder for a dump of the type `key`: a replay of its template
-    /// when this thread has one, else a new table.
-    pub(crate) fn start(key: TypeId) -> Recorder {
-        let kept = TEMPLATES
-            .try_with(|templates| {
-                let mut templates = templates.try_borrow_mut().ok()?;
-                let at = templates.iter().rposition(|(kept, _)| *kept == key)?;
-                Some(templates.remove(at).1)
-            })
-            .ok()
-            .flatten();
+    /// Starts recording a dump of the type `key`: following the tape of its
+    /// template when this thread has one with a tape, a replay of the
+    /// template when it has one without, else a new table.
+    pub(crate) fn start(&mut self, key: TypeId) {
+        debug_assert!(self.replay.is_none() && self.fresh.is_none() && self.following.is_none());
+        let kept = TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten();
+        self.settled_at = None;
         match kept {
+            Some(template) if !template.tape.is_empty() => {
+                self.replay = Some(template);
+                self.following = Some((0, 0));
+                self.taping = false;
+            }
             Some(mut template) => {
                 template.begin();
-                Recorder { replay: Some(template), ..Recorder::default() }
+                // the template's tape is empty, its room this dump's
+                self.tape = std::mem::take(&mut template.tape);
+                self.replay = Some(template);
+                self.taping = true;
             }
-            None => Recorder { fresh: Some(Table::new()), ..Recorder::default() },
+            None => {
+                self.fresh = Some(Table::new());
+                self.tape.clear();
+                self.taping = true;
+            }
         }
     }
 
@@ -427,8 +597,17 @@ impl Recorder {
     /// recorded) is kept for the next dump of the type, and handed to
     /// `write` (the bytes to write are [`Template::bytes`]); `body_len` is
     /// what the value's payload took, the room to make for the next one.
-    pub(crate) fn finish<R>(self, key: TypeId, body_len: usize, write: impl FnOnce(&Template) -> R) -> R {
-        let mut template = match (self.replay, self.fresh) {
+    pub(crate) fn finish<R>(&mut self, key: TypeId, body_len: usize, write: impl FnOnce(&Template) -> R) -> R {
+        if let (Some((step, times)), Some(template)) = (self.following, &self.replay)
+            && (step as usize != template.tape.len() || times != 0)
+        {
+            // the value made fewer calls than the tape holds
+            self.untape();
+        }
+        let followed = self.following.take().is_some();
+        let mut template = match (self.replay.take(), self.fresh.take()) {
+            // the calls of the tape, all of them: the template's own table
+            (Some(template), _) if followed => template,
             (Some(template), _) if template.complete() => template,
             // a replay that met every call but not the whole template: what it
             // verified is this value's table
@@ -440,6 +619,14 @@ impl Recorder {
             (None, Some(table)) => Template::new(table),
             (None, None) => Template::new(Table::new()),
         };
+        if !followed {
+            let mut tape = std::mem::take(&mut self.tape);
+            if !self.taping {
+                tape.clear();
+            }
+            template.tape = tape;
+        }
+        self.taping = false;
         let result = write(&template);
         template.body_len = body_len.saturating_add(template.bytes.len());
         if template.table.nodes.len() <= KEPT_NODES {
@@ -452,6 +639,117 @@ impl Recorder {
     /// dump replays its table: room to make at the start.
     pub(crate) fn body_len(&self) -> usize {
         self.replay.as_ref().map_or(0, |template| template.body_len)
+    }
+
+    /// Answers `call` from the tape when this dump follows one and the call
+    /// is the tape's next; else by `now`, noting the call on this dump's
+    /// own tape.
+    #[inline(always)]
+    fn taped(&mut self, call: Call, now: impl FnOnce(&mut Self) -> Answer) -> Answer {
+        if self.following.is_some()
+            && let Some(answer) = self.follow(call)
+        {
+            return answer;
+        }
+        self.answer(call, now)
+    }
+
+    /// The tape's answer to `call`, when it is the tape's next call; else
+    /// the tape is left (see [`Recorder::untape`]).
+    #[inline(always)]
+    fn follow(&mut self, call: Call) -> Option<Answer> {
+        if let (Some((step, times)), Some(template)) = (&mut self.following, &self.replay)
+            && let Some(next) = template.tape.get(*step as usize)
+            && let Some(key) = call.key()
+            // every word at once: no branch per word, nor a call to memcmp
+            && key.iter().zip(next.key).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
+        {
+            *times += 1;
+            if *times == next.times {
+                *step += 1;
+                *times = 0;
+            }
+            return Some(next.answer);
+        }
+        self.untape();
+        None
+    }
+
+    /// Answers `call` by `now`, noting it on this dump's own tape.
+    #[inline(never)]
+    fn answer(&mut self, call: Call, now: impl FnOnce(&mut Self) -> Answer) -> Answer {
+        let answer = now(self);
+        if self.taping {
+            self.note(call, answer);
+        }
+        answer
+    }
+
+    /// Adds a call and its answer to this dump's tape.
+    #[inline]
+    fn note(&mut self, call: Call, answer: Answer) {
+        let Some(key) = call.key() else {
+            self.taping = false;
+            return;
+        };
+        if let Some(last) = self.tape.last_mut()
+            && last.key == key
+            && last.answer == answer
+            && last.times < u32::MAX
+        {
+            last.times += 1;
+        } else if self.tape.len() < TAPE_STEPS {
+            self.tape.push(Step { call, key, answer, times: 1 });
+        } else {
+            // too many steps: the table is kept without a tape
+            self.taping = false;
+        }
+    }
+
+    /// Stops following the tape at a call it doesn't hold: the calls
+    /// followed so far are replayed against the template (and taped anew),
+    /// so that the replay is where it would be had it checked each of them.
+    #[cold]
+    #[inline(never)]
+    fn untape(&mut self) {
+        let Some((step, times)) = self.following.take() else { return };
+        let Some(template) = &mut self.replay else { return };
+        template.begin();
+        let mut followed = std::mem::take(&mut template.tape);
+        self.tape = Vec::with_capacity(followed.len());
+        self.taping = true;
+        let step = step as usize;
+        if let Some(last) = followed.get_mut(step) {
+            last.times = times;
+        }
+        for done in followed.iter().take(step + 1) {
+            for _ in 0..done.times {
+                let _answer = self.call(done.call);
+                debug_assert_eq!(_answer, done.answer, "a replay answered {:?} otherwise than its tape", done.call);
+            }
+        }
+    }
+
+    /// Makes `call` again, as the encoder made it.
+    fn call(&mut self, call: Call) -> Answer {
+        match call {
+            Call::Event(ctx, event) => {
+                self.event(ctx, event);
+                Answer::Nothing
+            }
+            Call::EventAt(ctx) => Answer::Event(self.event_at(ctx)),
+            Call::Child(ctx, event, slot) => Answer::Id(self.child(ctx, event, slot)),
+            Call::Tuple(ctx, len) => Answer::Id(self.tuple(ctx, len)),
+            Call::Struct(ctx, Name(name), kind, len) => Answer::Id(self.new_struct_record(ctx, name, kind, len)),
+            Call::Variant(ctx, Name(name), index, Name(variant), kind, len) => {
+                Answer::Id(self.variant(ctx, name, index, variant, kind, len))
+            }
+            Call::Field(record, index, key) => Answer::Id(self.field(record, index, key.map(|Name(key)| key))),
+            Call::UnitStruct(ctx, Name(name)) => {
+                self.unit_struct(ctx, name);
+                Answer::Nothing
+            }
+        }
     }
 
     /// Ends a replay at a call that differs: from here on, this is the new
@@ -468,6 +766,13 @@ impl Recorder {
     /// Records `event` at `ctx`.
     #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
+        self.taped(Call::Event(ctx, event), |rec| {
+            rec.event_now(ctx, event);
+            Answer::Nothing
+        });
+    }
+
+    fn event_now(&mut self, ctx: u32, event: Event) {
         if let Some(template) = &mut self.replay {
             if template.event(ctx, event) {
                 return;
@@ -481,39 +786,49 @@ impl Recorder {
 
     /// The event recorded at `ctx` so far in this dump.
     #[inline]
-    pub(crate) fn event_at(&self, ctx: u32) -> Event {
-        if let Some(template) = &self.replay {
-            template.event_at(ctx)
-        } else if let Some(table) = &self.fresh {
-            table.event_at(ctx)
-        } else {
-            Event::Unset
+    pub(crate) fn event_at(&mut self, ctx: u32) -> Event {
+        let answer = self.taped(Call::EventAt(ctx), |rec| {
+            Answer::Event(if let Some(template) = &rec.replay {
+                template.event_at(ctx)
+            } else if let Some(table) = &rec.fresh {
+                table.event_at(ctx)
+            } else {
+                Event::Unset
+            })
+        });
+        match answer {
+            Answer::Event(event) => event,
+            _ => Event::Unset,
         }
     }
 
     /// Records `event` at `ctx`; returns the context of its child `slot`.
     pub(crate) fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        if let Some(template) = &mut self.replay {
-            if let Some(child) = template.child(ctx, event, slot) {
-                return child;
+        id(self.taped(Call::Child(ctx, event, slot), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if let Some(child) = template.child(ctx, event, slot) {
+                    return Answer::Id(child);
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        table.event(ctx, event);
-        table.child(ctx, slot)
+            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
+            table.event(ctx, event);
+            Answer::Id(table.child(ctx, slot))
+        }))
     }
 
     /// Records a tuple of `len` at `ctx`; returns its first element's context.
     pub(crate) fn tuple(&mut self, ctx: u32, len: u32) -> u32 {
-        if let Some(template) = &mut self.replay {
-            if let Some(base) = template.tuple(ctx, len) {
-                return base;
+        id(self.taped(Call::Tuple(ctx, len), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if let Some(base) = template.tuple(ctx, len) {
+                    return Answer::Id(base);
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        table.tuple(ctx, len)
+            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
+            Answer::Id(table.tuple(ctx, len))
+        }))
     }
 
     /// Records a struct of `kind` at `ctx`; returns its record, or `NONE`
@@ -535,21 +850,23 @@ impl Recorder {
 
     #[inline(never)]
     fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
-        if let Some(template) = &mut self.replay {
-            if let Some(record) = template.struct_record(ctx, name, kind, len) {
-                return record;
+        id(self.taped(Call::Struct(ctx, Name(name), kind, len), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if let Some(record) = template.struct_record(ctx, name, kind, len) {
+                    return Answer::Id(record);
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        let record = table.struct_record(name, kind, len);
-        let event = match kind {
-            Kind::Tuple => Event::TupleStruct(record),
-            Kind::Newtype => Event::NewtypeStruct(record),
-            _ => Event::Struct(record),
-        };
-        table.event(ctx, event);
-        if table.settled(record) { NONE } else { record }
+            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
+            let record = table.struct_record(name, kind, len);
+            let event = match kind {
+                Kind::Tuple => Event::TupleStruct(record),
+                Kind::Newtype => Event::NewtypeStruct(record),
+                _ => Event::Struct(record),
+            };
+            table.event(ctx, event);
+            Answer::Id(if table.settled(record) { NONE } else { record })
+        }))
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
@@ -567,60 +884,69 @@ impl Recorder {
         if index == NONE {
             return NONE;
         }
-        if let Some(template) = &mut self.replay {
-            if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
-                return record;
+        id(self.taped(Call::Variant(ctx, Name(name), index, Name(variant), kind, len), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
+                    return Answer::Id(record);
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        let record = table.variant_record(name, index, variant, kind, len);
-        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
-            return NONE;
-        };
-        table.event(ctx, Event::Enum(enum_name));
-        if table.settled(record) { NONE } else { record }
+            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
+            let record = table.variant_record(name, index, variant, kind, len);
+            let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
+                return Answer::Id(NONE);
+            };
+            table.event(ctx, Event::Enum(enum_name));
+            Answer::Id(if table.settled(record) { NONE } else { record })
+        }))
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        if let Some(template) = &mut self.replay {
-            if let Some(ctx) = template.field(record, index, key) {
-                return ctx;
+        id(self.taped(Call::Field(record, index, key.map(Name)), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if let Some(ctx) = template.field(record, index, key) {
+                    return Answer::Id(ctx);
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        table.field(record, index, key)
+            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
+            Answer::Id(table.field(record, index, key))
+        }))
     }
 
     /// Records a unit struct named `name` at `ctx`.
     pub(crate) fn unit_struct(&mut self, ctx: u32, name: &'static str) {
-        if let Some(template) = &mut self.replay {
-            if template.unit_struct(ctx, name) {
-                return;
+        self.taped(Call::UnitStruct(ctx, Name(name)), |rec| {
+            if let Some(template) = &mut rec.replay {
+                if template.unit_struct(ctx, name) {
+                    return Answer::Nothing;
+                }
+                rec.miss();
             }
-            self.miss();
-        }
-        if let Some(table) = &mut self.fresh {
-            let name = table.name_of(name);
-            table.event(ctx, Event::UnitStruct(name));
-        }
+            if let Some(table) = &mut rec.fresh {
+                let name = table.name_of(name);
+                table.event(ctx, Event::UnitStruct(name));
+            }
+            Answer::Nothing
+        });
     }
 }
 
-/// Keeps `template` as the type `key`'s, the most recent; the oldest of
-/// more than [`KEPT`] goes.
+/// The context or record an answer gives.
+#[inline(always)]
+fn id(answer: Answer) -> u32 {
+    match answer {
+        Answer::Id(id) => id,
+        _ => NONE,
+    }
+}
+
+/// Keeps `template` as the type `key`'s, for the thread's next dump of it.
 fn keep(key: TypeId, template: Box<Template>) {
-    let _ = TEMPLATES.try_with(|templates| {
-        let Ok(mut templates) = templates.try_borrow_mut() else { return };
-        if let Some(at) = templates.iter().position(|(kept, _)| *kept == key) {
-            // a dump inside this one kept the type too: this one is newer
-            templates.remove(at);
+    let _ = TEMPLATES.try_with(|shelf| {
+        if let Ok(mut shelf) = shelf.try_borrow_mut() {
+            shelf.put(key, template);
         }
-        if templates.len() >= KEPT {
-            templates.remove(0);
-        }
-        templates.push((key, template));
     });
 }
