@@ -240,7 +240,7 @@ impl<S: Sink> Encoder<S> {
         drop(dumping);
         let body_len = self.out.written();
         let (rec, out) = (&mut self.rec, &mut self.out);
-        match rec.finish(key, body_len, |template| out.bytes(template.bytes())) {
+        match rec.finish(key, body_len, |bytes| out.bytes(bytes)) {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
         }

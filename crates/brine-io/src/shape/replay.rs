@@ -41,7 +41,8 @@
 //! ever skips work that a replay would have found to pass.
 
 use std::any::TypeId;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use super::{Event, Kind, NONE, Slot, Table, same};
 
@@ -62,43 +63,84 @@ thread_local! {
 }
 
 /// A thread's templates, one per type, each where it was first put: a
-/// dump takes its type's out and puts it back, moving nothing else.
+/// dump that replays takes its type's out and puts it back, moving nothing
+/// else; a dump that follows a tape shares it and puts nothing back.
 #[derive(Debug)]
 struct Shelf {
     kept: Vec<Kept>,
-    /// How many templates were put back so far.
+    /// How many dumps started or ended here so far.
     clock: u64,
 }
 
-/// A type's place on the shelf: its template unless a dump has it out, and
-/// when it was last put back.
+/// A type's place on the shelf: its template unless a dump has it out, the
+/// template's tape if it has one, and when it was last used.
 #[derive(Debug)]
 struct Kept {
     key: TypeId,
     template: Option<Box<Template>>,
+    tape: Option<Rc<Tape>>,
     used: u64,
 }
 
+/// What the shelf lends a dump of a type it holds.
+enum Lent {
+    /// The tape of the type's template, to follow.
+    Tape(Rc<Tape>),
+    /// The type's template (which has no tape), to replay.
+    Template(Box<Template>),
+}
+
 impl Shelf {
-    /// Takes out the template of the type `key`, if the shelf holds one.
+    /// The tape of the type `key` to follow, else its template, taken out.
+    fn lend(&mut self, key: TypeId) -> Option<Lent> {
+        self.clock += 1;
+        let kept = self.kept.iter_mut().find(|kept| kept.key == key)?;
+        kept.used = self.clock;
+        match &kept.tape {
+            Some(tape) => Some(Lent::Tape(Rc::clone(tape))),
+            None => kept.template.take().map(Lent::Template),
+        }
+    }
+
+    /// Takes out the template of the type `key`, if the shelf holds it.
     fn take(&mut self, key: TypeId) -> Option<Box<Template>> {
         self.kept.iter_mut().find(|kept| kept.key == key)?.template.take()
     }
 
-    /// Puts back `template` as the type `key`'s, the most recent; past
-    /// [`KEPT`] types, the one put back longest ago goes.
-    fn put(&mut self, key: TypeId, template: Box<Template>) {
+    /// Puts `template` and its tape as the type `key`'s, the most recent;
+    /// past [`KEPT`] types, the one used longest ago goes.
+    fn put(&mut self, key: TypeId, template: Box<Template>, tape: Option<Rc<Tape>>) {
         self.clock += 1;
-        let used = self.clock;
-        if let Some(kept) = self.kept.iter_mut().find(|kept| kept.key == key) {
+        let kept = Kept { key, template: Some(template), tape, used: self.clock };
+        if let Some(slot) = self.kept.iter_mut().find(|slot| slot.key == key) {
             // also when a dump inside this one kept the type: this one is newer
-            *kept = Kept { key, template: Some(template), used };
+            *slot = kept;
         } else if self.kept.len() < KEPT {
-            self.kept.push(Kept { key, template: Some(template), used });
-        } else if let Some(oldest) = self.kept.iter_mut().min_by_key(|kept| kept.used) {
-            *oldest = Kept { key, template: Some(template), used };
+            self.kept.push(kept);
+        } else if let Some(oldest) = self.kept.iter_mut().min_by_key(|slot| slot.used) {
+            *oldest = kept;
         }
     }
+}
+
+/// The calls of the dump that made a template, and what a dump that makes
+/// the same calls writes.
+#[derive(Debug)]
+struct Tape {
+    steps: Vec<Step>,
+    /// The template's bytes.
+    bytes: Vec<u8>,
+    /// The length of the body the last dump following the tape wrote.
+    body_len: Cell<usize>,
+}
+
+/// A dump following a tape: the step reached, and how many of its calls
+/// came so far.
+#[derive(Debug)]
+struct Following {
+    tape: Rc<Tape>,
+    step: u32,
+    times: u32,
 }
 
 /// The table an earlier dump of one type wrote, its bytes, and what the
@@ -126,9 +168,6 @@ pub(crate) struct Template {
     body_len: usize,
     /// This replay's number (never 0, the number of none).
     epoch: u32,
-    /// The calls of the dump that made the table, when it made at most
-    /// [`TAPE_STEPS`] steps; else empty.
-    tape: Vec<Step>,
 }
 
 /// A type's or variant's name, known by its address and length: the same
@@ -261,9 +300,10 @@ pub(crate) struct Recorder {
     /// length, kind, field count): the same call again, as from each element
     /// of a `Vec` of one struct, records nothing new.
     settled_at: Option<(u32, usize, usize, Kind, u32)>,
-    /// Following the tape of `replay`'s template: the step reached, and how
-    /// many of its calls came so far. `replay` has not begun then.
-    following: Option<(u32, u32)>,
+    /// The type dumped.
+    key: Option<TypeId>,
+    /// Following a tape (`replay` and `fresh` are `None` then).
+    following: Option<Following>,
     /// The calls of this dump so far, the tape of the table it writes
     /// (unless it follows a tape), while `taping`.
     tape: Vec<Step>,
@@ -291,13 +331,7 @@ impl Template {
             made: Made::default(),
             body_len: 0,
             epoch: 0,
-            tape: Vec::new(),
         })
-    }
-
-    /// The encoded table, with its length: what a passing replay writes.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.bytes
     }
 
     /// Starts a replay: nothing verified yet.
@@ -570,44 +604,45 @@ impl Recorder {
     /// template when it has one without, else a new table.
     pub(crate) fn start(&mut self, key: TypeId) {
         debug_assert!(self.replay.is_none() && self.fresh.is_none() && self.following.is_none());
-        let kept = TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten();
+        let lent = TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.lend(key)).ok().flatten();
+        self.key = Some(key);
         self.settled_at = None;
-        match kept {
-            Some(template) if !template.tape.is_empty() => {
-                self.replay = Some(template);
-                self.following = Some((0, 0));
+        self.tape.clear();
+        match lent {
+            Some(Lent::Tape(tape)) => {
+                self.following = Some(Following { tape, step: 0, times: 0 });
                 self.taping = false;
             }
-            Some(mut template) => {
+            Some(Lent::Template(mut template)) => {
                 template.begin();
-                // the template's tape is empty, its room this dump's
-                self.tape = std::mem::take(&mut template.tape);
                 self.replay = Some(template);
                 self.taping = true;
             }
             None => {
                 self.fresh = Some(Table::new());
-                self.tape.clear();
                 self.taping = true;
             }
         }
     }
 
-    /// Ends the dump of a value of the type `key`: its table (replayed or
-    /// recorded) is kept for the next dump of the type, and handed to
-    /// `write` (the bytes to write are [`Template::bytes`]); `body_len` is
-    /// what the value's payload took, the room to make for the next one.
-    pub(crate) fn finish<R>(&mut self, key: TypeId, body_len: usize, write: impl FnOnce(&Template) -> R) -> R {
-        if let (Some((step, times)), Some(template)) = (self.following, &self.replay)
-            && (step as usize != template.tape.len() || times != 0)
+    /// Ends the dump of a value of the type `key`: hands the bytes of its
+    /// table (followed, replayed or recorded) to `write`, and keeps the
+    /// table for the next dump of the type; `body_len` is what the value's
+    /// payload took, the room to make for the next one.
+    pub(crate) fn finish<R>(&mut self, key: TypeId, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
+        if let Some(following) = &self.following
+            && (following.step as usize != following.tape.steps.len() || following.times != 0)
         {
             // the value made fewer calls than the tape holds
             self.untape();
         }
-        let followed = self.following.take().is_some();
+        if let Some(following) = self.following.take() {
+            // the calls of the tape, all of them: the tape's own table
+            let tape = following.tape;
+            tape.body_len.set(body_len.saturating_add(tape.bytes.len()));
+            return write(&tape.bytes);
+        }
         let mut template = match (self.replay.take(), self.fresh.take()) {
-            // the calls of the tape, all of them: the template's own table
-            (Some(template), _) if followed => template,
             (Some(template), _) if template.complete() => template,
             // a replay that met every call but not the whole template: what it
             // verified is this value's table
@@ -619,26 +654,28 @@ impl Recorder {
             (None, Some(table)) => Template::new(table),
             (None, None) => Template::new(Table::new()),
         };
-        if !followed {
-            let mut tape = std::mem::take(&mut self.tape);
-            if !self.taping {
-                tape.clear();
-            }
-            template.tape = tape;
-        }
-        self.taping = false;
-        let result = write(&template);
+        let result = write(&template.bytes);
         template.body_len = body_len.saturating_add(template.bytes.len());
+        let steps = std::mem::take(&mut self.tape);
+        let tape = (self.taping && !steps.is_empty()).then(|| {
+            let body_len = Cell::new(template.body_len);
+            Rc::new(Tape { steps, bytes: template.bytes.clone(), body_len })
+        });
+        self.taping = false;
         if template.table.nodes.len() <= KEPT_NODES {
-            keep(key, template);
+            keep(key, template, tape);
         }
         result
     }
 
     /// The length of the body the last dump of this type wrote, when this
-    /// dump replays its table: room to make at the start.
+    /// dump replays its table or follows its tape: room to make at the start.
     pub(crate) fn body_len(&self) -> usize {
-        self.replay.as_ref().map_or(0, |template| template.body_len)
+        match (&self.following, &self.replay) {
+            (Some(following), _) => following.tape.body_len.get(),
+            (None, Some(template)) => template.body_len,
+            (None, None) => 0,
+        }
     }
 
     /// Answers `call` from the tape when this dump follows one and the call
@@ -658,18 +695,19 @@ impl Recorder {
     /// the tape is left (see [`Recorder::untape`]).
     #[inline(always)]
     fn follow(&mut self, call: Call) -> Option<Answer> {
-        if let (Some((step, times)), Some(template)) = (&mut self.following, &self.replay)
-            && let Some(next) = template.tape.get(*step as usize)
+        if let Some(following) = &mut self.following
+            && let Some(next) = following.tape.steps.get(following.step as usize)
             && let Some(key) = call.key()
             // every word at once: no branch per word, nor a call to memcmp
             && key.iter().zip(next.key).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
         {
-            *times += 1;
-            if *times == next.times {
-                *step += 1;
-                *times = 0;
+            let (answer, times) = (next.answer, next.times);
+            following.times += 1;
+            if following.times == times {
+                following.step += 1;
+                following.times = 0;
             }
-            return Some(next.answer);
+            return Some(answer);
         }
         self.untape();
         None
@@ -707,23 +745,30 @@ impl Recorder {
     }
 
     /// Stops following the tape at a call it doesn't hold: the calls
-    /// followed so far are replayed against the template (and taped anew),
-    /// so that the replay is where it would be had it checked each of them.
+    /// followed so far are replayed against the type's template (and taped
+    /// anew), so that the replay is where it would be had it checked each
+    /// of them. (A template another dump has out, or none, and they are
+    /// recorded into a new table, where they end the same.)
     #[cold]
     #[inline(never)]
     fn untape(&mut self) {
-        let Some((step, times)) = self.following.take() else { return };
-        let Some(template) = &mut self.replay else { return };
-        template.begin();
-        let mut followed = std::mem::take(&mut template.tape);
-        self.tape = Vec::with_capacity(followed.len());
+        let Some(Following { tape, step, times }) = self.following.take() else { return };
+        let template = self
+            .key
+            .and_then(|key| TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten());
+        match template {
+            Some(mut template) => {
+                template.begin();
+                self.replay = Some(template);
+            }
+            None => self.fresh = Some(Table::new()),
+        }
+        self.tape = Vec::with_capacity(tape.steps.len());
         self.taping = true;
         let step = step as usize;
-        if let Some(last) = followed.get_mut(step) {
-            last.times = times;
-        }
-        for done in followed.iter().take(step + 1) {
-            for _ in 0..done.times {
+        for (at, done) in tape.steps.iter().enumerate().take(step + 1) {
+            let made = if at == step { times } else { done.times };
+            for _ in 0..made {
                 let _answer = self.call(done.call);
                 debug_assert_eq!(_answer, done.answer, "a replay answered {:?} otherwise than its tape", done.call);
             }
@@ -942,11 +987,12 @@ fn id(answer: Answer) -> u32 {
     }
 }
 
-/// Keeps `template` as the type `key`'s, for the thread's next dump of it.
-fn keep(key: TypeId, template: Box<Template>) {
+/// Keeps `template` and its tape as the type `key`'s, for the thread's
+/// next dump of it.
+fn keep(key: TypeId, template: Box<Template>, tape: Option<Rc<Tape>>) {
     let _ = TEMPLATES.try_with(|shelf| {
         if let Ok(mut shelf) = shelf.try_borrow_mut() {
-            shelf.put(key, template);
+            shelf.put(key, template, tape);
         }
     });
 }
