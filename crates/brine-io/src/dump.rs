@@ -97,12 +97,16 @@ fn write_envelope<T: Serialize + ?Sized>(
     let start = buf.len();
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
-    let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
-    let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
-    let holds_code = if shapes { lent.encoder.body(value)? } else { lent.encoder.payload(value)? };
-    let (body_len, checksum) = lent.encoder.out.finish()?; // a kept buffer can't fail
-    lent.complete = true;
-    drop(lent);
+    // the buffer comes home when `lent` goes out of scope, dropped where
+    // it is (`drop(lent)` would first copy its few hundred bytes)
+    let (holds_code, body_len, checksum) = {
+        let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
+        let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
+        let holds_code = if shapes { lent.encoder.body(value)? } else { lent.encoder.payload(value)? };
+        let (body_len, checksum) = lent.encoder.out.finish()?; // a kept buffer can't fail
+        lent.complete = true;
+        (holds_code, body_len, checksum)
+    };
     let header = Header {
         version: if shapes { VERSION } else { 1 },
         flags: flags(holds_code),
