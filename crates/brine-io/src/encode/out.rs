@@ -189,6 +189,9 @@ pub(crate) trait Put {
     /// Makes room for a write of `n` bytes, `n <= SLACK`.
     fn room(&mut self, n: usize) -> Result<(), Self::Stop>;
 
+    /// Whether a write of `n` bytes fits with no room made.
+    fn fits(&self, n: usize) -> bool;
+
     /// The buffer written to, with room made.
     fn buf(&mut self) -> &mut Vec<u8>;
 
@@ -257,9 +260,21 @@ pub(crate) trait Put {
             let spread = quarters & 0x007f_007f_007f_007f | (quarters & 0x3f80_3f80_3f80_3f80) << 1;
             let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
             let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
-            return self.prefix((spread | continuation).to_le_bytes(), len);
+            let bytes = (spread | continuation).to_le_bytes();
+            if !self.fits(bytes.len()) {
+                // a call in tail position: the path that fits saves no registers for it
+                return self.prefix_out_of_line(bytes, len);
+            }
+            return self.prefix(bytes, len);
         }
         self.varint_long(u128::from(v))
+    }
+
+    /// [`Put::prefix`], making room first.
+    #[cold]
+    #[inline(never)]
+    fn prefix_out_of_line(&mut self, bytes: [u8; 8], len: usize) -> Result<(), Self::Stop> {
+        self.prefix(bytes, len)
     }
 
     /// A `u128` as a LEB128 varint.
@@ -293,10 +308,15 @@ impl<S: Sink> Put for Out<S> {
     fn room(&mut self, n: usize) -> std::io::Result<()> {
         // the second test is the one `Vec` makes before it writes: made here,
         // the compiler drops it there, and both share one slow path
-        if self.buf.len() + n > self.limit || self.buf.capacity() - self.buf.len() < n {
+        if !self.fits(n) {
             self.make_room(n)?;
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn fits(&self, n: usize) -> bool {
+        self.buf.len() + n <= self.limit && self.buf.capacity() - self.buf.len() >= n
     }
 
     #[inline(always)]
@@ -352,7 +372,12 @@ impl Put for Run<'_> {
         // the capacity test is the one `Vec` makes before it writes: made
         // here, the compiler drops it there, and with it the call that grows
         // (the limit is the caller's: see `chunk`)
-        if self.buf.capacity() - self.buf.len() < n { Err(Stop) } else { Ok(()) }
+        if self.fits(n) { Ok(()) } else { Err(Stop) }
+    }
+
+    #[inline(always)]
+    fn fits(&self, n: usize) -> bool {
+        self.buf.capacity() - self.buf.len() >= n
     }
 
     #[inline(always)]
