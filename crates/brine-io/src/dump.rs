@@ -18,7 +18,9 @@ const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 ///
 /// The value is encoded once, straight into the returned buffer, which grows
 /// as needed (a pre-pass to size it exactly costs more than the few doublings
-/// it saves).
+/// it saves). One exception: an element of a sequence that doesn't fit the
+/// room left for the sequence's fast loop is serialized again, through the
+/// encoder, so a `Serialize` impl with side effects may run twice for it.
 ///
 /// # Errors
 ///

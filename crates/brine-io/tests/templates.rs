@@ -936,7 +936,15 @@ fn values_of_more_calls_than_a_tape_holds() {
         })
         .collect();
     let short = long[..4].to_vec();
-    same_as_fresh(&[long.clone(), long.clone(), short.clone(), short.clone(), long.clone(), long.clone(), short]);
+    same_as_fresh(&[
+        long.clone(),
+        long.clone(),
+        short.clone(),
+        short.clone(),
+        long.clone(),
+        long.clone(),
+        short,
+    ]);
     // each length's calls are the first calls of the long value's: one of
     // them ends where a tape would have been cut
     for len in 0..80 {

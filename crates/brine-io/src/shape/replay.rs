@@ -592,7 +592,10 @@ impl Template {
             };
             let mut fields = table.spare_field_list();
             fields.extend_from_slice(&record.fields[..named.min(record.fields.len())]);
-            table.records.push(super::Record { fields, settled: false, ..record.clone_header() });
+            // a new table remembers a record settled, also once a later call
+            // finds it conflicting: so does the table that goes on from here
+            let settled = self.settled[r] == self.epoch;
+            table.records.push(super::Record { fields, settled, ..record.clone_header() });
         }
         table
     }
@@ -753,9 +756,9 @@ impl Recorder {
     #[inline(never)]
     fn untape(&mut self) {
         let Some(Following { tape, step, times }) = self.following.take() else { return };
-        let template = self
-            .key
-            .and_then(|key| TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten());
+        let template = self.key.and_then(|key| {
+            TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten()
+        });
         match template {
             Some(mut template) => {
                 template.begin();
@@ -770,7 +773,11 @@ impl Recorder {
             let made = if at == step { times } else { done.times };
             for _ in 0..made {
                 let _answer = self.call(done.call);
-                debug_assert_eq!(_answer, done.answer, "a replay answered {:?} otherwise than its tape", done.call);
+                debug_assert_eq!(
+                    _answer, done.answer,
+                    "a replay answered {:?} otherwise than its tape",
+                    done.call
+                );
             }
         }
     }
@@ -785,11 +792,15 @@ impl Recorder {
             Call::EventAt(ctx) => Answer::Event(self.event_at(ctx)),
             Call::Child(ctx, event, slot) => Answer::Id(self.child(ctx, event, slot)),
             Call::Tuple(ctx, len) => Answer::Id(self.tuple(ctx, len)),
-            Call::Struct(ctx, Name(name), kind, len) => Answer::Id(self.new_struct_record(ctx, name, kind, len)),
+            Call::Struct(ctx, Name(name), kind, len) => {
+                Answer::Id(self.new_struct_record(ctx, name, kind, len))
+            }
             Call::Variant(ctx, Name(name), index, Name(variant), kind, len) => {
                 Answer::Id(self.variant(ctx, name, index, variant, kind, len))
             }
-            Call::Field(record, index, key) => Answer::Id(self.field(record, index, key.map(|Name(key)| key))),
+            Call::Field(record, index, key) => {
+                Answer::Id(self.field(record, index, key.map(|Name(key)| key)))
+            }
             Call::UnitStruct(ctx, Name(name)) => {
                 self.unit_struct(ctx, name);
                 Answer::Nothing
