@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use serde::ser::{
-    SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
-    SerializeTupleStruct, SerializeTupleVariant,
-};
+
+mod scripted;
+use scripted::{mutate_calm, scripts};
+use serde::ser::{SerializeSeq, SerializeStruct, SerializeTuple};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// `value` dumped on a thread of its own: with no template.
@@ -247,208 +247,13 @@ fn a_replayed_table_still_stops_a_changed_type() {
 
 // -- a value that makes any sequence of serializer calls ------------------------------
 
-/// Names: two that share content but not an address ("A" and a leaked
-/// copy), and a few others.
-fn name(i: u8) -> &'static str {
-    static COPY: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
-    match i % 5 {
-        0 => "A",
-        1 => COPY.get_or_init(|| Box::leak(String::from("A").into_boxed_str())),
-        2 => "B",
-        3 => "x",
-        _ => "y",
-    }
-}
-
-/// The serializer calls of a value, written out.
-#[derive(Debug, Clone)]
-enum Call {
-    U8(u8),
-    Str,
-    Unit,
-    None,
-    Some(Box<Call>),
-    /// through `serialize_seq` (false) or `collect_seq` (true)
-    Seq(bool, Vec<Call>),
-    Map(Vec<(Call, Call)>),
-    Tuple(Vec<Call>),
-    TupleStruct(u8, Vec<Call>),
-    Newtype(u8, Box<Call>),
-    /// name, announced len, fields (name, value)
-    Struct(u8, u8, Vec<(u8, Call)>),
-    UnitStruct(u8),
-    UnitVariant(u8, u8, u8),
-    NewtypeVariant(u8, u8, u8, Box<Call>),
-    TupleVariant(u8, u8, u8, Vec<Call>),
-    StructVariant(u8, u8, u8, u8, Vec<(u8, Call)>),
-}
-
-impl Serialize for Call {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Call::U8(v) => s.serialize_u8(*v),
-            Call::Str => s.serialize_str("s"),
-            Call::Unit => s.serialize_unit(),
-            Call::None => s.serialize_none(),
-            Call::Some(v) => s.serialize_some(v),
-            Call::Seq(true, items) => s.collect_seq(items),
-            Call::Seq(false, items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Call::Map(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_key(k)?;
-                    map.serialize_value(v)?;
-                }
-                map.end()
-            }
-            Call::Tuple(items) => {
-                let mut t = s.serialize_tuple(items.len())?;
-                for item in items {
-                    t.serialize_element(item)?;
-                }
-                t.end()
-            }
-            Call::TupleStruct(n, items) => {
-                let mut t = s.serialize_tuple_struct(name(*n), items.len())?;
-                for item in items {
-                    t.serialize_field(item)?;
-                }
-                t.end()
-            }
-            Call::Newtype(n, v) => s.serialize_newtype_struct(name(*n), v),
-            Call::Struct(n, len, fields) => {
-                let mut st = s.serialize_struct(name(*n), usize::from(*len))?;
-                for (f, v) in fields {
-                    st.serialize_field(name(*f), v)?;
-                }
-                st.end()
-            }
-            Call::UnitStruct(n) => s.serialize_unit_struct(name(*n)),
-            Call::UnitVariant(n, i, v) => s.serialize_unit_variant(name(*n), u32::from(*i), name(*v)),
-            Call::NewtypeVariant(n, i, v, x) => {
-                s.serialize_newtype_variant(name(*n), u32::from(*i), name(*v), x)
-            }
-            Call::TupleVariant(n, i, v, items) => {
-                let mut t = s.serialize_tuple_variant(name(*n), u32::from(*i), name(*v), items.len())?;
-                for item in items {
-                    t.serialize_field(item)?;
-                }
-                t.end()
-            }
-            Call::StructVariant(n, i, v, len, fields) => {
-                let mut st =
-                    s.serialize_struct_variant(name(*n), u32::from(*i), name(*v), usize::from(*len))?;
-                for (f, x) in fields {
-                    st.serialize_field(name(*f), x)?;
-                }
-                st.end()
-            }
-        }
-    }
-}
-
-fn calls() -> impl Strategy<Value = Call> {
-    let small = 0u8..5;
-    let leaf = prop_oneof![
-        (0u8..3).prop_map(Call::U8),
-        Just(Call::Str),
-        Just(Call::Unit),
-        Just(Call::None),
-        small.clone().prop_map(Call::UnitStruct),
-        (small.clone(), 0u8..3, small.clone()).prop_map(|(n, i, v)| Call::UnitVariant(n, i, v)),
-    ];
-    leaf.prop_recursive(4, 24, 4, move |inner| {
-        let small = 0u8..5;
-        let v = || proptest::collection::vec(inner.clone(), 0..3);
-        let fields = || proptest::collection::vec((0u8..5, inner.clone()), 0..3);
-        prop_oneof![
-            inner.clone().prop_map(|c| Call::Some(Box::new(c))),
-            (any::<bool>(), v()).prop_map(|(c, items)| Call::Seq(c, items)),
-            proptest::collection::vec((inner.clone(), inner.clone()), 0..3).prop_map(Call::Map),
-            v().prop_map(Call::Tuple),
-            (small.clone(), v()).prop_map(|(n, items)| Call::TupleStruct(n, items)),
-            (small.clone(), inner.clone()).prop_map(|(n, c)| Call::Newtype(n, Box::new(c))),
-            (small.clone(), 0u8..4, fields()).prop_map(|(n, l, f)| Call::Struct(n, l, f)),
-            (small.clone(), 0u8..3, small.clone(), inner.clone())
-                .prop_map(|(n, i, v, c)| Call::NewtypeVariant(n, i, v, Box::new(c))),
-            (small.clone(), 0u8..3, small.clone(), v())
-                .prop_map(|(n, i, v, items)| Call::TupleVariant(n, i, v, items)),
-            (small.clone(), 0u8..3, small.clone(), 0u8..4, fields())
-                .prop_map(|(n, i, v, l, f)| Call::StructVariant(n, i, v, l, f)),
-        ]
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     /// Any sequence of serializer calls, values one after another.
     #[test]
-    fn any_calls_in_a_row_are_the_bytes_of_each_alone(values in proptest::collection::vec(calls(), 1..6)) {
+    fn any_calls_in_a_row_are_the_bytes_of_each_alone(values in proptest::collection::vec(scripts(false), 1..6)) {
         same_as_fresh(&values);
-    }
-}
-
-/// A small change of `call`, picked by `seed`: a part dropped, two parts
-/// swapped, a `Some` made `None`, a subtree replaced by its first part.
-fn mutate(call: &Call, seed: &mut u64) -> Call {
-    fn next(seed: &mut u64) -> u64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        *seed >> 33
-    }
-    fn list<T: Clone>(items: &[T], seed: &mut u64, each: &mut dyn FnMut(&T, &mut u64) -> T) -> Vec<T> {
-        let mut out: Vec<T> = items.iter().map(|item| each(item, seed)).collect();
-        match next(seed) % 8 {
-            0 if !out.is_empty() => {
-                let at = (next(seed) as usize) % out.len();
-                out.remove(at);
-            }
-            1 if out.len() > 1 => out.swap(0, 1),
-            2 if !out.is_empty() => {
-                let at = (next(seed) as usize) % out.len();
-                let copy = out[at].clone();
-                out.push(copy);
-            }
-            _ => {}
-        }
-        out
-    }
-    let roll = next(seed) % 10;
-    let mut m = |c: &Call, s: &mut u64| mutate(c, s);
-    match call {
-        Call::Some(_) if roll == 0 => Call::None,
-        Call::Some(inner) => Call::Some(Box::new(mutate(inner, seed))),
-        Call::U8(v) if roll == 0 => Call::U8(v.wrapping_add(1)),
-        Call::Seq(c, items) => Call::Seq(*c, list(items, seed, &mut m)),
-        Call::Map(entries) => Call::Map(list(entries, seed, &mut |(k, v), s| (mutate(k, s), mutate(v, s)))),
-        Call::Tuple(items) if roll == 0 && !items.is_empty() => items[0].clone(),
-        Call::Tuple(items) => Call::Tuple(items.iter().map(|i| mutate(i, seed)).collect()),
-        Call::TupleStruct(n, items) => Call::TupleStruct(*n, items.iter().map(|i| mutate(i, seed)).collect()),
-        Call::Newtype(n, inner) => Call::Newtype(*n, Box::new(mutate(inner, seed))),
-        Call::Struct(n, l, fields) if roll < 2 => {
-            Call::Struct(*n, *l, list(fields, seed, &mut |(f, v), s| (*f, mutate(v, s))))
-        }
-        Call::Struct(n, l, fields) => {
-            Call::Struct(*n, *l, fields.iter().map(|(f, v)| (*f, mutate(v, seed))).collect())
-        }
-        Call::UnitVariant(n, i, v) if roll == 0 => Call::UnitVariant(*n, (i + 1) % 3, *v),
-        Call::NewtypeVariant(n, i, v, _) if roll == 0 => Call::UnitVariant(*n, *i, *v),
-        Call::NewtypeVariant(n, i, v, inner) => {
-            Call::NewtypeVariant(*n, *i, *v, Box::new(mutate(inner, seed)))
-        }
-        Call::TupleVariant(n, i, v, items) => {
-            Call::TupleVariant(*n, *i, *v, items.iter().map(|x| mutate(x, seed)).collect())
-        }
-        Call::StructVariant(n, i, v, l, fields) => {
-            Call::StructVariant(*n, *i, *v, *l, fields.iter().map(|(f, x)| (*f, mutate(x, seed))).collect())
-        }
-        other => other.clone(),
     }
 }
 
@@ -459,12 +264,12 @@ proptest! {
     /// nearly fit.
     #[test]
     fn near_copies_in_a_row_are_the_bytes_of_each_alone(
-        base in calls(),
+        base in scripts(false),
         seeds in proptest::collection::vec(any::<u64>(), 1..6),
     ) {
         let mut values = vec![base.clone()];
         for mut seed in seeds {
-            values.push(mutate(&base, &mut seed));
+            values.push(mutate_calm(&base, &mut seed));
             values.push(base.clone());
         }
         same_as_fresh(&values);
