@@ -83,7 +83,7 @@ struct Kept {
 }
 
 /// What the shelf lends a dump of a type it holds.
-enum Lent {
+enum Loan {
     /// The tape of the type's template, to follow.
     Tape(Rc<Tape>),
     /// The type's template (which has no tape), to replay.
@@ -92,13 +92,13 @@ enum Lent {
 
 impl Shelf {
     /// The tape of the type `key` to follow, else its template, taken out.
-    fn lend(&mut self, key: TypeId) -> Option<Lent> {
+    fn lend(&mut self, key: TypeId) -> Option<Loan> {
         self.clock += 1;
         let kept = self.kept.iter_mut().find(|kept| kept.key == key)?;
         kept.used = self.clock;
         match &kept.tape {
-            Some(tape) => Some(Lent::Tape(Rc::clone(tape))),
-            None => kept.template.take().map(Lent::Template),
+            Some(tape) => Some(Loan::Tape(Rc::clone(tape))),
+            None => kept.template.take().map(Loan::Template),
         }
     }
 
@@ -170,18 +170,12 @@ pub(crate) struct Template {
     epoch: u32,
 }
 
-/// A type's or variant's name, known by its address and length: the same
-/// `&'static str` again is the same name. (Two copies of one name are not
-/// equal here, and only cost a tape its use.)
+/// A type's or variant's name in a [`Call`], which [`Call::key`] knows by
+/// its address and length: the same `&'static str` again is the same name.
+/// (Two copies of one name are two names there, and only cost a tape its
+/// use.)
 #[derive(Debug, Clone, Copy)]
 struct Name(&'static str);
-
-impl PartialEq for Name {
-    #[inline]
-    fn eq(&self, other: &Name) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
 
 /// A call to the recorder, with its arguments.
 #[derive(Debug, Clone, Copy)]
@@ -612,11 +606,11 @@ impl Recorder {
         self.settled_at = None;
         self.tape.clear();
         match lent {
-            Some(Lent::Tape(tape)) => {
+            Some(Loan::Tape(tape)) => {
                 self.following = Some(Following { tape, step: 0, times: 0 });
                 self.taping = false;
             }
-            Some(Lent::Template(mut template)) => {
+            Some(Loan::Template(mut template)) => {
                 template.begin();
                 self.replay = Some(template);
                 self.taping = true;
