@@ -229,8 +229,7 @@ impl<S: Sink> Encoder<S> {
     /// value's shapes replay it; else it is recorded as the value is
     /// encoded (see `shape/replay.rs`). Either way the value is serialized once.
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
-        let key = typeid::of::<T>();
-        self.rec.start(key);
+        self.rec.start(typeid::of::<T>());
         // room for what the last value of the type took (a block at most),
         // rather than a doubling at a time
         self.out.reserve_hint(self.rec.body_len().min(out::BLOCK));
@@ -240,7 +239,7 @@ impl<S: Sink> Encoder<S> {
         drop(dumping);
         let body_len = self.out.written();
         let (rec, out) = (&mut self.rec, &mut self.out);
-        match rec.finish(key, body_len, |bytes| out.bytes(bytes)) {
+        match rec.finish(body_len, |bytes| out.bytes(bytes)) {
             Ok(()) => Ok(holds_code),
             Err(error) => Err(dump::Error::Io(self.out.take_failure().unwrap_or(error))),
         }

@@ -67,11 +67,8 @@ fn fresh<T: Serialize + Clone + Send + 'static>(value: &T) -> Outcome {
 /// Dumps each value on this thread, in order, four ways, and checks each
 /// outcome against a dump on a new thread.
 fn same_as_fresh<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(values: &[T]) {
-    quiet_scripted_panics();
     for (i, value) in values.iter().enumerate() {
-        let alone = fresh(value);
-        let here = outcome(|| brine_io::dump(value));
-        assert!(here == alone, "value {i} ({value:?}): dump {here:?} but alone {alone:?}");
+        let alone = dump_as_alone(i, value);
         let appended = outcome(|| {
             let mut buf = vec![7u8];
             brine_io::dump_append(value, &mut buf).map(|()| buf[1..].to_vec())
@@ -98,12 +95,18 @@ fn same_as_fresh<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(values
 /// each against a new thread: a sequence whose tapes each dump leaves are
 /// exactly the ones the next dump meets.
 fn each_once_as_fresh<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(values: &[T]) {
-    quiet_scripted_panics();
     for (i, value) in values.iter().enumerate() {
-        let alone = fresh(value);
-        let here = outcome(|| brine_io::dump(value));
-        assert!(here == alone, "value {i} ({value:?}): dump {here:?} but alone {alone:?}");
+        dump_as_alone(i, value);
     }
+}
+
+/// Checks that `dump` of value `i` here has the outcome of a dump on a new
+/// thread; returns that outcome.
+fn dump_as_alone<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(i: usize, value: &T) -> Outcome {
+    let alone = fresh(value);
+    let here = outcome(|| brine_io::dump(value));
+    assert!(here == alone, "value {i} ({value:?}): dump {here:?} but alone {alone:?}");
+    alone
 }
 
 proptest! {

@@ -600,12 +600,10 @@ impl Recorder {
     /// template when this thread has one with a tape, a replay of the
     /// template when it has one without, else a new table.
     pub(crate) fn start(&mut self, key: TypeId) {
-        debug_assert!(self.replay.is_none() && self.fresh.is_none() && self.following.is_none());
-        let lent = TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.lend(key)).ok().flatten();
+        debug_assert!(self.key.is_none(), "a recorder records one dump");
+        let loan = TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.lend(key)).ok().flatten();
         self.key = Some(key);
-        self.settled_at = None;
-        self.tape.clear();
-        match lent {
+        match loan {
             Some(Loan::Tape(tape)) => {
                 self.following = Some(Following { tape, step: 0, times: 0 });
                 self.taping = false;
@@ -622,11 +620,11 @@ impl Recorder {
         }
     }
 
-    /// Ends the dump of a value of the type `key`: hands the bytes of its
-    /// table (followed, replayed or recorded) to `write`, and keeps the
-    /// table for the next dump of the type; `body_len` is what the value's
-    /// payload took, the room to make for the next one.
-    pub(crate) fn finish<R>(&mut self, key: TypeId, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
+    /// Ends the dump: hands the bytes of its table (followed, replayed or
+    /// recorded) to `write`, and keeps the table for the next dump of the
+    /// type; `body_len` is what the value's payload took, the room to make
+    /// for the next one.
+    pub(crate) fn finish<R>(&mut self, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
         if let Some(following) = &self.following
             && (following.step as usize != following.tape.steps.len() || following.times != 0)
         {
@@ -659,7 +657,9 @@ impl Recorder {
             Rc::new(Tape { steps, bytes: template.bytes.clone(), body_len })
         });
         self.taping = false;
-        if template.table.nodes.len() <= KEPT_NODES {
+        if let Some(key) = self.key
+            && template.table.nodes.len() <= KEPT_NODES
+        {
             keep(key, template, tape);
         }
         result
