@@ -244,37 +244,11 @@ pub(crate) trait Put {
             let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
             return self.prefix(bytes.to_le_bytes(), 3);
         }
-        self.varint_wide(v)
-    }
-
-    /// A varint of 4 bytes or more: out of line, so that the common short
-    /// ones inline into a caller's loop.
-    #[inline(never)]
-    fn varint_wide(&mut self, v: u64) -> Result<(), Self::Stop> {
-        if v < 1 << 56 {
-            // spread 8 groups of 7 bits over 8 bytes, halving the lanes
-            // each step (4 bytes of 28 bits, 2 of 14, 1 of 7), then set the
-            // continuation bit of all but the last used byte: no branch
-            let halves = v & 0x0fff_ffff | (v & 0x00ff_ffff_f000_0000) << 4;
-            let quarters = halves & 0x0000_3fff_0000_3fff | (halves & 0x0fff_c000_0fff_c000) << 2;
-            let spread = quarters & 0x007f_007f_007f_007f | (quarters & 0x3f80_3f80_3f80_3f80) << 1;
-            let len = (64 - v.leading_zeros()).div_ceil(7) as usize;
-            let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
-            let bytes = (spread | continuation).to_le_bytes();
-            if !self.fits(bytes.len()) {
-                // a call in tail position: the path that fits saves no registers for it
-                return self.prefix_out_of_line(bytes, len);
-            }
-            return self.prefix(bytes, len);
-        }
-        self.varint_long(u128::from(v))
-    }
-
-    /// [`Put::prefix`], making room first.
-    #[cold]
-    #[inline(never)]
-    fn prefix_out_of_line(&mut self, bytes: [u8; 8], len: usize) -> Result<(), Self::Stop> {
-        self.prefix(bytes, len)
+        // the longer ones are made by a pure function, out of line: a call
+        // that took `self` would keep a run's buffer out of registers in
+        // every loop that inlines this
+        let word = varint_wide(v);
+        self.prefix(word.to_le_bytes(), (word >> 120) as usize)
     }
 
     /// A `u128` as a LEB128 varint.
@@ -282,23 +256,49 @@ pub(crate) trait Put {
     fn varint_u128(&mut self, v: u128) -> Result<(), Self::Stop> {
         match u64::try_from(v) {
             Ok(v) => self.varint(v),
-            Err(_) => self.varint_long(v),
+            Err(_) => {
+                let (bytes, len) = varint_long(v);
+                self.prefix(bytes, len)
+            }
         }
     }
+}
 
-    #[cold]
-    #[inline(never)]
-    fn varint_long(&mut self, mut v: u128) -> Result<(), Self::Stop> {
-        let mut bytes = [0u8; 20];
-        let mut len = 0;
-        while v >= 0x80 {
-            bytes[len] = (v as u8) | 0x80;
-            v >>= 7;
-            len += 1;
-        }
-        bytes[len] = v as u8;
-        self.prefix(bytes, len + 1)
+/// A varint of 4 to 10 bytes (`v >= 2^21`) in the low bytes of the word,
+/// its length in the top byte.
+#[inline(never)]
+fn varint_wide(v: u64) -> u128 {
+    debug_assert!(v >= 1 << 21, "a short varint is written inline");
+    // spread the low 8 groups of 7 bits over 8 bytes, halving the lanes
+    // each step (4 bytes of 28 bits, 2 of 14, 1 of 7), then set the
+    // continuation bit of all but the last used byte: no branch
+    let halves = v & 0x0fff_ffff | (v & 0x00ff_ffff_f000_0000) << 4;
+    let quarters = halves & 0x0000_3fff_0000_3fff | (halves & 0x0fff_c000_0fff_c000) << 2;
+    let spread = quarters & 0x007f_007f_007f_007f | (quarters & 0x3f80_3f80_3f80_3f80) << 1;
+    let len = (64 - v.leading_zeros()).div_ceil(7);
+    if len <= 8 {
+        let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
+        return u128::from(spread | continuation) | u128::from(len) << 120;
     }
+    // the top 8 bits: one more byte, or two
+    let top = v >> 56;
+    let tail = if top < 0x80 { top } else { top & 0x7f | 0x80 | (top >> 7) << 8 };
+    u128::from(spread | 0x8080_8080_8080_8080) | u128::from(tail) << 64 | u128::from(len) << 120
+}
+
+/// Any `u128` as a varint (up to 19 bytes), and its length.
+#[cold]
+#[inline(never)]
+fn varint_long(mut v: u128) -> ([u8; 20], usize) {
+    let mut bytes = [0u8; 20];
+    let mut len = 0;
+    while v >= 0x80 {
+        bytes[len] = (v as u8) | 0x80;
+        v >>= 7;
+        len += 1;
+    }
+    bytes[len] = v as u8;
+    (bytes, len + 1)
 }
 
 impl<S: Sink> Put for Out<S> {
