@@ -1,5 +1,6 @@
 //! Writing envelopes: to a `Vec<u8>`, to any writer, to a seekable writer.
 
+use std::cell::Cell;
 use std::io::{self, Seek, SeekFrom, Write};
 
 use serde::Serialize;
@@ -14,11 +15,24 @@ pub use error::Error;
 /// Room reserved for the payload before encoding starts: enough for small values.
 const INITIAL_PAYLOAD_CAPACITY: usize = 64;
 
+/// The most room a new envelope's buffer starts with for the body (a hash
+/// block, 64 KiB): past that, it grows as it fills, so that a small value
+/// dumped after a huge one of its type allocates little.
+const MAX_INITIAL_PAYLOAD: usize = crate::encode::BLOCK;
+
+thread_local! {
+    /// The stored name (by address) of this thread's last [`dump`] and the
+    /// length of its envelope: a dump of the same type starts with room for
+    /// about as much, in one allocation, rather than a few doublings.
+    static LAST_LEN: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
 /// Writes `value` as a brine envelope into a new `Vec<u8>`.
 ///
-/// The value is encoded once, straight into the returned buffer, which grows
-/// as needed (a pre-pass to size it exactly costs more than the few doublings
-/// it saves). One exception: an element of a sequence that doesn't fit the
+/// The value is encoded once, straight into the returned buffer (a pre-pass
+/// to size it exactly costs more than it saves). The buffer starts with room
+/// for about what this thread's last dump of the same type took, up to
+/// 64 KiB, and grows as needed. One exception: an element of a sequence that doesn't fit the
 /// room left for the sequence's fast loop is serialized again, through the
 /// encoder, so a `Serialize` impl with side effects may run twice for it.
 ///
@@ -53,8 +67,20 @@ pub fn dump_without_shapes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, 
 /// The envelope of `value` in a new buffer (see [`write_envelope`]).
 fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
-    let mut buf = Vec::with_capacity(HEADER_LEN + name.len() + INITIAL_PAYLOAD_CAPACITY);
+    let key = name.as_ptr() as usize;
+    let head = HEADER_LEN + name.len();
+    let payload = match LAST_LEN.with(Cell::get) {
+        // an eighth more for a value that grew, and the room a write may
+        // take before it cuts back to what it wrote
+        (last, len) if last == key => {
+            len.saturating_sub(head).saturating_add(len / 8 + INITIAL_PAYLOAD_CAPACITY)
+        }
+        _ => INITIAL_PAYLOAD_CAPACITY,
+    };
+    let room = head + payload.min(MAX_INITIAL_PAYLOAD);
+    let mut buf = Vec::with_capacity(room);
     write_envelope(value, name, &mut buf, shapes)?;
+    LAST_LEN.with(|last| last.set((key, buf.len())));
     Ok(buf)
 }
 

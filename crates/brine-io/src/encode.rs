@@ -146,7 +146,7 @@ macro_rules! primitives {
 mod out;
 mod run;
 
-pub(crate) use out::{Keep, Out, Sink};
+pub(crate) use out::{BLOCK, Keep, Out, Sink};
 use out::{Put, zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs

@@ -272,6 +272,22 @@ fn a_dump_does_not_depend_on_earlier_dumps() {
     assert_eq!(&buf[4..], &none[..]);
 }
 
+/// A dump starts with room for what the last dump of its type took, but
+/// a small value after a huge one gets a small buffer, and either comes out
+/// whole.
+#[test]
+fn a_small_dump_after_a_huge_one_allocates_little() {
+    let huge = vec![7u8; 4 << 20];
+    let bytes = brine_io::dump(&huge).unwrap();
+    assert_eq!(brine_io::load::<Vec<u8>>(&bytes).unwrap(), huge);
+    let small = brine_io::dump(&vec![1u8, 2, 3]).unwrap();
+    assert!(small.capacity() <= 64 * 1024 + 1024, "{} bytes for {}", small.capacity(), small.len());
+    assert_eq!(brine_io::load::<Vec<u8>>(&small).unwrap(), [1, 2, 3]);
+    // the other way round: a value that outgrows the room it was given
+    let again = brine_io::dump(&huge).unwrap();
+    assert_eq!(again, bytes);
+}
+
 /// A failed append leaves the caller's buffer as it was.
 #[test]
 fn a_failed_append_leaves_the_buffer_alone() {
