@@ -199,6 +199,10 @@ pub(crate) trait Put {
     /// string.
     fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Self::Stop>;
 
+    /// A varint of 4 to 10 bytes (`v >= 2^21`), out of the way of the
+    /// short ones that inline into a caller's loop.
+    fn varint_wide(&mut self, v: u64) -> Result<(), Self::Stop>;
+
     #[inline(always)]
     fn byte(&mut self, byte: u8) -> Result<(), Self::Stop> {
         self.room(1)?;
@@ -244,11 +248,7 @@ pub(crate) trait Put {
             let bytes = v & 0x7f | 0x80 | ((v >> 7) & 0x7f | 0x80) << 8 | (v >> 14) << 16;
             return self.prefix(bytes.to_le_bytes(), 3);
         }
-        // the longer ones are made by a pure function, out of line: a call
-        // that took `self` would keep a run's buffer out of registers in
-        // every loop that inlines this
-        let word = varint_wide(v);
-        self.prefix(word.to_le_bytes(), (word >> 120) as usize)
+        self.varint_wide(v)
     }
 
     /// A `u128` as a LEB128 varint.
@@ -264,10 +264,16 @@ pub(crate) trait Put {
     }
 }
 
+/// [`wide`], called.
+#[inline(never)]
+fn wide_out_of_line(v: u64) -> u128 {
+    wide(v)
+}
+
 /// A varint of 4 to 10 bytes (`v >= 2^21`) in the low bytes of the word,
 /// its length in the top byte.
-#[inline(never)]
-fn varint_wide(v: u64) -> u128 {
+#[inline(always)]
+fn wide(v: u64) -> u128 {
     debug_assert!(v >= 1 << 21, "a short varint is written inline");
     // spread the low 8 groups of 7 bits over 8 bytes, halving the lanes
     // each step (4 bytes of 28 bits, 2 of 14, 1 of 7), then set the
@@ -275,7 +281,7 @@ fn varint_wide(v: u64) -> u128 {
     let halves = v & 0x0fff_ffff | (v & 0x00ff_ffff_f000_0000) << 4;
     let quarters = halves & 0x0000_3fff_0000_3fff | (halves & 0x0fff_c000_0fff_c000) << 2;
     let spread = quarters & 0x007f_007f_007f_007f | (quarters & 0x3f80_3f80_3f80_3f80) << 1;
-    let len = (64 - v.leading_zeros()).div_ceil(7);
+    let len = (64 + 6 - v.leading_zeros()) / 7;
     if len <= 8 {
         let continuation = 0x8080_8080_8080_8080 & ((1u64 << (8 * (len - 1))) - 1);
         return u128::from(spread | continuation) | u128::from(len) << 120;
@@ -322,6 +328,18 @@ impl<S: Sink> Put for Out<S> {
     #[inline(always)]
     fn buf(&mut self) -> &mut Vec<u8> {
         &mut self.buf
+    }
+
+    /// Out of line, `self` and all: the encoder's buffer is in memory anyway.
+    #[inline(never)]
+    fn varint_wide(&mut self, v: u64) -> std::io::Result<()> {
+        let word = wide(v);
+        let (bytes, len) = (word.to_le_bytes(), (word >> 120) as usize);
+        if !self.fits(bytes.len()) {
+            // a call in tail position: the path that fits saves no registers for it
+            return self.prefix_out_of_line(bytes, len);
+        }
+        self.prefix(bytes, len)
     }
 
     #[inline]
@@ -385,6 +403,15 @@ impl Put for Run<'_> {
         &mut self.buf
     }
 
+    /// The bytes made out of line, by a function that doesn't take `self`:
+    /// one that did would keep the run's buffer out of registers in every
+    /// loop that inlines this.
+    #[inline(always)]
+    fn varint_wide(&mut self, v: u64) -> Result<(), Stop> {
+        let word = wide_out_of_line(v);
+        self.prefix(word.to_le_bytes(), (word >> 120) as usize)
+    }
+
     #[inline]
     fn prefixed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
         // room for all of it before the limit: a run never writes half a
@@ -434,6 +461,13 @@ impl<S: Sink> Out<S> {
         }
         self.buf.reserve(SLACK);
         Ok(())
+    }
+
+    /// [`Put::prefix`], making room first.
+    #[cold]
+    #[inline(never)]
+    fn prefix_out_of_line(&mut self, bytes: [u8; 16], len: usize) -> std::io::Result<()> {
+        self.prefix(bytes, len)
     }
 
     #[cold]
