@@ -676,44 +676,45 @@ impl Recorder {
     }
 
     /// Answers `call` from the tape when this dump follows one and the call
-    /// is the tape's next; else by `now`, noting the call on this dump's
-    /// own tape.
+    /// is the tape's next; else out of line, by [`Recorder::answer`]. Only
+    /// the call's key is made on the way that follows: the call itself is
+    /// handed on only when it is answered anew.
     #[inline(always)]
-    fn taped(&mut self, call: Call, now: impl FnOnce(&mut Self) -> Answer) -> Answer {
-        if self.following.is_some()
-            && let Some(answer) = self.follow(call)
-        {
+    fn taped(&mut self, call: Call) -> Answer {
+        if let Some(answer) = self.follow(call) {
             return answer;
         }
-        self.answer(call, now)
+        self.answer(call)
     }
 
-    /// The tape's answer to `call`, when it is the tape's next call; else
-    /// the tape is left (see [`Recorder::untape`]).
+    /// The tape's answer to `call`, when this dump follows a tape and the
+    /// call is its next.
     #[inline(always)]
     fn follow(&mut self, call: Call) -> Option<Answer> {
-        if let Some(following) = &mut self.following
-            && let Some(next) = following.tape.steps.get(following.step as usize)
-            && let Some(key) = call.key()
-            // every word at once: no branch per word, nor a call to memcmp
-            && key.iter().zip(next.key).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
-        {
-            let (answer, times) = (next.answer, next.times);
-            following.times += 1;
-            if following.times == times {
-                following.step += 1;
-                following.times = 0;
-            }
-            return Some(answer);
+        let following = self.following.as_mut()?;
+        let next = following.tape.steps.get(following.step as usize)?;
+        let key = call.key()?;
+        // every word at once: no branch per word, nor a call to memcmp
+        if key.iter().zip(next.key).fold(0, |differ, (a, b)| differ | (a ^ b)) != 0 {
+            return None;
         }
-        self.untape();
-        None
+        let (answer, times) = (next.answer, next.times);
+        following.times += 1;
+        if following.times == times {
+            following.step += 1;
+            following.times = 0;
+        }
+        Some(answer)
     }
 
-    /// Answers `call` by `now`, noting it on this dump's own tape.
+    /// Answers `call` anew, noting it on this dump's own tape; a dump that
+    /// followed a tape leaves it first (see [`Recorder::untape`]).
     #[inline(never)]
-    fn answer(&mut self, call: Call, now: impl FnOnce(&mut Self) -> Answer) -> Answer {
-        let answer = now(self);
+    fn answer(&mut self, call: Call) -> Answer {
+        if self.following.is_some() {
+            self.untape();
+        }
+        let answer = self.now(call);
         if self.taping {
             self.note(call, answer);
         }
@@ -766,7 +767,7 @@ impl Recorder {
         for (at, done) in tape.steps.iter().enumerate().take(step + 1) {
             let made = if at == step { times } else { done.times };
             for _ in 0..made {
-                let _answer = self.call(done.call);
+                let _answer = self.answer(done.call);
                 debug_assert_eq!(
                     _answer, done.answer,
                     "a replay answered {:?} otherwise than its tape",
@@ -776,27 +777,32 @@ impl Recorder {
         }
     }
 
-    /// Makes `call` again, as the encoder made it.
-    fn call(&mut self, call: Call) -> Answer {
+    /// Makes `call` against the template this dump replays, or the table
+    /// it records.
+    fn now(&mut self, call: Call) -> Answer {
         match call {
             Call::Event(ctx, event) => {
-                self.event(ctx, event);
+                self.event_now(ctx, event);
                 Answer::Nothing
             }
-            Call::EventAt(ctx) => Answer::Event(self.event_at(ctx)),
-            Call::Child(ctx, event, slot) => Answer::Id(self.child(ctx, event, slot)),
-            Call::Tuple(ctx, len) => Answer::Id(self.tuple(ctx, len)),
-            Call::Struct(ctx, Name(name), kind, len) => {
-                Answer::Id(self.new_struct_record(ctx, name, kind, len))
-            }
+            Call::EventAt(ctx) => Answer::Event(if let Some(template) = &self.replay {
+                template.event_at(ctx)
+            } else if let Some(table) = &self.fresh {
+                table.event_at(ctx)
+            } else {
+                Event::Unset
+            }),
+            Call::Child(ctx, event, slot) => Answer::Id(self.child_now(ctx, event, slot)),
+            Call::Tuple(ctx, len) => Answer::Id(self.tuple_now(ctx, len)),
+            Call::Struct(ctx, Name(name), kind, len) => Answer::Id(self.struct_now(ctx, name, kind, len)),
             Call::Variant(ctx, Name(name), index, Name(variant), kind, len) => {
-                Answer::Id(self.variant(ctx, name, index, variant, kind, len))
+                Answer::Id(self.variant_now(ctx, name, index, variant, kind, len))
             }
             Call::Field(record, index, key) => {
-                Answer::Id(self.field(record, index, key.map(|Name(key)| key)))
+                Answer::Id(self.field_now(record, index, key.map(|Name(key)| key)))
             }
             Call::UnitStruct(ctx, Name(name)) => {
-                self.unit_struct(ctx, name);
+                self.unit_struct_now(ctx, name);
                 Answer::Nothing
             }
         }
@@ -816,10 +822,7 @@ impl Recorder {
     /// Records `event` at `ctx`.
     #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
-        self.taped(Call::Event(ctx, event), |rec| {
-            rec.event_now(ctx, event);
-            Answer::Nothing
-        });
+        self.taped(Call::Event(ctx, event));
     }
 
     fn event_now(&mut self, ctx: u32, event: Event) {
@@ -837,16 +840,7 @@ impl Recorder {
     /// The event recorded at `ctx` so far in this dump.
     #[inline]
     pub(crate) fn event_at(&mut self, ctx: u32) -> Event {
-        let answer = self.taped(Call::EventAt(ctx), |rec| {
-            Answer::Event(if let Some(template) = &rec.replay {
-                template.event_at(ctx)
-            } else if let Some(table) = &rec.fresh {
-                table.event_at(ctx)
-            } else {
-                Event::Unset
-            })
-        });
-        match answer {
+        match self.taped(Call::EventAt(ctx)) {
             Answer::Event(event) => event,
             _ => Event::Unset,
         }
@@ -854,31 +848,35 @@ impl Recorder {
 
     /// Records `event` at `ctx`; returns the context of its child `slot`.
     pub(crate) fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        id(self.taped(Call::Child(ctx, event, slot), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if let Some(child) = template.child(ctx, event, slot) {
-                    return Answer::Id(child);
-                }
-                rec.miss();
+        id(self.taped(Call::Child(ctx, event, slot)))
+    }
+
+    fn child_now(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
+        if let Some(template) = &mut self.replay {
+            if let Some(child) = template.child(ctx, event, slot) {
+                return child;
             }
-            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
-            table.event(ctx, event);
-            Answer::Id(table.child(ctx, slot))
-        }))
+            self.miss();
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.event(ctx, event);
+        table.child(ctx, slot)
     }
 
     /// Records a tuple of `len` at `ctx`; returns its first element's context.
     pub(crate) fn tuple(&mut self, ctx: u32, len: u32) -> u32 {
-        id(self.taped(Call::Tuple(ctx, len), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if let Some(base) = template.tuple(ctx, len) {
-                    return Answer::Id(base);
-                }
-                rec.miss();
+        id(self.taped(Call::Tuple(ctx, len)))
+    }
+
+    fn tuple_now(&mut self, ctx: u32, len: u32) -> u32 {
+        if let Some(template) = &mut self.replay {
+            if let Some(base) = template.tuple(ctx, len) {
+                return base;
             }
-            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
-            Answer::Id(table.tuple(ctx, len))
-        }))
+            self.miss();
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.tuple(ctx, len)
     }
 
     /// Records a struct of `kind` at `ctx`; returns its record, or `NONE`
@@ -900,23 +898,25 @@ impl Recorder {
 
     #[inline(never)]
     fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
-        id(self.taped(Call::Struct(ctx, Name(name), kind, len), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if let Some(record) = template.struct_record(ctx, name, kind, len) {
-                    return Answer::Id(record);
-                }
-                rec.miss();
+        id(self.taped(Call::Struct(ctx, Name(name), kind, len)))
+    }
+
+    fn struct_now(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
+        if let Some(template) = &mut self.replay {
+            if let Some(record) = template.struct_record(ctx, name, kind, len) {
+                return record;
             }
-            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
-            let record = table.struct_record(name, kind, len);
-            let event = match kind {
-                Kind::Tuple => Event::TupleStruct(record),
-                Kind::Newtype => Event::NewtypeStruct(record),
-                _ => Event::Struct(record),
-            };
-            table.event(ctx, event);
-            Answer::Id(if table.settled(record) { NONE } else { record })
-        }))
+            self.miss();
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        let record = table.struct_record(name, kind, len);
+        let event = match kind {
+            Kind::Tuple => Event::TupleStruct(record),
+            Kind::Newtype => Event::NewtypeStruct(record),
+            _ => Event::Struct(record),
+        };
+        table.event(ctx, event);
+        if table.settled(record) { NONE } else { record }
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
@@ -934,52 +934,65 @@ impl Recorder {
         if index == NONE {
             return NONE;
         }
-        id(self.taped(Call::Variant(ctx, Name(name), index, Name(variant), kind, len), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
-                    return Answer::Id(record);
-                }
-                rec.miss();
+        id(self.taped(Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))
+    }
+
+    fn variant_now(
+        &mut self,
+        ctx: u32,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        kind: Kind,
+        len: u32,
+    ) -> u32 {
+        if let Some(template) = &mut self.replay {
+            if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
+                return record;
             }
-            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
-            let record = table.variant_record(name, index, variant, kind, len);
-            let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
-                return Answer::Id(NONE);
-            };
-            table.event(ctx, Event::Enum(enum_name));
-            Answer::Id(if table.settled(record) { NONE } else { record })
-        }))
+            self.miss();
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        let record = table.variant_record(name, index, variant, kind, len);
+        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
+            return NONE;
+        };
+        table.event(ctx, Event::Enum(enum_name));
+        if table.settled(record) { NONE } else { record }
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        id(self.taped(Call::Field(record, index, key.map(Name)), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if let Some(ctx) = template.field(record, index, key) {
-                    return Answer::Id(ctx);
-                }
-                rec.miss();
+        id(self.taped(Call::Field(record, index, key.map(Name))))
+    }
+
+    fn field_now(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
+        if let Some(template) = &mut self.replay {
+            if let Some(ctx) = template.field(record, index, key) {
+                return ctx;
             }
-            let Some(table) = &mut rec.fresh else { return Answer::Id(NONE) };
-            Answer::Id(table.field(record, index, key))
-        }))
+            self.miss();
+        }
+        let Some(table) = &mut self.fresh else { return NONE };
+        table.field(record, index, key)
     }
 
     /// Records a unit struct named `name` at `ctx`.
     pub(crate) fn unit_struct(&mut self, ctx: u32, name: &'static str) {
-        self.taped(Call::UnitStruct(ctx, Name(name)), |rec| {
-            if let Some(template) = &mut rec.replay {
-                if template.unit_struct(ctx, name) {
-                    return Answer::Nothing;
-                }
-                rec.miss();
+        self.taped(Call::UnitStruct(ctx, Name(name)));
+    }
+
+    fn unit_struct_now(&mut self, ctx: u32, name: &'static str) {
+        if let Some(template) = &mut self.replay {
+            if template.unit_struct(ctx, name) {
+                return;
             }
-            if let Some(table) = &mut rec.fresh {
-                let name = table.name_of(name);
-                table.event(ctx, Event::UnitStruct(name));
-            }
-            Answer::Nothing
-        });
+            self.miss();
+        }
+        if let Some(table) = &mut self.fresh {
+            let name = table.name_of(name);
+            table.event(ctx, Event::UnitStruct(name));
+        }
     }
 }
 
