@@ -155,6 +155,37 @@ fn s(n: usize) -> String {
     (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect()
 }
 
+/// Integers at every varint length's edges (1 to 10 bytes for 64 bits, up
+/// to 19 for 128), as a run writes them: wide ones are made out of line and
+/// stored 16 or 20 bytes at a time, then cut back.
+fn varint_edges() -> Vec<u64> {
+    let mut edges = vec![0, 1, u64::MAX, u64::MAX - 1];
+    for bits in (7..64).step_by(7).chain([63]) {
+        let at = 1u64 << bits;
+        edges.extend([at - 1, at, at + 1, (at << 1).wrapping_sub(1)]);
+    }
+    edges
+}
+
+/// Typed sequences of integers at every varint length, after a 1-byte
+/// first element (so the run's room, made for 1-byte elements, runs out),
+/// and shifted across the first block boundary a byte at a time.
+#[test]
+fn varints_of_every_length_in_runs() {
+    let edges = varint_edges();
+    let signed: Vec<i64> = edges.iter().flat_map(|&u| [u as i64, -((u >> 1) as i64) - 1]).collect();
+    let wide: Vec<u128> =
+        edges.iter().map(|&u| u128::from(u)).chain((64..128).step_by(7).map(|bits| 1u128 << bits)).collect();
+    run(&[vec![1u64], edges.clone()].concat());
+    run(&[vec![1i64], signed.clone()].concat());
+    run(&[vec![1u128], wide.clone(), vec![u128::MAX]].concat());
+    for fill in (BLOCK - 70..BLOCK - 10).step_by(3) {
+        let mut value = vec![5u64; fill];
+        value.extend(&edges);
+        run(&value);
+    }
+}
+
 /// A first primitive, then a string that ends right at or around the
 /// limit, then many longest varints after it in the same chunk.
 #[test]
