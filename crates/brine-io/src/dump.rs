@@ -22,17 +22,19 @@ const MAX_INITIAL_PAYLOAD: usize = crate::encode::BLOCK;
 
 thread_local! {
     /// The stored name (by address) of this thread's last [`dump`] and the
-    /// length of its envelope: a dump of the same type starts with room for
-    /// about as much, in one allocation, rather than a few doublings.
+    /// length of its envelope: a dump of the same type next starts with room
+    /// for about as much, in one allocation, rather than a few doublings.
+    /// (One type only: a dump of another type, also one nested in a
+    /// `Serialize` impl, takes its place.)
     static LAST_LEN: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
 /// Writes `value` as a brine envelope into a new `Vec<u8>`.
 ///
 /// The value is encoded once, straight into the returned buffer (a pre-pass
-/// to size it exactly costs more than it saves). The buffer starts with room
-/// for about what this thread's last dump of the same type took, up to
-/// 64 KiB, and grows as needed. One exception: an element of a sequence that doesn't fit the
+/// to size it exactly costs more than it saves). When this thread's last
+/// `dump` was of the same type, the buffer starts with room for about what
+/// that one took (up to 64 KiB), and it grows as needed. One exception: an element of a sequence that doesn't fit the
 /// room left for the sequence's fast loop is serialized again, through the
 /// encoder, so a `Serialize` impl with side effects may run twice for it.
 ///

@@ -230,9 +230,10 @@ impl<S: Sink> Encoder<S> {
     /// encoded (see `shape/replay.rs`). Either way the value is serialized once.
     pub(crate) fn body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<bool, dump::Error> {
         self.rec.start(typeid::of::<T>());
-        // room for what the last value of the type took (a block at most),
-        // rather than a doubling at a time
-        self.out.reserve_hint(self.rec.body_len().min(out::BLOCK));
+        // room for what the last value of the type took after its name (a
+        // block at most), rather than a doubling at a time
+        let room = self.rec.body_len().saturating_sub(self.out.written());
+        self.out.reserve_hint(room.min(out::BLOCK));
         let dumping = trust::Dumping::start();
         self.encode(value, 0)?;
         let holds_code = dumping.holds_code();
