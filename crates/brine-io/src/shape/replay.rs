@@ -796,7 +796,19 @@ impl Recorder {
             Call::Tuple(ctx, len) => Answer::Id(self.tuple_now(ctx, len)),
             Call::Struct(ctx, Name(name), kind, len) => Answer::Id(self.struct_now(ctx, name, kind, len)),
             Call::Variant(ctx, Name(name), index, Name(variant), kind, len) => {
-                Answer::Id(self.variant_now(ctx, name, index, variant, kind, len))
+                if let Some(template) = &mut self.replay {
+                    if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
+                        return Answer::Id(record);
+                    }
+                    self.miss();
+                }
+                let Some(table) = &mut self.fresh else { return Answer::Id(NONE) };
+                let record = table.variant_record(name, index, variant, kind, len);
+                let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
+                    return Answer::Id(NONE);
+                };
+                table.event(ctx, Event::Enum(enum_name));
+                Answer::Id(if table.settled(record) { NONE } else { record })
             }
             Call::Field(record, index, key) => {
                 Answer::Id(self.field_now(record, index, key.map(|Name(key)| key)))
@@ -935,30 +947,6 @@ impl Recorder {
             return NONE;
         }
         id(self.taped(Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))
-    }
-
-    fn variant_now(
-        &mut self,
-        ctx: u32,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        kind: Kind,
-        len: u32,
-    ) -> u32 {
-        if let Some(template) = &mut self.replay {
-            if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
-                return record;
-            }
-            self.miss();
-        }
-        let Some(table) = &mut self.fresh else { return NONE };
-        let record = table.variant_record(name, index, variant, kind, len);
-        let Some(enum_name) = table.records.get(record as usize).map(|record| record.name) else {
-            return NONE;
-        };
-        table.event(ctx, Event::Enum(enum_name));
-        if table.settled(record) { NONE } else { record }
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
