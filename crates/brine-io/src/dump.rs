@@ -32,11 +32,13 @@ thread_local! {
 /// Writes `value` as a brine envelope into a new `Vec<u8>`.
 ///
 /// The value is encoded once, straight into the returned buffer (a pre-pass
-/// to size it exactly costs more than it saves). When this thread's last
-/// `dump` was of the same type, the buffer starts with room for about what
-/// that one took (up to 64 KiB), and it grows as needed. One exception: an element of a sequence that doesn't fit the
-/// room left for the sequence's fast loop is serialized again, through the
-/// encoder, so a `Serialize` impl with side effects may run twice for it.
+/// to size it exactly costs more than it saves). One exception: an element
+/// of a sequence that doesn't fit the room left for the sequence's fast loop
+/// is serialized again, through the encoder, so a `Serialize` impl with side
+/// effects may run twice for it.
+///
+/// When this thread's last `dump` was of the same type, the buffer starts
+/// with room for about what that one took (up to 64 KiB); it grows as needed.
 ///
 /// # Errors
 ///

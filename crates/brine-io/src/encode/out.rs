@@ -292,6 +292,12 @@ fn wide(v: u64) -> u128 {
     u128::from(spread | 0x8080_8080_8080_8080) | u128::from(tail) << 64 | u128::from(len) << 120
 }
 
+/// The bytes of a [`wide`] varint (the first `len` of them count), and `len`.
+#[inline(always)]
+fn unpack(word: u128) -> ([u8; 16], usize) {
+    (word.to_le_bytes(), (word >> 120) as usize)
+}
+
 /// Any `u128` as a varint (up to 19 bytes), and its length.
 #[cold]
 #[inline(never)]
@@ -333,8 +339,7 @@ impl<S: Sink> Put for Out<S> {
     /// Out of line, `self` and all: the encoder's buffer is in memory anyway.
     #[inline(never)]
     fn varint_wide(&mut self, v: u64) -> std::io::Result<()> {
-        let word = wide(v);
-        let (bytes, len) = (word.to_le_bytes(), (word >> 120) as usize);
+        let (bytes, len) = unpack(wide(v));
         if !self.fits(bytes.len()) {
             // a call in tail position: the path that fits saves no registers for it
             return self.prefix_out_of_line(bytes, len);
@@ -408,8 +413,8 @@ impl Put for Run<'_> {
     /// loop that inlines this.
     #[inline(always)]
     fn varint_wide(&mut self, v: u64) -> Result<(), Stop> {
-        let word = wide_out_of_line(v);
-        self.prefix(word.to_le_bytes(), (word >> 120) as usize)
+        let (bytes, len) = unpack(wide_out_of_line(v));
+        self.prefix(bytes, len)
     }
 
     #[inline]
