@@ -82,8 +82,23 @@ fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8
         _ => INITIAL_PAYLOAD_CAPACITY,
     };
     let room = head + payload.min(MAX_INITIAL_PAYLOAD);
+    // the new buffer goes to the encoder as it is made, not through a
+    // `&mut Vec` in memory: a 16-byte copy of the `Vec` just stored a word
+    // at a time stalled on the stores (a tenth of a small dump)
     let mut buf = Vec::with_capacity(room);
-    write_envelope(value, name, &mut buf, shapes)?;
+    buf.extend_from_slice(&[0u8; HEADER_LEN]);
+    buf.extend_from_slice(name.as_bytes());
+    // the encoder dropped where it is, at the end of its block (`drop`
+    // would first copy its few hundred bytes)
+    let (mut buf, holds_code, body_len, checksum) = {
+        let mut encoder = Encoder::new(Out::keep(buf, HEADER_LEN));
+        let holds_code = if shapes { encoder.body(value)? } else { encoder.payload(value)? };
+        let (body_len, checksum) = encoder.out.finish()?; // a kept buffer can't fail
+        (std::mem::take(&mut encoder.out.buf), holds_code, body_len, checksum)
+    };
+    if let Some(place) = buf.first_chunk_mut() {
+        header(name, shapes, holds_code, body_len, checksum).write(place);
+    }
     LAST_LEN.with(|last| last.set((key, buf.len())));
     Ok(buf)
 }
@@ -139,15 +154,22 @@ fn write_envelope<T: Serialize + ?Sized>(
         lent.complete = true;
         (holds_code, body_len, checksum)
     };
-    let header = Header {
+    if let Some(place) = buf.get_mut(start..).and_then(<[u8]>::first_chunk_mut) {
+        header(name, shapes, holds_code, body_len, checksum).write(place);
+    }
+    Ok(())
+}
+
+/// The header of an envelope whose name and body (`body_len` bytes
+/// hashed, the name included) were written.
+fn header(name: &str, shapes: bool, holds_code: bool, body_len: u64, checksum: u64) -> Header {
+    Header {
         version: if shapes { VERSION } else { 1 },
         flags: flags(holds_code),
         name_len: name.len() as u32,
         payload_len: body_len - name.len() as u64,
         checksum,
-    };
-    buf[start..start + HEADER_LEN].copy_from_slice(&header.encode());
-    Ok(())
+    }
 }
 
 /// The caller's buffer, lent to the encoder while it writes: given back

@@ -47,13 +47,22 @@ pub(crate) struct Header {
 impl Header {
     pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
+        self.write(&mut out);
+        out
+    }
+
+    /// Writes the header's bytes into `out` in place: a field at a time,
+    /// straight from registers. (Made on the stack and copied, its 16-byte
+    /// loads each waited for the smaller stores they spanned: a
+    /// store-forwarding stall that was a tenth of a small dump.)
+    #[inline]
+    pub(crate) fn write(&self, out: &mut [u8; HEADER_LEN]) {
         out[..8].copy_from_slice(&MAGIC);
         out[8..10].copy_from_slice(&self.version.to_le_bytes());
         out[10..12].copy_from_slice(&self.flags.to_le_bytes());
         out[12..16].copy_from_slice(&self.name_len.to_le_bytes());
         out[16..24].copy_from_slice(&self.payload_len.to_le_bytes());
         out[24..32].copy_from_slice(&self.checksum.to_le_bytes());
-        out
     }
 
     /// The header at the start of `input`, if it is one this library reads
