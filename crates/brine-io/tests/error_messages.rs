@@ -185,3 +185,45 @@ fn dump_messages_and_causes() {
     assert_eq!(chain(&error), ["writing the envelope failed", "disk full"]);
     assert!(error.source().and_then(|e| e.downcast_ref::<io::Error>()).is_some());
 }
+
+/// A value whose `Deserialize` notes a message, then runs a brine load of
+/// its own (one that fails with another message, then one that succeeds),
+/// then fails: each load reports its own first message, the outer one's
+/// set aside while the inner ones ran and put back after.
+#[derive(Debug)]
+struct Nests;
+
+impl<'de> serde::Deserialize<'de> for Nests {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let inner: Vec<u8> = serde::Deserialize::deserialize(deserializer)?;
+        drop(D::Error::custom("the outer value's first word"));
+        match brine_io::Options::new().check_type(false).load::<Refuses>(&inner) {
+            Ok(_) => return Err(D::Error::custom("the inner value loaded")),
+            Err(error) => assert!(error.to_string().ends_with(": the inner value's word"), "{error}"),
+        }
+        assert_eq!(brine_io::load::<u8>(&brine_io::dump(&7u8).map_err(D::Error::custom)?).ok(), Some(7));
+        Err(D::Error::custom("the outer value's last word"))
+    }
+}
+
+#[derive(Debug)]
+struct Refuses;
+
+impl<'de> serde::Deserialize<'de> for Refuses {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("the inner value's word"))
+    }
+}
+
+#[test]
+fn a_load_inside_a_load_keeps_the_outer_ones_first_message() {
+    let inner = dump(&()).expect("dumps");
+    let outer = dump(&inner).expect("dumps");
+    let error = brine_io::Options::new().check_type(false).load::<Nests>(&outer).expect_err("refuses");
+    assert!(matches!(error, load::Error::Invalid { .. }), "{error:?}");
+    assert!(error.to_string().ends_with(": the outer value's first word"), "{error}");
+    // and after it, a load on this thread starts with no notes
+    let error = brine_io::Options::new().check_type(false).load::<Refuses>(&inner).expect_err("refuses");
+    assert!(error.to_string().ends_with(": the inner value's word"), "{error}");
+}

@@ -38,12 +38,15 @@ struct State {
 thread_local! {
     static STATE: State = const { State { loads: Cell::new(0), noted: Cell::new(false) } };
     static NOTES: RefCell<Notes> = const { RefCell::new(Notes { message: None, raised: None }) };
+    /// The notes of the loads that new ones started inside, innermost last.
+    static SET_ASIDE: RefCell<Vec<Notes>> = const { RefCell::new(Vec::new()) };
 }
 
-/// One load's hold on the notes, from [`begin`] until it drops.
+/// One load's hold on the notes, from [`begin`] until it drops: a flag, so
+/// that a load that notes nothing keeps it in a register.
 pub(crate) struct Session {
-    /// The notes of the load this one runs inside, set aside.
-    outer: Option<Notes>,
+    /// Whether the notes of the load this one runs inside were set aside.
+    outer: bool,
 }
 
 /// Starts a load's notes.
@@ -52,9 +55,10 @@ pub(crate) fn begin() -> Session {
     STATE.with(|state| {
         state.loads.set(state.loads.get().saturating_add(1));
         if state.noted.replace(false) {
-            Session { outer: Some(take_slot()) }
+            set_aside();
+            Session { outer: true }
         } else {
-            Session { outer: None }
+            Session { outer: false }
         }
     })
 }
@@ -73,7 +77,7 @@ impl Drop for Session {
             state.loads.set(state.loads.get().saturating_sub(1));
             state.noted.replace(false)
         });
-        if noted || self.outer.is_some() {
+        if noted || self.outer {
             self.restore();
         }
     }
@@ -83,11 +87,20 @@ impl Session {
     #[cold]
     fn restore(&mut self) {
         drop(take_slot());
-        if let Some(outer) = self.outer.take() {
+        if std::mem::take(&mut self.outer) {
+            // sessions nest as the loads do: the innermost set aside is this one's
+            let outer = SET_ASIDE.with(|stack| stack.borrow_mut().pop()).unwrap_or_default();
             NOTES.with(|slot| *slot.borrow_mut() = outer);
             STATE.with(|state| state.noted.set(true));
         }
     }
+}
+
+/// Sets the running load's notes aside for a load that starts inside it.
+#[cold]
+fn set_aside() {
+    let outer = take_slot();
+    SET_ASIDE.with(|stack| stack.borrow_mut().push(outer));
 }
 
 fn take_slot() -> Notes {
