@@ -252,10 +252,19 @@ impl Options {
     ///
     /// See [`load`].
     pub fn load<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
-        let opened = match self.open_fast(bytes) {
-            Some(opened) => opened,
-            None => self.open_raw(bytes)?,
-        };
+        // two paths, so that the fast one keeps its envelope in registers
+        match self.open_fast(bytes) {
+            Some(opened) => self.decode(&opened),
+            None => self.load_slow(bytes),
+        }
+    }
+
+    /// [`load`](Self::load) of an envelope [`open_fast`](Self::open_fast)
+    /// did not pass: its error, or (a flag the fast path leaves to this one)
+    /// its value.
+    #[inline(never)]
+    fn load_slow<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
+        let opened = self.open_raw(bytes)?;
         self.decode(&opened)
     }
 
@@ -455,7 +464,7 @@ impl Options {
     fn decode<'de, T: Deserialize<'de>>(&self, opened: &Opened<'de>) -> Result<T, Error> {
         let reader = Reader::of::<T>(self.check_type, self.check_shape);
         let shapes = opened.shapes.filter(|_| self.check_shape);
-        if memo::passed(reader, opened.name, shapes) {
+        if memo::passed(&reader, opened.name, shapes) {
             return self.run(opened.payload, None, |de| T::deserialize(de), type_name::canonical::<T>);
         }
         self.check_and_decode(opened, reader)

@@ -69,24 +69,38 @@ thread_local! {
 /// and `shapes` on this thread (`shapes`: the table the load would check,
 /// `None` when it checks none).
 #[inline]
-pub(crate) fn passed(reader: Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
+pub(crate) fn passed(reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
     // the search out of line, so that `with` inlines to a plain
     // thread-local access
     PASSED.with(|passed| passed.try_borrow().is_ok_and(|passed| find(&passed, reader, name, shapes)))
 }
 
 #[inline(never)]
-fn find(passed: &[Entry; ENTRIES], reader: Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
+fn find(passed: &[Entry; ENTRIES], reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
     let shapes_len = shapes.map_or(usize::MAX, <[u8]>::len);
-    passed.iter().any(|entry| {
-        entry.reader == reader
-            && entry.name_len == name.len()
-            && entry.shapes_len == shapes_len
-            && entry.name.get(..name.len()).is_some_and(|known| same(known, name))
-            && shapes.is_none_or(|shapes| {
-                entry.shapes.get(..shapes.len()).is_some_and(|known| same(known, shapes))
-            })
-    })
+    let shapes = shapes.unwrap_or_default();
+    // the newest entry is the one a run of loads of one type hits: the
+    // others are looked at out of line, so that this one's check stays short
+    let [newest, older @ ..] = passed;
+    newest.holds(reader, name, shapes, shapes_len) || find_older(older, reader, name, shapes, shapes_len)
+}
+
+#[inline(never)]
+fn find_older(older: &[Entry], reader: &Reader, name: &[u8], shapes: &[u8], shapes_len: usize) -> bool {
+    older.iter().any(|entry| entry.holds(reader, name, shapes, shapes_len))
+}
+
+impl Entry {
+    /// Whether this entry is `reader`'s pass of `name` and `shapes` (whose
+    /// length is `shapes_len`, `usize::MAX` for no table).
+    #[inline(always)]
+    fn holds(&self, reader: &Reader, name: &[u8], shapes: &[u8], shapes_len: usize) -> bool {
+        self.name_len == name.len()
+            && self.shapes_len == shapes_len
+            && self.reader == *reader
+            && self.name.get(..name.len()).is_some_and(|known| same(known, name))
+            && self.shapes.get(..shapes.len()).is_some_and(|known| same(known, shapes))
+    }
 }
 
 /// Notes that `reader` passed every check against `name` and `shapes`.
@@ -109,23 +123,24 @@ pub(crate) fn remember(reader: Reader, name: &[u8], shapes: Option<&[u8]>) {
 }
 
 /// Whether `a` and `b` hold the same bytes: a word at a time without a
-/// call (names and tables are short), the last word overlapping the one
-/// before.
+/// call (names and tables are short, a few words: a loop that stops at the
+/// first difference beats a vectorised one's set-up), the last word
+/// overlapping the one before.
 #[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let (Some(a_last), Some(b_last)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
-        return a == b;
+        // under a word: a byte at a time, still no call
+        return a.iter().zip(b).all(|(x, y)| x == y);
     };
+    if a_last != b_last {
+        return false;
+    }
     let (a_words, _) = a.as_chunks::<8>();
     let (b_words, _) = b.as_chunks::<8>();
-    let mut differ = u64::from_ne_bytes(*a_last) ^ u64::from_ne_bytes(*b_last);
-    for (x, y) in a_words.iter().zip(b_words) {
-        differ |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
-    }
-    differ == 0
+    a_words.iter().zip(b_words).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
