@@ -68,7 +68,8 @@ pub fn dump_without_shapes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, 
     new_envelope(value, false)
 }
 
-/// The envelope of `value` in a new buffer (see [`write_envelope`]).
+/// The envelope of `value` in a new buffer, as [`write_envelope`] writes
+/// one at the end of a buffer.
 fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
     let key = name.as_ptr() as usize;
