@@ -85,7 +85,7 @@ fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8
     let room = head + payload.min(MAX_INITIAL_PAYLOAD);
     // the new buffer goes to the encoder as it is made, not through a
     // `&mut Vec` in memory: a 16-byte copy of the `Vec` just stored a word
-    // at a time stalled on the stores (a tenth of a small dump)
+    // at a time waited for those stores (a store-forwarding stall)
     let mut buf = Vec::with_capacity(room);
     buf.extend_from_slice(&[0u8; HEADER_LEN]);
     buf.extend_from_slice(name.as_bytes());
