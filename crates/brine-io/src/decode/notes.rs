@@ -86,13 +86,15 @@ impl Drop for Session {
 impl Session {
     #[cold]
     fn restore(&mut self) {
-        drop(take_slot());
+        let own = take_slot();
         if std::mem::take(&mut self.outer) {
             // sessions nest as the loads do: the innermost set aside is this one's
             let outer = SET_ASIDE.with(|stack| stack.borrow_mut().pop()).unwrap_or_default();
             NOTES.with(|slot| *slot.borrow_mut() = outer);
             STATE.with(|state| state.noted.set(true));
         }
+        // last: a raised error's drop is the value's code, and may panic
+        drop(own);
     }
 }
 
