@@ -253,6 +253,54 @@ fn the_memo_tells_types_of_one_name_apart() {
     assert_eq!(load::<Other>(&bytes).unwrap(), Other { a: 1 });
 }
 
+/// Every byte of the stored name and of the shape table changed (the
+/// checksum made again to match), loaded once on a thread where the memo
+/// holds nothing of it and once right after the unchanged envelope passed
+/// with each setting of the checks, other types loaded in between or not:
+/// a memo hit never decides what the checks would not.
+#[test]
+fn the_memo_never_lets_a_changed_name_or_table_through() {
+    #[derive(Serialize, Deserialize)]
+    struct Record {
+        count: u32,
+        label: String,
+        values: Vec<u64>,
+    }
+    #[derive(Serialize, Deserialize)]
+    struct Filler(u8);
+    let unchanged = brine_io::dump(&Record { count: 1, label: "x".into(), values: vec![2] }).unwrap();
+    let filler = brine_io::dump(&Filler(1)).unwrap();
+    let name_len = brine_io::inspect(&unchanged).unwrap().type_name.len();
+    let table_len = u32::from_le_bytes(*unchanged.last_chunk::<4>().unwrap()) as usize;
+    let table = unchanged.len() - 4 - table_len..unchanged.len() - 4;
+    let lax = Options::new().check_type(false);
+    let options = [Options::new(), lax, Options::new().check_shape(false), lax.check_shape(false)];
+    let outcome = |options: &Options, bytes: &[u8]| match options.load::<Record>(bytes) {
+        Ok(_) => "loads".to_owned(),
+        Err(error) => format!("{error:?}"),
+    };
+    for at in (32..32 + name_len).chain(table) {
+        for flip in [0x01u8, 0x20, 0x80] {
+            let mut changed = unchanged.clone();
+            changed[at] ^= flip;
+            let checksum = xxhash_rust::xxh3::xxh3_64(&changed[32..]);
+            changed[24..32].copy_from_slice(&checksum.to_le_bytes());
+            for reading in &options {
+                let cold = std::thread::scope(|s| s.spawn(|| outcome(reading, &changed)).join().unwrap());
+                for primed in &options {
+                    for others in [false, true] {
+                        primed.load::<Record>(&unchanged).unwrap();
+                        if others {
+                            primed.load::<Filler>(&filler).unwrap();
+                        }
+                        assert_eq!(outcome(reading, &changed), cold, "byte {at} ^ {flip:#04x}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 // -- re-entrancy and panics ---------------------------------------------------------
 
 /// A value whose `Serialize` dumps another value (of a fixed type, and of

@@ -423,3 +423,49 @@ fn ours_with<'de, T: Deserialize<'de>>(bytes: &'de [u8], max_zero_sized: u64) ->
     let mut decoder = Decoder::new(bytes, 256, max_zero_sized);
     T::deserialize(&mut decoder)
 }
+
+/// The byte loop's reading: what [`varint_word`](super::varint_word) must
+/// agree with (value and bytes used, or the same refusal and offset).
+fn byte_at_a_time<const BITS: u32>(input: &[u8]) -> (u64, usize) {
+    match super::varint_bytes::<BITS>(input) {
+        (Ok(value), used) => (value, used),
+        (Err(DecodeError::UnexpectedEnd), used) => (0, used | super::FAILED),
+        (Err(_), used) => (1, used | super::FAILED),
+    }
+}
+
+/// Varints of every length 1..=11 in inputs of every length 0..=12 (so
+/// the word path's padded 4-7 byte reads too), each group's bits from a
+/// set of edges: read a word at a time as the byte loop and postcard read
+/// them.
+#[test]
+fn varints_read_a_word_at_a_time_as_a_byte_at_a_time() {
+    const LOW: [u8; 6] = [0x00, 0x01, 0x0F, 0x10, 0x7E, 0x7F];
+    let mut random = Bytes(0xDEAD_BEEF);
+    for varint_len in 1..=11usize {
+        for input_len in 0..=12usize {
+            for _ in 0..300 {
+                let input: Vec<u8> = (0..input_len)
+                    .map(|i| {
+                        let low = if random.next().is_multiple_of(2) {
+                            LOW[(random.next() % 6) as usize]
+                        } else {
+                            random.next() as u8 & 0x7F
+                        };
+                        let more = match (i + 1).cmp(&varint_len) {
+                            std::cmp::Ordering::Less => 0x80,
+                            std::cmp::Ordering::Equal => 0,
+                            std::cmp::Ordering::Greater => random.next() as u8 & 0x80,
+                        };
+                        low | more
+                    })
+                    .collect();
+                assert_eq!(super::varint_long::<16>(&input), byte_at_a_time::<16>(&input), "{input:02X?}");
+                assert_eq!(super::varint_long::<32>(&input), byte_at_a_time::<32>(&input), "{input:02X?}");
+                assert_eq!(super::varint_long::<64>(&input), byte_at_a_time::<64>(&input), "{input:02X?}");
+                same::<u32>(&input);
+                same::<i64>(&input);
+            }
+        }
+    }
+}
