@@ -91,17 +91,17 @@ fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8
     buf.extend_from_slice(name.as_bytes());
     // the encoder dropped where it is, at the end of its block (`drop`
     // would first copy its few hundred bytes)
-    let (mut buf, holds_code, body_len, checksum) = {
-        let mut encoder = Encoder::new(Out::keep(buf, HEADER_LEN));
-        let holds_code = if shapes { encoder.body(value)? } else { encoder.payload(value)? };
-        let (body_len, checksum) = encoder.out.finish()?; // a kept buffer can't fail
-        (std::mem::take(&mut encoder.out.buf), holds_code, body_len, checksum)
-    };
+    let mut encoder = Encoder::new(Out::keep(buf, HEADER_LEN));
+    let holds_code = if shapes { encoder.body(value)? } else { encoder.payload(value)? };
+    let (body_len, checksum) = encoder.out.finish()?; // a kept buffer can't fail
+    let buf = &mut encoder.out.buf;
     if let Some(place) = buf.first_chunk_mut() {
         header(name, shapes, holds_code, body_len, checksum).write(place);
     }
     LAST_LEN.with(|last| last.set((key, buf.len())));
-    Ok(buf)
+    // moved out of memory last, in one copy: a caller that reads the
+    // returned `Vec` at once waits for no smaller stores
+    Ok(std::mem::take(buf))
 }
 
 /// Appends `value` as a brine envelope to the end of `buf`, encoding once,
