@@ -420,26 +420,20 @@ fn varint_long<const BITS: u32>(input: &[u8]) -> (u64, usize) {
     }
 }
 
-/// A varint of up to 8 bytes that ends within `input` and is valid for
-/// `BITS`, read a word at a time: the first byte without a continuation bit
-/// found in one step, the 7-bit groups packed in three (a 5-byte varint
-/// took 49 instructions a byte at a time, 25 this way). `None` for anything
-/// else (longer, cut short, refused, or under 4 bytes of input), which
-/// [`varint_bytes`] reads and reports.
+/// A varint of up to 8 bytes, valid for `BITS`, at the start of an input
+/// of 8 bytes or more, read a word at a time: the first byte without a
+/// continuation bit found in one step, the 7-bit groups packed in three
+/// (for 1000 six-byte `u64`s, a quarter fewer instructions and 3% less
+/// time than a byte at a time). `None` for anything else (longer, refused,
+/// or less than 8 bytes of input), which [`varint_bytes`] reads and
+/// reports. (The payload's last varint, with less input, was tried padded
+/// from two 4-byte reads: no faster than the byte loop, whose predicted
+/// branches make a shorter chain of work than the word's.)
 #[inline(always)]
 fn varint_word<const BITS: u32>(input: &[u8]) -> Option<(u64, usize)> {
     let max = BITS.div_ceil(7) as usize;
     let last_max = (1u64 << (BITS % 7)) - 1;
-    // the first 8 bytes, or 4 to 7 padded with zeros (two overlapping
-    // 4-byte reads): a zero pad byte reads as an end, past the input
-    let word = match input.first_chunk::<8>() {
-        Some(head) => u64::from_le_bytes(*head),
-        None => {
-            let (head, tail) = (input.first_chunk::<4>()?, input.last_chunk::<4>()?);
-            let (head, tail) = (u64::from(u32::from_le_bytes(*head)), u64::from(u32::from_le_bytes(*tail)));
-            head | tail << (8 * (input.len() - 4))
-        }
-    };
+    let word = u64::from_le_bytes(*input.first_chunk::<8>()?);
     let ends = !word & 0x8080_8080_8080_8080;
     if ends == 0 {
         return None;
