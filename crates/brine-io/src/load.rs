@@ -260,8 +260,8 @@ impl Options {
     }
 
     /// [`load`](Self::load) of an envelope [`open_fast`](Self::open_fast)
-    /// did not pass: its error, or (a flag the fast path leaves to this one)
-    /// its value.
+    /// did not pass: [`open_raw`](Self::open_raw) runs the same checks, each
+    /// with its error, and says which failed.
     #[inline(never)]
     fn load_slow<'de, T: Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T, Error> {
         let opened = self.open_raw(bytes)?;

@@ -434,10 +434,9 @@ fn byte_at_a_time<const BITS: u32>(input: &[u8]) -> (u64, usize) {
     }
 }
 
-/// Varints of every length 1..=11 in inputs of every length 0..=12 (so
-/// the word path's padded 4-7 byte reads too), each group's bits from a
-/// set of edges: read a word at a time as the byte loop and postcard read
-/// them.
+/// Varints of every length 1..=11 in inputs of every length 0..=12 (under
+/// 8 bytes the byte loop reads them, from 8 on the word), each group's bits
+/// from a set of edges: read as the byte loop and postcard read them.
 #[test]
 fn varints_read_a_word_at_a_time_as_a_byte_at_a_time() {
     const LOW: [u8; 6] = [0x00, 0x01, 0x0F, 0x10, 0x7E, 0x7F];
