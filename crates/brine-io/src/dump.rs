@@ -68,8 +68,8 @@ pub fn dump_without_shapes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, 
     new_envelope(value, false)
 }
 
-/// The envelope of `value` in a new buffer, as [`write_envelope`] writes
-/// one at the end of a buffer.
+/// The envelope of `value` in a new buffer (of version 1, with no shape
+/// table, unless `shapes`).
 fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8>, Error> {
     let name = stored_name::<T>()?;
     let key = name.as_ptr() as usize;
@@ -87,17 +87,12 @@ fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8
     // `&mut Vec` in memory: a 16-byte copy of the `Vec` just stored a word
     // at a time waited for those stores (a store-forwarding stall)
     let mut buf = Vec::with_capacity(room);
-    buf.extend_from_slice(&[0u8; HEADER_LEN]);
-    buf.extend_from_slice(name.as_bytes());
-    // the encoder dropped where it is, at the end of its block (`drop`
+    open(&mut buf, name);
+    // the encoder dropped where it is, at the end of the function (`drop`
     // would first copy its few hundred bytes)
     let mut encoder = Encoder::new(Out::keep(buf, HEADER_LEN));
-    let holds_code = if shapes { encoder.body(value)? } else { encoder.payload(value)? };
-    let (body_len, checksum) = encoder.out.finish()?; // a kept buffer can't fail
+    close(&mut encoder, value, name, 0, shapes)?;
     let buf = &mut encoder.out.buf;
-    if let Some(place) = buf.first_chunk_mut() {
-        header(name, shapes, holds_code, body_len, checksum).write(place);
-    }
     LAST_LEN.with(|last| last.set((key, buf.len())));
     // moved out of memory last, in one copy: a caller that reads the
     // returned `Vec` at once waits for no smaller stores
@@ -130,47 +125,55 @@ fn new_envelope<T: Serialize + ?Sized>(value: &T, shapes: bool) -> Result<Vec<u8
 /// ```
 pub fn dump_append<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> Result<(), Error> {
     let name = stored_name::<T>()?;
-    write_envelope(value, name, buf, true)
+    write_envelope(value, name, buf)
 }
 
-/// Writes the envelope of `value` at the end of `buf` (of version 1, with no
-/// shape table, unless `shapes`); on error (or a panic in the value's
-/// `Serialize`), `buf` is left as it was.
-fn write_envelope<T: Serialize + ?Sized>(
-    value: &T,
-    name: &str,
-    buf: &mut Vec<u8>,
-    shapes: bool,
-) -> Result<(), Error> {
+/// Writes the envelope of `value` at the end of `buf`; on error (or a panic
+/// in the value's `Serialize`), `buf` is left as it was.
+fn write_envelope<T: Serialize + ?Sized>(value: &T, name: &str, buf: &mut Vec<u8>) -> Result<(), Error> {
     let start = buf.len();
-    buf.extend_from_slice(&[0u8; HEADER_LEN]);
-    buf.extend_from_slice(name.as_bytes());
+    open(buf, name);
     // the buffer comes home when `lent` goes out of scope, dropped where
     // it is (`drop(lent)` would first copy its few hundred bytes)
-    let (holds_code, body_len, checksum) = {
-        let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
-        let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
-        let holds_code = if shapes { lent.encoder.body(value)? } else { lent.encoder.payload(value)? };
-        let (body_len, checksum) = lent.encoder.out.finish()?; // a kept buffer can't fail
-        lent.complete = true;
-        (holds_code, body_len, checksum)
-    };
-    if let Some(place) = buf.get_mut(start..).and_then(<[u8]>::first_chunk_mut) {
-        header(name, shapes, holds_code, body_len, checksum).write(place);
-    }
+    let out = Out::keep(std::mem::take(buf), start + HEADER_LEN);
+    let mut lent = Lent { encoder: Encoder::new(out), home: buf, start, complete: false };
+    close(&mut lent.encoder, value, name, start, true)?;
+    lent.complete = true;
     Ok(())
 }
 
-/// The header of an envelope whose name and body (`body_len` bytes
-/// hashed, the name included) were written.
-fn header(name: &str, shapes: bool, holds_code: bool, body_len: u64, checksum: u64) -> Header {
-    Header {
+/// Starts an envelope at the end of `buf`: room for its header, then the
+/// stored type's name.
+#[inline(always)]
+fn open(buf: &mut Vec<u8>, name: &str) {
+    buf.extend_from_slice(&[0u8; HEADER_LEN]);
+    buf.extend_from_slice(name.as_bytes());
+}
+
+/// Ends the envelope [`open`]ed at `start` of the encoder's buffer: encodes
+/// `value` (with its shape table, or alone in a version 1 envelope unless
+/// `shapes`), then fills in the header.
+#[inline(always)]
+fn close<T: Serialize + ?Sized>(
+    encoder: &mut Encoder<Keep>,
+    value: &T,
+    name: &str,
+    start: usize,
+    shapes: bool,
+) -> Result<(), Error> {
+    let holds_code = if shapes { encoder.body(value)? } else { encoder.payload(value)? };
+    let (body_len, checksum) = encoder.out.finish()?; // a kept buffer can't fail
+    let header = Header {
         version: if shapes { VERSION } else { 1 },
         flags: flags(holds_code),
         name_len: name.len() as u32,
         payload_len: body_len - name.len() as u64,
         checksum,
+    };
+    if let Some(place) = encoder.out.buf.get_mut(start..).and_then(<[u8]>::first_chunk_mut) {
+        header.write(place);
     }
+    Ok(())
 }
 
 /// The caller's buffer, lent to the encoder while it writes: given back
