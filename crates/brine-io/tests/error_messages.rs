@@ -229,48 +229,35 @@ fn a_load_inside_a_load_keeps_the_outer_ones_first_message() {
 }
 
 thread_local! {
-    /// How many `Tracked` errors were dropped on this thread.
+    /// How many quiet `Dropped` errors were dropped on this thread.
     static DROPPED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// An error that counts its drops.
+/// An error whose drop is counted, or (a bomb) panics.
 #[derive(Debug)]
-struct Tracked;
+struct Dropped {
+    bomb: bool,
+}
 
-impl std::fmt::Display for Tracked {
+impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("tracked")
+        f.write_str(if self.bomb { "bomb" } else { "counted" })
     }
 }
 
-impl std::error::Error for Tracked {}
+impl std::error::Error for Dropped {}
 
-impl Drop for Tracked {
+impl Drop for Dropped {
+    #[allow(clippy::panic)] // the bomb's panic is what the test is about
     fn drop(&mut self) {
+        if self.bomb {
+            panic!("the bomb's drop panics")
+        }
         DROPPED.with(|dropped| dropped.set(dropped.get() + 1));
     }
 }
 
-/// An error whose drop panics.
-#[derive(Debug)]
-struct Bomb;
-
-impl std::fmt::Display for Bomb {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("bomb")
-    }
-}
-
-impl std::error::Error for Bomb {}
-
-impl Drop for Bomb {
-    #[allow(clippy::panic)] // the panic is what the test is about
-    fn drop(&mut self) {
-        panic!("the bomb's drop panics")
-    }
-}
-
-/// Raises a `Bomb`, ignores it and loads: the bomb goes off when the load
+/// Raises a bomb, ignores it and loads: the bomb goes off when the load
 /// drops its notes.
 #[derive(Debug)]
 struct IgnoresBomb;
@@ -278,19 +265,19 @@ struct IgnoresBomb;
 impl<'de> serde::Deserialize<'de> for IgnoresBomb {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let _: u8 = serde::Deserialize::deserialize(deserializer)?;
-        drop(brine_io::load::raise::<D::Error>(Bomb));
+        drop(brine_io::load::raise::<D::Error>(Dropped { bomb: true }));
         Ok(IgnoresBomb)
     }
 }
 
-/// Raises a `Tracked`, ignores it, and loads an `IgnoresBomb` inside.
+/// Raises a counted error, ignores it, and loads an `IgnoresBomb` inside.
 #[derive(Debug)]
 struct HostsBomb;
 
 impl<'de> serde::Deserialize<'de> for HostsBomb {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let inner: Vec<u8> = serde::Deserialize::deserialize(deserializer)?;
-        drop(brine_io::load::raise::<D::Error>(Tracked));
+        drop(brine_io::load::raise::<D::Error>(Dropped { bomb: false }));
         let lax = brine_io::Options::new().check_type(false);
         let inner = std::panic::catch_unwind(|| lax.load::<IgnoresBomb>(&inner).map(drop));
         if inner.is_ok() {
@@ -305,6 +292,6 @@ fn a_panic_while_an_inner_load_ends_still_gives_the_outer_load_its_notes_back() 
     let outer = dump(&dump(&1u8).expect("dumps")).expect("dumps");
     let loaded = brine_io::Options::new().check_type(false).load::<HostsBomb>(&outer);
     assert!(loaded.is_ok(), "{loaded:?}");
-    // the outer load is over: its notes (the `Tracked`) were dropped with it
+    // the outer load is over: its notes (the counted error) were dropped with it
     assert_eq!(DROPPED.with(std::cell::Cell::get), 1);
 }
