@@ -193,35 +193,49 @@ enum Call {
 impl Call {
     /// The call in five words, equal for two calls exactly when the calls
     /// are (names by address and length); `None` for a name too long for
-    /// its half word, a call no tape holds.
+    /// its half word, a call no tape holds. The first word tells the kind
+    /// of call, and each kind uses a fixed number of words first, the rest
+    /// zero: two keys whose first words are equal differ only where that
+    /// number says, which is all [`Recorder::follow`] compares.
     #[inline(always)]
-    fn key(self) -> Option<[u64; 5]> {
+    fn key(self) -> Option<Key> {
         let head = |tag: u64, small: u64, ctx: u32| tag | small << 8 | u64::from(ctx) << 32;
         let pair = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
         let at = |name: Name| name.0.as_ptr() as usize as u64;
         let len = |name: Name| u32::try_from(name.0.len()).ok();
+        let key = |words: [u64; 5], used: usize| Key { words, used };
         Some(match self {
-            Call::Event(ctx, event) => [head(1, 0, ctx), code(event), 0, 0, 0],
-            Call::EventAt(ctx) => [head(2, 0, ctx), 0, 0, 0, 0],
-            Call::Child(ctx, event, slot) => [head(3, slot as u64, ctx), code(event), 0, 0, 0],
-            Call::Tuple(ctx, len) => [head(4, 0, ctx), u64::from(len), 0, 0, 0],
+            Call::Event(ctx, event) => key([head(1, 0, ctx), code(event), 0, 0, 0], 2),
+            Call::EventAt(ctx) => key([head(2, 0, ctx), 0, 0, 0, 0], 1),
+            Call::Child(ctx, event, slot) => key([head(3, slot as u64, ctx), code(event), 0, 0, 0], 2),
+            Call::Tuple(ctx, len) => key([head(4, 0, ctx), u64::from(len), 0, 0, 0], 2),
             Call::Struct(ctx, name, kind, n) => {
-                [head(5, kind as u64, ctx), u64::from(n), at(name), 0, u64::from(len(name)?)]
+                key([head(5, kind as u64, ctx), pair(n, len(name)?), at(name), 0, 0], 3)
             }
-            Call::Variant(ctx, name, index, variant, kind, n) => [
-                head(6, kind as u64, ctx),
-                pair(index, n),
-                at(name),
-                at(variant),
-                pair(len(name)?, len(variant)?),
-            ],
-            Call::Field(record, index, Some(key)) => {
-                [head(7, 1, record), u64::from(index), at(key), 0, u64::from(len(key)?)]
+            Call::Variant(ctx, name, index, variant, kind, n) => key(
+                [
+                    head(6, kind as u64, ctx),
+                    pair(index, n),
+                    at(name),
+                    at(variant),
+                    pair(len(name)?, len(variant)?),
+                ],
+                5,
+            ),
+            Call::Field(record, index, Some(name)) => {
+                key([head(7, 1, record), pair(index, len(name)?), at(name), 0, 0], 3)
             }
-            Call::Field(record, index, None) => [head(7, 0, record), u64::from(index), 0, 0, 0],
-            Call::UnitStruct(ctx, name) => [head(8, 0, ctx), 0, at(name), 0, u64::from(len(name)?)],
+            Call::Field(record, index, None) => key([head(7, 0, record), u64::from(index), 0, 0, 0], 2),
+            Call::UnitStruct(ctx, name) => key([head(8, 0, ctx), u64::from(len(name)?), at(name), 0, 0], 3),
         })
     }
+}
+
+/// A call's key: its words, of which the first `used` may be other than 0.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    words: [u64; 5],
+    used: usize,
 }
 
 /// An event in one word, as [`Call::key`] compares it.
@@ -675,27 +689,32 @@ impl Recorder {
         }
     }
 
-    /// Answers `call` from the tape when this dump follows one and the call
-    /// is the tape's next; else out of line, by [`Recorder::answer`]. Only
-    /// the call's key is made on the way that follows: the call itself is
-    /// handed on only when it is answered anew.
+    /// Answers the call `call` makes from the tape when this dump follows
+    /// one and the call is the tape's next; else out of line, by
+    /// [`Recorder::answer`]. On the way that follows only the call's key is
+    /// made, from the arguments in registers: the call itself is made in
+    /// memory only to be answered anew. (Made there first, its key was read
+    /// back with loads wider than the stores that wrote it, each waiting for
+    /// them: a store-forwarding stall, half a small struct's dump.)
     #[inline(always)]
-    fn taped(&mut self, call: Call) -> Answer {
-        if let Some(answer) = self.follow(call) {
+    fn taped(&mut self, call: impl Fn() -> Call) -> Answer {
+        if let Some(answer) = self.follow(call().key()) {
             return answer;
         }
-        self.answer(call)
+        self.answer(call())
     }
 
     /// The tape's answer to `call`, when this dump follows a tape and the
     /// call is its next.
     #[inline(always)]
-    fn follow(&mut self, call: Call) -> Option<Answer> {
+    fn follow(&mut self, key: Option<Key>) -> Option<Answer> {
         let following = self.following.as_mut()?;
         let next = following.tape.steps.get(following.step as usize)?;
-        let key = call.key()?;
-        // every word at once: no branch per word, nor a call to memcmp
-        if key.iter().zip(next.key).fold(0, |differ, (a, b)| differ | (a ^ b)) != 0 {
+        let key = key?;
+        // the words this kind of call uses (a constant where the call is
+        // made), at once: no branch per word, nor a call to memcmp
+        let differ = key.words.iter().zip(next.key).take(key.used).fold(0, |differ, (a, b)| differ | (a ^ b));
+        if differ != 0 {
             return None;
         }
         let (answer, times) = (next.answer, next.times);
@@ -724,7 +743,7 @@ impl Recorder {
     /// Adds a call and its answer to this dump's tape.
     #[inline]
     fn note(&mut self, call: Call, answer: Answer) {
-        let Some(key) = call.key() else {
+        let Some(Key { words: key, .. }) = call.key() else {
             self.taping = false;
             return;
         };
@@ -834,7 +853,7 @@ impl Recorder {
     /// Records `event` at `ctx`.
     #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
-        self.taped(Call::Event(ctx, event));
+        self.taped(move || Call::Event(ctx, event));
     }
 
     fn event_now(&mut self, ctx: u32, event: Event) {
@@ -852,7 +871,7 @@ impl Recorder {
     /// The event recorded at `ctx` so far in this dump.
     #[inline]
     pub(crate) fn event_at(&mut self, ctx: u32) -> Event {
-        match self.taped(Call::EventAt(ctx)) {
+        match self.taped(move || Call::EventAt(ctx)) {
             Answer::Event(event) => event,
             _ => Event::Unset,
         }
@@ -860,7 +879,7 @@ impl Recorder {
 
     /// Records `event` at `ctx`; returns the context of its child `slot`.
     pub(crate) fn child(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
-        id(self.taped(Call::Child(ctx, event, slot)))
+        id(self.taped(move || Call::Child(ctx, event, slot)))
     }
 
     fn child_now(&mut self, ctx: u32, event: Event, slot: Slot) -> u32 {
@@ -877,7 +896,7 @@ impl Recorder {
 
     /// Records a tuple of `len` at `ctx`; returns its first element's context.
     pub(crate) fn tuple(&mut self, ctx: u32, len: u32) -> u32 {
-        id(self.taped(Call::Tuple(ctx, len)))
+        id(self.taped(move || Call::Tuple(ctx, len)))
     }
 
     fn tuple_now(&mut self, ctx: u32, len: u32) -> u32 {
@@ -910,7 +929,7 @@ impl Recorder {
 
     #[inline(never)]
     fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
-        id(self.taped(Call::Struct(ctx, Name(name), kind, len)))
+        id(self.taped(move || Call::Struct(ctx, Name(name), kind, len)))
     }
 
     fn struct_now(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
@@ -946,12 +965,13 @@ impl Recorder {
         if index == NONE {
             return NONE;
         }
-        id(self.taped(Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))
+        id(self.taped(move || Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
+    #[inline]
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
-        id(self.taped(Call::Field(record, index, key.map(Name))))
+        id(self.taped(move || Call::Field(record, index, key.map(Name))))
     }
 
     fn field_now(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
@@ -967,7 +987,7 @@ impl Recorder {
 
     /// Records a unit struct named `name` at `ctx`.
     pub(crate) fn unit_struct(&mut self, ctx: u32, name: &'static str) {
-        self.taped(Call::UnitStruct(ctx, Name(name)));
+        self.taped(move || Call::UnitStruct(ctx, Name(name)));
     }
 
     fn unit_struct_now(&mut self, ctx: u32, name: &'static str) {
