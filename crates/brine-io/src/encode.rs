@@ -289,7 +289,9 @@ impl<S: Sink> Encoder<S> {
     #[inline(always)]
     fn event(&mut self, ctx: u32, event: Event) {
         if ctx != NONE {
-            self.record_event(ctx, event);
+            // inline: a tape followed costs a compare of the call's key,
+            // made from constants and registers, and the answer's load
+            self.rec.event(ctx, event);
         }
     }
 
@@ -302,13 +304,6 @@ impl<S: Sink> Encoder<S> {
     #[inline(always)]
     fn put(&mut self) -> &mut Out<S> {
         &mut self.out
-    }
-
-    /// Out of line, so that a primitive's serialize stays small enough to
-    /// inline into the loop of a sequence.
-    #[inline(never)]
-    fn record_event(&mut self, ctx: u32, event: Event) {
-        self.rec.event(ctx, event);
     }
 
     /// Whether a primitive was recorded at `ctx`.
@@ -420,8 +415,31 @@ impl<S: Sink> Compound<'_, S> {
             self.enc.ctx = NONE;
             return value.serialize(&mut *self.enc);
         }
-        self.at = recorded(self.enc, self.at, value, key)?;
+        // what changes comes back in registers: the `At` itself, returned
+        // through memory, was read with wider loads than the stores that
+        // wrote it (a store-forwarding stall in every recorded field)
+        let primitives = recorded(self.enc, self.at, value, key)?;
+        if primitives {
+            self.at.children = Children::Elements(NONE);
+        }
+        self.at.index = self.at.index.saturating_add(1);
         Ok(())
+    }
+}
+
+impl<S: Sink> Compound<'_, S> {
+    /// Writes the next field of a struct or struct variant at its context:
+    /// [`part`](Self::part) without its match on what the compound is (a
+    /// struct's fields are always a record's).
+    #[inline(always)]
+    fn field<T: Serialize + ?Sized>(&mut self, value: &T, key: &'static str) -> Result<(), Error> {
+        let Children::Fields(record) = self.at.children else { return self.part(value, Some(key)) };
+        let index = self.at.index;
+        self.at.index = index.saturating_add(1);
+        self.written += 1;
+        // a settled struct: nothing to learn, so nothing recorded
+        self.enc.ctx = if record == NONE { NONE } else { self.enc.field(record, index, Some(key)) };
+        value.serialize(&mut *self.enc)
     }
 }
 
@@ -435,16 +453,17 @@ enum Stopped<T> {
     At(T),
 }
 
-/// Writes the part of a compound at `at`, recording it; returns where the
-/// next part goes. Kept out of line, so that the loop over a sequence of
-/// primitives is the plain call in [`Compound::part`].
+/// Writes the part of a compound at `at`, recording it; returns whether
+/// the compound is a sequence whose elements are now known primitives
+/// (the next ones go at `NONE`). Kept out of line, so that the loop over a
+/// sequence of primitives is the plain call in [`Compound::part`].
 #[inline(never)]
 fn recorded<S: Sink, T: Serialize + ?Sized>(
     enc: &mut Encoder<S>,
     at: At,
     value: &T,
     key: Option<&'static str>,
-) -> Result<At, Error> {
+) -> Result<bool, Error> {
     let ctx = match at.children {
         Children::Elements(elem) => elem,
         Children::Tuple(base) if base != NONE => base.saturating_add(at.index),
@@ -460,11 +479,7 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(
     };
     enc.ctx = ctx;
     value.serialize(&mut *enc)?;
-    let children = match at.children {
-        Children::Elements(elem) if enc.is_primitive(elem) => Children::Elements(NONE),
-        children => children,
-    };
-    Ok(At { children, index: at.index.saturating_add(1) })
+    Ok(matches!(at.children, Children::Elements(elem) if enc.is_primitive(elem)))
 }
 
 impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
@@ -753,7 +768,7 @@ macro_rules! compound_struct {
                 key: &'static str,
                 value: &T,
             ) -> Result<(), Error> {
-                self.part(value, Some(key))
+                self.field(value, key)
             }
 
             fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
