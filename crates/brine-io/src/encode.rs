@@ -435,11 +435,14 @@ impl<S: Sink> Compound<'_, S> {
     fn field<T: Serialize + ?Sized>(&mut self, value: &T, key: &'static str) -> Result<(), Error> {
         let Children::Fields(record) = self.at.children else { return self.part(value, Some(key)) };
         let index = self.at.index;
-        self.at.index = index.saturating_add(1);
         self.written += 1;
         // a settled struct: nothing to learn, so nothing recorded
         self.enc.ctx = if record == NONE { NONE } else { self.enc.field(record, index, Some(key)) };
-        value.serialize(&mut *self.enc)
+        value.serialize(&mut *self.enc)?;
+        // as in `part`: a field that failed takes no place (an impl that
+        // goes on past the error writes its next field at this index)
+        self.at.index = index.saturating_add(1);
+        Ok(())
     }
 }
 
