@@ -425,9 +425,7 @@ impl<S: Sink> Compound<'_, S> {
         self.at.index = self.at.index.saturating_add(1);
         Ok(())
     }
-}
 
-impl<S: Sink> Compound<'_, S> {
     /// Writes the next field of a struct or struct variant at its context:
     /// [`part`](Self::part) without its match on what the compound is (a
     /// struct's fields are always a record's).

@@ -695,7 +695,8 @@ impl Recorder {
     /// made, from the arguments in registers: the call itself is made in
     /// memory only to be answered anew. (Made there first, its key was read
     /// back with loads wider than the stores that wrote it, each waiting for
-    /// them: a store-forwarding stall, half a small struct's dump.)
+    /// them: a store-forwarding stall, half of each primitive's serialize in
+    /// a struct of eight fields.)
     #[inline(always)]
     fn taped(&mut self, call: impl Fn() -> Call) -> Answer {
         if let Some(answer) = self.follow(call().key()) {
