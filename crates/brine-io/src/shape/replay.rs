@@ -1023,3 +1023,69 @@ fn keep(key: TypeId, template: Box<Template>, tape: Option<Rc<Tape>>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Call, Event, Kind, Name, Slot};
+    use crate::shape::Prim;
+
+    /// Calls that differ in each argument, each once: names that share an
+    /// address or a text but not both, contexts at both ends.
+    fn calls() -> Vec<Call> {
+        let text: &'static str = "abcabc";
+        let names = [Name(&text[..3]), Name(&text[3..]), Name(&text[..2]), Name("")];
+        let events = [
+            Event::Prim(Prim::I64),
+            Event::Prim(Prim::Str),
+            Event::Seq,
+            Event::Struct(0),
+            Event::Struct(1),
+            Event::Tuple(2),
+            Event::Enum(0),
+        ];
+        let kinds = [Kind::Struct, Kind::Tuple, Kind::Newtype, Kind::Unit];
+        let slots = [Slot::Some, Slot::Elem, Slot::Key, Slot::Value];
+        let mut calls = Vec::new();
+        for ctx in [0, 1, u32::MAX - 1] {
+            calls.push(Call::EventAt(ctx));
+            calls.extend([0, 1, 2].map(|len| Call::Tuple(ctx, len)));
+            calls.extend([0, 1].map(|index| Call::Field(ctx, index, None)));
+            for event in events {
+                calls.push(Call::Event(ctx, event));
+                calls.extend(slots.map(|slot| Call::Child(ctx, event, slot)));
+            }
+            for name in names {
+                calls.push(Call::UnitStruct(ctx, name));
+                calls.extend([0, 1].map(|index| Call::Field(ctx, index, Some(name))));
+                for kind in kinds {
+                    for len in [0, 1, 3] {
+                        calls.push(Call::Struct(ctx, name, kind, len));
+                        for variant in &names[..2] {
+                            calls.extend(
+                                [0, 1].map(|index| Call::Variant(ctx, name, index, *variant, kind, len)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        calls
+    }
+
+    /// Two different calls never have keys that `follow` finds equal (it
+    /// compares the `used` words of the call made), and the words past
+    /// `used` are 0, as the comparison of a tape's steps assumes.
+    #[test]
+    fn only_equal_calls_have_keys_follow_finds_equal() {
+        let keys: Vec<_> = calls().into_iter().map(|call| call.key().expect("short names")).collect();
+        for key in &keys {
+            assert!(key.words[key.used..].iter().all(|&word| word == 0), "{key:?}");
+        }
+        for (i, made) in keys.iter().enumerate() {
+            for (j, step) in keys.iter().enumerate() {
+                let equal = made.words[..made.used] == step.words[..made.used];
+                assert_eq!(equal, i == j, "calls {i} and {j}: {made:?} against {step:?}");
+            }
+        }
+    }
+}
