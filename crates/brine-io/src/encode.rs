@@ -409,16 +409,20 @@ impl<S: Sink> Compound<'_, S> {
     #[inline(always)]
     fn part<T: Serialize + ?Sized>(&mut self, value: &T, key: Option<&'static str>) -> Result<(), Error> {
         self.written += 1;
-        if let Children::Elements(NONE) | Children::Fields(NONE) = self.at.children {
-            // a sequence of primitives past its first element, or a struct
-            // already settled: nothing to learn, so nothing recorded
-            self.enc.ctx = NONE;
-            return value.serialize(&mut *self.enc);
+        match self.at.children {
+            Children::Fields(record) => return self.field(record, value, key),
+            Children::Elements(NONE) => {
+                // a sequence of primitives past its first element: nothing
+                // to learn, so nothing recorded
+                self.enc.ctx = NONE;
+                return value.serialize(&mut *self.enc);
+            }
+            _ => {}
         }
         // what changes comes back in registers: the `At` itself, returned
         // through memory, was read with wider loads than the stores that
-        // wrote it (a store-forwarding stall in every recorded field)
-        let primitives = recorded(self.enc, self.at, value, key)?;
+        // wrote it (a store-forwarding stall in every recorded part)
+        let primitives = recorded(self.enc, self.at, value)?;
         if primitives {
             self.at.children = Children::Elements(NONE);
         }
@@ -426,19 +430,22 @@ impl<S: Sink> Compound<'_, S> {
         Ok(())
     }
 
-    /// Writes the next field of a struct or struct variant at its context:
-    /// [`part`](Self::part) without its match on what the compound is (a
-    /// struct's fields are always a record's).
+    /// Writes the next field of `record` (a struct's, a variant's) at its
+    /// context, recording it inline: a field is written once per value, not
+    /// in a loop that the recording would bloat.
     #[inline(always)]
-    fn field<T: Serialize + ?Sized>(&mut self, value: &T, key: &'static str) -> Result<(), Error> {
-        let Children::Fields(record) = self.at.children else { return self.part(value, Some(key)) };
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        record: u32,
+        value: &T,
+        key: Option<&'static str>,
+    ) -> Result<(), Error> {
         let index = self.at.index;
-        self.written += 1;
-        // a settled struct: nothing to learn, so nothing recorded
-        self.enc.ctx = if record == NONE { NONE } else { self.enc.field(record, index, Some(key)) };
+        // a settled record: nothing to learn, so nothing recorded
+        self.enc.ctx = if record == NONE { NONE } else { self.enc.field(record, index, key) };
         value.serialize(&mut *self.enc)?;
-        // as in `part`: a field that failed takes no place (an impl that
-        // goes on past the error writes its next field at this index)
+        // a field that failed takes no place (an impl that goes on past the
+        // error writes its next field at this index)
         self.at.index = index.saturating_add(1);
         Ok(())
     }
@@ -454,22 +461,18 @@ enum Stopped<T> {
     At(T),
 }
 
-/// Writes the part of a compound at `at`, recording it; returns whether
-/// the compound is a sequence whose elements are now known primitives
-/// (the next ones go at `NONE`). Kept out of line, so that the loop over a
-/// sequence of primitives is the plain call in [`Compound::part`].
+/// Writes the part of a sequence, tuple or map at `at`, recording it;
+/// returns whether the compound is a sequence whose elements are now known
+/// primitives (the next ones go at `NONE`). Kept out of line, so that the
+/// loop over a sequence of primitives is the plain call in
+/// [`Compound::part`].
 #[inline(never)]
-fn recorded<S: Sink, T: Serialize + ?Sized>(
-    enc: &mut Encoder<S>,
-    at: At,
-    value: &T,
-    key: Option<&'static str>,
-) -> Result<bool, Error> {
+fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value: &T) -> Result<bool, Error> {
     let ctx = match at.children {
         Children::Elements(elem) => elem,
         Children::Tuple(base) if base != NONE => base.saturating_add(at.index),
-        Children::Tuple(_) => NONE,
-        Children::Fields(record) => enc.field(record, at.index, key),
+        // a record's fields go through `Compound::field`
+        Children::Tuple(_) | Children::Fields(_) => NONE,
         Children::Map(key, value) => {
             if at.index.is_multiple_of(2) {
                 key
@@ -769,7 +772,7 @@ macro_rules! compound_struct {
                 key: &'static str,
                 value: &T,
             ) -> Result<(), Error> {
-                self.field(value, key)
+                self.part(value, Some(key))
             }
 
             fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
