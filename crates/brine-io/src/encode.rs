@@ -469,7 +469,10 @@ enum Stopped<T> {
 #[inline(never)]
 fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value: &T) -> Result<bool, Error> {
     let ctx = match at.children {
-        Children::Elements(elem) => elem,
+        Children::Elements(elem) => {
+            enc.rec.element(elem);
+            elem
+        }
         Children::Tuple(base) if base != NONE => base.saturating_add(at.index),
         // a record's fields go through `Compound::field`
         Children::Tuple(_) | Children::Fields(_) => NONE,
@@ -649,6 +652,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
             && let Some(item) = iter.next()
         {
             let start = enc.out.buf.len();
+            enc.rec.element(elem);
             enc.ctx = elem;
             item.serialize(&mut *enc)?;
             written += 1;
@@ -665,6 +669,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                 // the first element wrote no primitive, so no later one makes
                 // the context one (it would vary): each goes through the encoder
                 for item in iter.by_ref() {
+                    enc.rec.element(elem);
                     enc.ctx = elem;
                     item.serialize(&mut *enc)?;
                     written += 1;

@@ -118,6 +118,8 @@ pub use load::error::HexBytes;
 pub use load::{
     DEFAULT_MAX_DEPTH, DEFAULT_MAX_LEN, DEFAULT_MAX_ZERO_SIZED, Envelope, Options, inspect, load, load_from,
 };
+#[doc(hidden)]
+pub use shape::without_repeats;
 pub use trust::Trust;
 
 /// The canonical name of `T` that envelopes store and the type check compares.

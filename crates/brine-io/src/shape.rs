@@ -50,6 +50,7 @@ mod replay;
 
 pub(crate) use check::{CheckState, Checked};
 pub(crate) use replay::Recorder;
+pub use replay::without_repeats;
 
 /// No context: nothing was recorded here, nothing is checked.
 pub(crate) const NONE: u32 = u32::MAX;

@@ -100,10 +100,26 @@ fn each_once_as_fresh<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(v
     }
 }
 
+/// `value` dumped on a thread of its own that records every call of every
+/// sequence element, as if none repeated.
+fn plain<T: Serialize + Clone + Send + 'static>(value: &T) -> Outcome {
+    quiet_scripted_panics();
+    let value = value.clone();
+    std::thread::spawn(move || brine_io::without_repeats(|| outcome(|| brine_io::dump(&value))))
+        .join()
+        .unwrap()
+}
+
 /// Checks that `dump` of value `i` here has the outcome of a dump on a new
-/// thread; returns that outcome.
+/// thread, and that one the outcome of a dump that follows no repeated
+/// elements; returns that outcome.
 fn dump_as_alone<T: Serialize + Clone + Send + std::fmt::Debug + 'static>(i: usize, value: &T) -> Outcome {
     let alone = fresh(value);
+    let recorded = plain(value);
+    assert!(
+        alone == recorded,
+        "value {i} ({value:?}): alone {alone:?} but with every call recorded {recorded:?}"
+    );
     let here = outcome(|| brine_io::dump(value));
     assert!(here == alone, "value {i} ({value:?}): dump {here:?} but alone {alone:?}");
     alone
@@ -627,6 +643,101 @@ fn a_writer_that_dumps_the_type() {
             let mut writer = DumpingWriter(Vec::new(), other.clone());
             brine_io::dump_into(&value, std::io::BufWriter::with_capacity(1, &mut writer)).unwrap();
             assert_eq!(Outcome::Bytes(writer.0), alone);
+        }
+    }
+}
+
+// -- sequences whose elements repeat ------------------------------------------------------
+
+/// A record as programs have them: strings, an `Option` of another record
+/// and a sequence, which never settle.
+fn record(name: u8, some: bool, tags: usize) -> S {
+    let inner =
+        if some { S::Some(Box::new(S::Struct(1, 2, vec![(0, S::Str), (1, S::U8(3))]))) } else { S::None };
+    S::Struct(name, 4, vec![(6, S::U16(1)), (7, S::Str), (0, inner), (1, S::Seq(true, vec![S::Str; tags]))])
+}
+
+/// A sequence of `count` copies of `base`, some of them changed (by the
+/// seeds, at their places), written in one of four ways: alone, in a
+/// record, twice in a tuple, or three times in a sequence of them.
+fn repeated(base: &S, count: usize, changes: &[(usize, u64)], collect: bool, wrap: u8, hostile: bool) -> S {
+    let mut items = vec![base.clone(); count];
+    for &(at, seed) in changes {
+        let mut seed = seed;
+        if let Some(item) = items.get_mut(at) {
+            *item = if hostile { mutate(base, &mut seed) } else { scripted::mutate_calm(base, &mut seed) };
+        }
+    }
+    let seq = S::Seq(collect, items);
+    match wrap % 4 {
+        0 => seq,
+        1 => S::Struct(2, 2, vec![(6, S::U8(0)), (7, seq)]),
+        2 => S::Tuple(vec![seq.clone(), seq]),
+        _ => S::Seq(collect, vec![seq.clone(), seq.clone(), seq]),
+    }
+}
+
+fn repeating(base: impl Strategy<Value = S>, hostile: bool) -> impl Strategy<Value = S> {
+    (base, 0usize..12, proptest::collection::vec((0usize..12, any::<u64>()), 0..4), any::<bool>(), 0u8..4)
+        .prop_map(move |(base, count, changes, collect, wrap)| {
+            repeated(&base, count, &changes, collect, wrap, hostile)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn repeated_focused_elements(values in proptest::collection::vec(repeating(focused(), false), 1..5)) {
+        each_once_as_fresh(&values);
+    }
+
+    #[test]
+    fn repeated_hostile_elements(values in proptest::collection::vec(repeating(scripts(true), true), 1..4)) {
+        each_once_as_fresh(&values);
+    }
+
+    #[test]
+    fn repeated_records(
+        shapes in proptest::collection::vec((0u8..3, any::<bool>(), 0usize..3), 1..40),
+        collect in any::<bool>(),
+        wrap in 0u8..4,
+    ) {
+        let items: Vec<S> = shapes.iter().map(|&(name, some, tags)| record(name % 2, some, tags)).collect();
+        let value = repeated(&S::Seq(collect, items), 1, &[], collect, wrap, false);
+        each_once_as_fresh(&[value.clone(), value]);
+    }
+}
+
+/// A `Vec` of records whose elements repeat, then change (an `Option` made
+/// `None`, a sequence emptied or longer, a record of another layout, a
+/// panic, an error swallowed, a dump inside) at each place, then repeat
+/// again; each dumped after the others, as the thread's templates and tapes
+/// build up.
+#[test]
+fn elements_that_repeat_then_change() {
+    let base = record(0, true, 2);
+    let changes = [
+        record(0, false, 2),
+        record(0, true, 0),
+        record(0, true, 5),
+        S::Struct(0, 2, vec![(6, S::U16(1)), (7, S::Str)]),
+        S::Tuple(vec![base.clone(), S::Panic]),
+        S::Swallow(Box::new(S::Tuple(vec![S::Str, S::Fail]))),
+        S::Nest(0, Box::new(S::Seq(true, vec![base.clone(); 5]))),
+        S::Nest(3, Box::new(base.clone())),
+    ];
+    for change in &changes {
+        for at in [0, 1, 2, 3, 4, 7] {
+            let mut items = vec![base.clone(); 8];
+            items[at] = change.clone();
+            let values = [
+                S::Seq(true, items.clone()),
+                S::Seq(false, items.clone()),
+                S::Seq(true, vec![base.clone(); 9]),
+            ];
+            each_once_as_fresh(&values);
+            same_as_fresh(&values);
         }
     }
 }

@@ -28,6 +28,10 @@
 //!   new recording would hold at that point ([`Template::prefix`]): the
 //!   replay becomes that recording, which takes the call and goes on. The
 //!   value is serialized once, whatever happens.
+//! - A sequence element's calls are followed only once the element before
+//!   made exactly them, with the same answers, so that they changed nothing
+//!   the second time; any of them made again gets that answer and changes
+//!   nothing, so a dump leaves them at any call with nothing to redo.
 //!
 //! Checking each call against the template's nodes still costs a small
 //! struct's dump more than its bytes do. So a template also keeps the
@@ -39,12 +43,32 @@
 //! call the tape doesn't hold, the calls followed so far are replayed
 //! against the template as above, which then takes that call: the tape only
 //! ever skips work that a replay would have found to pass.
+//!
+//! A value too large for a tape is mostly a sequence of records, each of
+//! which makes the same calls as the one before. Such an element changes
+//! nothing ([`Repeats`] says why), so the next elements follow its calls as
+//! a tape of their own, and at the first call that differs the recorder goes
+//! on from where it is: the calls followed did nothing to redo.
 
 use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::{Event, Kind, NONE, Slot, Table, same};
+
+/// Runs `f` with dumps on this thread recording every call of every
+/// sequence element, as if none repeated: for the tests that hold following
+/// the repeats to writing the same bytes. Not part of the API.
+pub fn without_repeats<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REPEATS.with(|repeats| repeats.set(self.0));
+        }
+    }
+    let _restore = Restore(REPEATS.with(|repeats| repeats.replace(false)));
+    f()
+}
 
 /// How many types' templates a thread keeps.
 const KEPT: usize = 8;
@@ -58,6 +82,9 @@ const KEPT_NODES: usize = 4096;
 const TAPE_STEPS: usize = 64;
 
 thread_local! {
+    /// Whether dumps on this thread follow the calls of a sequence's
+    /// elements that repeat (see [`without_repeats`]).
+    static REPEATS: Cell<bool> = const { Cell::new(true) };
     /// The templates of the last types dumped on this thread.
     static TEMPLATES: RefCell<Shelf> = const { RefCell::new(Shelf { kept: Vec::new(), clock: 0 }) };
 }
@@ -141,6 +168,9 @@ struct Following {
     tape: Rc<Tape>,
     step: u32,
     times: u32,
+    /// The tape is a sequence element's calls that repeat (see
+    /// [`Repeats`]), not the whole dump's.
+    repeat: bool,
 }
 
 /// The table an earlier dump of one type wrote, its bytes, and what the
@@ -316,6 +346,96 @@ pub(crate) struct Recorder {
     /// (unless it follows a tape), while `taping`.
     tape: Vec<Step>,
     taping: bool,
+    /// The calls of a sequence's elements, compared element by element.
+    /// Made at the first element a sequence records.
+    repeats: Option<Box<Repeats>>,
+}
+
+/// A sequence's elements whose calls repeat: a `Vec` of records whose
+/// fields never settle (strings, options, inner sequences) makes the same
+/// calls for element after element.
+///
+/// When an element made exactly the calls the element before it made, with
+/// the same answers, it changed nothing: every call only adds to the table
+/// (an event joined, a node or record or name made when missing, a mark
+/// set) and the element before had added all of it. So the state is the
+/// same at each end of the element, and it stays the same through the
+/// next one for as long as that one makes the same calls again: they get
+/// the same answers, and change nothing. The recorder follows them as a
+/// tape ([`Following`] with `repeat`), one comparison a call, and at the
+/// first call that differs it simply goes on anew: the calls followed so
+/// far did nothing it needs to redo.
+///
+/// Where elements begin is the encoder's word ([`Recorder::element`]), but
+/// none of this depends on it meaning anything: any stretch of calls
+/// followed at once by the same stretch (calls and answers) changed
+/// nothing the second time.
+#[derive(Debug, Default)]
+struct Repeats {
+    /// The context of the elements compared (`None`: no sequence yet).
+    elem: Option<u32>,
+    /// The calls of the element before, and of this one so far.
+    last: Vec<Step>,
+    now: Vec<Step>,
+    /// Elements in a row whose calls differed from the one's before, and
+    /// whether that made this dump stop comparing.
+    misses: u32,
+    given_up: bool,
+}
+
+/// An element of more calls is not compared: its sequence is given up.
+const REPEAT_STEPS: usize = 256;
+
+/// After this many elements in a row that differ from the one before, a
+/// dump stops comparing: its elements rarely repeat.
+const REPEAT_MISSES: u32 = 8;
+
+/// Whether two keys are equal: a word at a time, without a call to
+/// `memcmp` (which read the key just stored with wider loads than the
+/// stores: a store-forwarding stall in every call).
+#[inline(always)]
+fn same_key(a: &[u64; 5], b: &[u64; 5]) -> bool {
+    a.iter().zip(b).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
+}
+
+/// Whether two steps are the same calls with the same answers.
+fn same_steps(a: &[Step], b: &[Step]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| same_key(&a.key, &b.key) && a.answer == b.answer && a.times == b.times)
+}
+
+impl Repeats {
+    /// Adds a call and its answer to this element's calls, while a
+    /// sequence's elements are compared.
+    fn add(&mut self, call: Call, answer: Answer) {
+        if self.elem.is_none() {
+            return;
+        }
+        let Some(Key { words: key, .. }) = call.key() else {
+            self.give_up();
+            return;
+        };
+        if let Some(last) = self.now.last_mut()
+            && same_key(&last.key, &key)
+            && last.answer == answer
+            && last.times < u32::MAX
+        {
+            last.times += 1;
+        } else if self.now.len() < REPEAT_STEPS {
+            self.now.push(Step { call, key, answer, times: 1 });
+        } else {
+            // an element this large is not worth comparing: wait for
+            // another sequence
+            self.elem = None;
+        }
+    }
+
+    fn give_up(&mut self) {
+        self.elem = None;
+        self.given_up = true;
+    }
 }
 
 impl Template {
@@ -619,7 +739,7 @@ impl Recorder {
         self.key = Some(key);
         match loan {
             Some(Loan::Tape(tape)) => {
-                self.following = Some(Following { tape, step: 0, times: 0 });
+                self.following = Some(Following { tape, step: 0, times: 0, repeat: false });
                 self.taping = false;
             }
             Some(Loan::Template(mut template)) => {
@@ -639,6 +759,9 @@ impl Recorder {
     /// type; `body_len` is what the value's payload took, the room to make
     /// for the next one.
     pub(crate) fn finish<R>(&mut self, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
+        if self.following.as_ref().is_some_and(|following| following.repeat) {
+            self.end_repeat();
+        }
         if let Some(following) = &self.following
             && (following.step as usize != following.tape.steps.len() || following.times != 0)
         {
@@ -683,7 +806,9 @@ impl Recorder {
     /// dump replays its table or follows its tape: room to make at the start.
     pub(crate) fn body_len(&self) -> usize {
         match (&self.following, &self.replay) {
-            (Some(following), _) => following.tape.body_len.get(),
+            (Some(following), _) if !following.repeat => following.tape.body_len.get(),
+            (Some(_), Some(template)) => template.body_len,
+            (Some(_), None) => 0,
             (None, Some(template)) => template.body_len,
             (None, None) => 0,
         }
@@ -731,14 +856,132 @@ impl Recorder {
     /// followed a tape leaves it first (see [`Recorder::untape`]).
     #[inline(never)]
     fn answer(&mut self, call: Call) -> Answer {
-        if self.following.is_some() {
-            self.untape();
+        match &self.following {
+            Some(following) if following.repeat => self.end_repeat(),
+            Some(_) => self.untape(),
+            None => {}
         }
         let answer = self.now(call);
         if self.taping {
             self.note(call, answer);
         }
+        if let Some(repeats) = &mut self.repeats {
+            repeats.add(call, answer);
+        }
         answer
+    }
+
+    /// Notes that the encoder begins an element of the sequence whose
+    /// elements are at `elem` (a recorded one: not a primitive). At the
+    /// elements of one sequence, compares the calls of the element that
+    /// ended with the calls of the one before; the same calls with the same
+    /// answers, and the recorder follows them for the next elements (see
+    /// [`Repeats`]).
+    #[inline(always)]
+    pub(crate) fn element(&mut self, elem: u32) {
+        if let Some(following) = &mut self.following {
+            // following the whole dump's tape: it holds every call; or an
+            // element's: a sequence inside the element is part of its calls
+            if !following.repeat || self.repeats.as_ref().and_then(|repeats| repeats.elem) != Some(elem) {
+                return;
+            }
+            if !self.taping {
+                // the element made the calls of the tape, or the first of
+                // them: it changed nothing, and the next one may follow
+                // them again
+                following.step = 0;
+                following.times = 0;
+                return;
+            }
+        }
+        self.next_element(elem);
+    }
+
+    /// [`element`](Self::element) out of line: a dump that follows an
+    /// element's calls and keeps no tape of its own stays there.
+    #[inline(never)]
+    fn next_element(&mut self, elem: u32) {
+        if let Some(following) = &mut self.following {
+            // an element that followed the calls of the one before (or the
+            // first of them), on a dump that keeps its own tape: they go on it
+            let (step, times) = (following.step, following.times);
+            following.step = 0;
+            following.times = 0;
+            let tape = Rc::clone(&following.tape);
+            self.note_followed(&tape.steps, step, times);
+            return;
+        }
+        let repeats = match &mut self.repeats {
+            Some(repeats) => repeats,
+            None if !REPEATS.with(Cell::get) => return,
+            None => self.repeats.insert(Box::default()),
+        };
+        match repeats.elem {
+            None if repeats.given_up => {}
+            None => {
+                repeats.elem = Some(elem);
+                repeats.last.clear();
+                repeats.now.clear();
+            }
+            Some(at) if at == elem => {
+                if repeats.now.is_empty() {
+                    // an element that made no calls (a settled record): nothing to follow
+                    repeats.last.clear();
+                } else if same_steps(&repeats.now, &repeats.last) {
+                    repeats.misses = 0;
+                    repeats.last.clear();
+                    let steps = std::mem::take(&mut repeats.now);
+                    let tape = Rc::new(Tape { steps, bytes: Vec::new(), body_len: Cell::new(0) });
+                    self.following = Some(Following { tape, step: 0, times: 0, repeat: true });
+                } else {
+                    std::mem::swap(&mut repeats.last, &mut repeats.now);
+                    repeats.now.clear();
+                    repeats.misses += 1;
+                    if repeats.misses >= REPEAT_MISSES {
+                        repeats.give_up();
+                    }
+                }
+            }
+            // an element of a sequence inside this one's element: part of its calls
+            Some(_) => {}
+        }
+    }
+
+    /// Stops following an element's calls, at a call they don't hold or at
+    /// the dump's end: the calls followed so far changed nothing, and
+    /// become this element's calls so far.
+    #[cold]
+    #[inline(never)]
+    fn end_repeat(&mut self) {
+        if !self.following.as_ref().is_some_and(|following| following.repeat) {
+            return;
+        }
+        let Some(Following { tape, step, times, .. }) = self.following.take() else { return };
+        self.note_followed(&tape.steps, step, times);
+        let mut steps = Rc::try_unwrap(tape).map(|tape| tape.steps).unwrap_or_else(|tape| tape.steps.clone());
+        let step = step as usize;
+        steps.truncate(step + usize::from(times > 0));
+        if let Some(partial) = steps.get_mut(step) {
+            partial.times = times;
+        }
+        if let Some(repeats) = &mut self.repeats {
+            repeats.now = steps;
+        }
+    }
+
+    /// Adds the calls of an element's tape followed so far, the first
+    /// `step` steps and `times` calls of the next, to this dump's own tape.
+    fn note_followed(&mut self, steps: &[Step], step: u32, times: u32) {
+        if !self.taping {
+            return;
+        }
+        let step = step as usize;
+        for (at, done) in steps.iter().enumerate().take(step + 1) {
+            let made = if at == step { times } else { done.times };
+            for _ in 0..made {
+                self.note(done.call, done.answer);
+            }
+        }
     }
 
     /// Adds a call and its answer to this dump's tape.
@@ -749,7 +992,7 @@ impl Recorder {
             return;
         };
         if let Some(last) = self.tape.last_mut()
-            && last.key == key
+            && same_key(&last.key, &key)
             && last.answer == answer
             && last.times < u32::MAX
         {
@@ -770,7 +1013,10 @@ impl Recorder {
     #[cold]
     #[inline(never)]
     fn untape(&mut self) {
-        let Some(Following { tape, step, times }) = self.following.take() else { return };
+        if self.following.as_ref().is_some_and(|following| following.repeat) {
+            return;
+        }
+        let Some(Following { tape, step, times, .. }) = self.following.take() else { return };
         let template = self.key.and_then(|key| {
             TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten()
         });
