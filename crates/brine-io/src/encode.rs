@@ -478,6 +478,8 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value:
         Children::Tuple(_) | Children::Fields(_) => NONE,
         Children::Map(key, value) => {
             if at.index.is_multiple_of(2) {
+                // an entry begins: entries, like a sequence's elements, may repeat
+                enc.rec.element(key);
                 key
             } else {
                 value

@@ -658,8 +658,9 @@ fn record(name: u8, some: bool, tags: usize) -> S {
 }
 
 /// A sequence of `count` copies of `base`, some of them changed (by the
-/// seeds, at their places), written in one of four ways: alone, in a
-/// record, twice in a tuple, or three times in a sequence of them.
+/// seeds, at their places), written in one of five ways: alone, in a
+/// record, twice in a tuple, three times in a sequence of them, or as the
+/// values of a map.
 fn repeated(base: &S, count: usize, changes: &[(usize, u64)], collect: bool, wrap: u8, hostile: bool) -> S {
     let mut items = vec![base.clone(); count];
     for &(at, seed) in changes {
@@ -668,8 +669,11 @@ fn repeated(base: &S, count: usize, changes: &[(usize, u64)], collect: bool, wra
             *item = if hostile { mutate(base, &mut seed) } else { scripted::mutate_calm(base, &mut seed) };
         }
     }
+    if wrap % 5 == 4 {
+        return S::Map(items.into_iter().map(|item| (S::Str, item)).collect());
+    }
     let seq = S::Seq(collect, items);
-    match wrap % 4 {
+    match wrap % 5 {
         0 => seq,
         1 => S::Struct(2, 2, vec![(6, S::U8(0)), (7, seq)]),
         2 => S::Tuple(vec![seq.clone(), seq]),
@@ -678,7 +682,7 @@ fn repeated(base: &S, count: usize, changes: &[(usize, u64)], collect: bool, wra
 }
 
 fn repeating(base: impl Strategy<Value = S>, hostile: bool) -> impl Strategy<Value = S> {
-    (base, 0usize..12, proptest::collection::vec((0usize..12, any::<u64>()), 0..4), any::<bool>(), 0u8..4)
+    (base, 0usize..12, proptest::collection::vec((0usize..12, any::<u64>()), 0..4), any::<bool>(), 0u8..5)
         .prop_map(move |(base, count, changes, collect, wrap)| {
             repeated(&base, count, &changes, collect, wrap, hostile)
         })
@@ -701,7 +705,7 @@ proptest! {
     fn repeated_records(
         shapes in proptest::collection::vec((0u8..3, any::<bool>(), 0usize..3), 1..40),
         collect in any::<bool>(),
-        wrap in 0u8..4,
+        wrap in 0u8..5,
     ) {
         let items: Vec<S> = shapes.iter().map(|&(name, some, tags)| record(name % 2, some, tags)).collect();
         let value = repeated(&S::Seq(collect, items), 1, &[], collect, wrap, false);
@@ -731,9 +735,11 @@ fn elements_that_repeat_then_change() {
         for at in [0, 1, 2, 3, 4, 7] {
             let mut items = vec![base.clone(); 8];
             items[at] = change.clone();
+            let entries = items.iter().map(|item| (S::Str, item.clone())).collect();
             let values = [
                 S::Seq(true, items.clone()),
                 S::Seq(false, items.clone()),
+                S::Map(entries),
                 S::Seq(true, vec![base.clone(); 9]),
             ];
             each_once_as_fresh(&values);
