@@ -377,7 +377,8 @@ struct Repeats {
     /// The calls of the element before, and of this one so far.
     last: Vec<Step>,
     now: Vec<Step>,
-    /// Elements in a row whose calls differed from the one's before, and
+    /// Elements in a row that gained nothing (their calls differed from
+    /// the one's before, or they left the calls they followed), and
     /// whether that made this dump stop comparing.
     misses: u32,
     given_up: bool,
@@ -386,8 +387,9 @@ struct Repeats {
 /// An element of more calls is not compared: its sequence is given up.
 const REPEAT_STEPS: usize = 256;
 
-/// After this many elements in a row that differ from the one before, a
-/// dump stops comparing: its elements rarely repeat.
+/// After this many elements in a row that gained nothing, a dump stops
+/// comparing: its elements rarely repeat for long (a `Vec` of options, one
+/// `None` in three), and comparing costs more than it saves.
 const REPEAT_MISSES: u32 = 8;
 
 /// Whether two keys are equal: a word at a time, without a call to
@@ -407,12 +409,10 @@ fn same_steps(a: &[Step], b: &[Step]) -> bool {
 }
 
 impl Repeats {
-    /// Adds a call and its answer to this element's calls, while a
-    /// sequence's elements are compared.
+    /// Adds a call and its answer to this element's calls (the caller
+    /// checks that a sequence's elements are compared).
+    #[inline(never)]
     fn add(&mut self, call: Call, answer: Answer) {
-        if self.elem.is_none() {
-            return;
-        }
         let Some(Key { words: key, .. }) = call.key() else {
             self.give_up();
             return;
@@ -429,6 +429,14 @@ impl Repeats {
             // an element this large is not worth comparing: wait for
             // another sequence
             self.elem = None;
+        }
+    }
+
+    /// Notes an element that gained nothing.
+    fn miss(&mut self) {
+        self.misses += 1;
+        if self.misses >= REPEAT_MISSES {
+            self.give_up();
         }
     }
 
@@ -865,7 +873,9 @@ impl Recorder {
         if self.taping {
             self.note(call, answer);
         }
-        if let Some(repeats) = &mut self.repeats {
+        if let Some(repeats) = &mut self.repeats
+            && repeats.elem.is_some()
+        {
             repeats.add(call, answer);
         }
         answer
@@ -891,8 +901,13 @@ impl Recorder {
                 // them again
                 following.step = 0;
                 following.times = 0;
+                if let Some(repeats) = &mut self.repeats {
+                    repeats.misses = 0;
+                }
                 return;
             }
+        } else if self.repeats.as_ref().is_some_and(|repeats| repeats.given_up) {
+            return;
         }
         self.next_element(elem);
     }
@@ -909,6 +924,9 @@ impl Recorder {
             following.times = 0;
             let tape = Rc::clone(&following.tape);
             self.note_followed(&tape.steps, step, times);
+            if let Some(repeats) = &mut self.repeats {
+                repeats.misses = 0;
+            }
             return;
         }
         let repeats = match &mut self.repeats {
@@ -928,7 +946,6 @@ impl Recorder {
                     // an element that made no calls (a settled record): nothing to follow
                     repeats.last.clear();
                 } else if same_steps(&repeats.now, &repeats.last) {
-                    repeats.misses = 0;
                     repeats.last.clear();
                     let steps = std::mem::take(&mut repeats.now);
                     let tape = Rc::new(Tape { steps, bytes: Vec::new(), body_len: Cell::new(0) });
@@ -936,10 +953,7 @@ impl Recorder {
                 } else {
                     std::mem::swap(&mut repeats.last, &mut repeats.now);
                     repeats.now.clear();
-                    repeats.misses += 1;
-                    if repeats.misses >= REPEAT_MISSES {
-                        repeats.give_up();
-                    }
+                    repeats.miss();
                 }
             }
             // an element of a sequence inside this one's element: part of its calls
@@ -966,6 +980,7 @@ impl Recorder {
         }
         if let Some(repeats) = &mut self.repeats {
             repeats.now = steps;
+            repeats.miss();
         }
     }
 
