@@ -393,6 +393,11 @@ impl<S: Sink> Compound<'_, S> {
     /// than it announced.
     #[inline]
     fn end(self, what: &str) -> Result<(), Error> {
+        if let Children::Elements(elem) | Children::Map(elem, _) = self.at.children
+            && elem != NONE
+        {
+            self.enc.rec.end_elements(elem);
+        }
         match self.announced {
             Some(announced) if announced != self.written => {
                 let (announced, written) = match self.at.children {
@@ -424,6 +429,10 @@ impl<S: Sink> Compound<'_, S> {
         // wrote it (a store-forwarding stall in every recorded part)
         let primitives = recorded(self.enc, self.at, value)?;
         if primitives {
+            // the next elements are recorded no more
+            if let Children::Elements(elem) = self.at.children {
+                self.enc.rec.end_elements(elem);
+            }
             self.at.children = Children::Elements(NONE);
         }
         self.at.index = self.at.index.saturating_add(1);
@@ -706,6 +715,9 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                     written += 1;
                 }
             }
+        }
+        if elem != NONE {
+            enc.rec.end_elements(elem);
         }
         match announced {
             Some(announced) if announced != written => {

@@ -747,3 +747,257 @@ fn elements_that_repeat_then_change() {
         }
     }
 }
+
+// -- elements from a small pool, in runs, nested and recursive -----------------------------
+
+/// A sequence of runs of values from `pool` (each run `n` copies of one).
+fn runs(pool: &[S], pattern: &[(usize, usize)], collect: bool) -> S {
+    let mut items = Vec::new();
+    for &(at, n) in pattern {
+        if !pool.is_empty() {
+            items.extend(std::iter::repeat_n(pool[at % pool.len()].clone(), n));
+        }
+    }
+    S::Seq(collect, items)
+}
+
+/// A tree of the struct `A { x, children }` (one record at every depth: the
+/// children's sequence is one context, reached again inside each element).
+fn tree(leaves: &[S], shape: &[(usize, usize)], depth: usize, collect: bool) -> S {
+    let (leaf, n) = shape.get(depth).copied().unwrap_or((0, 0));
+    let x = leaves.get(leaf % leaves.len().max(1)).cloned().unwrap_or(S::U8(0));
+    let children = if depth >= 3 {
+        Vec::new()
+    } else {
+        (0..n).map(|i| tree(leaves, shape, depth + 1 + (i % 2), collect)).collect()
+    };
+    S::Struct(0, 2, vec![(6, x), (7, S::Seq(collect, children))])
+}
+
+fn pooled(base: BoxedStrategy<S>) -> impl Strategy<Value = S> {
+    (
+        proptest::collection::vec(base, 1..4),
+        proptest::collection::vec((0usize..4, 1usize..6), 1..8),
+        any::<bool>(),
+        0u8..7,
+    )
+        .prop_map(|(pool, pattern, collect, wrap)| {
+            let seq = runs(&pool, &pattern, collect);
+            match wrap {
+                0 => seq,
+                // a map whose values are the sequence: one element context
+                // for the elements of every value
+                1 => S::Map(vec![(S::Str, seq.clone()), (S::U8(1), seq.clone()), (S::Str, seq)]),
+                // the sequence inside its own elements' record, recursively
+                2 => tree(&pool, &pattern, 0, collect),
+                // sequences of the sequence, and of sequences of it
+                3 => {
+                    S::Seq(collect, vec![seq.clone(), seq.clone(), runs(&pool, &pattern[..1], !collect), seq])
+                }
+                4 => S::Seq(!collect, vec![S::Seq(collect, vec![seq.clone(); 3]); 3]),
+                // an option of it flipping
+                5 => S::Seq(
+                    collect,
+                    vec![
+                        S::Some(Box::new(seq.clone())),
+                        S::None,
+                        S::Some(Box::new(seq.clone())),
+                        S::Some(Box::new(seq)),
+                    ],
+                ),
+                _ => S::Tuple(vec![seq.clone(), S::Str, seq]),
+            }
+        })
+}
+
+/// Near copies of `base`, each dumped after the ones before.
+fn with_near_copies(base: S, seeds: &[u64], hostile: bool) -> Vec<S> {
+    let mut values = vec![base.clone(), base.clone()];
+    for &seed in seeds {
+        let mut seed = seed;
+        values.push(if hostile { mutate(&base, &mut seed) } else { scripted::mutate_calm(&base, &mut seed) });
+        values.push(base.clone());
+    }
+    values
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn pooled_focused(base in pooled(focused().boxed()), seeds in proptest::collection::vec(any::<u64>(), 0..4)) {
+        each_once_as_fresh(&with_near_copies(base, &seeds, false));
+    }
+
+    #[test]
+    fn pooled_hostile(base in pooled(scripts(true)), seeds in proptest::collection::vec(any::<u64>(), 0..3)) {
+        each_once_as_fresh(&with_near_copies(base, &seeds, true));
+    }
+
+    #[test]
+    fn pooled_calm_in_a_row(values in proptest::collection::vec(pooled(scripts(false)), 1..5)) {
+        each_once_as_fresh(&values);
+    }
+}
+
+/// Elements of 254..258 different calls (a tuple of `n` u8s, each at its own
+/// context, plus the tuple call), repeating, then changing at their first,
+/// middle or last call, in sequences nested in sequences.
+#[test]
+fn elements_around_repeat_steps() {
+    for n in [254usize, 255, 256, 257, 300] {
+        let base = S::Tuple(vec![S::U8(0); n]);
+        for at in [0, n / 2, n - 1] {
+            let mut changed = vec![S::U8(0); n];
+            changed[at] = S::Str;
+            let changed = S::Tuple(changed);
+            let mut items = vec![base.clone(); 6];
+            items[3] = changed.clone();
+            for collect in [false, true] {
+                let seq = S::Seq(collect, items.clone());
+                let values = [
+                    seq.clone(),
+                    S::Seq(collect, vec![base.clone(); 4]),
+                    S::Seq(
+                        !collect,
+                        vec![seq.clone(), seq.clone(), S::Seq(collect, vec![changed.clone(); 3])],
+                    ),
+                    seq,
+                ];
+                each_once_as_fresh(&values);
+            }
+        }
+    }
+}
+
+/// More than `REPEAT_MISSES` elements in a row that differ, then a run
+/// that repeats, then differ again; and elements of no calls between.
+#[test]
+fn many_misses_then_repeats() {
+    let a = S::Some(Box::new(S::U8(1)));
+    let b = S::None;
+    let c = S::Struct(0, 1, vec![(6, S::U8(1))]); // settles: no calls after its second
+    for misses in [6usize, 7, 8, 9, 12] {
+        let mut items: Vec<S> = (0..misses).map(|i| if i % 2 == 0 { a.clone() } else { b.clone() }).collect();
+        items.extend(vec![a.clone(); 5]);
+        items.extend((0..misses).map(|i| if i % 2 == 0 { b.clone() } else { a.clone() }));
+        items.extend(vec![c.clone(); 4]);
+        items.extend(vec![b.clone(); 4]);
+        for collect in [false, true] {
+            let values = [
+                S::Seq(collect, items.clone()),
+                S::Seq(collect, items[1..].to_vec()),
+                S::Seq(collect, items.clone()),
+            ];
+            each_once_as_fresh(&values);
+            same_as_fresh(&values);
+        }
+    }
+}
+
+/// Small values whose whole dump fits a tape (64 steps) while some of their
+/// elements repeat: the tape holds the calls followed (`note_followed`), and
+/// later dumps of other counts follow it and leave it at each place.
+#[test]
+fn tapes_made_while_following_repeats() {
+    let kinds = [
+        S::None,
+        S::Some(Box::new(S::U8(1))),
+        S::Some(Box::new(S::None)),
+        S::Tuple(vec![S::U8(1), S::Str]),
+        S::Seq(false, vec![S::None, S::None]),
+        S::UnitVariant(0, 0, 6),
+        S::NewtypeVariant(0, 1, 7, Box::new(S::Str)),
+        S::Struct(0, 2, vec![(6, S::Str)]),
+    ];
+    for kind in &kinds {
+        for other in &kinds {
+            let mut values = Vec::new();
+            for n in [3usize, 4, 5, 4, 3, 2, 9, 30, 5, 5] {
+                let mut items = vec![kind.clone(); n];
+                values.push(S::Seq(false, items.clone()));
+                items[n / 2] = other.clone();
+                values.push(S::Seq(true, items.clone()));
+                items.push(kind.clone());
+                values.push(S::Seq(false, items));
+            }
+            each_once_as_fresh(&values);
+        }
+    }
+}
+
+/// A hand-written sequence that swallows the errors of its elements and
+/// goes on, elements that fail half-way and elements that panic inside a
+/// caught `catch_unwind`, among elements that repeat.
+#[test]
+fn swallowed_elements() {
+    struct Swallowing(Vec<S>);
+    impl Serialize for Swallowing {
+        fn serialize<Z: serde::Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for item in &self.0 {
+                let _ =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| seq.serialize_element(item)));
+            }
+            seq.end()
+        }
+    }
+    impl Clone for Swallowing {
+        fn clone(&self) -> Self {
+            Swallowing(self.0.clone())
+        }
+    }
+    impl std::fmt::Debug for Swallowing {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    let good = record(0, true, 2);
+    let fails = S::Struct(0, 4, vec![(6, S::U16(1)), (7, S::Str), (0, S::Fail)]);
+    let panics = S::Struct(0, 4, vec![(6, S::U16(1)), (7, S::Str), (0, S::Panic)]);
+    for bad in [&fails, &panics] {
+        for at in [0usize, 1, 2, 3, 5] {
+            let mut items = vec![good.clone(); 7];
+            items[at] = bad.clone();
+            let mut twice = items.clone();
+            twice[6] = bad.clone();
+            let values = vec![
+                Swallowing(items.clone()),
+                Swallowing(twice),
+                Swallowing(vec![bad.clone(); 4]),
+                Swallowing(items),
+            ];
+            each_once_as_fresh(&values);
+        }
+    }
+}
+
+/// An element that makes as many calls as the one before but other ones,
+/// and settles the record it makes first: the next element must not follow
+/// its calls (its struct call now answers the record settled, and the field
+/// of another type that follows is not recorded). Holds `same_steps` to
+/// comparing the calls, not only their number.
+#[test]
+fn an_element_that_settles_what_it_makes_is_not_followed() {
+    let values = [
+        S::Seq(
+            false,
+            vec![
+                S::Newtype(6, Box::new(S::U8(0))),
+                S::Newtype(0, Box::new(S::U8(0))),
+                S::Newtype(0, Box::new(S::U16(0))),
+            ],
+        ),
+        S::Seq(
+            true,
+            vec![
+                S::Newtype(6, Box::new(S::U8(0))),
+                S::Newtype(7, Box::new(S::U8(0))),
+                S::Newtype(0, Box::new(S::U8(0))),
+                S::Newtype(0, Box::new(S::U16(0))),
+            ],
+        ),
+    ];
+    each_once_as_fresh(&values);
+}

@@ -340,7 +340,8 @@ pub(crate) struct Recorder {
     settled_at: Option<(u32, usize, usize, Kind, u32)>,
     /// The type dumped.
     key: Option<TypeId>,
-    /// Following a tape (`replay` and `fresh` are `None` then).
+    /// Following a tape: the whole dump's (`replay` and `fresh` are `None`
+    /// then) or a sequence element's (see [`Repeats`]).
     following: Option<Following>,
     /// The calls of this dump so far, the tape of the table it writes
     /// (unless it follows a tape), while `taping`.
@@ -358,7 +359,10 @@ pub(crate) struct Recorder {
 /// When an element made exactly the calls the element before it made, with
 /// the same answers, it changed nothing: every call only adds to the table
 /// (an event joined, a node or record or name made when missing, a mark
-/// set) and the element before had added all of it. So the state is the
+/// set) and the element before had added all of it. (The one thing a call
+/// changes that is no join is whether a record is settled, which only
+/// changes answers: a struct call that answered the record answers `NONE`
+/// once it settles. That is why answers are compared too.) So the state is the
 /// same at each end of the element, and it stays the same through the
 /// next one for as long as that one makes the same calls again: they get
 /// the same answers, and change nothing. The recorder follows them as a
@@ -366,14 +370,23 @@ pub(crate) struct Recorder {
 /// first call that differs it simply goes on anew: the calls followed so
 /// far did nothing it needs to redo.
 ///
-/// Where elements begin is the encoder's word ([`Recorder::element`]), but
-/// none of this depends on it meaning anything: any stretch of calls
-/// followed at once by the same stretch (calls and answers) changed
-/// nothing the second time.
+/// Where elements begin and sequences end is the encoder's word
+/// ([`Recorder::element`], [`Recorder::end_elements`]), but none of this
+/// depends on it meaning anything: any stretch of calls followed at once
+/// by the same stretch (calls and answers) changed nothing the second
+/// time. One sequence is compared at a time: the first whose element
+/// begins while none is, until it ends or an element of it grows past
+/// [`REPEAT_STEPS`]; a sequence inside its elements is part of their calls.
 #[derive(Debug, Default)]
 struct Repeats {
-    /// The context of the elements compared (`None`: no sequence yet).
+    /// The context of the elements compared (`None`: none now).
     elem: Option<u32>,
+    /// A sequence whose element grew past [`REPEAT_STEPS`]: not compared
+    /// again in this dump.
+    too_long: Option<u32>,
+    /// The tape of the last elements followed, kept for the next ones to
+    /// follow (so that following again allocates nothing).
+    spare: Option<Rc<Tape>>,
     /// The calls of the element before, and of this one so far.
     last: Vec<Step>,
     now: Vec<Step>,
@@ -384,7 +397,8 @@ struct Repeats {
     given_up: bool,
 }
 
-/// An element of more calls is not compared: its sequence is given up.
+/// An element of more steps is not compared: the dump stops comparing its
+/// sequence's elements (and counts a miss).
 const REPEAT_STEPS: usize = 256;
 
 /// After this many elements in a row that gained nothing, a dump stops
@@ -426,10 +440,19 @@ impl Repeats {
         } else if self.now.len() < REPEAT_STEPS {
             self.now.push(Step { call, key, answer, times: 1 });
         } else {
-            // an element this large is not worth comparing: wait for
-            // another sequence
-            self.elem = None;
+            // an element this large is not worth comparing: its sequence
+            // is not compared again, another may be
+            self.too_long = self.elem;
+            self.stop();
+            self.miss();
         }
+    }
+
+    /// Stops comparing the sequence compared now.
+    fn stop(&mut self) {
+        self.elem = None;
+        self.last.clear();
+        self.now.clear();
     }
 
     /// Notes an element that gained nothing.
@@ -441,7 +464,7 @@ impl Repeats {
     }
 
     fn give_up(&mut self) {
-        self.elem = None;
+        self.stop();
         self.given_up = true;
     }
 }
@@ -768,7 +791,7 @@ impl Recorder {
     /// for the next one.
     pub(crate) fn finish<R>(&mut self, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
         if self.following.as_ref().is_some_and(|following| following.repeat) {
-            self.end_repeat();
+            self.leave_repeat();
         }
         if let Some(following) = &self.following
             && (following.step as usize != following.tape.steps.len() || following.times != 0)
@@ -815,10 +838,8 @@ impl Recorder {
     pub(crate) fn body_len(&self) -> usize {
         match (&self.following, &self.replay) {
             (Some(following), _) if !following.repeat => following.tape.body_len.get(),
-            (Some(_), Some(template)) => template.body_len,
-            (Some(_), None) => 0,
-            (None, Some(template)) => template.body_len,
-            (None, None) => 0,
+            (_, Some(template)) => template.body_len,
+            (_, None) => 0,
         }
     }
 
@@ -833,9 +854,25 @@ impl Recorder {
     #[inline(always)]
     fn taped(&mut self, call: impl Fn() -> Call) -> Answer {
         if let Some(answer) = self.follow(call().key()) {
+            #[cfg(debug_assertions)]
+            self.check_followed(call(), answer);
             return answer;
         }
         self.answer(call())
+    }
+
+    /// In debug builds (the tests), makes a call a sequence element
+    /// followed anew, and checks that it answers what the tape did (and,
+    /// as the next calls do so too, that it changed nothing).
+    #[cfg(debug_assertions)]
+    fn check_followed(&mut self, call: Call, answer: Answer) {
+        if self.following.as_ref().is_some_and(|following| following.repeat) {
+            let made = self.now(call);
+            assert_eq!(
+                made, answer,
+                "a repeated element's call {call:?} answered otherwise than the element before"
+            );
+        }
     }
 
     /// The tape's answer to `call`, when this dump follows a tape and the
@@ -861,7 +898,8 @@ impl Recorder {
     }
 
     /// Answers `call` anew, noting it on this dump's own tape; a dump that
-    /// followed a tape leaves it first (see [`Recorder::untape`]).
+    /// followed a tape leaves it first (see [`Recorder::untape`], and
+    /// [`Recorder::end_repeat`] for an element's).
     #[inline(never)]
     fn answer(&mut self, call: Call) -> Answer {
         match &self.following {
@@ -882,7 +920,9 @@ impl Recorder {
     }
 
     /// Notes that the encoder begins an element of the sequence whose
-    /// elements are at `elem` (a recorded one: not a primitive). At the
+    /// elements are at `elem` (one it records: the first of a sequence
+    /// that then turns out to hold primitives, or any of one that does
+    /// not, or a map's entry at its key's context). At the
     /// elements of one sequence, compares the calls of the element that
     /// ended with the calls of the one before; the same calls with the same
     /// answers, and the recorder follows them for the next elements (see
@@ -935,7 +975,7 @@ impl Recorder {
             None => self.repeats.insert(Box::default()),
         };
         match repeats.elem {
-            None if repeats.given_up => {}
+            None if repeats.given_up || repeats.too_long == Some(elem) => {}
             None => {
                 repeats.elem = Some(elem);
                 repeats.last.clear();
@@ -947,8 +987,17 @@ impl Recorder {
                     repeats.last.clear();
                 } else if same_steps(&repeats.now, &repeats.last) {
                     repeats.last.clear();
-                    let steps = std::mem::take(&mut repeats.now);
-                    let tape = Rc::new(Tape { steps, bytes: Vec::new(), body_len: Cell::new(0) });
+                    // the tape of the elements followed last, when no one else holds it
+                    let spare = repeats.spare.take().and_then(|mut spare| {
+                        let kept = Rc::get_mut(&mut spare)?;
+                        std::mem::swap(&mut kept.steps, &mut repeats.now);
+                        repeats.now.clear();
+                        Some(spare)
+                    });
+                    let tape = spare.unwrap_or_else(|| {
+                        let steps = std::mem::take(&mut repeats.now);
+                        Rc::new(Tape { steps, bytes: Vec::new(), body_len: Cell::new(0) })
+                    });
                     self.following = Some(Following { tape, step: 0, times: 0, repeat: true });
                 } else {
                     std::mem::swap(&mut repeats.last, &mut repeats.now);
@@ -963,24 +1012,57 @@ impl Recorder {
 
     /// Stops following an element's calls, at a call they don't hold or at
     /// the dump's end: the calls followed so far changed nothing, and
-    /// become this element's calls so far.
+    /// become this element's calls so far. A miss: the element left what it
+    /// followed.
     #[cold]
     #[inline(never)]
     fn end_repeat(&mut self) {
-        if !self.following.as_ref().is_some_and(|following| following.repeat) {
-            return;
+        self.leave_repeat();
+        if let Some(repeats) = &mut self.repeats {
+            repeats.miss();
         }
-        let Some(Following { tape, step, times, .. }) = self.following.take() else { return };
+    }
+
+    /// Leaves an element's tape: the calls followed so far become this
+    /// element's, and the tape is kept for the next time.
+    fn leave_repeat(&mut self) {
+        debug_assert!(self.following.as_ref().is_some_and(|following| following.repeat));
+        let Some(Following { mut tape, step, times, .. }) = self.following.take() else { return };
         self.note_followed(&tape.steps, step, times);
-        let mut steps = Rc::try_unwrap(tape).map(|tape| tape.steps).unwrap_or_else(|tape| tape.steps.clone());
+        let Some(repeats) = &mut self.repeats else { return };
+        let mut steps = match Rc::get_mut(&mut tape) {
+            Some(kept) => std::mem::replace(&mut kept.steps, std::mem::take(&mut repeats.now)),
+            None => tape.steps.clone(),
+        };
         let step = step as usize;
         steps.truncate(step + usize::from(times > 0));
         if let Some(partial) = steps.get_mut(step) {
             partial.times = times;
         }
+        repeats.now = steps;
+        repeats.spare = Some(tape);
+    }
+
+    /// Notes that the encoder ends the sequence whose elements are at
+    /// `elem` (or, for a sequence, that its next elements are primitives,
+    /// which it records no more): if its elements are compared, they are
+    /// no more, and the next sequence's may be.
+    #[inline(always)]
+    pub(crate) fn end_elements(&mut self, elem: u32) {
+        if self.repeats.as_ref().is_some_and(|repeats| repeats.elem == Some(elem)) {
+            self.stop_elements();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stop_elements(&mut self) {
+        if self.following.as_ref().is_some_and(|following| following.repeat) {
+            // every element followed to here changed nothing: no miss
+            self.leave_repeat();
+        }
         if let Some(repeats) = &mut self.repeats {
-            repeats.now = steps;
-            repeats.miss();
+            repeats.stop();
         }
     }
 
@@ -1028,9 +1110,7 @@ impl Recorder {
     #[cold]
     #[inline(never)]
     fn untape(&mut self) {
-        if self.following.as_ref().is_some_and(|following| following.repeat) {
-            return;
-        }
+        debug_assert!(!self.following.as_ref().is_some_and(|following| following.repeat));
         let Some(Following { tape, step, times, .. }) = self.following.take() else { return };
         let template = self.key.and_then(|key| {
             TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten()
