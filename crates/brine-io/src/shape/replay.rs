@@ -56,8 +56,9 @@ use std::rc::Rc;
 
 use super::{Event, Kind, NONE, Slot, Table, same};
 
-/// Runs `f` with dumps on this thread recording every call of every
-/// sequence element, as if none repeated: for the tests that hold following
+/// Runs `f` with the dumps that start on this thread inside it recording
+/// every call of every sequence element, as if none repeated (a dump
+/// already running goes on as it was): for the tests that hold following
 /// the repeats to writing the same bytes. Not part of the API.
 pub fn without_repeats<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(bool);
@@ -959,6 +960,7 @@ impl Recorder {
         if let Some(following) = &mut self.following {
             // an element that followed the calls of the one before (or the
             // first of them), on a dump that keeps its own tape: they go on it
+            debug_assert!(following.repeat, "a dump following its whole tape compares no elements");
             let (step, times) = (following.step, following.times);
             following.step = 0;
             following.times = 0;
