@@ -415,6 +415,35 @@ fn same_key(a: &[u64; 5], b: &[u64; 5]) -> bool {
     a.iter().zip(b).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
 }
 
+/// Whether [`add_step`] added the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Added {
+    Yes,
+    /// The call has no key (a name too long for it).
+    NoKey,
+    /// The steps hold their limit already.
+    Full,
+}
+
+/// Adds a call and its answer to `steps`, a call repeated in a row (with
+/// the same answer) counted once, unless they hold `limit` steps already.
+#[inline]
+fn add_step(steps: &mut Vec<Step>, call: Call, answer: Answer, limit: usize) -> Added {
+    let Some(Key { words: key, .. }) = call.key() else { return Added::NoKey };
+    if let Some(last) = steps.last_mut()
+        && same_key(&last.key, &key)
+        && last.answer == answer
+        && last.times < u32::MAX
+    {
+        last.times += 1;
+    } else if steps.len() < limit {
+        steps.push(Step { call, key, answer, times: 1 });
+    } else {
+        return Added::Full;
+    }
+    Added::Yes
+}
+
 /// Whether two steps are the same calls with the same answers.
 fn same_steps(a: &[Step], b: &[Step]) -> bool {
     a.len() == b.len()
@@ -428,24 +457,16 @@ impl Repeats {
     /// checks that a sequence's elements are compared).
     #[inline(never)]
     fn add(&mut self, call: Call, answer: Answer) {
-        let Some(Key { words: key, .. }) = call.key() else {
-            self.give_up();
-            return;
-        };
-        if let Some(last) = self.now.last_mut()
-            && same_key(&last.key, &key)
-            && last.answer == answer
-            && last.times < u32::MAX
-        {
-            last.times += 1;
-        } else if self.now.len() < REPEAT_STEPS {
-            self.now.push(Step { call, key, answer, times: 1 });
-        } else {
-            // an element this large is not worth comparing: its sequence
-            // is not compared again, another may be
-            self.too_long = self.elem;
-            self.stop();
-            self.miss();
+        match add_step(&mut self.now, call, answer, REPEAT_STEPS) {
+            Added::Yes => {}
+            Added::NoKey => self.give_up(),
+            Added::Full => {
+                // an element this large is not worth comparing: its sequence
+                // is not compared again, another may be
+                self.too_long = self.elem;
+                self.stop();
+                self.miss();
+            }
         }
     }
 
@@ -1086,20 +1107,8 @@ impl Recorder {
     /// Adds a call and its answer to this dump's tape.
     #[inline]
     fn note(&mut self, call: Call, answer: Answer) {
-        let Some(Key { words: key, .. }) = call.key() else {
-            self.taping = false;
-            return;
-        };
-        if let Some(last) = self.tape.last_mut()
-            && same_key(&last.key, &key)
-            && last.answer == answer
-            && last.times < u32::MAX
-        {
-            last.times += 1;
-        } else if self.tape.len() < TAPE_STEPS {
-            self.tape.push(Step { call, key, answer, times: 1 });
-        } else {
-            // too many steps: the table is kept without a tape
+        // a call no tape holds, or too many steps: the table is kept without a tape
+        if add_step(&mut self.tape, call, answer, TAPE_STEPS) != Added::Yes {
             self.taping = false;
         }
     }
