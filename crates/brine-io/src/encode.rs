@@ -431,7 +431,7 @@ impl<S: Sink> Compound<'_, S> {
         if primitives {
             // the next elements are recorded no more
             if let Children::Elements(elem) = self.at.children {
-                self.enc.rec.end_elements(elem);
+                self.enc.rec.primitive_elements(elem);
             }
             self.at.children = Children::Elements(NONE);
         }
@@ -479,7 +479,8 @@ enum Stopped<T> {
 fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value: &T) -> Result<bool, Error> {
     let ctx = match at.children {
         Children::Elements(elem) => {
-            enc.rec.element(elem);
+            // (out of line per element anyway: no need to heed the answer)
+            let _ = enc.rec.element(elem);
             elem
         }
         Children::Tuple(base) if base != NONE => base.saturating_add(at.index),
@@ -487,8 +488,11 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value:
         Children::Tuple(_) | Children::Fields(_) => NONE,
         Children::Map(key, value) => {
             if at.index.is_multiple_of(2) {
-                // an entry begins: entries, like a sequence's elements, may repeat
-                enc.rec.element(key);
+                // an entry begins: entries, like a sequence's elements, may
+                // repeat (a map at no context records nothing)
+                if key != NONE {
+                    let _ = enc.rec.element(key);
+                }
                 key
             } else {
                 value
@@ -663,11 +667,12 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
             && let Some(item) = iter.next()
         {
             let start = enc.out.buf.len();
-            enc.rec.element(elem);
+            let mut tell = enc.rec.element(elem);
             enc.ctx = elem;
             item.serialize(&mut *enc)?;
             written += 1;
             if let Event::Prim(prim) = enc.rec.event_at(elem) {
+                enc.rec.primitive_elements(elem);
                 // numbers (not strings or bytes) take about as many bytes
                 // each as the first did: room for all of them now, not a
                 // doubling at a time
@@ -680,7 +685,9 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                 // the first element wrote no primitive, so no later one makes
                 // the context one (it would vary): each goes through the encoder
                 for item in iter.by_ref() {
-                    enc.rec.element(elem);
+                    if tell {
+                        tell = enc.rec.element(elem);
+                    }
                     enc.ctx = elem;
                     item.serialize(&mut *enc)?;
                     written += 1;

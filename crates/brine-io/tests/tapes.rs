@@ -1001,3 +1001,49 @@ fn an_element_that_settles_what_it_makes_is_not_followed() {
     ];
     each_once_as_fresh(&values);
 }
+
+// -- found by a second review ----------------------------------------------------------------
+
+/// Elements whose last one writes another primitive where the ones before
+/// wrote the same: a follow that took any event (answers alike: none) would
+/// miss the change; the debug build's check that a followed element changed
+/// nothing does not.
+#[test]
+fn an_element_whose_primitive_differs_after_repeats() {
+    let item = |p: S| S::Struct(2, 2, vec![(6, S::Str), (7, S::Some(Box::new(p)))]);
+    let mut items = vec![item(S::U8(1)); 4];
+    items.push(item(S::Str));
+    let mut middle = items.clone();
+    middle.swap(2, 4);
+    each_once_as_fresh(&[S::Seq(true, items.clone()), S::Seq(false, items), S::Seq(true, middle)]);
+}
+
+/// A map at no context (inside a record that conflicts, so its fields are
+/// not recorded), then a sequence whose elements repeat: the map's entries
+/// begin no elements, and the sequence is compared.
+#[test]
+fn a_map_at_no_context_then_repeats() {
+    let first = S::Struct(3, 2, vec![(6, S::U8(0)), (7, S::U8(1))]);
+    let conflicting = S::Struct(3, 1, vec![(6, S::Map(vec![(S::Str, S::U8(0)), (S::Str, S::U8(1))]))]);
+    let repeats = S::Seq(true, vec![record(0, true, 2); 6]);
+    let value = S::Tuple(vec![first, conflicting, repeats]);
+    each_once_as_fresh(&[value.clone(), value]);
+}
+
+/// A sequence whose element is too long to compare, then short sequences
+/// that gain nothing, then one whose elements repeat: each is compared on
+/// its own.
+#[test]
+fn sequences_that_gain_nothing_then_one_that_repeats() {
+    let big = S::Tuple(vec![S::U8(0); 300]);
+    let short = |n: usize| S::Seq(true, vec![record(1, true, 1); n]);
+    let value = S::Tuple(vec![
+        S::Seq(false, vec![big.clone(), big]),
+        short(3),
+        short(4),
+        short(2),
+        S::Seq(false, vec![S::Some(Box::new(S::U8(0))), S::None, S::Some(Box::new(S::U8(0))), S::None]),
+        S::Seq(true, vec![record(0, true, 2); 12]),
+    ]);
+    each_once_as_fresh(&[value.clone(), value]);
+}

@@ -56,10 +56,11 @@ use std::rc::Rc;
 
 use super::{Event, Kind, NONE, Slot, Table, same};
 
-/// Runs `f` with the dumps that start on this thread inside it recording
-/// every call of every sequence element, as if none repeated (a dump
-/// already running goes on as it was): for the tests that hold following
-/// the repeats to writing the same bytes. Not part of the API.
+/// Runs `f` with dumps on this thread recording every call of every
+/// sequence element, as if none repeated (a dump that began comparing
+/// elements before `f` goes on as it was: the switch is read at a dump's
+/// first element): for the tests that hold following the repeats to
+/// writing the same bytes. Not part of the API.
 pub fn without_repeats<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(bool);
     impl Drop for Restore {
@@ -375,36 +376,50 @@ pub(crate) struct Recorder {
 /// ([`Recorder::element`], [`Recorder::end_elements`]), but none of this
 /// depends on it meaning anything: any stretch of calls followed at once
 /// by the same stretch (calls and answers) changed nothing the second
-/// time. One sequence is compared at a time: the first whose element
-/// begins while none is, until it ends or an element of it grows past
-/// [`REPEAT_STEPS`]; a sequence inside its elements is part of their calls.
-#[derive(Debug, Default)]
+/// time. One sequence (or map) is compared at a time: the first whose
+/// element begins while none is, until it ends (or, for a sequence inside
+/// one of its elements at the same context, a recursive type's, that one
+/// ends), its elements turn out primitive, one of them grows past
+/// [`REPEAT_STEPS`], or [`REPEAT_MISSES`] of them gain nothing. Any other
+/// sequence inside its elements is part of their calls.
+#[derive(Debug)]
 struct Repeats {
     /// The context of the elements compared (`None`: none now).
     elem: Option<u32>,
-    /// A sequence whose element grew past [`REPEAT_STEPS`]: not compared
-    /// again in this dump.
-    too_long: Option<u32>,
+    /// The last sequences this dump stopped comparing for good (an element
+    /// too long, too many misses, elements that turned out primitive), by
+    /// their elements' context; `NONE` for none.
+    dropped: [u32; DROPPED],
     /// The tape of the last elements followed, kept for the next ones to
-    /// follow (so that following again allocates nothing).
+    /// follow (so that following again allocates nothing; only `following`
+    /// or this ever holds it).
     spare: Option<Rc<Tape>>,
     /// The calls of the element before, and of this one so far.
     last: Vec<Step>,
     now: Vec<Step>,
-    /// Elements in a row that gained nothing (their calls differed from
-    /// the one's before, or they left the calls they followed), and
-    /// whether that made this dump stop comparing.
+    /// The compared sequence's elements that gained nothing (their calls
+    /// differed from the one's before, or they left the calls they
+    /// followed) since one was followed to its end.
     misses: u32,
+    /// A call had no key: this dump compares no more.
     given_up: bool,
+    /// In debug builds, the table as it was when following began: it may
+    /// not change while calls are followed.
+    #[cfg(debug_assertions)]
+    held: Vec<u8>,
 }
+
+/// How many dropped sequences a dump remembers.
+const DROPPED: usize = 4;
 
 /// An element of more steps is not compared: the dump stops comparing its
 /// sequence's elements (and counts a miss).
 const REPEAT_STEPS: usize = 256;
 
-/// After this many elements in a row that gained nothing, a dump stops
-/// comparing: its elements rarely repeat for long (a `Vec` of options, one
-/// `None` in three), and comparing costs more than it saves.
+/// After this many elements that gained nothing (none followed to its end
+/// between them), a dump stops comparing the sequence's: its elements
+/// rarely repeat for long (a `Vec` of options, one `None` in three), and
+/// comparing costs more than it saves.
 const REPEAT_MISSES: u32 = 8;
 
 /// Whether two keys are equal: a word at a time, without a call to
@@ -452,6 +467,22 @@ fn same_steps(a: &[Step], b: &[Step]) -> bool {
             .all(|(a, b)| same_key(&a.key, &b.key) && a.answer == b.answer && a.times == b.times)
 }
 
+impl Default for Repeats {
+    fn default() -> Self {
+        Repeats {
+            elem: None,
+            dropped: [NONE; DROPPED],
+            spare: None,
+            last: Vec::new(),
+            now: Vec::new(),
+            misses: 0,
+            given_up: false,
+            #[cfg(debug_assertions)]
+            held: Vec::new(),
+        }
+    }
+}
+
 impl Repeats {
     /// Adds a call and its answer to this element's calls (the caller
     /// checks that a sequence's elements are compared).
@@ -459,14 +490,13 @@ impl Repeats {
     fn add(&mut self, call: Call, answer: Answer) {
         match add_step(&mut self.now, call, answer, REPEAT_STEPS) {
             Added::Yes => {}
-            Added::NoKey => self.give_up(),
-            Added::Full => {
-                // an element this large is not worth comparing: its sequence
-                // is not compared again, another may be
-                self.too_long = self.elem;
+            Added::NoKey => {
                 self.stop();
-                self.miss();
+                self.given_up = true;
             }
+            // an element this large is not worth comparing: its sequence
+            // is not compared again, another may be
+            Added::Full => self.drop_sequence(),
         }
     }
 
@@ -481,13 +511,29 @@ impl Repeats {
     fn miss(&mut self) {
         self.misses += 1;
         if self.misses >= REPEAT_MISSES {
-            self.give_up();
+            self.drop_sequence();
         }
     }
 
-    fn give_up(&mut self) {
+    /// Stops comparing the sequence compared now, for good.
+    fn drop_sequence(&mut self) {
+        if let Some(elem) = self.elem {
+            self.forget(elem);
+        }
         self.stop();
-        self.given_up = true;
+    }
+
+    /// Remembers that the sequence whose elements are at `elem` is not
+    /// compared again.
+    fn forget(&mut self, elem: u32) {
+        self.dropped.rotate_right(1);
+        self.dropped[0] = elem;
+    }
+
+    /// Whether the sequence whose elements are at `elem` was dropped.
+    #[inline(always)]
+    fn dropped(&self, elem: u32) -> bool {
+        self.dropped.contains(&elem)
     }
 }
 
@@ -884,8 +930,9 @@ impl Recorder {
     }
 
     /// In debug builds (the tests), makes a call a sequence element
-    /// followed anew, and checks that it answers what the tape did (and,
-    /// as the next calls do so too, that it changed nothing).
+    /// followed anew, and checks that it answers what the tape did. (That
+    /// it changed nothing, [`Recorder::check_unchanged`] checks at the end
+    /// of each element followed.)
     #[cfg(debug_assertions)]
     fn check_followed(&mut self, call: Call, answer: Answer) {
         if self.following.as_ref().is_some_and(|following| following.repeat) {
@@ -919,6 +966,31 @@ impl Recorder {
         Some(answer)
     }
 
+    /// In debug builds, what a followed element may not change: the table
+    /// a new recording holds, or what a replay has verified and made.
+    #[cfg(debug_assertions)]
+    fn digest(&self) -> Vec<u8> {
+        match (&self.replay, &self.fresh) {
+            (Some(template), _) => {
+                let Made { nodes, records, names } = template.made;
+                [nodes, records, names, template.seen_count, template.named_count, template.epoch]
+                    .iter()
+                    .flat_map(|n| n.to_le_bytes())
+                    .collect()
+            }
+            (None, Some(table)) => table.encoded(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// In debug builds, checks that the calls followed since following
+    /// began changed nothing.
+    #[cfg(debug_assertions)]
+    fn check_unchanged(&self) {
+        let held = self.repeats.as_ref().map(|repeats| repeats.held.as_slice()).unwrap_or_default();
+        assert!(self.digest() == held, "a repeated element changed what the element before had made");
+    }
+
     /// Answers `call` anew, noting it on this dump's own tape; a dump that
     /// followed a tape leaves it first (see [`Recorder::untape`], and
     /// [`Recorder::end_repeat`] for an element's).
@@ -948,14 +1020,16 @@ impl Recorder {
     /// elements of one sequence, compares the calls of the element that
     /// ended with the calls of the one before; the same calls with the same
     /// answers, and the recorder follows them for the next elements (see
-    /// [`Repeats`]).
+    /// [`Repeats`]). Returns whether the encoder is to tell of this
+    /// sequence's next elements too: not once this dump compares them no
+    /// more.
     #[inline(always)]
-    pub(crate) fn element(&mut self, elem: u32) {
+    pub(crate) fn element(&mut self, elem: u32) -> bool {
         if let Some(following) = &mut self.following {
             // following the whole dump's tape: it holds every call; or an
             // element's: a sequence inside the element is part of its calls
             if !following.repeat || self.repeats.as_ref().and_then(|repeats| repeats.elem) != Some(elem) {
-                return;
+                return true;
             }
             if !self.taping {
                 // the element made the calls of the tape, or the first of
@@ -966,12 +1040,21 @@ impl Recorder {
                 if let Some(repeats) = &mut self.repeats {
                     repeats.misses = 0;
                 }
-                return;
+                #[cfg(debug_assertions)]
+                self.check_unchanged();
+                return true;
             }
-        } else if self.repeats.as_ref().is_some_and(|repeats| repeats.given_up) {
-            return;
+        } else if self
+            .repeats
+            .as_ref()
+            .is_some_and(|repeats| repeats.given_up || repeats.elem.is_none() && repeats.dropped(elem))
+        {
+            // comparing no more, or not this sequence: the encoder need not
+            // tell of its next elements
+            return false;
         }
         self.next_element(elem);
+        true
     }
 
     /// [`element`](Self::element) out of line: a dump that follows an
@@ -990,6 +1073,8 @@ impl Recorder {
             if let Some(repeats) = &mut self.repeats {
                 repeats.misses = 0;
             }
+            #[cfg(debug_assertions)]
+            self.check_unchanged();
             return;
         }
         let repeats = match &mut self.repeats {
@@ -998,16 +1083,20 @@ impl Recorder {
             None => self.repeats.insert(Box::default()),
         };
         match repeats.elem {
-            None if repeats.given_up || repeats.too_long == Some(elem) => {}
+            None if repeats.given_up || repeats.dropped(elem) => {}
             None => {
                 repeats.elem = Some(elem);
                 repeats.last.clear();
                 repeats.now.clear();
+                repeats.misses = 0;
             }
             Some(at) if at == elem => {
                 if repeats.now.is_empty() {
                     // an element that made no calls (a settled record): nothing to follow
                     repeats.last.clear();
+                } else if repeats.last.is_empty() {
+                    // nothing to compare with yet (the sequence's first element)
+                    std::mem::swap(&mut repeats.last, &mut repeats.now);
                 } else if same_steps(&repeats.now, &repeats.last) {
                     repeats.last.clear();
                     // the tape of the elements followed last, when no one else holds it
@@ -1021,6 +1110,13 @@ impl Recorder {
                         let steps = std::mem::take(&mut repeats.now);
                         Rc::new(Tape { steps, bytes: Vec::new(), body_len: Cell::new(0) })
                     });
+                    #[cfg(debug_assertions)]
+                    {
+                        let held = self.digest();
+                        if let Some(repeats) = &mut self.repeats {
+                            repeats.held = held;
+                        }
+                    }
                     self.following = Some(Following { tape, step: 0, times: 0, repeat: true });
                 } else {
                     std::mem::swap(&mut repeats.last, &mut repeats.now);
@@ -1033,9 +1129,8 @@ impl Recorder {
         }
     }
 
-    /// Stops following an element's calls, at a call they don't hold or at
-    /// the dump's end: the calls followed so far changed nothing, and
-    /// become this element's calls so far. A miss: the element left what it
+    /// Stops following an element's calls at a call they don't hold (see
+    /// [`Recorder::leave_repeat`]). A miss: the element left what it
     /// followed.
     #[cold]
     #[inline(never)]
@@ -1046,10 +1141,14 @@ impl Recorder {
         }
     }
 
-    /// Leaves an element's tape: the calls followed so far become this
-    /// element's, and the tape is kept for the next time.
+    /// Leaves an element's tape (at a call it doesn't hold, at the end of
+    /// the sequence, at the end of the dump): the calls followed so far
+    /// changed nothing, and become this element's calls so far; the tape
+    /// is kept for the next time.
     fn leave_repeat(&mut self) {
         debug_assert!(self.following.as_ref().is_some_and(|following| following.repeat));
+        #[cfg(debug_assertions)]
+        self.check_unchanged();
         let Some(Following { mut tape, step, times, .. }) = self.following.take() else { return };
         self.note_followed(&tape.steps, step, times);
         let Some(repeats) = &mut self.repeats else { return };
@@ -1067,13 +1166,26 @@ impl Recorder {
     }
 
     /// Notes that the encoder ends the sequence whose elements are at
-    /// `elem` (or, for a sequence, that its next elements are primitives,
-    /// which it records no more): if its elements are compared, they are
-    /// no more, and the next sequence's may be.
+    /// `elem`, or the map whose keys are (or, for a sequence, that its next
+    /// elements are primitives, which it records no more): if its elements
+    /// are compared, they are no more, and the next sequence's may be.
     #[inline(always)]
     pub(crate) fn end_elements(&mut self, elem: u32) {
         if self.repeats.as_ref().is_some_and(|repeats| repeats.elem == Some(elem)) {
             self.stop_elements();
+        }
+    }
+
+    /// Notes that the elements at `elem` turned out primitives, which the
+    /// encoder records no more: as [`end_elements`](Self::end_elements),
+    /// and their sequences are not compared again in this dump.
+    #[inline(always)]
+    pub(crate) fn primitive_elements(&mut self, elem: u32) {
+        if self.repeats.as_ref().is_some_and(|repeats| repeats.elem == Some(elem)) {
+            self.stop_elements();
+            if let Some(repeats) = &mut self.repeats {
+                repeats.forget(elem);
+            }
         }
     }
 
