@@ -54,7 +54,7 @@ thread_local! {
 /// depends on it meaning anything: any stretch of calls followed at once
 /// by the same stretch (calls and answers) changed nothing the second
 /// time. One sequence (or map) is compared at a time: the first whose
-/// element begins while none is, until it ends (or, for a sequence inside
+/// element begins while none is, from its second element, until it ends (or, for a sequence inside
 /// one of its elements at the same context, a recursive type's, that one
 /// ends), its elements turn out primitive, one of them grows past
 /// [`REPEAT_STEPS`], or [`REPEAT_MISSES`] of them gain nothing. Any other
@@ -63,6 +63,9 @@ thread_local! {
 pub(super) struct Repeats {
     /// The context of the elements compared (`None`: none now).
     pub(super) elem: Option<u32>,
+    /// A sequence whose first element began while none was compared: its
+    /// elements are compared from its second.
+    pending: Option<u32>,
     /// The last sequences this dump stopped comparing for good (an element
     /// too long, too many misses, elements that turned out primitive), by
     /// their elements' context; `NONE` for none.
@@ -171,7 +174,15 @@ impl Recorder {
         };
         match repeats.elem {
             None if repeats.given_up || repeats.dropped(elem) => {}
+            None if repeats.pending != Some(elem) => {
+                // a sequence's first element: compared from its second, so
+                // that a sequence of one element costs nothing
+                if repeats.pending.is_none() {
+                    repeats.pending = Some(elem);
+                }
+            }
             None => {
+                repeats.pending = None;
                 repeats.elem = Some(elem);
                 repeats.last.clear();
                 repeats.now.clear();
@@ -222,8 +233,8 @@ impl Recorder {
     /// are compared, they are no more, and the next sequence's may be.
     #[inline(always)]
     pub(crate) fn end_elements(&mut self, elem: u32) {
-        if self.repeats.as_ref().is_some_and(|repeats| repeats.elem == Some(elem)) {
-            self.stop_elements();
+        if self.repeats.as_ref().is_some_and(|repeats| repeats.holds(elem)) {
+            self.stop_elements(elem);
         }
     }
 
@@ -232,8 +243,8 @@ impl Recorder {
     /// and their sequences are not compared again in this dump.
     #[inline(always)]
     pub(crate) fn primitive_elements(&mut self, elem: u32) {
-        if self.repeats.as_ref().is_some_and(|repeats| repeats.elem == Some(elem)) {
-            self.stop_elements();
+        if self.repeats.as_ref().is_some_and(|repeats| repeats.holds(elem)) {
+            self.stop_elements(elem);
             if let Some(repeats) = &mut self.repeats {
                 repeats.forget(elem);
             }
@@ -242,13 +253,18 @@ impl Recorder {
 
     #[cold]
     #[inline(never)]
-    fn stop_elements(&mut self) {
+    fn stop_elements(&mut self, elem: u32) {
         if self.following.as_ref().is_some_and(|following| following.repeat) {
             // every element followed to here changed nothing: no miss
             self.leave_repeat();
         }
         if let Some(repeats) = &mut self.repeats {
-            repeats.stop();
+            if repeats.elem == Some(elem) {
+                repeats.stop();
+            }
+            if repeats.pending == Some(elem) {
+                repeats.pending = None;
+            }
         }
     }
 
@@ -348,6 +364,7 @@ impl Default for Repeats {
     fn default() -> Self {
         Repeats {
             elem: None,
+            pending: None,
             dropped: [NONE; DROPPED],
             spare: None,
             last: Vec::new(),
@@ -405,6 +422,13 @@ impl Repeats {
     fn forget(&mut self, elem: u32) {
         self.dropped.rotate_right(1);
         self.dropped[0] = elem;
+    }
+
+    /// Whether the sequence whose elements are at `elem` is compared now,
+    /// or is to be from its next element.
+    #[inline(always)]
+    fn holds(&self, elem: u32) -> bool {
+        self.elem == Some(elem) || self.pending == Some(elem)
     }
 
     /// Whether the sequence whose elements are at `elem` was dropped.
