@@ -698,7 +698,7 @@ impl Recorder {
     /// type; `body_len` is what the value's payload took, the room to make
     /// for the next one.
     pub(crate) fn finish<R>(&mut self, body_len: usize, write: impl FnOnce(&[u8]) -> R) -> R {
-        if self.following.as_ref().is_some_and(|following| following.repeat) {
+        if self.following_repeat() {
             self.leave_repeat();
         }
         if let Some(following) = &self.following
@@ -791,6 +791,13 @@ impl Recorder {
         Some(answer)
     }
 
+    /// Whether this dump follows a sequence element's calls (see
+    /// [`Repeats`]), not the whole dump's tape.
+    #[inline(always)]
+    fn following_repeat(&self) -> bool {
+        self.following.as_ref().is_some_and(|following| following.repeat)
+    }
+
     /// Answers `call` anew, noting it on this dump's own tape; a dump that
     /// followed a tape leaves it first (see [`Recorder::untape`], and
     /// [`Recorder::end_repeat`] for an element's).
@@ -830,7 +837,7 @@ impl Recorder {
     #[cold]
     #[inline(never)]
     fn untape(&mut self) {
-        debug_assert!(!self.following.as_ref().is_some_and(|following| following.repeat));
+        debug_assert!(!self.following_repeat());
         let Some(Following { tape, step, times, .. }) = self.following.take() else { return };
         let template = self.key.and_then(|key| {
             TEMPLATES.try_with(|shelf| shelf.try_borrow_mut().ok()?.take(key)).ok().flatten()

@@ -122,16 +122,7 @@ impl Recorder {
                 return true;
             }
             if !self.taping {
-                // the element made the calls of the tape, or the first of
-                // them: it changed nothing, and the next one may follow
-                // them again
-                following.step = 0;
-                following.times = 0;
-                if let Some(repeats) = &mut self.repeats {
-                    repeats.misses = 0;
-                }
-                #[cfg(debug_assertions)]
-                self.check_unchanged();
+                self.follow_again();
                 return true;
             }
         } else if self
@@ -155,16 +146,9 @@ impl Recorder {
             // an element that followed the calls of the one before (or the
             // first of them), on a dump that keeps its own tape: they go on it
             debug_assert!(following.repeat, "a dump following its whole tape compares no elements");
-            let (step, times) = (following.step, following.times);
-            following.step = 0;
-            following.times = 0;
             let tape = Rc::clone(&following.tape);
+            let (step, times) = self.follow_again();
             self.note_followed(&tape.steps, step, times);
-            if let Some(repeats) = &mut self.repeats {
-                repeats.misses = 0;
-            }
-            #[cfg(debug_assertions)]
-            self.check_unchanged();
             return;
         }
         let repeats = match &mut self.repeats {
@@ -227,6 +211,23 @@ impl Recorder {
         }
     }
 
+    /// At the start of an element, after one that made the calls of the
+    /// tape it follows, or the first of them: it changed nothing, and the
+    /// next one may follow them again. Returns how far the element got.
+    #[inline(always)]
+    fn follow_again(&mut self) -> (u32, u32) {
+        let Some(following) = &mut self.following else { return (0, 0) };
+        let done = (following.step, following.times);
+        following.step = 0;
+        following.times = 0;
+        if let Some(repeats) = &mut self.repeats {
+            repeats.misses = 0;
+        }
+        #[cfg(debug_assertions)]
+        self.check_unchanged();
+        done
+    }
+
     /// Notes that the encoder ends the sequence whose elements are at
     /// `elem`, or the map whose keys are (or, for a sequence, that its next
     /// elements are primitives, which it records no more): if its elements
@@ -254,7 +255,7 @@ impl Recorder {
     #[cold]
     #[inline(never)]
     fn stop_elements(&mut self, elem: u32) {
-        if self.following.as_ref().is_some_and(|following| following.repeat) {
+        if self.following_repeat() {
             // every element followed to here changed nothing: no miss
             self.leave_repeat();
         }
@@ -285,7 +286,7 @@ impl Recorder {
     /// changed nothing, and become this element's calls so far; the tape
     /// is kept for the next time.
     pub(super) fn leave_repeat(&mut self) {
-        debug_assert!(self.following.as_ref().is_some_and(|following| following.repeat));
+        debug_assert!(self.following_repeat());
         #[cfg(debug_assertions)]
         self.check_unchanged();
         let Some(Following { mut tape, step, times, .. }) = self.following.take() else { return };
@@ -325,7 +326,7 @@ impl Recorder {
     /// of each element followed.)
     #[cfg(debug_assertions)]
     pub(super) fn check_followed(&mut self, call: Call, answer: Answer) {
-        if self.following.as_ref().is_some_and(|following| following.repeat) {
+        if self.following_repeat() {
             let made = self.now(call);
             assert_eq!(
                 made, answer,
