@@ -140,13 +140,9 @@ pub(crate) enum Exceeded {
 }
 
 /// The decoder: the bytes left, and what the limits leave.
-///
-/// The bytes left are a slice that shrinks from the front: its start and
-/// length stay in registers across an element loop (see
-/// `deserializer::Seq`), and every read checks the length once.
 #[derive(Debug)]
 pub(crate) struct Decoder<'de> {
-    input: &'de [u8],
+    input: Bytes<'de>,
     elements_left: u64,
     depth_left: u32,
     /// The elements of the sequence being read that were not counted up
@@ -160,7 +156,7 @@ impl<'de> Decoder<'de> {
     /// with room for `max_zero_sized` elements beyond one per payload byte.
     pub(crate) fn new(payload: &'de [u8], max_depth: u32, max_zero_sized: u64) -> Self {
         Decoder {
-            input: payload,
+            input: Bytes(payload),
             elements_left: (payload.len() as u64).saturating_add(max_zero_sized),
             depth_left: max_depth,
             uncounted: 0,
@@ -171,7 +167,7 @@ impl<'de> Decoder<'de> {
     /// The bytes not decoded yet.
     #[inline(always)]
     pub(crate) fn rest(&self) -> &'de [u8] {
-        self.input
+        self.input.0
     }
 
     /// The limit that stopped the decode, if one did.
@@ -210,14 +206,23 @@ impl<'de> Decoder<'de> {
             None => Err(self.exceed(Exceeded::Elements)),
         }
     }
+}
 
+/// The bytes left to decode, read from the front: a slice that shrinks,
+/// every read checking its length once. A value of its own, so that a
+/// sequence's elements can read a copy of it that stays in registers across
+/// the element loop (see `deserializer::Seq`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bytes<'de>(&'de [u8]);
+
+impl<'de> Bytes<'de> {
     // -- bytes -----------------------------------------------------------------
 
     #[inline(always)]
     fn byte(&mut self) -> Result<u8, Fail> {
-        match self.input.split_first() {
+        match self.0.split_first() {
             Some((&byte, rest)) => {
-                self.input = rest;
+                self.0 = rest;
                 Ok(byte)
             }
             None => Err(ended()),
@@ -226,9 +231,9 @@ impl<'de> Decoder<'de> {
 
     #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'de [u8], Fail> {
-        match self.input.split_at_checked(n) {
+        match self.0.split_at_checked(n) {
             Some((head, rest)) => {
-                self.input = rest;
+                self.0 = rest;
                 Ok(head)
             }
             None => Err(ended()),
@@ -237,9 +242,9 @@ impl<'de> Decoder<'de> {
 
     #[inline(always)]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Fail> {
-        match self.input.split_first_chunk::<N>() {
+        match self.0.split_first_chunk::<N>() {
             Some((head, rest)) => {
-                self.input = rest;
+                self.0 = rest;
                 Ok(*head)
             }
             None => Err(ended()),
@@ -257,22 +262,22 @@ impl<'de> Decoder<'de> {
     /// gives postcard's error and offset.
     #[inline(always)]
     fn varint<const BITS: u32>(&mut self) -> Result<u64, Fail> {
-        if likely(self.input.len() >= 4)
-            && let Some(&word) = self.input.first_chunk::<4>()
+        if likely(self.0.len() >= 4)
+            && let Some(&word) = self.0.first_chunk::<4>()
         {
             let word = u32::from_le_bytes(word);
             if word & 0x80 == 0 {
-                self.input = &self.input[1..];
+                self.0 = &self.0[1..];
                 return Ok(u64::from(word & 0x7F));
             }
             let two = (word & 0x7F) | (word >> 1 & 0x3F80);
             if word & 0x8000 == 0 {
-                self.input = &self.input[2..];
+                self.0 = &self.0[2..];
                 return Ok(u64::from(two));
             }
             let three = two | (word >> 2 & 0x1F_C000);
             if word & 0x80_0000 == 0 && (BITS > 21 || three >> BITS == 0) {
-                self.input = &self.input[3..];
+                self.0 = &self.0[3..];
                 return Ok(u64::from(three));
             }
         }
@@ -282,9 +287,9 @@ impl<'de> Decoder<'de> {
     /// A varint past the fast cases, read by [`varint_long`].
     #[inline(always)]
     fn varint_slow<const BITS: u32>(&mut self) -> Result<u64, Fail> {
-        let (value, used) = varint_long::<BITS>(self.rest());
+        let (value, used) = varint_long::<BITS>(self.0);
         let failed = used & FAILED != 0;
-        self.input = self.input.get(used & !FAILED..).unwrap_or_default();
+        self.0 = self.0.get(used & !FAILED..).unwrap_or_default();
         if failed {
             return Err(if value == 0 { DecodeError::UnexpectedEnd } else { DecodeError::Varint }.into());
         }

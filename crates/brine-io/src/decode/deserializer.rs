@@ -6,21 +6,156 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::{DecodeError, Decoder, Fail, unlikely, zigzag_i16, zigzag_i32, zigzag_i64, zigzag_i128};
+use super::{
+    Bytes, DecodeError, Decoder, Exceeded, Fail, unlikely, zigzag_i16, zigzag_i32, zigzag_i64, zigzag_i128,
+};
+
+/// The methods of a [`Deserializer`](de::Deserializer) that read a value
+/// of no depth from `self.input` ([`Bytes`]): the decoder's own, or the
+/// copy a sequence's elements read (see [`Seq`]).
+macro_rules! primitives {
+    () => {
+        #[inline(always)]
+        fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            match self.input.byte()? {
+                0 => visitor.visit_bool(false),
+                1 => visitor.visit_bool(true),
+                _ => Err(DecodeError::Bool.into()),
+            }
+        }
+
+        #[inline(always)]
+        fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_i8(self.input.byte()? as i8)
+        }
+
+        #[inline(always)]
+        fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_i16(zigzag_i16(self.input.u16()?))
+        }
+
+        #[inline(always)]
+        fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_i32(zigzag_i32(self.input.u32()?))
+        }
+
+        #[inline(always)]
+        fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_i64(zigzag_i64(self.input.u64()?))
+        }
+
+        #[inline]
+        fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_i128(zigzag_i128(self.input.varint_u128()?))
+        }
+
+        #[inline(always)]
+        fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_u8(self.input.byte()?)
+        }
+
+        #[inline(always)]
+        fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_u16(self.input.u16()?)
+        }
+
+        #[inline(always)]
+        fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_u32(self.input.u32()?)
+        }
+
+        #[inline(always)]
+        fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_u64(self.input.u64()?)
+        }
+
+        #[inline]
+        fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_u128(self.input.varint_u128()?)
+        }
+
+        #[inline(always)]
+        fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_f32(f32::from_le_bytes(self.input.array()?))
+        }
+
+        #[inline(always)]
+        fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_f64(f64::from_le_bytes(self.input.array()?))
+        }
+
+        fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            let len = self.input.len()?;
+            if len > 4 {
+                return Err(DecodeError::Char.into());
+            }
+            let bytes = self.input.take(len)?;
+            let mut chars = std::str::from_utf8(bytes).map_err(|_| DecodeError::Char)?.chars();
+            match (chars.next(), chars.next()) {
+                (Some(char), None) => visitor.visit_char(char),
+                _ => Err(DecodeError::Char.into()),
+            }
+        }
+
+        #[inline(always)]
+        fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_borrowed_str(self.input.str()?)
+        }
+
+        #[inline(always)]
+        fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_str(self.input.str()?)
+        }
+
+        #[inline]
+        fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            let len = self.input.len()?;
+            visitor.visit_borrowed_bytes(self.input.take(len)?)
+        }
+
+        #[inline]
+        fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            let len = self.input.len()?;
+            visitor.visit_bytes(self.input.take(len)?)
+        }
+
+        #[inline]
+        fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            visitor.visit_unit()
+        }
+    };
+}
 
 impl<'de> Decoder<'de> {
     /// Elements of a sequence, tuple or struct: `len` of them.
     #[inline(always)]
     fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
-        let (left, uncounted) = if len <= self.rest().len() {
-            self.count(len as u64)?;
+        self.elements_from(self.input, len, visitor)
+    }
+
+    /// [`elements`](Self::elements) read from `input`, the bytes left (an
+    /// enclosing sequence's copy, still in registers).
+    #[inline(always)]
+    fn elements_from<V: Visitor<'de>>(
+        &mut self,
+        input: Bytes<'de>,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        let (left, uncounted) = if len <= input.0.len() {
+            if let Err(fail) = self.count(len as u64) {
+                self.input = input;
+                return Err(fail);
+            }
             (len, 0)
         } else {
             (0, len)
         };
         // the innermost sequence's while its elements are read
         let outer = std::mem::replace(&mut self.uncounted, uncounted);
-        let result = visitor.visit_seq(Seq { de: self, left });
+        // the elements read a copy of the bytes left, which `Seq` hands
+        // back when the visitor is done with it
+        let result = visitor.visit_seq(Seq { input, de: self, left });
         self.uncounted = outer;
         result
     }
@@ -45,122 +180,15 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
         self.nested(|_| Err(Fail::Unsupported))
     }
 
-    #[inline(always)]
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        match self.byte()? {
-            0 => visitor.visit_bool(false),
-            1 => visitor.visit_bool(true),
-            _ => Err(DecodeError::Bool.into()),
-        }
-    }
-
-    #[inline(always)]
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_i8(self.byte()? as i8)
-    }
-
-    #[inline(always)]
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_i16(zigzag_i16(self.u16()?))
-    }
-
-    #[inline(always)]
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_i32(zigzag_i32(self.u32()?))
-    }
-
-    #[inline(always)]
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_i64(zigzag_i64(self.u64()?))
-    }
-
-    #[inline]
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_i128(zigzag_i128(self.varint_u128()?))
-    }
-
-    #[inline(always)]
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_u8(self.byte()?)
-    }
-
-    #[inline(always)]
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_u16(self.u16()?)
-    }
-
-    #[inline(always)]
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_u32(self.u32()?)
-    }
-
-    #[inline(always)]
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_u64(self.u64()?)
-    }
-
-    #[inline]
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_u128(self.varint_u128()?)
-    }
-
-    #[inline(always)]
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_f32(f32::from_le_bytes(self.array()?))
-    }
-
-    #[inline(always)]
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_f64(f64::from_le_bytes(self.array()?))
-    }
-
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        let len = self.len()?;
-        if len > 4 {
-            return Err(DecodeError::Char.into());
-        }
-        let bytes = self.take(len)?;
-        let mut chars = std::str::from_utf8(bytes).map_err(|_| DecodeError::Char)?.chars();
-        match (chars.next(), chars.next()) {
-            (Some(char), None) => visitor.visit_char(char),
-            _ => Err(DecodeError::Char.into()),
-        }
-    }
-
-    #[inline(always)]
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_borrowed_str(self.str()?)
-    }
-
-    #[inline(always)]
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_str(self.str()?)
-    }
-
-    #[inline]
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        let len = self.len()?;
-        visitor.visit_borrowed_bytes(self.take(len)?)
-    }
-
-    #[inline]
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        let len = self.len()?;
-        visitor.visit_bytes(self.take(len)?)
-    }
+    primitives!();
 
     #[inline]
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|de| match de.byte()? {
+        self.nested(|de| match de.input.byte()? {
             0 => visitor.visit_none(),
             1 => visitor.visit_some(de),
             _ => Err(DecodeError::OptionTag.into()),
         })
-    }
-
-    #[inline]
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        visitor.visit_unit()
     }
 
     #[inline]
@@ -184,7 +212,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     #[inline]
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         self.nested(|de| {
-            let len = de.len()?;
+            let len = de.input.len()?;
             de.elements(len, visitor)
         })
     }
@@ -207,7 +235,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         self.nested(|de| {
-            let len = de.len()?;
+            let len = de.input.len()?;
             de.count(len as u64)?;
             visitor.visit_map(Map { de, left: len })
         })
@@ -236,15 +264,63 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
 
 /// The elements of a sequence, tuple or struct.
 ///
-/// Two words, like [`Map`]: passed in registers, so the compiler knows
-/// nothing else points at the decoder and keeps its state in registers
-/// across the elements.
+/// It reads its elements' bytes from a copy of the decoder's, owned by the
+/// visitor that holds it: nothing else can point at that copy, so the
+/// compiler keeps it in registers across the element loop even where the
+/// loop writes through pointers (a `Vec`'s buffer), which the decoder's
+/// own could be behind. Elements of no depth (numbers, strings, bytes) are
+/// read from the copy; any other goes to the decoder, the copy handed over
+/// and taken back around it. When the visitor drops it, the decoder gets
+/// the bytes left back, also when the visitor fails or panics.
 struct Seq<'a, 'de> {
+    input: Bytes<'de>,
     de: &'a mut Decoder<'de>,
     /// The elements left that were counted; those that were not wait in
     /// the decoder's `uncounted`, so that a counted sequence checks one
     /// number per element.
     left: usize,
+}
+
+impl Drop for Seq<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.de.input = self.input;
+    }
+}
+
+impl<'de> Seq<'_, 'de> {
+    /// Runs `f` on the decoder, with the bytes this sequence has left.
+    #[inline(always)]
+    fn on_decoder<R>(&mut self, f: impl FnOnce(&mut Decoder<'de>) -> R) -> R {
+        self.de.input = self.input;
+        let result = f(self.de);
+        self.input = self.de.input;
+        result
+    }
+
+    /// Runs `f` one level deeper, as [`Decoder::nested`].
+    #[inline(always)]
+    fn nested<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, Fail>) -> Result<R, Fail> {
+        if self.de.depth_left == 0 {
+            return Err(self.de.exceed(Exceeded::Depth));
+        }
+        self.de.depth_left -= 1;
+        let result = f(self);
+        self.de.depth_left += 1;
+        result
+    }
+
+    /// Elements of a sequence, tuple or struct: `len` of them, read from
+    /// this sequence's copy of the bytes (the decoder's is set first, and
+    /// the copy taken back after).
+    #[inline(always)]
+    fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        // `elements_from` leaves the bytes left in the decoder, whichever
+        // way it ends
+        let result = self.de.elements_from(self.input, len, visitor);
+        self.input = self.de.input;
+        result
+    }
 }
 
 impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
@@ -261,7 +337,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
         } else {
             self.left -= 1;
         }
-        seed.deserialize(&mut *self.de).map(Some)
+        seed.deserialize(&mut *self).map(Some)
     }
 
     /// As the provided method, inlined into the visitor's loop for certain.
@@ -274,7 +350,106 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
     #[inline]
     fn size_hint(&self) -> Option<usize> {
         let left = self.left + self.de.uncounted;
-        (left <= self.de.rest().len()).then_some(left)
+        (left <= self.input.0.len()).then_some(left)
+    }
+}
+
+/// The deserializer of one element: values of no depth read from the
+/// sequence's copy of the bytes, the others by the decoder.
+impl<'de> de::Deserializer<'de> for &mut Seq<'_, 'de> {
+    type Error = Fail;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    primitives!();
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.on_decoder(|de| de.deserialize_any(visitor))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.on_decoder(|de| de.deserialize_identifier(visitor))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.on_decoder(|de| de.deserialize_ignored_any(visitor))
+    }
+
+    #[inline]
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|seq| match seq.input.byte()? {
+            0 => visitor.visit_none(),
+            1 => visitor.visit_some(seq),
+            _ => Err(DecodeError::OptionTag.into()),
+        })
+    }
+
+    #[inline]
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|_| visitor.visit_unit())
+    }
+
+    #[inline]
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|seq| visitor.visit_newtype_struct(seq))
+    }
+
+    #[inline]
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|seq| {
+            let len = seq.input.len()?;
+            seq.elements(len, visitor)
+        })
+    }
+
+    #[inline]
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        self.nested(|seq| seq.elements(len, visitor))
+    }
+
+    #[inline]
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|seq| seq.elements(len, visitor))
+    }
+
+    #[inline]
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+        self.on_decoder(|de| de.deserialize_map(visitor))
+    }
+
+    #[inline]
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.nested(|seq| seq.elements(fields.len(), visitor))
+    }
+
+    #[inline]
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fail> {
+        self.on_decoder(|de| de.deserialize_enum(name, variants, visitor))
     }
 }
 
@@ -315,7 +490,7 @@ impl<'de> de::EnumAccess<'de> for &mut Decoder<'de> {
 
     #[inline]
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Fail> {
-        let index = self.u32()?;
+        let index = self.input.u32()?;
         let value = seed.deserialize(IntoDeserializer::<Fail>::into_deserializer(index))?;
         Ok((value, self))
     }

@@ -386,10 +386,52 @@ fn every_nesting_kind_is_a_level() {
     assert_eq!(depth(&Shape::Line { from: (0, 0), to: (0, 0) }), 2);
     assert_eq!(depth(&Shape::Poly(vec![(1, 2)])), 3);
     assert_eq!(depth(&Some(Some(Id(1)))), 3);
+    // the same inside a sequence, whose elements read their own copy of the bytes
+    assert_eq!(depth(&vec![Some(1u8)]), 2);
+    assert_eq!(depth(&vec![None::<u8>]), 2);
+    assert_eq!(depth(&vec![Unit]), 2);
+    assert_eq!(depth(&vec![Id(1)]), 2);
+    assert_eq!(depth(&vec![(1u8, 2u8)]), 2);
+    assert_eq!(depth(&vec![[1u8; 3]]), 2);
+    assert_eq!(depth(&vec![BTreeMap::from([(1u8, 2u8)])]), 2);
+    assert_eq!(depth(&vec![Shape::Line { from: (0, 0), to: (0, 0) }]), 3);
+    assert_eq!(depth(&(1u8, vec![Some(Some(Id(1)))])), 5);
 
     let mut decoder = Decoder::new(&[1, 1, 1, 0], 2, 0);
     assert_eq!(Option::<Option<Option<u8>>>::deserialize(&mut decoder).err(), Some(Fail::Limit));
     assert_eq!(decoder.exceeded(), Some(super::Exceeded::Depth));
+}
+
+/// A refusal deep inside sequences leaves the decoder just past the byte
+/// refused, as one at the top does: each sequence hands its copy of the
+/// bytes back however its elements end.
+#[test]
+fn a_refusal_inside_sequences_is_placed_where_it_was_read() {
+    type Value = Vec<(u8, Vec<Option<bool>>)>;
+    let value: Value = vec![(7, vec![Some(true), None]); 3];
+    let bytes = postcard::to_allocvec(&value).unwrap();
+    // the length, then per element: 7, the length 2, Some's tag, the bool, None's tag
+    assert_eq!(bytes.len(), 1 + 3 * 5);
+    for element in 0..3 {
+        let start = 1 + 5 * element;
+        for (at, refusal) in
+            [(2, DecodeError::OptionTag), (3, DecodeError::Bool), (4, DecodeError::OptionTag)]
+        {
+            let mut damaged = bytes.clone();
+            damaged[start + at] = 2;
+            let mut decoder = Decoder::new(&damaged, 256, 0);
+            assert_eq!(Value::deserialize(&mut decoder).err(), Some(Fail::Bytes(refusal)), "{damaged:02X?}");
+            assert_eq!(decoder.rest(), &damaged[start + at + 1..], "{damaged:02X?}");
+        }
+    }
+    // and a value that ends early, anywhere: the decoder is left at the end
+    // (an allowance for the elements, so that the bytes run out first)
+    for len in 0..bytes.len() {
+        let mut decoder = Decoder::new(&bytes[..len], 256, 1 << 20);
+        let refusal = Value::deserialize(&mut decoder).err();
+        assert_eq!(refusal, Some(Fail::Bytes(DecodeError::UnexpectedEnd)), "{len}");
+        assert_eq!(decoder.rest(), &[] as &[u8], "{len}");
+    }
 }
 
 /// The element budget: counted up front when the bytes left could hold the
