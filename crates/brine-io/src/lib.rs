@@ -105,6 +105,7 @@ pub mod dump;
 mod encode;
 mod format;
 pub mod load;
+mod running;
 mod shape;
 pub mod trust;
 mod type_name;

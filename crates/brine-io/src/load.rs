@@ -535,8 +535,8 @@ impl Options {
         requested: fn() -> &'static str,
     ) -> Result<T, Error> {
         let mut de = Decoder::new(payload, self.max_depth, self.max_zero_sized);
-        let session = notes::begin();
-        let result = self.scope.run(|| deserialize(&mut de));
+        let session = notes::begin(self.scope);
+        let result = deserialize(&mut de);
         match result {
             Ok(value) => {
                 drop(session);

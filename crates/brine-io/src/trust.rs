@@ -19,6 +19,8 @@
 
 use std::cell::Cell;
 
+use crate::running;
+
 /// What a load trusts the envelope's values to do.
 ///
 /// The default, [`Trust::Values`], is a plain load: data only. A value that
@@ -78,7 +80,6 @@ pub struct Scope {
 }
 
 thread_local! {
-    static CURRENT: Cell<Scope> = const { Cell::new(Scope { trust: Trust::Values, allow_stale: false }) };
     /// `Some(holds code)` while a dump runs on this thread.
     static DUMPING: Cell<Option<bool>> = const { Cell::new(None) };
 }
@@ -129,7 +130,7 @@ impl Scope {
     ///
     /// See the example on [`Scope`].
     pub fn current() -> Scope {
-        CURRENT.with(Cell::get)
+        running::now().scope()
     }
 
     /// Runs `f` with this scope in force on this thread, and restores the
@@ -141,8 +142,29 @@ impl Scope {
     ///
     /// See the example on [`Scope`].
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
-        let _restore = Restore(CURRENT.with(|current| current.replace(self)));
+        let _restore = Restore(running::swap_scope(self));
         f()
+    }
+
+    /// The scope in a byte, for the thread's word ([`running`]): the trust
+    /// level's number, and stale code allowed in the top bit.
+    pub(crate) const fn to_byte(self) -> u8 {
+        let trust = match self.trust {
+            Trust::Values => 0,
+            Trust::Registry => 1,
+            Trust::Compile => 2,
+        };
+        trust | (self.allow_stale as u8) << 7
+    }
+
+    /// The scope [`to_byte`](Self::to_byte) made `byte` of.
+    pub(crate) const fn from_byte(byte: u8) -> Scope {
+        let trust = match byte & 0x7F {
+            1 => Trust::Registry,
+            2 => Trust::Compile,
+            _ => Trust::Values,
+        };
+        Scope { trust, allow_stale: byte & 0x80 != 0 }
     }
 }
 
@@ -151,7 +173,7 @@ struct Restore(Scope);
 impl Drop for Restore {
     #[inline]
     fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.0));
+        running::swap_scope(self.0);
     }
 }
 

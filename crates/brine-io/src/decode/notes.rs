@@ -3,10 +3,9 @@
 //!
 //! Invariants:
 //!
-//! - A load that succeeds touches one thread-local of plain `Cell`s, with no
-//!   destructor and a constant initialiser (two reads and two writes on the
-//!   way in and out); the slot of messages and errors is touched only when
-//!   something was noted.
+//! - A load that succeeds touches only the thread's word ([`running`]):
+//!   one read and one write on the way in, the same on the way out; the
+//!   slot of messages and errors is touched only when something was noted.
 //! - Notes belong to the load running on the thread: a load that starts
 //!   while an outer one has notes sets them aside and puts them back when it
 //!   ends (also on panic); notes of a load are dropped when it ends.
@@ -14,7 +13,10 @@
 //!
 //! [`raise`]: crate::load::raise
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+
+use crate::running;
+use crate::trust::Scope;
 
 /// An error a `Deserialize` impl raised.
 pub(crate) type Raised = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -28,56 +30,48 @@ pub(crate) struct Notes {
     pub(crate) raised: Option<Raised>,
 }
 
-struct State {
-    /// Brine loads running on this thread (nested ones count too).
-    loads: Cell<u32>,
-    /// Whether [`NOTES`] holds anything.
-    noted: Cell<bool>,
-}
-
 thread_local! {
-    static STATE: State = const { State { loads: Cell::new(0), noted: Cell::new(false) } };
     static NOTES: RefCell<Notes> = const { RefCell::new(Notes { message: None, raised: None }) };
     /// The notes of the loads that new ones started inside, innermost last.
     static SET_ASIDE: RefCell<Vec<Notes>> = const { RefCell::new(Vec::new()) };
 }
 
-/// One load's hold on the notes, from [`begin`] until it drops: a flag, so
-/// that a load that notes nothing keeps it in a register.
+/// One load's hold on the thread, from [`begin`] until it drops: its notes,
+/// and the trust scope in force while it decodes. What the thread held
+/// before is one word, so that a load that notes nothing keeps it in a
+/// register.
 pub(crate) struct Session {
-    /// Whether the notes of the load this one runs inside were set aside.
-    outer: bool,
+    /// The thread's word before the load began.
+    before: running::Word,
 }
 
-/// Starts a load's notes.
+/// Starts a load's notes, with `scope` in force.
 #[inline]
-pub(crate) fn begin() -> Session {
-    STATE.with(|state| {
-        state.loads.set(state.loads.get().saturating_add(1));
-        if state.noted.replace(false) {
-            set_aside();
-            Session { outer: true }
-        } else {
-            Session { outer: false }
-        }
-    })
+pub(crate) fn begin(scope: Scope) -> Session {
+    let before = running::enter(scope);
+    if before.noted() {
+        set_aside();
+    }
+    Session { before }
 }
 
 impl Session {
     /// What was noted since the load began (for a load that failed).
     pub(crate) fn take(&self) -> Notes {
-        if STATE.with(|state| state.noted.replace(false)) { take_slot() } else { Notes::default() }
+        if running::now().noted() {
+            running::set_noted(false);
+            take_slot()
+        } else {
+            Notes::default()
+        }
     }
 }
 
 impl Drop for Session {
     #[inline]
     fn drop(&mut self) {
-        let noted = STATE.with(|state| {
-            state.loads.set(state.loads.get().saturating_sub(1));
-            state.noted.replace(false)
-        });
-        if noted || self.outer {
+        let noted = running::leave(self.before);
+        if noted || self.before.noted() {
             self.restore();
         }
     }
@@ -87,11 +81,11 @@ impl Session {
     #[cold]
     fn restore(&mut self) {
         let own = take_slot();
-        if std::mem::take(&mut self.outer) {
+        if self.before.noted() {
             // sessions nest as the loads do: the innermost set aside is this one's
             let outer = SET_ASIDE.with(|stack| stack.borrow_mut().pop()).unwrap_or_default();
             NOTES.with(|slot| *slot.borrow_mut() = outer);
-            STATE.with(|state| state.noted.set(true));
+            running::set_noted(true);
         }
         // last: a raised error's drop is the value's code, and may panic
         drop(own);
@@ -110,7 +104,7 @@ fn take_slot() -> Notes {
 }
 
 fn running() -> bool {
-    STATE.with(|state| state.loads.get() > 0)
+    running::now().running()
 }
 
 /// Keeps `message` if it is the load's first.
@@ -125,7 +119,7 @@ pub(crate) fn note_message(message: String) {
             slot.message = Some(message);
         }
     });
-    STATE.with(|state| state.noted.set(true));
+    running::set_noted(true);
 }
 
 /// Keeps `error` if it is the first raised in the running load; outside a
@@ -141,7 +135,7 @@ pub(crate) fn note_raised(error: Raised) {
             slot.raised = Some(error);
         }
     });
-    STATE.with(|state| state.noted.set(true));
+    running::set_noted(true);
 }
 
 /// Runs `f` with the running load's first message, if there is one.
