@@ -20,12 +20,15 @@ use std::cell::RefCell;
 /// `TypeId` (lifetimes erased: `Record<'a>` is one type whatever `'a`; two
 /// types that share a `type_name` are two), and the type and shape checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Reader(Option<TypeId>, u8);
+pub(crate) struct Reader {
+    type_id: TypeId,
+    checks: u8,
+}
 
 impl Reader {
     #[inline(always)]
     pub(crate) fn of<T: ?Sized>(check_type: bool, check_shape: bool) -> Self {
-        Reader(Some(typeid::of::<T>()), u8::from(check_type) | (u8::from(check_shape) << 1))
+        Reader { type_id: typeid::of::<T>(), checks: u8::from(check_type) | (u8::from(check_shape) << 1) }
     }
 }
 
@@ -39,29 +42,35 @@ const SHAPES_MAX: usize = 256;
 /// has no destructor, so reaching it costs no call.
 #[derive(Clone, Copy)]
 struct Entry {
-    reader: Reader,
-    name_len: usize,
-    /// `usize::MAX`: no table was checked.
-    shapes_len: usize,
+    /// The lengths and the checks in one number ([`key`]), 0 for no entry.
+    key: u64,
+    type_id: Option<TypeId>,
     name: [u8; NAME_MAX],
     shapes: [u8; SHAPES_MAX],
+}
+
+/// The shape table's length in a key when the load checks none.
+const NO_TABLE: u64 = 0xFFFF;
+/// Set in every key of an entry.
+const FILLED: u64 = 1 << 40;
+
+/// What an entry for `reader`, a name of `name_len` bytes and a table of
+/// `shapes_len` (`None`: no table checked), both within the maxima, holds
+/// in its `key`: one comparison for all of them.
+#[inline(always)]
+fn key(reader: &Reader, name_len: usize, shapes_len: Option<usize>) -> u64 {
+    let shapes_len = shapes_len.map_or(NO_TABLE, |len| len as u64);
+    FILLED | u64::from(reader.checks) << 32 | shapes_len << 16 | name_len as u64
 }
 
 /// How many loads are remembered: a program that alternates between a few
 /// types still hits.
 const ENTRIES: usize = 4;
 
-const EMPTY: Entry = Entry {
-    reader: Reader(None, 0),
-    name_len: 0,
-    shapes_len: 0,
-    name: [0; NAME_MAX],
-    shapes: [0; SHAPES_MAX],
-};
+const EMPTY: Entry = Entry { key: 0, type_id: None, name: [0; NAME_MAX], shapes: [0; SHAPES_MAX] };
 
 thread_local! {
-    /// The most recent first; the reader of an unused entry is `Reader(None, 0)`,
-    /// which no type has.
+    /// The most recent first.
     static PASSED: RefCell<[Entry; ENTRIES]> = const { RefCell::new([EMPTY; ENTRIES]) };
 }
 
@@ -77,29 +86,31 @@ pub(crate) fn passed(reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> boo
 
 #[inline(never)]
 fn find(passed: &[Entry; ENTRIES], reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
-    let shapes_len = shapes.map_or(usize::MAX, <[u8]>::len);
+    if name.len() > NAME_MAX || shapes.is_some_and(|shapes| shapes.len() > SHAPES_MAX) {
+        return false;
+    }
+    let key = key(reader, name.len(), shapes.map(<[u8]>::len));
     let shapes = shapes.unwrap_or_default();
     // the newest entry is the one a run of loads of one type hits: the
     // others are looked at out of line, so that this one's check stays short
     let [newest, older @ ..] = passed;
-    newest.holds(reader, name, shapes, shapes_len) || find_older(older, reader, name, shapes, shapes_len)
+    newest.holds(key, reader, name, shapes) || find_older(older, key, reader, name, shapes)
 }
 
 #[inline(never)]
-fn find_older(older: &[Entry], reader: &Reader, name: &[u8], shapes: &[u8], shapes_len: usize) -> bool {
-    older.iter().any(|entry| entry.holds(reader, name, shapes, shapes_len))
+fn find_older(older: &[Entry], key: u64, reader: &Reader, name: &[u8], shapes: &[u8]) -> bool {
+    older.iter().any(|entry| entry.holds(key, reader, name, shapes))
 }
 
 impl Entry {
-    /// Whether this entry is `reader`'s pass of `name` and `shapes` (whose
-    /// length is `shapes_len`, `usize::MAX` for no table).
+    /// Whether this entry is `reader`'s pass of `name` and `shapes`, whose
+    /// lengths and checks `key` holds.
     #[inline(always)]
-    fn holds(&self, reader: &Reader, name: &[u8], shapes: &[u8], shapes_len: usize) -> bool {
-        self.name_len == name.len()
-            && self.shapes_len == shapes_len
-            && self.reader == *reader
-            && self.name.get(..name.len()).is_some_and(|known| same(known, name))
-            && self.shapes.get(..shapes.len()).is_some_and(|known| same(known, shapes))
+    fn holds(&self, key: u64, reader: &Reader, name: &[u8], shapes: &[u8]) -> bool {
+        self.key == key
+            && self.type_id == Some(reader.type_id)
+            && starts_with(&self.name, name)
+            && starts_with(&self.shapes, shapes)
     }
 }
 
@@ -109,10 +120,13 @@ pub(crate) fn remember(reader: Reader, name: &[u8], shapes: Option<&[u8]>) {
     if name.len() > NAME_MAX || shapes.is_some_and(|shapes| shapes.len() > SHAPES_MAX) {
         return;
     }
-    let mut entry = Entry { reader, name_len: name.len(), shapes_len: usize::MAX, ..EMPTY };
+    let mut entry = Entry {
+        key: key(&reader, name.len(), shapes.map(<[u8]>::len)),
+        type_id: Some(reader.type_id),
+        ..EMPTY
+    };
     entry.name[..name.len()].copy_from_slice(name);
     if let Some(shapes) = shapes {
-        entry.shapes_len = shapes.len();
         entry.shapes[..shapes.len()].copy_from_slice(shapes);
     }
     PASSED.with(|passed| {
@@ -122,46 +136,46 @@ pub(crate) fn remember(reader: Reader, name: &[u8], shapes: Option<&[u8]>) {
     });
 }
 
-/// Whether `a` and `b` hold the same bytes: a word at a time without a
-/// call (names and tables are short, a few words: a loop that stops at the
-/// first difference beats a vectorised one's set-up), the last word
-/// overlapping the one before.
+/// Whether `known` starts with `bytes` (at most `N` of them): a word at a
+/// time without a call (names and tables are short, a few words: a loop
+/// that stops at the first difference beats a vectorised one's set-up), the
+/// last word overlapping the one before.
 #[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (Some(a_last), Some(b_last)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) else {
+fn starts_with<const N: usize>(known: &[u8; N], bytes: &[u8]) -> bool {
+    let Some(known) = known.get(..bytes.len()) else { return false };
+    let (Some(known_last), Some(last)) = (known.last_chunk::<8>(), bytes.last_chunk::<8>()) else {
         // under a word: a byte at a time, still no call
-        return a.iter().zip(b).all(|(x, y)| x == y);
+        return known.iter().zip(bytes).all(|(x, y)| x == y);
     };
-    if a_last != b_last {
+    if known_last != last {
         return false;
     }
-    let (a_words, _) = a.as_chunks::<8>();
-    let (b_words, _) = b.as_chunks::<8>();
-    a_words.iter().zip(b_words).all(|(x, y)| x == y)
+    let (known_words, _) = known.as_chunks::<8>();
+    let (words, _) = bytes.as_chunks::<8>();
+    known_words.iter().zip(words).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::same;
+    use super::starts_with;
 
-    /// Every length of each way of comparing, a difference at every place.
+    /// Every length of each way of comparing, a difference at every place,
+    /// and what the entry holds past the bytes compared ignored.
     #[test]
-    fn same_finds_every_difference() {
+    fn starts_with_finds_every_difference() {
         let bytes: Vec<u8> = (0..80u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut known = [0xEEu8; 96];
+        known[..80].copy_from_slice(&bytes);
         for len in 0..=bytes.len() {
             let a = &bytes[..len];
-            assert!(same(a, a), "{len}");
+            assert!(starts_with(&known, a), "{len}");
             for at in 0..len {
                 let mut b = a.to_vec();
                 b[at] ^= 0x40;
-                assert!(!same(a, &b), "{len} {at}");
-            }
-            if len > 0 {
-                assert!(!same(a, &bytes[..len - 1]));
+                assert!(!starts_with(&known, &b), "{len} {at}");
             }
         }
+        // longer than the entry holds
+        assert!(!starts_with(&[0u8; 4], &[0u8; 5]));
     }
 }
