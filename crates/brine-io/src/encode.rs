@@ -324,7 +324,7 @@ impl<S: Sink> Encoder<S> {
         if ctx == NONE {
             return NONE;
         }
-        self.rec.struct_record(ctx, name, kind, len as u32)
+        self.rec.struct_record(ctx, name, kind, announced(len))
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its record.
@@ -340,7 +340,7 @@ impl<S: Sink> Encoder<S> {
         if ctx == NONE {
             return NONE;
         }
-        self.rec.variant(ctx, name, index, variant, kind, len as u32)
+        self.rec.variant(ctx, name, index, variant, kind, announced(len))
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
@@ -587,7 +587,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'e, S>, Error> {
         let ctx = self.ctx;
-        let base = if ctx == NONE { NONE } else { self.rec.tuple(ctx, len as u32) };
+        let base = if ctx == NONE { NONE } else { self.rec.tuple(ctx, announced(len)) };
         Ok(Compound::new(self, Children::Tuple(base), Some(len)))
     }
 
@@ -818,3 +818,11 @@ macro_rules! compound_struct {
 
 compound_struct!(SerializeStruct);
 compound_struct!(SerializeStructVariant);
+
+/// A length a `Serialize` impl announced, as the shape table counts it: one
+/// past `u32::MAX` is as long as `u32::MAX` (the table gives elements and
+/// fields past its caps no context anyway, see `shape::MAX_TUPLE_CONTEXTS`).
+#[inline]
+fn announced(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}

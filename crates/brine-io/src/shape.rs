@@ -55,6 +55,17 @@ pub use replay::without_repeats;
 /// No context: nothing was recorded here, nothing is checked.
 pub(crate) const NONE: u32 = u32::MAX;
 
+/// The most elements a tuple gets a context each for. A longer one (a big
+/// array written as a tuple) records its length only, and its elements go
+/// unchecked: the table stays small next to the value, and a `Serialize`
+/// impl that announces a huge tuple costs nothing.
+pub(crate) const MAX_TUPLE_CONTEXTS: u32 = 256;
+
+/// The most fields a struct or variant record gets a context each for: more
+/// than any type has. A record announced longer gets none, and is marked
+/// conflicting, so its fields go unchecked.
+pub(crate) const MAX_RECORD_FIELDS: u32 = 4096;
+
 /// The kind of a primitive value, as serde names its serialize call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Prim {
@@ -451,6 +462,9 @@ impl Table {
         if node.tuple != NONE {
             return if node.tuple_len == len { node.tuple } else { NONE };
         }
+        if len > MAX_TUPLE_CONTEXTS {
+            return NONE;
+        }
         let base = self.new_nodes(len);
         let node = &mut self.nodes[ctx as usize];
         node.tuple = base;
@@ -515,6 +529,8 @@ impl Table {
         if let Some(id) = self.find_record(name, variant_index, kind) {
             return id;
         }
+        // longer than any type: no fields, and none checked
+        let (len, conflict) = if len > MAX_RECORD_FIELDS { (0, true) } else { (len, false) };
         let base = self.new_nodes(len);
         let id = self.records.len() as u32;
         self.records.push(Record {
@@ -525,7 +541,7 @@ impl Table {
             fields: self.spare_fields.pop().unwrap_or_default(),
             len,
             base,
-            conflict: false,
+            conflict,
             settled: false,
         });
         id

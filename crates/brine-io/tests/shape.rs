@@ -480,3 +480,148 @@ fn a_passed_load_lets_no_other_check_or_table_through() {
         assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
     }
 }
+
+/// A tuple (a big array, say, as `serde_big_array` writes it) of `len`
+/// bytes, read back through `deserialize_tuple` as such a crate does.
+#[derive(Debug, PartialEq)]
+struct LongTuple(Vec<u8>);
+
+impl Serialize for LongTuple {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(self.0.len())?;
+        for byte in &self.0 {
+            tuple.serialize_element(byte)?;
+        }
+        tuple.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for LongTuple {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bytes(usize);
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = LongTuple;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a tuple of {} bytes", self.0)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LongTuple, A::Error> {
+                let mut bytes = Vec::with_capacity(self.0);
+                while let Some(byte) = seq.next_element()? {
+                    bytes.push(byte);
+                }
+                Ok(LongTuple(bytes))
+            }
+        }
+        // the length is the type's; here, the one this test wrote
+        deserializer.deserialize_tuple(LONG, Bytes(LONG))
+    }
+}
+
+const LONG: usize = 100_000;
+
+/// The bytes an envelope's shape table takes.
+fn table_len(bytes: &[u8]) -> usize {
+    let envelope = brine_io::inspect(bytes).unwrap();
+    envelope.len() - brine_io::HEADER_LEN - envelope.type_name.len() - envelope.payload.len()
+}
+
+/// A long tuple records its length, not a context per element: the table
+/// stays small, the value loads back with every check on, and a tuple of
+/// another length is still refused.
+#[test]
+fn a_long_tuple_records_its_length_not_each_element() {
+    let value = LongTuple((0..LONG).map(|i| i as u8).collect());
+    let bytes = brine_io::dump(&value).unwrap();
+    assert!(table_len(&bytes) < 100, "a table of {} bytes for one tuple", table_len(&bytes));
+    assert_eq!(brine_io::load::<LongTuple>(&bytes).unwrap(), value);
+    // a dump that replays the first one's table writes the same bytes
+    assert_eq!(brine_io::dump(&value).unwrap(), bytes);
+    let short = LongTuple(vec![1, 2, 3]);
+    let error =
+        Options::new().check_type(false).load::<LongTuple>(&brine_io::dump(&short).unwrap()).unwrap_err();
+    assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error}");
+}
+
+/// `Serialize` impls that announce lengths far beyond what they write:
+/// serde leaves the numbers to the impl, and the recorder makes no room for
+/// what is only announced.
+struct Announces(usize);
+
+impl Serialize for Announces {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut outer = serializer.serialize_struct("Announces", self.0)?;
+        outer.serialize_field("inner", &AnnouncedVariant(self.0))?;
+        outer.serialize_field("pair", &AnnouncedPair(self.0))?;
+        outer.end()
+    }
+}
+
+struct AnnouncedVariant(usize);
+
+impl Serialize for AnnouncedVariant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStructVariant;
+        let mut variant = serializer.serialize_struct_variant("Announced", 0, "Variant", self.0)?;
+        variant.serialize_field("byte", &7u8)?;
+        variant.end()
+    }
+}
+
+/// A tuple that writes what it announces up to 2 elements: past that, its
+/// count is wrong.
+struct AnnouncedPair(usize);
+
+impl Serialize for AnnouncedPair {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(self.0.min(2))?;
+        tuple.serialize_element(&1u8)?;
+        tuple.serialize_element(&2u8)?;
+        tuple.end()
+    }
+}
+
+struct AnnouncedTuple(usize);
+
+impl Serialize for AnnouncedTuple {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut tuple = serializer.serialize_tuple(self.0)?;
+        tuple.serialize_element(&1u8)?;
+        tuple.serialize_element(&2u8)?;
+        tuple.end()
+    }
+}
+
+mod announced {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    pub struct Announces {
+        pub inner: Announced,
+        pub pair: (u8, u8),
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    pub enum Announced {
+        Variant { byte: u8 },
+    }
+}
+
+#[test]
+fn announced_lengths_allocate_nothing() {
+    for announced in [1 << 20, u32::MAX as usize - 1, u32::MAX as usize, u32::MAX as usize + 2, usize::MAX] {
+        // a tuple checks its count: a clear error, not an allocation
+        let error = brine_io::dump(&AnnouncedTuple(announced)).unwrap_err();
+        assert!(error.to_string().contains("items that wrote 2"), "{announced}: {error}");
+        // a struct's and a variant's counts are the impl's to give: the
+        // dump goes through, and a reader of the fields written loads it
+        let bytes = brine_io::dump(&Announces(announced)).unwrap();
+        assert!(table_len(&bytes) < 200, "{announced}: a table of {} bytes", table_len(&bytes));
+        let value: announced::Announces = BUILDS.load(&bytes).unwrap();
+        assert_eq!(
+            value,
+            announced::Announces { inner: announced::Announced::Variant { byte: 7 }, pair: (1, 2) }
+        );
+    }
+}

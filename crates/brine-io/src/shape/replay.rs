@@ -55,7 +55,7 @@ use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::{Event, Kind, NONE, Slot, Table, same};
+use super::{Event, Kind, MAX_TUPLE_CONTEXTS, NONE, Slot, Table, same};
 use repeats::Repeats;
 pub use repeats::without_repeats;
 
@@ -498,6 +498,11 @@ impl Template {
 
     fn tuple(&mut self, ctx: u32, len: u32) -> Option<u32> {
         let node = self.table.nodes.get(ctx as usize).filter(|node| node.event == Event::Tuple(len))?;
+        if len > MAX_TUPLE_CONTEXTS {
+            // a new table records the event only, and no element
+            self.mark(ctx);
+            return Some(NONE);
+        }
         if node.tuple == NONE || node.tuple_len != len {
             return None;
         }
