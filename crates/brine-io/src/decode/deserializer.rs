@@ -126,6 +126,74 @@ macro_rules! primitives {
     };
 }
 
+/// The methods of a [`Deserializer`](de::Deserializer) for the values
+/// that are one level deep (counted by `nested`) and read in place: an
+/// option's inside, a newtype's, a tuple's or a struct's elements, read from
+/// `self.input` the same way by the decoder and by a sequence's element.
+macro_rules! levels {
+    () => {
+        #[inline]
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            self.nested(|this| match this.input.byte()? {
+                0 => visitor.visit_none(),
+                1 => visitor.visit_some(this),
+                _ => Err(DecodeError::OptionTag.into()),
+            })
+        }
+
+        #[inline]
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Fail> {
+            self.nested(|_| visitor.visit_unit())
+        }
+
+        #[inline]
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Fail> {
+            self.nested(|this| visitor.visit_newtype_struct(this))
+        }
+
+        #[inline]
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
+            self.nested(|this| {
+                let len = this.input.len()?;
+                this.elements(len, visitor)
+            })
+        }
+
+        #[inline]
+        fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+            self.nested(|this| this.elements(len, visitor))
+        }
+
+        #[inline]
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, Fail> {
+            self.nested(|this| this.elements(len, visitor))
+        }
+
+        #[inline]
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Fail> {
+            self.nested(|this| this.elements(fields.len(), visitor))
+        }
+    };
+}
+
 impl<'de> Decoder<'de> {
     /// Elements of a sequence, tuple or struct: `len` of them.
     #[inline(always)]
@@ -181,56 +249,7 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
     }
 
     primitives!();
-
-    #[inline]
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|de| match de.input.byte()? {
-            0 => visitor.visit_none(),
-            1 => visitor.visit_some(de),
-            _ => Err(DecodeError::OptionTag.into()),
-        })
-    }
-
-    #[inline]
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|_| visitor.visit_unit())
-    }
-
-    #[inline]
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|de| visitor.visit_newtype_struct(de))
-    }
-
-    #[inline]
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|de| {
-            let len = de.input.len()?;
-            de.elements(len, visitor)
-        })
-    }
-
-    #[inline]
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|de| de.elements(len, visitor))
-    }
-
-    #[inline]
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|de| de.elements(len, visitor))
-    }
+    levels!();
 
     #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
@@ -239,16 +258,6 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
             de.count(len as u64)?;
             visitor.visit_map(Map { de, left: len })
         })
-    }
-
-    #[inline]
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|de| de.elements(fields.len(), visitor))
     }
 
     #[inline]
@@ -354,8 +363,9 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
     }
 }
 
-/// The deserializer of one element: values of no depth read from the
-/// sequence's copy of the bytes, the others by the decoder.
+/// The deserializer of one element: numbers, strings, options, newtypes,
+/// tuples, sequences and structs read from the sequence's copy of the
+/// bytes; maps and enums by the decoder, the copy handed over and back.
 impl<'de> de::Deserializer<'de> for &mut Seq<'_, 'de> {
     type Error = Fail;
 
@@ -364,6 +374,7 @@ impl<'de> de::Deserializer<'de> for &mut Seq<'_, 'de> {
     }
 
     primitives!();
+    levels!();
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         self.on_decoder(|de| de.deserialize_any(visitor))
@@ -378,68 +389,8 @@ impl<'de> de::Deserializer<'de> for &mut Seq<'_, 'de> {
     }
 
     #[inline]
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|seq| match seq.input.byte()? {
-            0 => visitor.visit_none(),
-            1 => visitor.visit_some(seq),
-            _ => Err(DecodeError::OptionTag.into()),
-        })
-    }
-
-    #[inline]
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|_| visitor.visit_unit())
-    }
-
-    #[inline]
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|seq| visitor.visit_newtype_struct(seq))
-    }
-
-    #[inline]
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|seq| {
-            let len = seq.input.len()?;
-            seq.elements(len, visitor)
-        })
-    }
-
-    #[inline]
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Fail> {
-        self.nested(|seq| seq.elements(len, visitor))
-    }
-
-    #[inline]
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|seq| seq.elements(len, visitor))
-    }
-
-    #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         self.on_decoder(|de| de.deserialize_map(visitor))
-    }
-
-    #[inline]
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Fail> {
-        self.nested(|seq| seq.elements(fields.len(), visitor))
     }
 
     #[inline]
