@@ -1,7 +1,8 @@
 //! The one word a thread keeps for the brine loads running on it: how many
 //! run (nested loads count), whether one of them noted what a `Deserialize`
 //! impl said ([`decode::notes`](crate::decode::notes)), and the trust scope
-//! in force ([`trust::Scope`](crate::trust::Scope)).
+//! in force, as the byte [`trust::Scope`](crate::trust::Scope) makes of it
+//! (this module knows nothing of what the byte means).
 //!
 //! Invariants:
 //!
@@ -19,8 +20,6 @@
 
 use std::cell::Cell;
 
-use crate::trust::Scope;
-
 thread_local! {
     static WORD: Cell<u64> = const { Cell::new(0) };
 }
@@ -29,7 +28,7 @@ thread_local! {
 const LOADS: u64 = 0xFFFF_FFFF;
 /// Whether the notes hold anything (bit 32).
 const NOTED: u64 = 1 << 32;
-/// Where the scope's byte starts ([`Scope::to_byte`]).
+/// Where the scope's byte starts.
 const SCOPE_SHIFT: u32 = 40;
 const SCOPE: u64 = 0xFF << SCOPE_SHIFT;
 
@@ -48,13 +47,13 @@ impl Word {
         self.0 & NOTED != 0
     }
 
-    /// The trust scope in force.
-    pub(crate) fn scope(self) -> Scope {
-        Scope::from_byte((self.0 >> SCOPE_SHIFT) as u8)
+    /// The trust scope in force, as its byte.
+    pub(crate) fn scope(self) -> u8 {
+        (self.0 >> SCOPE_SHIFT) as u8
     }
 
-    fn with_scope(self, scope: Scope) -> Word {
-        Word(self.0 & !SCOPE | u64::from(scope.to_byte()) << SCOPE_SHIFT)
+    fn with_scope(self, scope: u8) -> Word {
+        Word(self.0 & !SCOPE | u64::from(scope) << SCOPE_SHIFT)
     }
 }
 
@@ -69,11 +68,11 @@ fn set(word: Word) {
     WORD.with(|cell| cell.set(word.0));
 }
 
-/// A load starts in `scope`: one more load running, the notes empty (the
-/// caller sets aside what they held, see [`Word::noted`]). Hands back the
-/// word before, for [`leave`].
+/// A load starts in `scope` (its byte): one more load running, the notes
+/// empty (the caller sets aside what they held, see [`Word::noted`]). Hands
+/// back the word before, for [`leave`].
 #[inline]
-pub(crate) fn enter(scope: Scope) -> Word {
+pub(crate) fn enter(scope: u8) -> Word {
     let before = now();
     let loads = (before.0 & LOADS).saturating_add(1).min(LOADS);
     set(Word(loads).with_scope(scope));
@@ -97,9 +96,9 @@ pub(crate) fn set_noted(noted: bool) {
     set(Word(if noted { now.0 | NOTED } else { now.0 & !NOTED }));
 }
 
-/// Puts `scope` in force; hands back the one it replaces.
+/// Puts `scope` (its byte) in force; hands back the one it replaces.
 #[inline]
-pub(crate) fn swap_scope(scope: Scope) -> Scope {
+pub(crate) fn swap_scope(scope: u8) -> u8 {
     let now = now();
     set(now.with_scope(scope));
     now.scope()
@@ -108,25 +107,23 @@ pub(crate) fn swap_scope(scope: Scope) -> Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Trust;
 
     /// Each part of the word changes alone, and a load's start and end put
     /// back what was there.
     #[test]
     fn the_parts_of_the_word_keep_to_themselves() {
         assert_eq!(now(), Word(0));
-        let registry = Scope::new(Trust::Registry).allow_stale(true);
-        let outer = enter(registry);
-        assert_eq!(now().scope(), registry);
+        let outer = enter(0x81);
+        assert_eq!(now().scope(), 0x81);
         assert!(now().running() && !now().noted());
         set_noted(true);
-        assert_eq!(now().scope(), registry);
-        let inner = enter(Scope::new(Trust::Compile));
+        assert_eq!(now().scope(), 0x81);
+        let inner = enter(2);
         assert!(inner.noted());
         assert!(!now().noted());
-        assert_eq!(swap_scope(Scope::new(Trust::Values)), Scope::new(Trust::Compile));
+        assert_eq!(swap_scope(0), 2);
         assert!(!leave(inner));
-        assert_eq!(now().scope(), registry);
+        assert_eq!(now().scope(), 0x81);
         assert!(now().running());
         assert!(!leave(outer));
         assert_eq!(now(), Word(0));

@@ -130,7 +130,7 @@ impl Scope {
     ///
     /// See the example on [`Scope`].
     pub fn current() -> Scope {
-        running::now().scope()
+        Scope::from_byte(running::now().scope())
     }
 
     /// Runs `f` with this scope in force on this thread, and restores the
@@ -142,12 +142,13 @@ impl Scope {
     ///
     /// See the example on [`Scope`].
     pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
-        let _restore = Restore(running::swap_scope(self));
+        let _restore = Restore(running::swap_scope(self.to_byte()));
         f()
     }
 
     /// The scope in a byte, for the thread's word ([`running`]): the trust
-    /// level's number, and stale code allowed in the top bit.
+    /// level's number, and stale code allowed in the top bit. The byte of
+    /// the default scope is 0, as the word's is outside any load.
     pub(crate) const fn to_byte(self) -> u8 {
         let trust = match self.trust {
             Trust::Values => 0,
@@ -168,7 +169,8 @@ impl Scope {
     }
 }
 
-struct Restore(Scope);
+/// The byte of the scope to put back.
+struct Restore(u8);
 
 impl Drop for Restore {
     #[inline]
@@ -224,5 +226,23 @@ impl Dumping {
 impl Drop for Dumping {
     fn drop(&mut self) {
         DUMPING.with(|dumping| dumping.set(self.0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scope, Trust};
+
+    /// Every scope comes back from its byte, and the default's is the
+    /// thread word's outside any load.
+    #[test]
+    fn a_scope_survives_its_byte() {
+        assert_eq!(Scope::default().to_byte(), 0);
+        for trust in [Trust::Values, Trust::Registry, Trust::Compile] {
+            for stale in [false, true] {
+                let scope = Scope::new(trust).allow_stale(stale);
+                assert_eq!(Scope::from_byte(scope.to_byte()), scope);
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) struct Session {
 /// Starts a load's notes, with `scope` in force.
 #[inline]
 pub(crate) fn begin(scope: Scope) -> Session {
-    let before = running::enter(scope);
+    let before = running::enter(scope.to_byte());
     if before.noted() {
         set_aside();
     }
