@@ -123,6 +123,15 @@ impl de::Error for Fail {
     }
 }
 
+/// The decode's error when a visitor forgot a sequence ([`Decoder::lost`]).
+#[cold]
+pub(crate) fn forgotten() -> Fail {
+    de::Error::custom(
+        "a Deserialize impl forgot a SeqAccess (std::mem::forget) instead of dropping it: \
+         brine cannot tell where its elements ended",
+    )
+}
+
 impl From<DecodeError> for Fail {
     #[inline]
     fn from(error: DecodeError) -> Self {
@@ -170,6 +179,13 @@ impl<'de> Decoder<'de> {
         self.input.0
     }
 
+    /// Whether a visitor forgot a sequence (`mem::forget`) instead of
+    /// dropping it: where its elements ended is unknown, and the decoder
+    /// read nothing after it (see `deserializer::Seq`).
+    pub(crate) fn lost(&self) -> bool {
+        self.input.is_unknown()
+    }
+
     /// The limit that stopped the decode, if one did.
     pub(crate) fn exceeded(&self) -> Option<Exceeded> {
         self.exceeded
@@ -215,7 +231,25 @@ impl<'de> Decoder<'de> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bytes<'de>(&'de [u8]);
 
+/// What [`Bytes::UNKNOWN`] points into: its middle, which no slice of any
+/// payload can start at (no payload is this array, and one past the end of
+/// another object is this array's start at most).
+static NOWHERE: [u8; 2] = [0; 2];
+
+impl Bytes<'static> {
+    /// A place in no payload: what the decoder holds while a sequence reads
+    /// its own copy (see `deserializer::Seq`), until the sequence hands it
+    /// back.
+    pub(crate) const UNKNOWN: Bytes<'static> = Bytes(NOWHERE.split_at(1).1.split_at(0).0);
+}
+
 impl<'de> Bytes<'de> {
+    /// Whether this is [`Bytes::UNKNOWN`].
+    #[inline(always)]
+    pub(crate) fn is_unknown(&self) -> bool {
+        std::ptr::eq(self.0.as_ptr(), Bytes::UNKNOWN.0.as_ptr())
+    }
+
     // -- bytes -----------------------------------------------------------------
 
     #[inline(always)]

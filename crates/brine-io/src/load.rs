@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::decode::notes::{self, Notes};
-use crate::decode::{Decoder, Exceeded, Fail};
+use crate::decode::{self, Decoder, Exceeded, Fail};
 use crate::format::{self, FLAG_CODE, HEADER_LEN, Header, MAX_TYPE_NAME_LEN, SHAPES_SINCE, truncated};
 use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
@@ -537,6 +537,7 @@ impl Options {
         let mut de = Decoder::new(payload, self.max_depth, self.max_zero_sized);
         let session = notes::begin(self.scope);
         let result = deserialize(&mut de);
+        let result = if de.lost() { Err(decode::forgotten()) } else { result };
         match result {
             Ok(value) => {
                 drop(session);

@@ -222,7 +222,12 @@ impl<'de> Decoder<'de> {
         // the innermost sequence's while its elements are read
         let outer = std::mem::replace(&mut self.uncounted, uncounted);
         // the elements read a copy of the bytes left, which `Seq` hands
-        // back when the visitor is done with it
+        // back when the visitor drops it
+        // ... and until then, the decoder holds a place no sequence leaves:
+        // a visitor that forgets its sequence (`mem::forget`) leaves the
+        // decoder there, where nothing more can be read, and the load says
+        // so (`Decoder::lost`), rather than read again from before it
+        self.input = Bytes::UNKNOWN;
         let result = visitor.visit_seq(Seq { input, de: self, left });
         self.uncounted = outer;
         result
@@ -277,10 +282,14 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
 /// visitor that holds it: nothing else can point at that copy, so the
 /// compiler keeps it in registers across the element loop even where the
 /// loop writes through pointers (a `Vec`'s buffer), which the decoder's
-/// own could be behind. Elements of no depth (numbers, strings, bytes) are
-/// read from the copy; any other goes to the decoder, the copy handed over
-/// and taken back around it. When the visitor drops it, the decoder gets
-/// the bytes left back, also when the visitor fails or panics.
+/// own could be behind. Numbers, strings, options, newtypes, tuples,
+/// sequences and structs are read from the copy; maps and enums go to the
+/// decoder, the copy handed over and taken back around them ([`TakeBack`],
+/// also when they panic and the visitor catches it). When the visitor
+/// drops it, the decoder gets the bytes left back, also when the visitor
+/// fails or panics; until then the decoder holds [`Bytes::UNKNOWN`], so a
+/// visitor that forgets it instead leaves the decoder nowhere to read
+/// from, and the load fails saying so.
 struct Seq<'a, 'de> {
     input: Bytes<'de>,
     de: &'a mut Decoder<'de>,
@@ -297,14 +306,25 @@ impl Drop for Seq<'_, '_> {
     }
 }
 
+/// Takes the decoder's bytes left back into a sequence's copy when it
+/// drops: after the decoder read an element for the sequence, also when
+/// that panicked and the visitor caught it.
+struct TakeBack<'s, 'a, 'de>(&'s mut Seq<'a, 'de>);
+
+impl Drop for TakeBack<'_, '_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.input = self.0.de.input;
+    }
+}
+
 impl<'de> Seq<'_, 'de> {
     /// Runs `f` on the decoder, with the bytes this sequence has left.
     #[inline(always)]
     fn on_decoder<R>(&mut self, f: impl FnOnce(&mut Decoder<'de>) -> R) -> R {
         self.de.input = self.input;
-        let result = f(self.de);
-        self.input = self.de.input;
-        result
+        let back = TakeBack(self);
+        f(back.0.de)
     }
 
     /// Runs `f` one level deeper, as [`Decoder::nested`].
@@ -326,9 +346,9 @@ impl<'de> Seq<'_, 'de> {
     fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
         // `elements_from` leaves the bytes left in the decoder, whichever
         // way it ends
-        let result = self.de.elements_from(self.input, len, visitor);
-        self.input = self.de.input;
-        result
+        let input = self.input;
+        let back = TakeBack(self);
+        back.0.de.elements_from(input, len, visitor)
     }
 }
 

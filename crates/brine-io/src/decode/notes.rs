@@ -103,14 +103,14 @@ fn take_slot() -> Notes {
     NOTES.with(|slot| std::mem::take(&mut *slot.borrow_mut()))
 }
 
-fn running() -> bool {
+fn loading() -> bool {
     running::now().running()
 }
 
 /// Keeps `message` if it is the load's first.
 #[cold]
 pub(crate) fn note_message(message: String) {
-    if !running() {
+    if !loading() {
         return;
     }
     NOTES.with(|slot| {
@@ -126,7 +126,7 @@ pub(crate) fn note_message(message: String) {
 /// load, drops it.
 #[cold]
 pub(crate) fn note_raised(error: Raised) {
-    if !running() {
+    if !loading() {
         return;
     }
     NOTES.with(|slot| {

@@ -1,0 +1,137 @@
+//! `Deserialize` impls that treat their `SeqAccess` in unusual ways: the
+//! decoder hands a sequence's elements a copy of its place in the bytes,
+//! taken back when the access drops (see `decode/deserializer.rs`). A panic
+//! caught inside a visitor still leaves the decoder where the elements
+//! ended, as postcard's would; an access kept from dropping
+//! (`mem::forget`) is a clear error, never a read from a wrong place.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // a failed unwrap or panic fails the test
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use brine_io::{Options, load};
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A pair of bytes written as a tuple; its visitor panics on (9, 9).
+#[derive(Debug, PartialEq)]
+struct Pair(u8, u8);
+
+/// A pair whose visitor `mem::forget`s its `SeqAccess` when done.
+#[derive(Debug, PartialEq)]
+struct Forgets(u8, u8);
+
+impl Serialize for Pair {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.0, self.1).serialize(serializer)
+    }
+}
+
+impl Serialize for Forgets {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.0, self.1).serialize(serializer)
+    }
+}
+
+struct Two<const FORGET: bool>;
+
+impl<'de, const FORGET: bool> Visitor<'de> for Two<FORGET> {
+    type Value = (u8, u8);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("two bytes")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(u8, u8), A::Error> {
+        let a = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let b = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        assert!((a, b) != (9, 9), "nine nine");
+        if FORGET {
+            std::mem::forget(seq);
+        }
+        Ok((a, b))
+    }
+}
+
+impl<'de> Deserialize<'de> for Pair {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_tuple(2, Two::<false>).map(|(a, b)| Pair(a, b))
+    }
+}
+
+impl<'de> Deserialize<'de> for Forgets {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_tuple(2, Two::<true>).map(|(a, b)| Forgets(a, b))
+    }
+}
+
+/// A list that catches an element's panic and goes on with the next one.
+#[derive(Debug, PartialEq)]
+struct Resilient(Vec<Option<Pair>>);
+
+impl Serialize for Resilient {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|element| element.as_ref().unwrap_or(&Pair(9, 9))))
+    }
+}
+
+impl<'de> Deserialize<'de> for Resilient {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct List;
+        impl<'de> Visitor<'de> for List {
+            type Value = Resilient;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Resilient, A::Error> {
+                let mut out = Vec::new();
+                loop {
+                    match catch_unwind(AssertUnwindSafe(|| seq.next_element::<Pair>())) {
+                        Ok(Ok(Some(pair))) => out.push(Some(pair)),
+                        Ok(Ok(None)) => return Ok(Resilient(out)),
+                        Ok(Err(error)) => return Err(error),
+                        Err(_) => out.push(None),
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_seq(List)
+    }
+}
+
+/// An element that panics after reading its bytes, caught by the list:
+/// the list reads on after them, as with postcard.
+#[test]
+fn a_panic_caught_inside_a_sequence_reads_on_after_the_element() {
+    let value = Resilient(vec![None, Some(Pair(1, 2)), None, Some(Pair(3, 4))]);
+    let bytes = brine_io::dump(&value).unwrap();
+    let payload = brine_io::inspect(&bytes).unwrap().payload.to_vec();
+    assert_eq!(postcard::from_bytes::<Resilient>(&payload).unwrap(), value);
+    assert_eq!(brine_io::load::<Resilient>(&bytes).unwrap(), value);
+    let unchecked = Options::new().check_shape(false);
+    assert_eq!(unchecked.load::<Resilient>(&bytes).unwrap(), value);
+}
+
+/// A forgotten access: where its elements ended is unknown, and the load
+/// says so instead of reading on from before them.
+#[test]
+fn a_forgotten_seq_access_is_a_clear_error() {
+    fn refused<T: for<'de> Deserialize<'de> + fmt::Debug>(options: Options, bytes: &[u8]) {
+        match options.load::<T>(bytes) {
+            Err(load::Error::Invalid { message, .. }) => {
+                assert!(message.contains("forgot a SeqAccess"), "{message}");
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+    let bytes = brine_io::dump(&Forgets(1, 2)).unwrap();
+    refused::<Forgets>(Options::new(), &bytes);
+    let bytes = brine_io::dump(&vec![Forgets(1, 2), Forgets(3, 4)]).unwrap();
+    refused::<Vec<Forgets>>(Options::new(), &bytes);
+    refused::<Vec<Forgets>>(Options::new().check_shape(false), &bytes);
+    let bytes = brine_io::dump(&(7u8, Some(Forgets(1, 2)), 8u8)).unwrap();
+    refused::<(u8, Option<Forgets>, u8)>(Options::new(), &bytes);
+    // the thread's next load is not disturbed
+    assert_eq!(brine_io::load::<Pair>(&brine_io::dump(&Pair(5, 6)).unwrap()).unwrap(), Pair(5, 6));
+}
