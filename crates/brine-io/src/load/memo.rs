@@ -54,13 +54,21 @@ const NO_TABLE: u64 = 0xFFFF;
 /// Set in every key of an entry.
 const FILLED: u64 = 1 << 40;
 
-/// What an entry for `reader`, a name of `name_len` bytes and a table of
-/// `shapes_len` (`None`: no table checked), both within the maxima, holds
-/// in its `key`: one comparison for all of them.
+/// What an entry for `reader`'s pass of `name` and `shapes` (`None`: no
+/// table checked) holds in its `key`: the lengths and the checks, one
+/// comparison for all of them. `None` when the name or the table is longer
+/// than an entry holds.
 #[inline(always)]
-fn key(reader: &Reader, name_len: usize, shapes_len: Option<usize>) -> u64 {
-    let shapes_len = shapes_len.map_or(NO_TABLE, |len| len as u64);
-    FILLED | u64::from(reader.checks) << 32 | shapes_len << 16 | name_len as u64
+fn key(reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> Option<u64> {
+    let shapes_len = match shapes {
+        Some(shapes) if shapes.len() > SHAPES_MAX => return None,
+        Some(shapes) => shapes.len() as u64,
+        None => NO_TABLE,
+    };
+    if name.len() > NAME_MAX {
+        return None;
+    }
+    Some(FILLED | u64::from(reader.checks) << 32 | shapes_len << 16 | name.len() as u64)
 }
 
 /// How many loads are remembered: a program that alternates between a few
@@ -86,10 +94,7 @@ pub(crate) fn passed(reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> boo
 
 #[inline(never)]
 fn find(passed: &[Entry; ENTRIES], reader: &Reader, name: &[u8], shapes: Option<&[u8]>) -> bool {
-    if name.len() > NAME_MAX || shapes.is_some_and(|shapes| shapes.len() > SHAPES_MAX) {
-        return false;
-    }
-    let key = key(reader, name.len(), shapes.map(<[u8]>::len));
+    let Some(key) = key(reader, name, shapes) else { return false };
     let shapes = shapes.unwrap_or_default();
     // the newest entry is the one a run of loads of one type hits: the
     // others are looked at out of line, so that this one's check stays short
@@ -117,14 +122,8 @@ impl Entry {
 /// Notes that `reader` passed every check against `name` and `shapes`.
 #[cold]
 pub(crate) fn remember(reader: Reader, name: &[u8], shapes: Option<&[u8]>) {
-    if name.len() > NAME_MAX || shapes.is_some_and(|shapes| shapes.len() > SHAPES_MAX) {
-        return;
-    }
-    let mut entry = Entry {
-        key: key(&reader, name.len(), shapes.map(<[u8]>::len)),
-        type_id: Some(reader.type_id),
-        ..EMPTY
-    };
+    let Some(key) = key(&reader, name, shapes) else { return };
+    let mut entry = Entry { key, type_id: Some(reader.type_id), ..EMPTY };
     entry.name[..name.len()].copy_from_slice(name);
     if let Some(shapes) = shapes {
         entry.shapes[..shapes.len()].copy_from_slice(shapes);
