@@ -1,9 +1,12 @@
 //! `Deserialize` impls that treat their `SeqAccess` in unusual ways: the
 //! decoder hands a sequence's elements a copy of its place in the bytes,
-//! taken back when the access drops (see `decode/deserializer.rs`). A panic
-//! caught inside a visitor still leaves the decoder where the elements
-//! ended, as postcard's would; an access kept from dropping
-//! (`mem::forget`) is a clear error, never a read from a wrong place.
+//! taken back when the access drops, and a struct inside a sequence reads
+//! its fields from that copy in place (see `decode/deserializer.rs`). A
+//! panic caught inside a visitor still leaves the decoder where the
+//! elements ended, as postcard's would; an access kept from dropping
+//! (`mem::forget`) is either harmless (a struct's fields inside a
+//! sequence: the bytes read are read) or a clear error, never a read from
+//! a wrong place.
 
 #![allow(clippy::unwrap_used, clippy::panic)] // a failed unwrap or panic fails the test
 
@@ -21,6 +24,39 @@ struct Pair(u8, u8);
 /// A pair whose visitor `mem::forget`s its `SeqAccess` when done.
 #[derive(Debug, PartialEq)]
 struct Forgets(u8, u8);
+
+/// [`Pair`] and [`Forgets`] written and read as structs with two fields.
+#[derive(Debug, PartialEq)]
+struct PairStruct(u8, u8);
+#[derive(Debug, PartialEq)]
+struct ForgetsStruct(u8, u8);
+
+const FIELDS: &[&str] = &["a", "b"];
+
+macro_rules! as_struct {
+    ($name:ident, $forget:literal) => {
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut fields = serializer.serialize_struct(stringify!($name), 2)?;
+                fields.serialize_field(FIELDS[0], &self.0)?;
+                fields.serialize_field(FIELDS[1], &self.1)?;
+                fields.end()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer
+                    .deserialize_struct(stringify!($name), FIELDS, Two::<$forget>)
+                    .map(|(a, b)| $name(a, b))
+            }
+        }
+    };
+}
+
+as_struct!(PairStruct, false);
+as_struct!(ForgetsStruct, true);
 
 impl Serialize for Pair {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -68,26 +104,40 @@ impl<'de> Deserialize<'de> for Forgets {
 
 /// A list that catches an element's panic and goes on with the next one.
 #[derive(Debug, PartialEq)]
-struct Resilient(Vec<Option<Pair>>);
+struct Resilient<P>(Vec<Option<P>>);
 
-impl Serialize for Resilient {
+/// The pairs whose visitor panics on (9, 9).
+trait Nines {
+    const NINES: Self;
+}
+
+impl Nines for Pair {
+    const NINES: Self = Pair(9, 9);
+}
+
+impl Nines for PairStruct {
+    const NINES: Self = PairStruct(9, 9);
+}
+
+impl<P: Serialize + Nines> Serialize for Resilient<P> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|element| element.as_ref().unwrap_or(&Pair(9, 9))))
+        let nines = P::NINES;
+        serializer.collect_seq(self.0.iter().map(|element| element.as_ref().unwrap_or(&nines)))
     }
 }
 
-impl<'de> Deserialize<'de> for Resilient {
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for Resilient<P> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct List;
-        impl<'de> Visitor<'de> for List {
-            type Value = Resilient;
+        struct List<P>(std::marker::PhantomData<P>);
+        impl<'de, P: Deserialize<'de>> Visitor<'de> for List<P> {
+            type Value = Resilient<P>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a list")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Resilient, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Resilient<P>, A::Error> {
                 let mut out = Vec::new();
                 loop {
-                    match catch_unwind(AssertUnwindSafe(|| seq.next_element::<Pair>())) {
+                    match catch_unwind(AssertUnwindSafe(|| seq.next_element::<P>())) {
                         Ok(Ok(Some(pair))) => out.push(Some(pair)),
                         Ok(Ok(None)) => return Ok(Resilient(out)),
                         Ok(Err(error)) => return Err(error),
@@ -96,7 +146,7 @@ impl<'de> Deserialize<'de> for Resilient {
                 }
             }
         }
-        deserializer.deserialize_seq(List)
+        deserializer.deserialize_seq(List(std::marker::PhantomData))
     }
 }
 
@@ -104,13 +154,20 @@ impl<'de> Deserialize<'de> for Resilient {
 /// the list reads on after them, as with postcard.
 #[test]
 fn a_panic_caught_inside_a_sequence_reads_on_after_the_element() {
-    let value = Resilient(vec![None, Some(Pair(1, 2)), None, Some(Pair(3, 4))]);
-    let bytes = brine_io::dump(&value).unwrap();
-    let payload = brine_io::inspect(&bytes).unwrap().payload.to_vec();
-    assert_eq!(postcard::from_bytes::<Resilient>(&payload).unwrap(), value);
-    assert_eq!(brine_io::load::<Resilient>(&bytes).unwrap(), value);
-    let unchecked = Options::new().check_shape(false);
-    assert_eq!(unchecked.load::<Resilient>(&bytes).unwrap(), value);
+    fn reads_on<P>(value: Resilient<P>)
+    where
+        P: Serialize + Nines + for<'de> Deserialize<'de> + fmt::Debug + PartialEq,
+    {
+        let bytes = brine_io::dump(&value).unwrap();
+        let payload = brine_io::inspect(&bytes).unwrap().payload.to_vec();
+        assert_eq!(postcard::from_bytes::<Resilient<P>>(&payload).unwrap(), value);
+        assert_eq!(brine_io::load::<Resilient<P>>(&bytes).unwrap(), value);
+        let unchecked = Options::new().check_shape(false);
+        assert_eq!(unchecked.load::<Resilient<P>>(&bytes).unwrap(), value);
+    }
+    reads_on(Resilient(vec![None, Some(Pair(1, 2)), None, Some(Pair(3, 4))]));
+    // a struct's fields, read in the list's bytes
+    reads_on(Resilient(vec![None, Some(PairStruct(1, 2)), None, Some(PairStruct(3, 4))]));
 }
 
 /// A forgotten access: where its elements ended is unknown, and the load
@@ -132,6 +189,25 @@ fn a_forgotten_seq_access_is_a_clear_error() {
     refused::<Vec<Forgets>>(Options::new().check_shape(false), &bytes);
     let bytes = brine_io::dump(&(7u8, Some(Forgets(1, 2)), 8u8)).unwrap();
     refused::<(u8, Option<Forgets>, u8)>(Options::new(), &bytes);
+    // a struct at the top reads a copy of the bytes, as a sequence does
+    let bytes = brine_io::dump(&ForgetsStruct(1, 2)).unwrap();
+    refused::<ForgetsStruct>(Options::new(), &bytes);
     // the thread's next load is not disturbed
     assert_eq!(brine_io::load::<Pair>(&brine_io::dump(&Pair(5, 6)).unwrap()).unwrap(), Pair(5, 6));
+}
+
+/// A struct inside a sequence reads its fields in the sequence's bytes, in
+/// place: forgetting its access loses nothing, and the value loads as
+/// postcard loads it.
+#[test]
+fn a_forgotten_access_to_fields_inside_a_sequence_loses_nothing() {
+    let value = vec![ForgetsStruct(1, 2), ForgetsStruct(3, 4)];
+    let bytes = brine_io::dump(&value).unwrap();
+    let payload = brine_io::inspect(&bytes).unwrap().payload.to_vec();
+    assert_eq!(postcard::from_bytes::<Vec<ForgetsStruct>>(&payload).unwrap(), value);
+    assert_eq!(load::<Vec<ForgetsStruct>>(&bytes).unwrap(), value);
+    assert_eq!(Options::new().check_shape(false).load::<Vec<ForgetsStruct>>(&bytes).unwrap(), value);
+    let nested = vec![(7u8, vec![ForgetsStruct(5, 6)], 8u8)];
+    let bytes = brine_io::dump(&nested).unwrap();
+    assert_eq!(load::<Vec<(u8, Vec<ForgetsStruct>, u8)>>(&bytes).unwrap(), nested);
 }

@@ -129,7 +129,11 @@ macro_rules! primitives {
 /// The methods of a [`Deserializer`](de::Deserializer) for the values
 /// that are one level deep (counted by `nested`) and read in place: an
 /// option's inside, a newtype's, a tuple's or a struct's elements, read from
-/// `self.input` the same way by the decoder and by a sequence's element.
+/// `self.input` by the decoder and by a sequence's element. Sequences and
+/// tuples (arrays among them) read theirs from a copy of their own
+/// (`elements`); a struct's fields (`fields`) too when the decoder reads
+/// the struct, and in the sequence's copy, in place, when it is a
+/// sequence's element ([`Fields`]).
 macro_rules! levels {
     () => {
         #[inline]
@@ -179,7 +183,7 @@ macro_rules! levels {
             len: usize,
             visitor: V,
         ) -> Result<V::Value, Fail> {
-            self.nested(|this| this.elements(len, visitor))
+            self.nested(|this| this.fields(len, visitor))
         }
 
         #[inline]
@@ -189,12 +193,21 @@ macro_rules! levels {
             fields: &'static [&'static str],
             visitor: V,
         ) -> Result<V::Value, Fail> {
-            self.nested(|this| this.elements(fields.len(), visitor))
+            self.nested(|this| this.fields(fields.len(), visitor))
         }
     };
 }
 
 impl<'de> Decoder<'de> {
+    /// The fields of a struct or tuple struct: read as a sequence's
+    /// elements, from a copy that stays in registers while the visitor
+    /// fills the value (read in place from the decoder's own bytes, a
+    /// struct of eight `i64`s took 6% more instructions).
+    #[inline(always)]
+    fn fields<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        self.elements(len, visitor)
+    }
+
     /// Elements of a sequence, tuple or struct: `len` of them.
     #[inline(always)]
     fn elements<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
@@ -421,6 +434,67 @@ impl<'de> de::Deserializer<'de> for &mut Seq<'_, 'de> {
         visitor: V,
     ) -> Result<V::Value, Fail> {
         self.on_decoder(|de| de.deserialize_enum(name, variants, visitor))
+    }
+}
+
+/// The fields of a struct or tuple struct that is an element of a
+/// sequence: read from the sequence's copy of the bytes, in place.
+/// The copy a [`Seq`] of their own would take pays for itself in a loop
+/// over many elements, not over a struct's few fields; and a visitor that
+/// forgets its `Fields` loses nothing: the bytes read are read.
+struct Fields<'s, 'a, 'de> {
+    seq: &'s mut Seq<'a, 'de>,
+    /// The fields left that were counted up front.
+    left: usize,
+    /// The fields left that count one by one.
+    uncounted: usize,
+}
+
+impl<'de> Seq<'_, 'de> {
+    /// The fields of a struct or tuple struct that is an element of this
+    /// sequence: `len` of them, counted against the element budget up front
+    /// when the bytes left could hold that many, one by one as they are
+    /// read otherwise (as a sequence's elements are).
+    #[inline(always)]
+    fn fields<V: Visitor<'de>>(&mut self, len: usize, visitor: V) -> Result<V::Value, Fail> {
+        let (left, uncounted) = if len <= self.input.0.len() {
+            self.de.count(len as u64)?;
+            (len, 0)
+        } else {
+            (0, len)
+        };
+        visitor.visit_seq(Fields { seq: self, left, uncounted })
+    }
+}
+
+impl<'de> de::SeqAccess<'de> for Fields<'_, '_, 'de> {
+    type Error = Fail;
+
+    #[inline(always)]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Fail> {
+        if unlikely(self.left == 0) {
+            if self.uncounted == 0 {
+                return Ok(None);
+            }
+            self.uncounted -= 1;
+            self.seq.de.count(1)?;
+        } else {
+            self.left -= 1;
+        }
+        seed.deserialize(&mut *self.seq).map(Some)
+    }
+
+    /// As the provided method, inlined into the visitor for certain.
+    #[inline(always)]
+    fn next_element<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>, Fail> {
+        self.next_element_seed(std::marker::PhantomData)
+    }
+
+    /// The fields left, while the bytes left could hold them.
+    #[inline]
+    fn size_hint(&self) -> Option<usize> {
+        let left = self.left + self.uncounted;
+        (left <= self.seq.input.0.len()).then_some(left)
     }
 }
 

@@ -280,6 +280,20 @@ struct Unit;
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Id(u64);
 
+/// A struct whose fields are all zero-sized, and one of a few bytes.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Units {
+    a: (),
+    b: (),
+    c: (),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Point {
+    x: u8,
+    y: i64,
+}
+
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Everything {
     small: (u8, i8, u16, i16),
@@ -392,6 +406,9 @@ fn every_nesting_kind_is_a_level() {
     assert_eq!(depth(&vec![Unit]), 2);
     assert_eq!(depth(&vec![Id(1)]), 2);
     assert_eq!(depth(&vec![(1u8, 2u8)]), 2);
+    assert_eq!(depth(&vec![Point { x: 1, y: 2 }]), 2);
+    assert_eq!(depth(&vec![vec![Point { x: 1, y: 2 }]]), 3);
+    assert_eq!(depth(&vec![Some(Point { x: 1, y: 2 })]), 3);
     assert_eq!(depth(&vec![[1u8; 3]]), 2);
     assert_eq!(depth(&vec![BTreeMap::from([(1u8, 2u8)])]), 2);
     assert_eq!(depth(&vec![Shape::Line { from: (0, 0), to: (0, 0) }]), 3);
@@ -459,6 +476,51 @@ fn elements_count_against_the_payload_and_the_allowance() {
     // struct fields are elements too
     let bytes = postcard::to_allocvec(&everything()).unwrap();
     assert!(ours_with::<Everything>(&bytes, 0).is_ok());
+
+    // also a struct's inside a sequence, which reads its fields in the
+    // sequence's bytes: ten elements of three zero-sized fields each in one
+    // byte (the length) count 40, one by one
+    let units = vec![Units { a: (), b: (), c: () }; 10];
+    let bytes = postcard::to_allocvec(&units).unwrap();
+    assert_eq!(bytes.len(), 1);
+    assert_eq!(ours_with::<Vec<Units>>(&bytes, 39).unwrap(), units);
+    let mut decoder = Decoder::new(&bytes, 8, 38);
+    assert_eq!(Vec::<Units>::deserialize(&mut decoder).err(), Some(Fail::Limit));
+    assert_eq!(decoder.exceeded(), Some(super::Exceeded::Elements));
+    // and counted up front where the bytes could hold them: ten elements
+    // of two fields, 30 in 21 bytes
+    let points = vec![Point { x: 1, y: -2 }; 10];
+    let bytes = postcard::to_allocvec(&points).unwrap();
+    assert_eq!(bytes.len(), 21);
+    assert_eq!(ours_with::<Vec<Point>>(&bytes, 9).unwrap(), points);
+    let mut decoder = Decoder::new(&bytes, 8, 8);
+    assert_eq!(Vec::<Point>::deserialize(&mut decoder).err(), Some(Fail::Limit));
+    assert_eq!(decoder.exceeded(), Some(super::Exceeded::Elements));
+}
+
+/// A struct inside a sequence reads its fields from the sequence's bytes:
+/// each way its bytes can be damaged or cut is refused where postcard
+/// refuses it, and leaves the decoder just past what was read.
+#[test]
+fn structs_inside_sequences_read_as_postcard_reads_them() {
+    type Value = Vec<(Point, Vec<Point>, Option<Point>)>;
+    let point = |x: u8| Point { x, y: -1_000_000_007 * i64::from(x) };
+    let value: Value = vec![(point(1), vec![point(2), point(3)], Some(point(4))), (point(5), vec![], None)];
+    let bytes = postcard::to_allocvec(&value).unwrap();
+    same::<Value>(&bytes);
+    for len in 0..bytes.len() {
+        same::<Value>(&bytes[..len]);
+        let mut decoder = Decoder::new(&bytes[..len], 256, 1 << 20);
+        assert!(Value::deserialize(&mut decoder).is_err(), "{len}");
+        assert_eq!(decoder.rest(), &[] as &[u8], "{len}");
+    }
+    for at in 0..bytes.len() {
+        for byte in [0x00, 0x02, 0x80, 0xFF] {
+            let mut damaged = bytes.clone();
+            damaged[at] = byte;
+            same::<Value>(&damaged);
+        }
+    }
 }
 
 fn ours_with<'de, T: Deserialize<'de>>(bytes: &'de [u8], max_zero_sized: u64) -> Result<T, Fail> {
