@@ -199,16 +199,16 @@ impl<'de> Decoder<'de> {
 
     // -- the limits ------------------------------------------------------------
 
-    /// Runs `f` one level deeper.
+    /// Runs `f` one level deeper; the level is left however `f` ends, also
+    /// by a panic that a visitor further out catches and goes on from.
     #[inline(always)]
     fn nested<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, Fail>) -> Result<R, Fail> {
         if self.depth_left == 0 {
             return Err(self.exceed(Exceeded::Depth));
         }
         self.depth_left -= 1;
-        let result = f(self);
-        self.depth_left += 1;
-        result
+        let up = Up(self);
+        f(up.0)
     }
 
     /// `n` more elements against the budget.
@@ -221,6 +221,16 @@ impl<'de> Decoder<'de> {
             }
             None => Err(self.exceed(Exceeded::Elements)),
         }
+    }
+}
+
+/// A level entered ([`Decoder::nested`]): left when this drops.
+struct Up<'a, 'de>(&'a mut Decoder<'de>);
+
+impl Drop for Up<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.depth_left += 1;
     }
 }
 

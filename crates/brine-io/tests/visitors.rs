@@ -196,6 +196,64 @@ fn a_forgotten_seq_access_is_a_clear_error() {
     assert_eq!(brine_io::load::<Pair>(&brine_io::dump(&Pair(5, 6)).unwrap()).unwrap(), Pair(5, 6));
 }
 
+/// A pair whose visitor reads its two elements, a `T` and a byte, then
+/// `mem::forget`s its `SeqAccess`.
+#[derive(Debug, PartialEq)]
+struct ForgetsAfter<T>(T, u8);
+
+impl<T: Serialize> Serialize for ForgetsAfter<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.0, self.1).serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ForgetsAfter<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct After<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for After<T> {
+            type Value = ForgetsAfter<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a pair")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ForgetsAfter<T>, A::Error> {
+                let first = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let second = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                std::mem::forget(seq);
+                Ok(ForgetsAfter(first, second))
+            }
+        }
+        deserializer.deserialize_tuple(2, After(std::marker::PhantomData))
+    }
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Tag {
+    Number(u8),
+}
+
+/// A sequence forgotten after an element the decoder read for it (a map,
+/// an enum) or that was a sequence of its own: the decoder still holds no
+/// place, and the load says so, rather than read on from inside the
+/// forgotten sequence.
+#[test]
+fn a_sequence_forgotten_after_a_nested_element_is_a_clear_error() {
+    fn refused<T: Serialize + for<'de> Deserialize<'de> + fmt::Debug>(value: &T) {
+        let bytes = brine_io::dump(value).unwrap();
+        for options in [Options::new(), Options::new().check_shape(false)] {
+            match options.load::<T>(&bytes) {
+                Err(load::Error::Invalid { message, .. }) if message.contains("forgot a SeqAccess") => {}
+                other => panic!("{}: expected Invalid, got {other:?}", std::any::type_name::<T>()),
+            }
+        }
+    }
+    refused(&(ForgetsAfter(std::collections::BTreeMap::<u8, u8>::new(), 2), vec![7u8]));
+    refused(&(ForgetsAfter(vec![3u8], 2), vec![7u8]));
+    refused(&(ForgetsAfter((3u8,), 2), vec![7u8]));
+    refused(&(ForgetsAfter(Tag::Number(3), 2), vec![7u8]));
+    refused(&vec![ForgetsAfter(vec![0u8], 0), ForgetsAfter(vec![0u8], 0)]);
+    refused(&ForgetsAfter(vec![3u8], 2));
+}
+
 /// A struct inside a sequence reads its fields in the sequence's bytes, in
 /// place: forgetting its access loses nothing, and the value loads as
 /// postcard loads it.

@@ -234,16 +234,15 @@ impl<'de> Decoder<'de> {
         };
         // the innermost sequence's while its elements are read
         let outer = std::mem::replace(&mut self.uncounted, uncounted);
+        let back = Uncounted { de: self, outer };
         // the elements read a copy of the bytes left, which `Seq` hands
         // back when the visitor drops it
         // ... and until then, the decoder holds a place no sequence leaves:
         // a visitor that forgets its sequence (`mem::forget`) leaves the
         // decoder there, where nothing more can be read, and the load says
         // so (`Decoder::lost`), rather than read again from before it
-        self.input = Bytes::UNKNOWN;
-        let result = visitor.visit_seq(Seq { input, de: self, left });
-        self.uncounted = outer;
-        result
+        back.de.input = Bytes::UNKNOWN;
+        visitor.visit_seq(Seq { input, de: back.de, left })
     }
 }
 
@@ -321,13 +320,41 @@ impl Drop for Seq<'_, '_> {
 
 /// Takes the decoder's bytes left back into a sequence's copy when it
 /// drops: after the decoder read an element for the sequence, also when
-/// that panicked and the visitor caught it.
+/// that panicked and the visitor caught it. The decoder holds
+/// [`Bytes::UNKNOWN`] again, as it does while the sequence lives: a visitor
+/// that forgets the sequence after this element still leaves it nowhere.
 struct TakeBack<'s, 'a, 'de>(&'s mut Seq<'a, 'de>);
 
 impl Drop for TakeBack<'_, '_, '_> {
     #[inline(always)]
     fn drop(&mut self) {
-        self.0.input = self.0.de.input;
+        self.0.input = std::mem::replace(&mut self.0.de.input, Bytes::UNKNOWN);
+    }
+}
+
+/// A level a sequence's element entered ([`Seq::nested`]): left when this
+/// drops.
+struct SeqUp<'s, 'a, 'de>(&'s mut Seq<'a, 'de>);
+
+impl Drop for SeqUp<'_, '_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.de.depth_left += 1;
+    }
+}
+
+/// The elements of the sequence around one that a decoder reads, not
+/// counted up front: put back in the decoder when this drops, also when a
+/// visitor further out catches a panic from inside and reads on.
+struct Uncounted<'a, 'de> {
+    de: &'a mut Decoder<'de>,
+    outer: usize,
+}
+
+impl Drop for Uncounted<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.de.uncounted = self.outer;
     }
 }
 
@@ -340,16 +367,16 @@ impl<'de> Seq<'_, 'de> {
         f(back.0.de)
     }
 
-    /// Runs `f` one level deeper, as [`Decoder::nested`].
+    /// Runs `f` one level deeper, as [`Decoder::nested`] (and as it, the
+    /// level is left also when `f` panics).
     #[inline(always)]
     fn nested<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R, Fail>) -> Result<R, Fail> {
         if self.de.depth_left == 0 {
             return Err(self.de.exceed(Exceeded::Depth));
         }
         self.de.depth_left -= 1;
-        let result = f(self);
-        self.de.depth_left += 1;
-        result
+        let up = SeqUp(self);
+        f(up.0)
     }
 
     /// Elements of a sequence, tuple or struct: `len` of them, read from
@@ -391,7 +418,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
     /// The elements left, while the bytes left could hold them.
     #[inline]
     fn size_hint(&self) -> Option<usize> {
-        let left = self.left + self.de.uncounted;
+        let left = self.left.saturating_add(self.de.uncounted);
         (left <= self.input.0.len()).then_some(left)
     }
 }

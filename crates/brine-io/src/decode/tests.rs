@@ -585,3 +585,129 @@ fn varints_read_a_word_at_a_time_as_a_byte_at_a_time() {
         }
     }
 }
+
+/// A list whose first `panics` elements are read as a sequence (or a
+/// tuple of `tuple` elements) whose visitor panics before reading, the
+/// others as `u8`s or units; the list catches the panics and reads on. Its
+/// value: how many elements it read, and the size hints it was given after
+/// each.
+#[derive(Debug, PartialEq)]
+struct Survivor {
+    elements: usize,
+    hints: Vec<Option<usize>>,
+}
+
+/// What [`Survivor`]'s elements are read as, after the one that panics.
+#[derive(Clone, Copy)]
+enum Rest {
+    Bytes,
+    Units,
+}
+
+struct SurvivorSeed {
+    panics: usize,
+    tuple: Option<usize>,
+    rest: Rest,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for SurvivorSeed {
+    type Value = Survivor;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Survivor, D::Error> {
+        use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+
+        struct Panics;
+        impl<'de> Visitor<'de> for Panics {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("nothing")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<(), A::Error> {
+                panic!("an element's visitor panics");
+            }
+        }
+        struct Element(bool, Option<usize>, Rest);
+        impl<'de> DeserializeSeed<'de> for Element {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                match self {
+                    Element(true, Some(len), _) => d.deserialize_tuple(len, Panics),
+                    Element(true, None, _) => d.deserialize_seq(Panics),
+                    Element(false, _, Rest::Bytes) => u8::deserialize(d).map(drop),
+                    Element(false, _, Rest::Units) => <()>::deserialize(d),
+                }
+            }
+        }
+        struct List(usize, Option<usize>, Rest);
+        impl<'de> Visitor<'de> for List {
+            type Value = Survivor;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Survivor, A::Error> {
+                let mut survivor = Survivor { elements: 0, hints: Vec::new() };
+                loop {
+                    let panics = survivor.elements < self.0;
+                    let read = catch_unwind(AssertUnwindSafe(|| {
+                        seq.next_element_seed(Element(panics, self.1, self.2))
+                    }));
+                    match read {
+                        Ok(Ok(Some(()))) | Err(_) => survivor.elements += 1,
+                        Ok(Ok(None)) => return Ok(survivor),
+                        Ok(Err(error)) => return Err(error),
+                    }
+                    survivor.hints.push(seq.size_hint());
+                }
+            }
+        }
+        deserializer.deserialize_seq(List(self.panics, self.tuple, self.rest))
+    }
+}
+
+/// Reads `bytes` as a [`Survivor`] with postcard's decoder and brine's.
+fn survivors(bytes: &[u8], panics: usize, tuple: Option<usize>, rest: Rest) {
+    use serde::de::DeserializeSeed;
+    let seed = || SurvivorSeed { panics, tuple, rest };
+    let mut theirs = postcard::Deserializer::from_bytes(bytes);
+    let theirs = seed().deserialize(&mut theirs).map(|value| value.elements);
+    let mut decoder = Decoder::new(bytes, 256, 1 << 20);
+    let mine = seed().deserialize(&mut decoder);
+    assert_eq!(theirs.ok(), mine.as_ref().ok().map(|value| value.elements), "{bytes:02X?}: {mine:?}");
+    if let Ok(mine) = mine {
+        assert!(mine.hints.iter().flatten().all(|&hint| hint <= bytes.len()), "{bytes:02X?}: {mine:?}");
+    }
+}
+
+/// A panic caught inside a sequence leaves the sequence as it was: an
+/// inner sequence's uncounted elements are not the outer one's, whichever
+/// of the two counted its elements up front (both read postcard's values
+/// before the decoder put the uncounted count back on unwind too).
+#[test]
+fn a_caught_panic_leaves_the_outer_sequence_its_own_count() {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    // a list of 1 (counted); its element claims 2 with 1 byte left
+    survivors(&[0x01, 0x02, 0x07], 1, None, Rest::Bytes);
+    // a list of 3 units in 1 byte (uncounted); its first element is an
+    // empty list (counted)
+    survivors(&[0x03, 0x00], 1, None, Rest::Units);
+    // an element that announces a tuple of usize::MAX: the list's size hint
+    // after it neither overflows nor passes the bytes left
+    survivors(&[0x02, 0x05], 1, Some(usize::MAX), Rest::Bytes);
+    std::panic::set_hook(quiet);
+}
+
+/// Each panic caught inside a sequence leaves the levels it entered: three
+/// hundred of them in a row stay within the depth limit of 256.
+#[test]
+fn caught_panics_leave_their_levels() {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    // 301 elements: 300 that panic in a tuple of one (a level each) before
+    // reading, then a byte
+    let mut bytes = postcard::to_allocvec(&301usize).unwrap();
+    bytes.push(0x07);
+    survivors(&bytes, 300, Some(1), Rest::Bytes);
+    std::panic::set_hook(quiet);
+}
