@@ -541,6 +541,11 @@ impl Options {
         match result {
             Ok(value) => {
                 drop(session);
+                // a refusal of the shape check stands, also when an impl
+                // swallowed it and read on: the value was not read as written
+                if let Some(changed) = state.and_then(CheckState::take_error) {
+                    return Err(changed);
+                }
                 let rest = de.rest().len();
                 if rest != 0 {
                     return Err(trailing(requested, payload.len(), rest));
@@ -594,9 +599,13 @@ struct Failed<'d, 'de> {
     limits: &'d Options,
 }
 
-/// The error a failed decode reports: a shape change first, then an error a
-/// `Deserialize` impl raised, a limit, and last what the decoder or the
-/// value's code said.
+/// The error a failed decode reports: a shape change first; then what
+/// ended the decode: the decoder's refusal of the bytes, a feature it
+/// lacks or a limit as they are, and for a `Deserialize` impl's own error
+/// the error it raised, else a limit it turned into its own error, else
+/// its message. (An impl that swallowed an error and read on leaves notes
+/// behind: they name the error only when the impl's own error ended the
+/// decode.)
 #[cold]
 fn failed(failed: Failed<'_, '_>) -> Error {
     let Failed { fail, notes, changed, decoder, len, requested, limits } = failed;
@@ -605,23 +614,23 @@ fn failed(failed: Failed<'_, '_>) -> Error {
     }
     let offset = (len - decoder.rest().len()) as u64;
     let (requested, len) = (requested().to_owned(), len as u64);
-    if let Some(source) = notes.raised {
-        return Error::Refused { requested, offset, len, source };
-    }
-    match decoder.exceeded() {
-        Some(Exceeded::Depth) => return Error::TooDeep { max: limits.max_depth },
+    let limit = match decoder.exceeded() {
+        Some(Exceeded::Depth) => Some(Error::TooDeep { max: limits.max_depth }),
         Some(Exceeded::Elements) => {
-            return Error::TooManyElements { payload_len: len, max_zero_sized: limits.max_zero_sized };
+            Some(Error::TooManyElements { payload_len: len, max_zero_sized: limits.max_zero_sized })
         }
-        None => {}
-    }
+        None => None,
+    };
+    let message = || notes.message.unwrap_or_else(|| "a Deserialize impl refused the value".to_owned());
     match fail {
         Fail::Bytes(source) => decode_error(requested, offset, len, source),
         Fail::Unsupported => Error::Unsupported { requested, feature: ANY_FEATURE, remedy: ANY_REMEDY },
-        Fail::Custom | Fail::Limit => {
-            let message = notes.message.unwrap_or_else(|| "a Deserialize impl refused the value".to_owned());
-            Error::Invalid { requested, offset, len, message }
-        }
+        Fail::Limit => limit.unwrap_or_else(|| Error::Invalid { requested, offset, len, message: message() }),
+        Fail::Custom => match (notes.raised, limit) {
+            (Some(source), _) => Error::Refused { requested, offset, len, source },
+            (None, Some(limit)) => limit,
+            (None, None) => Error::Invalid { requested, offset, len, message: message() },
+        },
     }
 }
 

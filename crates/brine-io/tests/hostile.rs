@@ -18,8 +18,19 @@ const EMPTY_SHAPES: [u8; 9] = [0, 1, 0, 0, 0, 5, 0, 0, 0];
 /// An envelope holding `payload` under `T`'s name, with a correct checksum:
 /// everything the outer checks look at is right, only the payload lies.
 fn envelope<T: ?Sized>(payload: &[u8]) -> Vec<u8> {
+    envelope_with_shapes::<T>(payload, &EMPTY_SHAPES)
+}
+
+/// [`envelope`] with `table` as its shape table (followed by its length).
+fn envelope_with_table<T: ?Sized>(payload: &[u8], table: &[u8]) -> Vec<u8> {
+    let mut shapes = table.to_vec();
+    shapes.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    envelope_with_shapes::<T>(payload, &shapes)
+}
+
+fn envelope_with_shapes<T: ?Sized>(payload: &[u8], shapes: &[u8]) -> Vec<u8> {
     let mut body = payload.to_vec();
-    body.extend_from_slice(&EMPTY_SHAPES);
+    body.extend_from_slice(shapes);
     let payload = body.as_slice();
     let name = brine_io::type_name::<T>().as_bytes();
     let mut bytes = Vec::new();
@@ -247,4 +258,37 @@ fn streams_are_limited_too() {
     let bytes = envelope::<Vec<()>>(&varint(HUGE));
     let error = brine_io::load_from::<Vec<()>, _>(bytes.as_slice()).unwrap_err();
     assert!(matches!(error, load::Error::TooManyElements { .. }), "{error}");
+}
+
+/// A forged shape table whose contexts link in a circle: an error names the
+/// place it found, walking up the links a bounded number of levels (it
+/// recursed without end: a stack overflow that aborted the process).
+#[test]
+fn a_shape_table_that_links_in_a_circle_is_an_error_not_a_crash() {
+    type Three = Option<Option<Option<u16>>>;
+    // no names; four Option contexts, 0 -> 3, 1 -> 2, 2 -> 1, 3 -> 1; no records
+    let table = [0, 4, 2, 1, 3, 2, 1, 2, 2, 1, 1, 2, 1, 1, 0];
+    let bytes = envelope_with_table::<Three>(&[1, 1, 1, 5], &table);
+    assert_eq!(Options::new().check_shape(false).load::<Three>(&bytes).unwrap(), Some(Some(Some(5))));
+    match brine_io::load::<Three>(&bytes) {
+        Err(load::Error::ShapeChanged { place, .. }) => assert!(place.contains("Option"), "{place}"),
+        other => panic!("expected ShapeChanged, got {other:?}"),
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct N(Option<u8>);
+
+/// A forged record whose field lies past the table's contexts: the check
+/// reads no context that is not there (it indexed past the table and
+/// panicked).
+#[test]
+fn a_record_whose_field_lies_past_the_table_is_not_a_panic() {
+    // one name `N`; one context holding newtype struct 0; one record of
+    // name 0 whose one field is context 1, past the one context
+    let table = [1, 1, b'N', 1, 8, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0];
+    let bytes = envelope_with_table::<N>(&[1, 5], &table);
+    let loaded = std::panic::catch_unwind(|| brine_io::load::<N>(&bytes));
+    assert!(loaded.is_ok(), "the load panicked");
+    assert_eq!(Options::new().check_shape(false).load::<N>(&bytes).unwrap(), N(Some(5)));
 }

@@ -269,3 +269,108 @@ fn a_forgotten_access_to_fields_inside_a_sequence_loses_nothing() {
     let bytes = brine_io::dump(&nested).unwrap();
     assert_eq!(load::<Vec<(u8, Vec<ForgetsStruct>, u8)>>(&bytes).unwrap(), nested);
 }
+
+/// A list of `u16`s whose visitor swallows an element's error, puts 0 in
+/// its place and reads on.
+#[derive(Debug, PartialEq)]
+struct Swallows(Vec<u16>);
+
+impl<'de> Deserialize<'de> for Swallows {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct List;
+        impl<'de> Visitor<'de> for List {
+            type Value = Swallows;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Swallows, A::Error> {
+                let mut out = Vec::new();
+                loop {
+                    match seq.next_element::<u16>() {
+                        Ok(Some(element)) => out.push(element),
+                        Ok(None) => return Ok(Swallows(out)),
+                        Err(_) => out.push(0),
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_seq(List)
+    }
+}
+
+/// A refusal of the shape check that a visitor swallows still refuses the
+/// load, every time: the load gave a value neither postcard nor the load
+/// without the check gives, and then let the type through unchecked.
+#[test]
+fn a_shape_refusal_a_visitor_swallows_still_refuses_the_load() {
+    let bytes = brine_io::dump(&vec![1u8, 2, 3]).unwrap();
+    let payload = brine_io::inspect(&bytes).unwrap().payload.to_vec();
+    let unchecked = Options::new().check_type(false).check_shape(false);
+    assert_eq!(
+        unchecked.load::<Swallows>(&bytes).unwrap(),
+        postcard::from_bytes::<Swallows>(&payload).unwrap()
+    );
+    for _ in 0..3 {
+        match Options::new().check_type(false).load::<Swallows>(&bytes) {
+            Err(load::Error::ShapeChanged { .. }) => {}
+            other => panic!("expected ShapeChanged, got {other:?}"),
+        }
+    }
+}
+
+/// An odd byte, refused with an error of the impl's own (`raise`).
+#[derive(Debug)]
+struct Even;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is odd")]
+struct Odd(u8);
+
+impl<'de> Deserialize<'de> for Even {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match u8::deserialize(deserializer)? {
+            n if n % 2 == 1 => Err(load::raise(Odd(n))),
+            _ => Ok(Even),
+        }
+    }
+}
+
+/// A pair whose visitor swallows the first element's error, then reads a bool.
+#[derive(Debug)]
+struct EvenThenBool(bool);
+
+impl<'de> Deserialize<'de> for EvenThenBool {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pair;
+        impl<'de> Visitor<'de> for Pair {
+            type Value = EvenThenBool;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a pair")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EvenThenBool, A::Error> {
+                let _swallowed = seq.next_element::<Even>();
+                let flag = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                Ok(EvenThenBool(flag))
+            }
+        }
+        deserializer.deserialize_tuple(2, Pair)
+    }
+}
+
+/// The error a load reports is the one that ended the decode: an error an
+/// impl raised and then swallowed does not stand for the bad byte read after.
+#[test]
+fn a_swallowed_error_does_not_stand_for_the_one_that_ended_the_load() {
+    let bytes = brine_io::dump(&(3u8, 2u8)).unwrap();
+    let unchecked = Options::new().check_type(false).check_shape(false);
+    match unchecked.load::<EvenThenBool>(&bytes) {
+        Err(load::Error::Decode { source: load::DecodeError::Bool, .. }) => {}
+        Ok(EvenThenBool(flag)) => panic!("expected the bool's Decode error, got a value ({flag})"),
+        Err(other) => panic!("expected the bool's Decode error, got {other:?}"),
+    }
+    // the raised error when it is what ended the load
+    match unchecked.load::<(Even, u8)>(&bytes) {
+        Err(load::Error::Refused { source, .. }) => assert_eq!(source.to_string(), "3 is odd"),
+        other => panic!("expected Refused, got {other:?}"),
+    }
+}

@@ -100,7 +100,9 @@ impl<'t> CheckState<'t> {
 
     /// Whether `record`'s values need no more checks in this load.
     fn done(&self, record: u32) -> bool {
-        record < 64 && self.checked.get() & (1 << record) != 0 && self.table.records[record as usize].settled
+        record < 64
+            && self.checked.get() & (1 << record) != 0
+            && self.table.records.get(record as usize).is_some_and(|record| record.settled)
     }
 
     fn mark(&self, record: u32) {
@@ -115,30 +117,54 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     format!("[{}]", names.join(", "))
 }
 
+/// How many levels [`place`] names before it gives up: a table read back
+/// may link its contexts in a circle, or in a chain as long as the table.
+const PLACE_LEVELS: usize = 16;
+
 /// Where context `ctx` is, in words: `field `retries` of struct `Config``.
+/// Walks up from `ctx` a level at a time (never by recursion: the table is
+/// the envelope's, and a forged one may link in a circle).
 fn place(table: &Table, ctx: u32) -> String {
-    if ctx == 0 || ctx == NONE {
-        return "the top level".to_owned();
-    }
-    for record in &table.records {
-        if ctx >= record.base && ctx < record.base + record.len {
-            let index = (ctx - record.base) as usize;
-            let field = match record.fields.get(index) {
-                Some(&name) => format!("field `{}`", table.name(name)),
-                None => format!("field {index}"),
-            };
-            return match record.variant_index {
-                NONE => format!("{field} of struct `{}`", table.name(record.name)),
-                _ => format!(
-                    "{field} of variant `{}::{}`",
-                    table.name(record.name),
-                    table.name(record.variant_name)
-                ),
-            };
+    let mut path: Vec<&'static str> = Vec::new();
+    let mut ctx = ctx;
+    let end = loop {
+        if path.len() == PLACE_LEVELS {
+            break "a place nested too deep to name".to_owned();
         }
-    }
-    for (parent, node) in table.nodes.iter().enumerate() {
-        let parent = parent as u32;
+        if ctx == 0 || ctx == NONE {
+            break "the top level".to_owned();
+        }
+        if let Some(field) = field_place(table, ctx) {
+            break field;
+        }
+        match parent(table, ctx) {
+            Some((what, parent)) => {
+                path.push(what);
+                ctx = parent;
+            }
+            None => break "an unknown place".to_owned(),
+        }
+    };
+    path.iter().map(|what| format!("{what} at ")).chain([end]).collect()
+}
+
+/// Where `ctx` is when it is a field of a record.
+fn field_place(table: &Table, ctx: u32) -> Option<String> {
+    let record = table.records.iter().find(|record| ctx >= record.base && ctx - record.base < record.len)?;
+    let index = (ctx - record.base) as usize;
+    let field = match record.fields.get(index) {
+        Some(&name) => format!("field `{}`", table.name(name)),
+        None => format!("field {index}"),
+    };
+    Some(match record.variant_index {
+        NONE => format!("{field} of struct `{}`", table.name(record.name)),
+        _ => format!("{field} of variant `{}::{}`", table.name(record.name), table.name(record.variant_name)),
+    })
+}
+
+/// The context `ctx` is a child of, and which child, in words.
+fn parent(table: &Table, ctx: u32) -> Option<(&'static str, u32)> {
+    table.nodes.iter().zip(0u32..).find_map(|(node, parent)| {
         let what = if node.some == ctx {
             "the inside of an Option"
         } else if node.elem == ctx {
@@ -147,14 +173,13 @@ fn place(table: &Table, ctx: u32) -> String {
             "a key of a map"
         } else if node.value == ctx {
             "a value of a map"
-        } else if node.tuple != NONE && ctx >= node.tuple && ctx < node.tuple + node.tuple_len {
+        } else if node.tuple != NONE && ctx >= node.tuple && ctx - node.tuple < node.tuple_len {
             "an element of a tuple"
         } else {
-            continue;
+            return None;
         };
-        return format!("{what} at {}", place(table, parent));
-    }
-    "an unknown place".to_owned()
+        Some((what, parent))
+    })
 }
 
 /// A deserializer whose value sits at context `ctx`.
@@ -185,13 +210,15 @@ impl<'s, 't, D> Checked<'s, 't, D> {
     }
 
     fn elem_is_bytes(&self) -> bool {
-        let node = self.state.table.nodes[self.ctx as usize];
-        node.elem == NONE
-            || matches!(self.state.table.event_at(node.elem), Event::Unset | Event::Prim(Prim::U8))
+        let elem = self.node_link(|node| node.elem);
+        elem == NONE || matches!(self.state.table.event_at(elem), Event::Unset | Event::Prim(Prim::U8))
     }
 
+    /// A link of this context's node; `NONE` for a context past the
+    /// table's nodes (a record's fields may lie past them in a table read
+    /// back, whose links are checked but not its records' places).
     fn node_link(&self, pick: impl Fn(&super::Node) -> u32) -> u32 {
-        if self.ctx == NONE { NONE } else { pick(&self.state.table.nodes[self.ctx as usize]) }
+        self.state.table.nodes.get(self.ctx as usize).map_or(NONE, pick)
     }
 
     fn mismatch<E: de::Error>(&self, expected: String) -> E {
@@ -343,14 +370,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
             Event::Tuple(n) if n as usize == len => {
                 Children::Fields(self.node_link(|node| node.tuple), len as u32)
             }
-            Event::Varies => {
-                let node = self.state.table.nodes[self.ctx as usize];
-                if node.tuple_len as usize == len {
-                    Children::Fields(node.tuple, node.tuple_len)
-                } else {
-                    Children::None
-                }
-            }
+            Event::Varies => match self.state.table.nodes.get(self.ctx as usize) {
+                Some(node) if node.tuple_len as usize == len => Children::Fields(node.tuple, node.tuple_len),
+                _ => Children::None,
+            },
             _ => return Err(self.mismatch(format!("a tuple of {len}"))),
         };
         let visitor = self.wrap(visitor, children);
