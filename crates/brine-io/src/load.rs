@@ -13,9 +13,11 @@ use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 use memo::Reader;
+use room::Room;
 
 pub(crate) mod error;
 mod memo;
+mod room;
 pub use crate::decode::DecodeError;
 pub use error::Error;
 
@@ -339,13 +341,13 @@ impl Options {
         room: u64,
     ) -> Result<T, Error> {
         let body_len = fixed.body_len();
-        let mut bytes = Vec::with_capacity(HEADER_LEN + room as usize);
-        bytes.extend_from_slice(header);
-        let got = reader.take(body_len).read_to_end(&mut bytes).map_err(Error::Io)? as u64;
+        let mut bytes = Room::new(HEADER_LEN + room as usize);
+        bytes.push(header);
+        let got = bytes.fill(reader, body_len).map_err(Error::Io)?;
         if got < body_len {
             return Err(body_truncated(fixed, got));
         }
-        let opened = self.open_raw(&bytes)?;
+        let opened = self.open_raw(bytes.as_slice())?;
         self.decode(&opened)
     }
 
