@@ -1,4 +1,4 @@
-//! The buffer an envelope of known length is read into; a large one gets a
+//! The buffer an envelope is read into; a large one of known length gets a
 //! memory mapping of its own, backed by huge pages where the system gives
 //! them on request.
 //!
@@ -31,7 +31,8 @@ pub(super) enum Room {
 }
 
 impl Room {
-    /// Room for `capacity` bytes, which never grows.
+    /// Room for `capacity` bytes. A mapped room (`capacity` is then an
+    /// envelope's known length) never grows; a `Vec` grows as bytes come.
     pub(super) fn new(capacity: usize) -> Room {
         #[cfg(target_os = "linux")]
         if capacity >= MAPPED_FROM
@@ -52,7 +53,7 @@ impl Room {
     }
 
     /// Appends what `reader` gives until it ends or `limit` bytes came
-    /// (no more than the room left); returns how many came.
+    /// (into a mapping, no more than the room left); returns how many came.
     pub(super) fn fill(&mut self, reader: impl Read, limit: u64) -> io::Result<u64> {
         match self {
             Room::Heap(vec) => reader.take(limit).read_to_end(vec).map(|got| got as u64),
