@@ -3,9 +3,9 @@
 //!
 //! Every bench target of the workspace belongs to an *area*: its name, with a
 //! `peers_` prefix dropped (`peers_io` measures the io area's peers). A run
-//! stores what it measured per area under `target/brine-bench/`, and
-//! BENCHMARKS.md is written from everything stored there, so a run of one
-//! area keeps the others' last figures.
+//! stores what it measured per area under `docs/benchmarks/` (committed with
+//! BENCHMARKS.md), and BENCHMARKS.md is written from everything stored there,
+//! so a run of one area keeps the others' last figures, also in a fresh clone.
 //!
 //! Inside an area, a criterion group `<area>_<operation>[_peers]` is one
 //! table, its benchmark parameters (the seed objects) are the rows and its
@@ -22,6 +22,11 @@ use serde_json::{Value, json};
 
 use crate::dill;
 use crate::workspace::{self, Metadata, Target};
+
+/// Where each area's results are kept, from the workspace's root: in the
+/// repository, beside the BENCHMARKS.md written from them, so that a run of
+/// some areas in a fresh clone keeps the figures of the others.
+const STORE: &str = "docs/benchmarks";
 
 /// Areas in the order BENCHMARKS.md shows them, with their titles; an area not
 /// listed here comes after them, titled by its name.
@@ -126,7 +131,7 @@ pub fn run(root: &Path, args: Args) -> anyhow::Result<()> {
     if let Some(unknown) = args.areas.iter().find(|a| !known.contains(&a.as_str())) {
         bail!("no bench target for area {unknown:?}; the areas are {known:?}");
     }
-    let store = meta.target_dir.join("brine-bench");
+    let store = meta.root.join(STORE);
     if args.render_only {
         // before anything is created or written
         render_only_allowed(&store)?;

@@ -45,7 +45,7 @@ pub fn measure(target_dir: &Path, quick: bool, areas: &[&str]) -> anyhow::Result
         ]))
         .context("pip could not install dill")?;
     }
-    let script = target_dir.join("brine-bench/dill_bench.py");
+    let script = target_dir.join("dill_bench.py");
     std::fs::write(&script, SCRIPT).with_context(|| format!("writing {}", script.display()))?;
     println!("== dill: timing dill.temp on the seed objects ({})", areas.join(", "));
     let mut command = Command::new(&python);
