@@ -263,6 +263,8 @@ fn run_area(meta: &Metadata, area: &str, targets: &[&Target], quick: bool) -> an
     Ok(json!({
         "area": area,
         "when": utc_now(),
+        "machine": machine(),
+        "toolchain": toolchain(),
         "quick": quick,
         "targets": targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "failures": failures,
@@ -458,12 +460,12 @@ fn render(store: &Path) -> anyhow::Result<String> {
     let _ = writeln!(
         out,
         "Written by `cargo xtask bench` — do not edit by hand; run it again. \
-         Every figure below was measured on the machine below; the criterion report with plots \
-         is in `target/criterion/report/index.html` after a run.\n"
+         Every figure below was measured on the machine below, unless its section names another; \
+         the criterion report with plots is in `target/criterion/report/index.html` after a run.\n"
     );
-    let _ = writeln!(out, "- machine: {}", machine());
-    let _ =
-        writeln!(out, "- toolchain: {}", command_line("rustc", &["-V"]).unwrap_or_else(|| "unknown".into()));
+    let (here, toolchain_here) = (machine(), toolchain());
+    let _ = writeln!(out, "- machine: {here}");
+    let _ = writeln!(out, "- toolchain: {toolchain_here}");
     if let Some(python) = dill.as_ref().and_then(|d| d["python"].as_str()) {
         let version = dill.as_ref().and_then(|d| d["dill"].as_str()).unwrap_or("?");
         let _ = writeln!(out, "- Python peer: {python}, dill {version}");
@@ -506,7 +508,8 @@ fn render(store: &Path) -> anyhow::Result<String> {
         }
         let result = read_json(&store.join(format!("{area}.json")))?;
         let title = AREAS.iter().find(|(k, _)| k == area).map_or(area.as_str(), |(_, t)| t);
-        summary.extend(render_area(&mut body, area, title, &result, dill.as_ref()));
+        let elsewhere = measured_elsewhere(&result, &here, &toolchain_here);
+        summary.extend(render_area(&mut body, area, title, &result, elsewhere.as_deref(), dill.as_ref()));
         if area == "temp" {
             render_rss(&mut body, rss.as_ref());
         }
@@ -534,6 +537,7 @@ fn render_area(
     area: &str,
     title: &str,
     result: &Value,
+    elsewhere: Option<&str>,
     dill: Option<&Value>,
 ) -> Vec<String> {
     let _ = writeln!(out, "## {title}\n");
@@ -541,11 +545,12 @@ fn render_area(
         result["targets"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let _ = writeln!(
         out,
-        "Measured {} by bench target{} `{}`{}.\n",
+        "Measured {} by bench target{} `{}`{}{}.\n",
         result["when"].as_str().unwrap_or("?"),
         if targets.len() == 1 { "" } else { "s" },
         targets.join("`, `"),
-        if result["quick"].as_bool() == Some(true) { " (quick run)" } else { "" }
+        if result["quick"].as_bool() == Some(true) { " (quick run)" } else { "" },
+        elsewhere.map(|there| format!(", on another machine or toolchain: {there}")).unwrap_or_default()
     );
     if let Some((_, note)) = NOTES.iter().find(|(a, _)| *a == area) {
         let _ = writeln!(out, "{note}\n");
@@ -692,6 +697,18 @@ pub fn command_line(program: &str, args: &[&str]) -> Option<String> {
 
 fn utc_now() -> String {
     command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "at an unknown time".into())
+}
+
+/// The rustc that builds the benchmarks.
+fn toolchain() -> String {
+    command_line("rustc", &["-V"]).unwrap_or_else(|| "unknown".into())
+}
+
+/// The machine and toolchain an area's stored figures were measured with,
+/// when they are not this one's (`None` also for results that don't say).
+fn measured_elsewhere(result: &Value, machine: &str, toolchain: &str) -> Option<String> {
+    let (there, with) = (result["machine"].as_str()?, result["toolchain"].as_str()?);
+    (there != machine || with != toolchain).then(|| format!("{there}, {with}"))
 }
 
 fn machine() -> String {
@@ -865,5 +882,15 @@ mod tests {
         collect(&dir, SystemTime::now() + std::time::Duration::from_secs(60), &mut none).unwrap();
         assert!(none.is_empty(), "figures of an earlier run are not this run's");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_area_measured_elsewhere_says_where() {
+        let here = json!({ "machine": "m1", "toolchain": "rustc 1" });
+        assert_eq!(measured_elsewhere(&here, "m1", "rustc 1"), None);
+        assert_eq!(measured_elsewhere(&here, "m2", "rustc 1").as_deref(), Some("m1, rustc 1"));
+        assert_eq!(measured_elsewhere(&here, "m1", "rustc 2").as_deref(), Some("m1, rustc 1"));
+        // results that don't say where they come from are not flagged
+        assert_eq!(measured_elsewhere(&json!({}), "m1", "rustc 1"), None);
     }
 }
