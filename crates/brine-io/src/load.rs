@@ -13,7 +13,7 @@ use crate::shape::{self, CheckState, Checked};
 use crate::trust::{Scope, Trust};
 use crate::type_name;
 use memo::Reader;
-use room::Room;
+use room::{Room, Truthful};
 
 pub(crate) mod error;
 mod memo;
@@ -275,7 +275,8 @@ impl Options {
     /// # Errors
     ///
     /// See [`load_from`].
-    pub fn load_from<T: DeserializeOwned, R: Read>(&self, mut reader: R) -> Result<T, Error> {
+    pub fn load_from<T: DeserializeOwned, R: Read>(&self, reader: R) -> Result<T, Error> {
+        let mut reader = Truthful(reader);
         let mut header = [0u8; HEADER_LEN];
         let got = read_up_to(&mut reader, &mut header)?;
         let fixed = Header::decode(&header[..got])?;
@@ -306,8 +307,12 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// As [`load`](crate::load()), plus [`Error::Io`] when reading fails.
-    pub fn load_exact<T: DeserializeOwned, R: Read>(&self, mut reader: R, len: u64) -> Result<T, Error> {
+    /// As [`load`](crate::load()), plus [`Error::Io`] when reading fails,
+    /// when there is no memory for the envelope the header announces (kind
+    /// `OutOfMemory`), or when the reader claims more bytes than the buffer
+    /// it was given holds (kind `InvalidData`).
+    pub fn load_exact<T: DeserializeOwned, R: Read>(&self, reader: R, len: u64) -> Result<T, Error> {
+        let mut reader = Truthful(reader);
         let mut header = [0u8; HEADER_LEN];
         let want = HEADER_LEN.min(usize::try_from(len).unwrap_or(HEADER_LEN));
         let got = read_up_to(&mut reader, &mut header[..want])?;
@@ -331,8 +336,9 @@ impl Options {
     }
 
     /// Reads the body that `header` (already read, decoded as `fixed`)
-    /// announces into a buffer with `room` bytes reserved for it, then checks
-    /// the envelope and decodes it.
+    /// announces into a buffer with `room` bytes reserved for it (room for
+    /// all of it never grows; less grows as bytes come), then checks the
+    /// envelope and decodes it.
     fn read_and_decode<T: DeserializeOwned, R: Read>(
         &self,
         reader: R,
@@ -341,7 +347,9 @@ impl Options {
         room: u64,
     ) -> Result<T, Error> {
         let body_len = fixed.body_len();
-        let mut bytes = Room::new(HEADER_LEN + room as usize);
+        let capacity = room.saturating_add(HEADER_LEN as u64);
+        let mut bytes = if room >= body_len { Room::exact(capacity) } else { Room::growing(capacity) }
+            .map_err(Error::Io)?;
         bytes.push(header);
         let got = bytes.fill(reader, body_len).map_err(Error::Io)?;
         if got < body_len {
@@ -676,7 +684,8 @@ pub fn load<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
 ///
 /// # Errors
 ///
-/// As [`load`], plus [`Error::Io`] when reading fails.
+/// As [`load`], plus [`Error::Io`] when reading fails or the reader claims
+/// more bytes than the buffer it was given holds (kind `InvalidData`).
 ///
 /// # Example
 ///

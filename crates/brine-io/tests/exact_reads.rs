@@ -94,3 +94,48 @@ fn a_flipped_last_byte_is_a_checksum_mismatch() {
         assert!(matches!(error, load::Error::ChecksumMismatch { .. }), "{error:?}");
     }
 }
+
+/// A reader that says it read one byte more than the buffer it was given.
+struct Boastful<'a>(&'a [u8]);
+
+impl Read for Boastful<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        Ok(if n == 0 { 0 } else { n + 1 })
+    }
+}
+
+#[test]
+fn a_reader_claiming_more_than_its_buffer_is_an_error_not_a_panic() {
+    for (_, envelope) in envelopes() {
+        let len = envelope.len() as u64;
+        let exact = Options::new().load_exact::<Vec<u8>, _>(Boastful(&envelope), len).unwrap_err();
+        let from = Options::new().load_from::<Vec<u8>, _>(Boastful(&envelope)).unwrap_err();
+        for error in [exact, from] {
+            let load::Error::Io(source) = &error else { panic!("an I/O error, not {error:?}") };
+            assert_eq!(source.kind(), io::ErrorKind::InvalidData, "{error}");
+            assert!(source.to_string().contains("into a buffer of"), "{error}");
+        }
+    }
+}
+
+#[test]
+fn a_header_announcing_more_than_memory_holds_is_an_error_not_an_abort() {
+    let mut bytes = brine_io::dump(&vec![1u8]).expect("dump");
+    let name_len = u64::from(u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")));
+    let header = brine_io::HEADER_LEN as u64;
+    // 64 TiB, and the most a length can say
+    for payload in [1u64 << 46, u64::MAX - header - name_len] {
+        bytes[16..24].copy_from_slice(&payload.to_le_bytes());
+        let len = header + name_len + payload; // what the header says: the caller's word agrees
+        let options = Options::new().max_len(u64::MAX);
+        let error = options.load_exact::<Vec<u8>, _>(bytes.as_slice(), len).unwrap_err();
+        let fine = match &error {
+            load::Error::Io(source) => source.kind() == io::ErrorKind::OutOfMemory,
+            // the kernel gave the room (overcommitted): the bytes then run out
+            load::Error::Truncated { part: "payload", .. } => true,
+            _ => false,
+        };
+        assert!(fine, "{payload}: {error:?}");
+    }
+}

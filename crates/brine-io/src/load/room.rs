@@ -12,14 +12,22 @@
 //!
 //! The advice is given to a mapping made for the buffer, not to memory the
 //! allocator hands out: it ends with the buffer and never reaches what the
-//! program allocates later. Elsewhere than Linux, and when the mapping can't
-//! be made, the buffer is a `Vec`.
+//! program allocates later. Where THP's `defrag` setting is `madvise` (a
+//! common default), a fault in an advised range may compact memory on the
+//! spot to find a huge page: on a host whose memory is fragmented that can
+//! cost more than the faults it saves, and `defrag` set to `defer` (or THP
+//! to `never`) keeps such loads on 4 KiB pages. Elsewhere than Linux, and
+//! when the mapping can't be made, the buffer is a `Vec`.
+//!
+//! Every read goes through [`Truthful`], so that a reader claiming more
+//! bytes than it had room for is an error, not a panic nor bytes never
+//! written.
 
 use std::io::{self, Read};
 
-/// Buffers this large or larger are mapped: room for at least one whole
-/// huge page past an unaligned start, with enough faults saved to pay for
-/// the two system calls.
+/// Buffers this large or larger are mapped: two huge pages or more, enough
+/// faults saved to pay for the mapping's system calls (`mmap`, `madvise`,
+/// `munmap`).
 #[cfg(target_os = "linux")]
 const MAPPED_FROM: usize = 4 << 20;
 
@@ -31,16 +39,28 @@ pub(super) enum Room {
 }
 
 impl Room {
-    /// Room for `capacity` bytes. A mapped room (`capacity` is then an
-    /// envelope's known length) never grows; a `Vec` grows as bytes come.
-    pub(super) fn new(capacity: usize) -> Room {
+    /// Room for exactly `len` bytes, which never grows: a mapping when
+    /// large (on Linux), else a `Vec`. An error when the room can't be had.
+    pub(super) fn exact(len: u64) -> io::Result<Room> {
+        let len = fits(len)?;
         #[cfg(target_os = "linux")]
-        if capacity >= MAPPED_FROM
-            && let Some(mapping) = mapped::Mapping::new(capacity)
+        if len >= MAPPED_FROM
+            && let Some(mapping) = mapped::Mapping::new(len)
         {
-            return Room::Mapped(mapping);
+            return Ok(Room::Mapped(mapping));
         }
-        Room::Heap(Vec::with_capacity(capacity))
+        Self::heap(len)
+    }
+
+    /// Room for `capacity` bytes to start with, which grows as bytes come.
+    pub(super) fn growing(capacity: u64) -> io::Result<Room> {
+        Self::heap(fits(capacity)?)
+    }
+
+    fn heap(capacity: usize) -> io::Result<Room> {
+        let mut vec = Vec::new();
+        vec.try_reserve_exact(capacity).map_err(|_| out_of_memory(capacity as u64))?;
+        Ok(Room::Heap(vec))
     }
 
     /// Appends `bytes`, which must fit in the room left.
@@ -53,7 +73,8 @@ impl Room {
     }
 
     /// Appends what `reader` gives until it ends or `limit` bytes came
-    /// (into a mapping, no more than the room left); returns how many came.
+    /// (into room that never grows, no more than the room left); returns
+    /// how many came.
     pub(super) fn fill(&mut self, reader: impl Read, limit: u64) -> io::Result<u64> {
         match self {
             Room::Heap(vec) => reader.take(limit).read_to_end(vec).map(|got| got as u64),
@@ -69,6 +90,34 @@ impl Room {
             #[cfg(target_os = "linux")]
             Room::Mapped(mapping) => mapping.filled(),
         }
+    }
+}
+
+/// `len` as a size this machine can hold.
+fn fits(len: u64) -> io::Result<usize> {
+    usize::try_from(len).ok().filter(|&len| len <= isize::MAX as usize).ok_or_else(|| out_of_memory(len))
+}
+
+fn out_of_memory(len: u64) -> io::Error {
+    io::Error::new(io::ErrorKind::OutOfMemory, format!("no memory for the {len} bytes of the envelope"))
+}
+
+/// A reader whose counts are checked: one that says it read more bytes
+/// than the buffer it was given holds (a broken `Read` impl) gives an error,
+/// where `read_to_end` would panic and a loop of ours would take bytes
+/// never written.
+pub(super) struct Truthful<R>(pub(super) R);
+
+impl<R: Read> Read for Truthful<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if n > buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the reader said it read {n} bytes into a buffer of {}", buf.len()),
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -105,6 +154,9 @@ mod mapped {
             let start = address.next_multiple_of(HUGE) - address;
             // a hint: refused (a kernel without transparent huge pages),
             // the mapping works as any other
+            // memmap2 checks the offset and the length each against the
+            // mapping's length, not their sum: this one is in it by the above
+            debug_assert!(start + advised <= map.len());
             let _ = map.advise_range(Advice::HugePage, start, advised);
             Some(Mapping { map, start, capacity, len: 0 })
         }
