@@ -33,6 +33,12 @@
 //!   it becomes `Varies` and is not checked; a record seen with two field
 //!   lists is marked conflicting and its fields are not checked. The check
 //!   never refuses a value that its own type wrote.
+//! - A record whose fields are all primitives, all seen, is *settled*: the
+//!   values of it after the one that settled it record nothing (not even
+//!   their field names, so a second struct of the name and length goes
+//!   unrecorded). The reader mirrors this: it checks a settled record's
+//!   first value in a load, then lets the others through
+//!   (`check.rs`, `CheckState::done`), for every record of the table.
 //! - Recording a table costs a small dump more than encoding it: a dump of a
 //!   type this thread dumped lately replays that dump's table instead
 //!   (`replay.rs`), and writes its bytes only when they are exactly the ones

@@ -26,15 +26,17 @@ pub(crate) struct CheckState<'t> {
     /// Compare the name of the top-level struct or enum (off with the type
     /// check, for a type renamed since; nested names are always compared).
     top_name: bool,
-    /// Records (the first 64) whose every field was checked once in this
-    /// load: a settled one needs no check for its other values.
-    checked: Cell<u64>,
+    /// Records whose every field was checked once in this load, a bit
+    /// each: a settled one needs no check for its other values, as its
+    /// writer recorded none of them.
+    checked: Box<[Cell<u64>]>,
     error: RefCell<Option<load::Error>>,
 }
 
 impl<'t> CheckState<'t> {
     pub(crate) fn new(table: &'t Table, requested: fn() -> &'static str, top_name: bool) -> Self {
-        CheckState { table, requested, top_name, checked: Cell::new(0), error: RefCell::new(None) }
+        let checked = (0..table.records.len().div_ceil(64)).map(|_| Cell::new(0)).collect();
+        CheckState { table, requested, top_name, checked, error: RefCell::new(None) }
     }
 
     /// Whether the name written at `ctx` stands for the name read.
@@ -100,14 +102,15 @@ impl<'t> CheckState<'t> {
 
     /// Whether `record`'s values need no more checks in this load.
     fn done(&self, record: u32) -> bool {
-        record < 64
-            && self.checked.get() & (1 << record) != 0
+        let (word, bit) = (record as usize / 64, 1 << (record % 64));
+        self.checked.get(word).is_some_and(|checked| checked.get() & bit != 0)
             && self.table.records.get(record as usize).is_some_and(|record| record.settled)
     }
 
     fn mark(&self, record: u32) {
-        if record < 64 {
-            self.checked.set(self.checked.get() | (1 << record));
+        let (word, bit) = (record as usize / 64, 1 << (record % 64));
+        if let Some(checked) = self.checked.get(word) {
+            checked.set(checked.get() | bit);
         }
     }
 }
@@ -418,7 +421,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Struct, "struct")?;
-        if let Some(record) = record {
+        // a settled record's names are checked with its first value; another
+        // struct of its name and length (from another module) was not
+        // recorded by the writer, so there is nothing to compare it with
+        if let Some(record) = record
+            && !self.state.done(record)
+        {
             self.state.fields(self.ctx, record, fields)?;
         }
         let children = self.fields_of(record);
@@ -726,7 +734,10 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
         visitor: V,
     ) -> Result<V::Value, A::Error> {
         let children = self.expect::<A::Error>(Kind::Struct, fields.len() as u32)?;
-        if let (Some(record), Children::Record(_, base, _)) = (self.record, children) {
+        // as for a struct: a settled variant's names are checked once
+        if let (Some(record), Children::Record(_, base, _)) = (self.record, children)
+            && !self.state.done(record)
+        {
             self.state.fields(base, record, fields)?;
         }
         self.inner.struct_variant(fields, Visit { inner: visitor, state: self.state, children })
