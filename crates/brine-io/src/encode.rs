@@ -26,7 +26,7 @@
 //!   bytes.
 //! - Every value is written at a *context* of the shape table (see
 //!   `shape.rs`), or at `NONE` where nothing new can be learnt (the fields
-//!   of a settled struct, the elements of a sequence of primitives): then
+//!   of a settled record, the elements of a sequence of primitives): then
 //!   nothing is recorded and the value costs what postcard's encoding costs.
 //! - A sequence's elements after a first primitive are written in runs
 //!   (`out::Run`): straight into the buffer up to its capacity and the next

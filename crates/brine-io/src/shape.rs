@@ -33,12 +33,11 @@
 //!   it becomes `Varies` and is not checked; a record seen with two field
 //!   lists is marked conflicting and its fields are not checked. The check
 //!   never refuses a value that its own type wrote.
-//! - A record whose fields are all primitives, all seen, is *settled*: the
-//!   values of it after the one that settled it record nothing (not even
-//!   their field names, so a second struct of the name and length goes
-//!   unrecorded). The reader mirrors this: it checks a settled record's
-//!   first value in a load, then lets the others through
-//!   (`check.rs`, `CheckState::done`), for every record of the table.
+//! - A record that no later value could add to is *settled* (`settle.rs`):
+//!   its values from then on record nothing (not even their field names, so
+//!   a second struct of the name and length goes unrecorded). The reader
+//!   mirrors this with the same walk over what its load checked so far
+//!   (`check.rs`, `CheckState::done`), and lets those values through.
 //! - Recording a table costs a small dump more than encoding it: a dump of a
 //!   type this thread dumped lately replays that dump's table instead
 //!   (`replay.rs`), and writes its bytes only when they are exactly the ones
@@ -53,6 +52,7 @@ use std::rc::Rc;
 
 mod check;
 mod replay;
+mod settle;
 
 pub(crate) use check::{CheckState, Checked};
 pub(crate) use replay::Recorder;
@@ -220,9 +220,11 @@ pub(crate) struct Record {
     pub(crate) base: u32,
     /// Seen with two different layouts: its fields are not checked.
     pub(crate) conflict: bool,
-    /// Every field holds a primitive, so another value of it adds nothing to
-    /// the table (writing), or needs no check past the first (reading).
+    /// Another value of it adds nothing to the table (see `settle.rs`): its
+    /// later values record nothing (writing).
     pub(crate) settled: bool,
+    /// No later value can settle it (writing).
+    pub(crate) never: bool,
 }
 
 /// The table: written while a value is serialized, stored after its payload,
@@ -252,6 +254,12 @@ pub(crate) struct Table {
     /// and whether top-level names were compared) that decoded
     /// a payload with it and passed every check.
     passed: std::cell::RefCell<Vec<(std::any::TypeId, bool)>>,
+    /// For a writer's table: how many events and field names it recorded
+    /// (with its nodes and records, its version: see [`Table::settled`]).
+    changes: u64,
+    /// For a writer's table, per record: the version, plus one, at which
+    /// a walk last found it not settled yet.
+    walked: Vec<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -321,6 +329,8 @@ impl Record {
             base: self.base,
             conflict: self.conflict,
             settled: self.settled,
+            // what a template's whole value showed, not its part
+            never: false,
         }
     }
 }
@@ -341,6 +351,8 @@ impl Table {
         }));
         table.last_record = None;
         table.lookup = None;
+        table.changes = 0;
+        table.walked.clear();
         table.nodes.push(Node::new());
         table
     }
@@ -422,12 +434,12 @@ impl Table {
     /// Records `event` at `ctx`.
     #[inline]
     pub(crate) fn event(&mut self, ctx: u32, event: Event) {
-        if let Some(node) = self.nodes.get_mut(ctx as usize) {
-            if node.event == Event::Unset {
-                node.event = event;
-            } else if node.event != event {
-                node.event = Event::Varies;
-            }
+        if let Some(node) = self.nodes.get_mut(ctx as usize)
+            && node.event != event
+            && node.event != Event::Varies
+        {
+            node.event = if node.event == Event::Unset { event } else { Event::Varies };
+            self.changes += 1;
         }
     }
 
@@ -549,33 +561,48 @@ impl Table {
             base,
             conflict,
             settled: false,
+            never: false,
         });
         id
     }
 
-    /// Whether `record` is settled: complete, without conflict, and every
-    /// field a primitive. Checked until it is, then remembered.
+    /// Whether `record` is settled (see `settle.rs`). Walked until it is,
+    /// or until it never can be, then remembered; not walked again while
+    /// nothing was recorded since a walk found it not settled yet (only a
+    /// new event, node, record or field name can settle it).
     pub(crate) fn settled(&mut self, record: u32) -> bool {
-        let Some(found) = self.records.get(record as usize) else { return false };
-        if found.settled {
-            return true;
+        let r = record as usize;
+        let Some(found) = self.records.get(r) else { return false };
+        if found.settled || found.never {
+            return found.settled;
         }
-        let named_complete = found.kind != Kind::Struct || found.fields.len() == found.len as usize;
-        let fields = found.base as usize..(found.base + found.len) as usize;
-        let settled = !found.conflict
-            && named_complete
-            && self
-                .nodes
-                .get(fields)
-                .is_some_and(|nodes| nodes.iter().all(|n| matches!(n.event, Event::Prim(_))));
-        self.records[record as usize].settled = settled;
-        settled
+        let version = self.changes + self.nodes.len() as u64 + self.records.len() as u64 + 1;
+        if self.walked.get(r) == Some(&version) {
+            return false;
+        }
+        let settled = settle::settle(&*self, record);
+        let found = &mut self.records[r];
+        found.settled = settled == settle::Settle::Yes;
+        found.never = settled == settle::Settle::Never;
+        if settled == settle::Settle::NotYet {
+            if self.walked.len() <= r {
+                self.walked.resize(r + 1, 0);
+            }
+            self.walked[r] = version;
+        }
+        self.records[r].settled
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
         let Some(found) = self.records.get(record as usize) else { return NONE };
-        if found.conflict || index >= found.len {
+        if found.conflict {
+            return NONE;
+        }
+        if index >= found.len {
+            // more fields than the struct announced: its record can't say
+            // where they are, so none of its fields is checked
+            self.records[record as usize].conflict = true;
             return NONE;
         }
         let ctx = found.base + index;
@@ -587,6 +614,7 @@ impl Table {
                 None if found.fields.len() == index as usize => {
                     let id = self.intern(key);
                     self.records[record as usize].fields.push(id);
+                    self.changes += 1;
                 }
                 None => self.records[record as usize].conflict = true,
             }
@@ -748,6 +776,7 @@ impl Table {
                 base,
                 conflict: kind_byte & 0x80 != 0,
                 settled: false,
+                never: false,
             });
         }
         if input.at != bytes.len() {
@@ -756,9 +785,6 @@ impl Table {
         table.lookup = Some(lookup);
         table.verified = table.records.iter().map(|_| std::cell::Cell::new(0)).collect();
         table.validate()?;
-        for id in 0..table.records.len() as u32 {
-            table.settled(id);
-        }
         Ok(table)
     }
 
@@ -768,6 +794,9 @@ impl Table {
         let records = self.records.len() as u32;
         if nodes == 0 {
             return Err("no root context");
+        }
+        if nodes >= u64::from(check::BYTE) {
+            return Err("more contexts than ids");
         }
         for node in &self.nodes {
             for link in [node.some, node.elem, node.key, node.value] {
@@ -785,6 +814,29 @@ impl Table {
             }
         }
         Ok(())
+    }
+}
+
+/// A table as it is: the writer's so far, or one read back whole.
+impl settle::View for Table {
+    fn event_at(&self, ctx: u32) -> Event {
+        Table::event_at(self, ctx)
+    }
+
+    fn node(&self, ctx: u32) -> Option<&Node> {
+        self.nodes.get(ctx as usize)
+    }
+
+    fn made(&self, ctx: u32) -> bool {
+        (ctx as usize) < self.nodes.len()
+    }
+
+    fn record(&self, record: u32) -> Option<&Record> {
+        self.records.get(record as usize)
+    }
+
+    fn names_complete(&self, _: u32, found: &Record) -> bool {
+        found.kind != Kind::Struct || found.fields.len() == found.len as usize
     }
 }
 

@@ -192,3 +192,225 @@ fn a_changed_struct_past_64_records_is_still_found() {
     let error = options.load::<(many::Many, Vec<second::Point>)>(&bytes).unwrap_err();
     assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error:?}");
 }
+
+/// A newtype with either inner type.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Wrap<T>(T);
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+enum Two {
+    Number(Wrap<u32>),
+    Text(Wrap<String>),
+}
+
+mod newtypes_a {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct N(pub u32);
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub enum E {
+        V(u32),
+    }
+}
+
+mod newtypes_b {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct N(pub String);
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub enum E {
+        V(String),
+    }
+
+    /// Variant `V` of another kind.
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    #[serde(rename = "E")]
+    pub enum Other {
+        V { v: u32 },
+    }
+}
+
+#[test]
+fn newtypes_whose_inner_type_varies_load_back() {
+    round_trip(&vec![Two::Number(Wrap(1)), Two::Text(Wrap("s".into())), Two::Number(Wrap(2))]);
+    round_trip(&(Wrap(1u32), Wrap(String::from("s"))));
+    round_trip(&(newtypes_a::N(1), newtypes_b::N("x".into())));
+    round_trip(&(vec![newtypes_b::N("x".into())], vec![newtypes_a::N(1); 2]));
+    round_trip(&(newtypes_a::E::V(1), newtypes_b::E::V("x".into())));
+    round_trip(&(newtypes_a::E::V(1), newtypes_b::Other::V { v: 2 }));
+}
+
+mod record_v1 {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct Address {
+        pub street: String,
+        pub zip: u32,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct User {
+        pub id: u64,
+        pub tags: Vec<String>,
+        pub address: Option<Address>,
+        pub scores: std::collections::BTreeMap<String, (u8, f64)>,
+    }
+
+    pub fn users(n: u64, none_every: u64) -> Vec<User> {
+        (0..n)
+            .map(|id| User {
+                id,
+                tags: (0..id % 3).map(|t| format!("t{t}")).collect(),
+                address: (id % none_every != 0)
+                    .then(|| Address { street: format!("{id} Main St"), zip: 10_000 + id as u32 }),
+                scores: (0..id % 2).map(|s| (format!("s{s}"), (s as u8, 0.5))).collect(),
+            })
+            .collect()
+    }
+}
+
+/// `record_v1` with `Address`'s fields swapped.
+mod record_v2 {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct Address {
+        pub zip: u32,
+        pub street: String,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    pub struct User {
+        pub id: u64,
+        pub tags: Vec<String>,
+        pub address: Option<Address>,
+        pub scores: std::collections::BTreeMap<String, (u8, f64)>,
+    }
+}
+
+#[test]
+fn records_whose_parts_are_all_known_load_back() {
+    for none_every in [1, 2, 3, 1000] {
+        round_trip(&record_v1::users(50, none_every));
+    }
+    round_trip(&(record_v1::users(5, 3), record_v1::users(5, 2)));
+}
+
+#[test]
+fn a_change_first_met_after_a_record_settled_elsewhere_is_found() {
+    // the first users have no address, no tags and no scores: `User` is not
+    // settled until a value shows what those hold, and the reader checks
+    // until the writer stopped recording
+    let options = brine_io::Options::new().check_type(false);
+    for none_every in [1, 2, 3] {
+        let mut users = record_v1::users(20, 1);
+        // one user with everything, far into the list
+        users[15] = record_v1::users(16, 1000).pop().unwrap();
+        users[15].tags = vec!["a".into()];
+        if none_every > 1 {
+            users[10].address = Some(record_v1::Address { street: "x".into(), zip: 1 });
+        }
+        let bytes = brine_io::dump(&users).unwrap();
+        assert_eq!(brine_io::load::<Vec<record_v1::User>>(&bytes).unwrap(), users);
+        match options.load::<Vec<record_v2::User>>(&bytes) {
+            Err(load::Error::ShapeChanged { place, .. }) => assert!(place.contains("`address`"), "{place}"),
+            other => panic!("a swapped Address loaded: {other:?}"),
+        }
+    }
+}
+
+/// A struct whose sequence holds numbers or strings, by its tag: the
+/// reader knows from the tag which to read.
+#[derive(Debug, PartialEq, Clone)]
+enum Column {
+    Numbers(Vec<i64>),
+    Words(Vec<String>),
+}
+
+impl Serialize for Column {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut column = serializer.serialize_struct("Column", 2)?;
+        match self {
+            Column::Numbers(numbers) => {
+                column.serialize_field("tag", &0u8)?;
+                column.serialize_field("values", numbers)?;
+            }
+            Column::Words(words) => {
+                column.serialize_field("tag", &1u8)?;
+                column.serialize_field("values", words)?;
+            }
+        }
+        column.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Column;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a tag and its values")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Column, A::Error> {
+                let tag: u8 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let missing = || de::Error::invalid_length(1, &Fields);
+                match tag {
+                    0 => Ok(Column::Numbers(seq.next_element()?.ok_or_else(missing)?)),
+                    _ => Ok(Column::Words(seq.next_element()?.ok_or_else(missing)?)),
+                }
+            }
+        }
+        deserializer.deserialize_struct("Column", &["tag", "values"], Fields)
+    }
+}
+
+#[test]
+fn values_whose_inner_shapes_vary_load_back() {
+    let columns = vec![
+        Column::Numbers(vec![1, 2]),
+        Column::Words(vec!["a".into()]),
+        Column::Numbers(vec![]),
+        Column::Words(vec![]),
+    ];
+    round_trip(&columns);
+    // an empty one first: not settled until the second
+    let mut later = columns.clone();
+    later.rotate_left(2);
+    round_trip(&later);
+    round_trip(&(many::Many::default(), columns));
+}
+
+/// A list: a recursive type settles once a value went two deep.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Node {
+    value: u32,
+    next: Option<Box<Node>>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct OtherNode {
+    value: u64,
+    next: Option<Box<OtherNode>>,
+}
+
+fn list(len: u32) -> Option<Box<Node>> {
+    (0..len).rev().fold(None, |next, value| Some(Box::new(Node { value, next })))
+}
+
+#[test]
+fn recursive_values_load_back_and_changes_in_them_are_found() {
+    round_trip(&list(100));
+    round_trip(&vec![list(0), list(1), list(2), list(3)]);
+    let bytes = brine_io::dump(&list(100)).unwrap();
+    let options = brine_io::Options::new().check_type(false);
+    let error = options.load::<Option<Box<OtherNode>>>(&bytes).unwrap_err();
+    assert!(matches!(error, load::Error::ShapeChanged { .. }), "{error:?}");
+}

@@ -15,8 +15,14 @@ use serde::de::{
     Visitor,
 };
 
-use super::{Event, Kind, NONE, Prim, Table, describe};
+use super::settle::{Settle, View, settle};
+use super::{Event, Kind, NONE, Node, Prim, Record, Table, describe};
 use crate::load::error as load; // the error alone: no loop back into load.rs
+
+/// The context of an element of bytes read as a sequence (`&[u8]` written,
+/// `Vec<u8>` read): a `u8`, whatever the table holds. A table has fewer
+/// contexts than this id (`Table::validate`).
+pub(crate) const BYTE: u32 = NONE - 1;
 
 /// What every wrapper of one decode shares.
 pub(crate) struct CheckState<'t> {
@@ -26,17 +32,35 @@ pub(crate) struct CheckState<'t> {
     /// Compare the name of the top-level struct or enum (off with the type
     /// check, for a type renamed since; nested names are always compared).
     top_name: bool,
-    /// Records whose every field was checked once in this load, a bit
-    /// each: a settled one needs no check for its other values, as its
-    /// writer recorded none of them.
-    checked: Box<[Cell<u64>]>,
+    /// The contexts this load has checked a value at, a bit each: what the
+    /// writer had recorded when it wrote the values read so far.
+    reached: Bits,
+    /// How many contexts are reached, to tell when a walk may find more.
+    reached_count: Cell<u32>,
+    /// Records found settled, and found never to settle, in this load.
+    settled: Bits,
+    never: Bits,
+    /// Per record: `reached_count + 1` when a walk last found it not settled
+    /// yet (0: never walked), so that it is walked again only once more is
+    /// reached.
+    walked: Box<[Cell<u32>]>,
     error: RefCell<Option<load::Error>>,
 }
 
 impl<'t> CheckState<'t> {
     pub(crate) fn new(table: &'t Table, requested: fn() -> &'static str, top_name: bool) -> Self {
-        let checked = (0..table.records.len().div_ceil(64)).map(|_| Cell::new(0)).collect();
-        CheckState { table, requested, top_name, checked, error: RefCell::new(None) }
+        let records = table.records.len();
+        CheckState {
+            table,
+            requested,
+            top_name,
+            reached: Bits::new(table.nodes.len()),
+            reached_count: Cell::new(0),
+            settled: Bits::new(records),
+            never: Bits::new(records),
+            walked: (0..records).map(|_| Cell::new(0)).collect(),
+            error: RefCell::new(None),
+        }
     }
 
     /// Whether the name written at `ctx` stands for the name read.
@@ -65,6 +89,9 @@ impl<'t> CheckState<'t> {
     }
 
     fn found(&self, ctx: u32) -> String {
+        if ctx == BYTE {
+            return Prim::U8.name().to_owned();
+        }
         describe(self.table, self.table.event_at(ctx)).into_owned()
     }
 
@@ -77,9 +104,14 @@ impl<'t> CheckState<'t> {
             return Ok(());
         }
         let written: Vec<&str> = found.fields.iter().map(|&id| self.table.name(id)).collect();
-        // a value may have been written before all fields were seen only when
-        // it failed; a complete record has as many names as fields
-        if written.len() == found.len as usize && written != fields {
+        // a complete record has as many names as fields; one announced
+        // longer than it wrote holds the names it wrote, first to last
+        let differ = if written.len() == found.len as usize {
+            written != fields
+        } else {
+            fields.get(..written.len()).is_none_or(|read| read != written)
+        };
+        if differ {
             let what = match found.variant_index {
                 NONE => format!("struct `{}`", self.table.name(found.name)),
                 _ => format!(
@@ -101,17 +133,79 @@ impl<'t> CheckState<'t> {
     }
 
     /// Whether `record`'s values need no more checks in this load.
+    /// Whether `record` is settled as the writer found it when it wrote
+    /// the value about to be read: by the walk of `settle.rs` over what this
+    /// load has checked so far. Then the writer recorded nothing of this
+    /// value, and every context it can reach was checked before.
     fn done(&self, record: u32) -> bool {
-        let (word, bit) = (record as usize / 64, 1 << (record % 64));
-        self.checked.get(word).is_some_and(|checked| checked.get() & bit != 0)
-            && self.table.records.get(record as usize).is_some_and(|record| record.settled)
+        if self.settled.get(record) {
+            return true;
+        }
+        let Some(walked) = self.walked.get(record as usize) else { return false };
+        if self.never.get(record) || walked.get() == self.reached_count.get() + 1 {
+            return false;
+        }
+        match settle(&Reached(self), record) {
+            Settle::Yes => _ = self.settled.set(record),
+            Settle::Never => _ = self.never.set(record),
+            Settle::NotYet => walked.set(self.reached_count.get() + 1),
+        }
+        self.settled.get(record)
     }
 
-    fn mark(&self, record: u32) {
-        let (word, bit) = (record as usize / 64, 1 << (record % 64));
-        if let Some(checked) = self.checked.get(word) {
-            checked.set(checked.get() | bit);
+    /// Notes that a value is checked at `ctx`.
+    #[inline]
+    fn reach(&self, ctx: u32) {
+        if !self.reached.get(ctx) && self.reached.set(ctx) {
+            self.reached_count.set(self.reached_count.get().saturating_add(1));
         }
+    }
+}
+
+/// A bit per context or record.
+struct Bits(Box<[Cell<u64>]>);
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Bits((0..len.div_ceil(64)).map(|_| Cell::new(0)).collect())
+    }
+
+    fn get(&self, at: u32) -> bool {
+        self.0.get(at as usize / 64).is_some_and(|word| word.get() & 1 << (at % 64) != 0)
+    }
+
+    /// Sets bit `at`; whether there is one.
+    fn set(&self, at: u32) -> bool {
+        let Some(word) = self.0.get(at as usize / 64) else { return false };
+        word.set(word.get() | 1 << (at % 64));
+        true
+    }
+}
+
+/// What a load has checked of its table: the table as the writer held it
+/// when it wrote the values read so far.
+struct Reached<'s, 't>(&'s CheckState<'t>);
+
+impl View for Reached<'_, '_> {
+    fn event_at(&self, ctx: u32) -> Event {
+        if self.0.reached.get(ctx) { self.0.table.event_at(ctx) } else { Event::Unset }
+    }
+
+    fn node(&self, ctx: u32) -> Option<&Node> {
+        self.0.table.nodes.get(ctx as usize)
+    }
+
+    fn made(&self, _: u32) -> bool {
+        // a context not reached has no event here: not settled
+        true
+    }
+
+    fn record(&self, record: u32) -> Option<&Record> {
+        self.0.table.records.get(record as usize)
+    }
+
+    fn names_complete(&self, _: u32, found: &Record) -> bool {
+        found.kind != Kind::Struct || found.fields.len() == found.len as usize
     }
 }
 
@@ -128,6 +222,9 @@ const PLACE_LEVELS: usize = 16;
 /// Walks up from `ctx` a level at a time (never by recursion: the table is
 /// the envelope's, and a forged one may link in a circle).
 fn place(table: &Table, ctx: u32) -> String {
+    if ctx == BYTE {
+        return "an element of bytes".to_owned();
+    }
     let mut path: Vec<&'static str> = Vec::new();
     let mut ctx = ctx;
     let end = loop {
@@ -195,7 +292,13 @@ pub(crate) struct Checked<'s, 't, D> {
 impl<'s, 't, D> Checked<'s, 't, D> {
     #[inline]
     fn event(&self) -> Event {
-        if self.ctx == NONE { Event::Unset } else { self.state.table.event_at(self.ctx) }
+        match self.ctx {
+            NONE => return Event::Unset,
+            BYTE => return Event::Prim(Prim::U8),
+            _ => {}
+        }
+        self.state.reach(self.ctx);
+        self.state.table.event_at(self.ctx)
     }
 
     #[inline]
@@ -348,8 +451,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Newtype, "newtype struct")?;
+        // a settled newtype's later values were not recorded
         let children = match self.fields_of(record) {
-            Children::Record(_, base, _) => Children::Newtype(base),
+            Children::Record(record, base, _) if !self.state.done(record) => Children::Newtype(base),
             _ => Children::Newtype(NONE),
         };
         let visitor = self.wrap(visitor, children);
@@ -359,8 +463,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         let elem = match self.event() {
             Event::Unset | Event::Varies | Event::Seq => self.node_link(|node| node.elem),
-            // `&[u8]` written, `Vec<u8>` read: the same bytes
-            Event::Prim(Prim::Bytes) => NONE,
+            // `&[u8]` written, `Vec<u8>` read: the same bytes, each a `u8`
+            Event::Prim(Prim::Bytes) => BYTE,
             _ => return Err(self.mismatch("a sequence".to_owned())),
         };
         let visitor = self.wrap(visitor, Children::Seq(elem));
@@ -509,11 +613,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, '_, V> {
         let (state, children) = (self.state, self.children);
         // the fields of a settled record checked once in this load pass through
         let plain = matches!(children, Children::Record(record, ..) if state.done(record));
-        let value = self.inner.visit_seq(Access { inner: seq, state, children, index: 0, plain })?;
-        if let Children::Record(record, ..) = children {
-            state.mark(record);
-        }
-        Ok(value)
+        self.inner.visit_seq(Access { inner: seq, state, children, index: 0, plain })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -567,7 +667,8 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, '_, A> {
         if let Children::Seq(elem) = self.children {
             // elements of one sequence share one type: a primitive checked
             // once is checked for all
-            self.plain = elem == NONE || matches!(self.state.table.event_at(elem), Event::Prim(_));
+            self.plain =
+                elem == NONE || elem == BYTE || matches!(self.state.table.event_at(elem), Event::Prim(_));
         }
         Ok(element)
     }
@@ -717,7 +818,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
         let ctx = match self.expect::<A::Error>(Kind::Newtype, 1)? {
-            Children::Record(_, base, _) => base,
+            Children::Record(record, base, _) if !self.state.done(record) => base,
             _ => NONE,
         };
         self.inner.newtype_variant_seed(Seed { inner: seed, state: self.state, ctx })

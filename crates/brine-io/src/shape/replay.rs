@@ -55,7 +55,8 @@ use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::{Event, Kind, MAX_TUPLE_CONTEXTS, NONE, Slot, Table, same};
+use super::settle::{Settle, View, settle};
+use super::{Event, Kind, MAX_TUPLE_CONTEXTS, NONE, Node, Record, Slot, Table, same};
 use repeats::Repeats;
 pub use repeats::without_repeats;
 
@@ -173,8 +174,13 @@ pub(crate) struct Template {
     /// How many nodes this replay verified, and how many hold an event.
     seen_count: u32,
     events: u32,
-    /// Per record: the last replay that found it settled.
+    /// Per record: the last replay that found it settled, and that found it
+    /// never to settle.
     settled: Vec<u32>,
+    never: Vec<u32>,
+    /// Per record: the replay and the [`progress`](Template::progress) at
+    /// which a walk last found it not settled yet.
+    walked: Vec<(u32, u64)>,
     /// Per record: the replay that last met its field names, and how many
     /// it met; their sum in this replay, and the template's.
     named: Vec<(u32, u32)>,
@@ -382,6 +388,8 @@ impl Template {
         let bytes = table.encoded();
         let seen = vec![0; table.nodes.len()];
         let settled = vec![0; table.records.len()];
+        let never = vec![0; table.records.len()];
+        let walked = vec![(0, 0); table.records.len()];
         let named = vec![(0, 0); table.records.len()];
         let events = table.nodes.iter().filter(|node| node.event != Event::Unset).count() as u32;
         let fields = table.records.iter().map(|record| record.fields.len() as u32).sum();
@@ -392,6 +400,8 @@ impl Template {
             seen_count: 0,
             events,
             settled,
+            never,
+            walked,
             named,
             named_count: 0,
             fields,
@@ -407,6 +417,8 @@ impl Template {
         if self.epoch == 0 {
             self.seen.fill(0);
             self.settled.fill(0);
+            self.never.fill(0);
+            self.walked.fill((0, 0));
             self.named.fill((0, 0));
             self.epoch = 1;
         }
@@ -574,31 +586,46 @@ impl Template {
         Some(self.unless_settled(record))
     }
 
-    /// `record`, or `NONE` when a new table would find it settled now: every
-    /// field verified in this replay, each a primitive.
+    /// `record`, or `NONE` when a new table would find it settled now: the
+    /// walk of `settle.rs` over what this replay verified and made.
     fn unless_settled(&mut self, record: u32) -> u32 {
         let r = record as usize;
         if self.settled[r] == self.epoch {
             return NONE;
         }
-        let found = &self.table.records[r];
-        let fields = found.base as usize..(found.base + found.len) as usize;
-        // the fields seen in this replay first: the test that fails at a
-        // record's first call, before any field is written
-        let settled = self.seen[fields.clone()].iter().all(|&seen| seen == self.epoch)
-            && (found.kind != Kind::Struct || found.fields.len() == found.len as usize)
-            && self.table.nodes[fields].iter().all(|node| matches!(node.event, Event::Prim(_)));
-        if settled {
-            self.settled[r] = self.epoch;
-            return NONE;
+        // as a new table: not walked again while nothing new was verified
+        // or made since a walk found it not settled yet
+        let progress = self.progress();
+        if self.never[r] == self.epoch || self.walked[r] == (self.epoch, progress) {
+            return record;
+        }
+        match settle(&Verified(self), record) {
+            Settle::Yes => {
+                self.settled[r] = self.epoch;
+                return NONE;
+            }
+            Settle::Never => self.never[r] = self.epoch,
+            Settle::NotYet => self.walked[r] = (self.epoch, progress),
         }
         record
+    }
+
+    /// How much this replay verified and made so far: it grows with each
+    /// event verified, node, record or name made and field name met.
+    fn progress(&self) -> u64 {
+        let made = self.made;
+        u64::from(self.seen_count)
+            + u64::from(self.named_count)
+            + u64::from(made.nodes)
+            + u64::from(made.records)
+            + u64::from(made.names)
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> Option<u32> {
         let found = self.table.records.get(record as usize)?;
         if index >= found.len {
-            return Some(NONE);
+            // a new table marks the record conflicting
+            return None;
         }
         let ctx = found.base + index;
         let Some(key) = key else { return Some(ctx) };
@@ -670,6 +697,37 @@ impl Template {
             table.records.push(super::Record { fields, settled, ..record.clone_header() });
         }
         table
+    }
+}
+
+/// What a replay verified and made of its template: the table a new
+/// recording would hold by now, as the settled walk sees it.
+struct Verified<'t>(&'t Template);
+
+impl View for Verified<'_> {
+    fn event_at(&self, ctx: u32) -> Event {
+        self.0.event_at(ctx)
+    }
+
+    fn node(&self, ctx: u32) -> Option<&Node> {
+        self.0.table.nodes.get(ctx as usize)
+    }
+
+    fn made(&self, ctx: u32) -> bool {
+        ctx < self.0.made.nodes
+    }
+
+    fn record(&self, record: u32) -> Option<&Record> {
+        (record < self.0.made.records).then(|| self.0.table.records.get(record as usize)).flatten()
+    }
+
+    fn names_complete(&self, record: u32, found: &Record) -> bool {
+        // the names this replay met, in order (none in an earlier replay)
+        let named = match self.0.named.get(record as usize) {
+            Some(&(epoch, named)) if epoch == self.0.epoch => named,
+            _ => 0,
+        };
+        found.kind != Kind::Struct || named == found.len
     }
 }
 
@@ -1045,7 +1103,8 @@ impl Recorder {
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
     /// record, or `NONE` when it is settled. A variant index of `u32::MAX`
-    /// (`NONE`, which marks a struct's record) is not recorded, nor checked.
+    /// (`NONE`, which marks a struct's record) is not recorded, nor checked:
+    /// its context varies.
     pub(crate) fn variant(
         &mut self,
         ctx: u32,
@@ -1056,6 +1115,8 @@ impl Recorder {
         len: u32,
     ) -> u32 {
         if index == NONE {
+            // not recorded, but not to be taken for what else is written here
+            self.event(ctx, Event::Varies);
             return NONE;
         }
         id(self.taped(move || Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))

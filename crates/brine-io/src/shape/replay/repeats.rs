@@ -1,6 +1,6 @@
 //! The elements of a sequence whose calls repeat: a `Vec` (or map) of
-//! records whose strings, options and inner sequences never settle makes
-//! the same recorder calls for element after element, and once an element
+//! records that never settle (an enum inside, an option always `None`)
+//! makes the same recorder calls for element after element, and once an element
 //! made exactly the calls of the one before, with the same answers, the
 //! next ones follow them as a tape of their own (see [`Repeats`]).
 //!
@@ -31,9 +31,9 @@ thread_local! {
     static REPEATS: Cell<bool> = const { Cell::new(true) };
 }
 
-/// A sequence's elements whose calls repeat: a `Vec` of records whose
-/// fields never settle (strings, options, inner sequences) makes the same
-/// calls for element after element.
+/// A sequence's elements whose calls repeat: a `Vec` of records that never
+/// settle (an enum inside, an option always `None`) makes the same calls for
+/// element after element.
 ///
 /// When an element made exactly the calls the element before it made, with
 /// the same answers, it changed nothing: every call only adds to the table

@@ -1,0 +1,157 @@
+//! Whether a record is *settled*: whether another value of it could add
+//! anything to the table. A settled record's later values record nothing
+//! (writing), and need no check past the ones before it settled (reading).
+//!
+//! A record is settled when it is not conflicting, its field names are all
+//! known, and every context its values can reach holds an event that no
+//! value of an unchanged type would change: a primitive, a unit struct, an
+//! `Option` whose inside is known and settled, a sequence or map whose
+//! elements are, a tuple whose elements are, a struct whose record is. An
+//! enum never settles (another variant may come), nor does a context that
+//! varies; a `None` only, or an empty sequence only, settles once a value
+//! shows what is inside.
+//!
+//! Invariants:
+//! - One walk ([`settle`]) decides for the writer's table, for a replay of a
+//!   template (what it verified so far: see `replay.rs`), and for a reader
+//!   (what it checked so far in this load: see `check.rs`), through a
+//!   [`View`] each. The three agree on what a value reached, so they agree
+//!   on when a record settles, and the reader lets through exactly the
+//!   values the writer recorded nothing of.
+//! - A record that a walk reaches again while walking it (a recursive type)
+//!   counts as settled there: what the walk finds elsewhere decides.
+//! - A walk is bounded (in depth and in contexts visited): past the bound,
+//!   the record is not settled yet, a decision the three views take alike
+//!   when they see the same contexts. A forged table read back costs at most
+//!   the bound per walk.
+//! - [`Settle::Never`] is for what no later value can change (an enum, a
+//!   context that varies, a conflicting record): it may be remembered.
+
+use super::{Event, MAX_TUPLE_CONTEXTS, NONE, Node, Record};
+
+/// What a table (or a replay's or a reader's part of one) shows a walk.
+pub(crate) trait View {
+    /// The event at `ctx`, `Unset` where none is known.
+    fn event_at(&self, ctx: u32) -> Event;
+    /// The node at `ctx`, for its links.
+    fn node(&self, ctx: u32) -> Option<&Node>;
+    /// Whether the node a link points to is made (a link made later in a
+    /// template is not there yet for a replay).
+    fn made(&self, ctx: u32) -> bool;
+    /// Record `record`, if it is made.
+    fn record(&self, record: u32) -> Option<&Record>;
+    /// Whether all of `record`'s field names are known.
+    fn names_complete(&self, record: u32, found: &Record) -> bool;
+}
+
+/// Whether a record is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settle {
+    Yes,
+    /// Not yet: a later value may settle it.
+    NotYet,
+    /// Not ever: no later value can.
+    Never,
+}
+
+/// How many records deep a walk goes.
+const DEPTH: usize = 16;
+
+/// How many contexts a walk visits.
+const BUDGET: u32 = 512;
+
+/// Whether `record` is settled in `view`.
+pub(crate) fn settle(view: &impl View, record: u32) -> Settle {
+    let mut walk = Walk { view, stack: [NONE; DEPTH], depth: 0, budget: BUDGET };
+    walk.record(record)
+}
+
+struct Walk<'v, V> {
+    view: &'v V,
+    /// The records being walked, outermost first.
+    stack: [u32; DEPTH],
+    depth: usize,
+    budget: u32,
+}
+
+/// The worse of two answers.
+fn both(a: Settle, b: Settle) -> Settle {
+    match (a, b) {
+        (Settle::Never, _) | (_, Settle::Never) => Settle::Never,
+        (Settle::NotYet, _) | (_, Settle::NotYet) => Settle::NotYet,
+        _ => Settle::Yes,
+    }
+}
+
+impl<V: View> Walk<'_, V> {
+    fn record(&mut self, record: u32) -> Settle {
+        if self.stack[..self.depth].contains(&record) {
+            return Settle::Yes;
+        }
+        if self.depth == DEPTH {
+            return Settle::NotYet;
+        }
+        let Some(found) = self.view.record(record) else { return Settle::NotYet };
+        if found.conflict {
+            return Settle::Never;
+        }
+        if !self.view.names_complete(record, found) {
+            return Settle::NotYet;
+        }
+        let fields = found.base..found.base.saturating_add(found.len);
+        self.stack[self.depth] = record;
+        self.depth += 1;
+        let mut settled = Settle::Yes;
+        for ctx in fields {
+            settled = both(settled, self.ctx(ctx));
+            if settled == Settle::Never {
+                break;
+            }
+        }
+        self.depth -= 1;
+        settled
+    }
+
+    fn ctx(&mut self, ctx: u32) -> Settle {
+        if self.budget == 0 {
+            return Settle::NotYet;
+        }
+        self.budget -= 1;
+        match self.view.event_at(ctx) {
+            Event::Unset => Settle::NotYet,
+            Event::Varies | Event::Enum(_) => Settle::Never,
+            Event::Prim(_) | Event::UnitStruct(_) => Settle::Yes,
+            Event::Option => self.link(ctx, |node| node.some),
+            Event::Seq => self.link(ctx, |node| node.elem),
+            Event::Map => {
+                let key = self.link(ctx, |node| node.key);
+                if key == Settle::Never { key } else { both(key, self.link(ctx, |node| node.value)) }
+            }
+            Event::Tuple(len) if len == 0 || len > MAX_TUPLE_CONTEXTS => Settle::Yes,
+            Event::Tuple(len) => {
+                let base = self.view.node(ctx).map_or(NONE, |node| node.tuple);
+                if base == NONE || !self.view.made(base) {
+                    return Settle::NotYet;
+                }
+                let mut settled = Settle::Yes;
+                for element in base..base.saturating_add(len) {
+                    settled = both(settled, self.ctx(element));
+                    if settled == Settle::Never {
+                        break;
+                    }
+                }
+                settled
+            }
+            Event::Struct(record) | Event::TupleStruct(record) | Event::NewtypeStruct(record) => {
+                self.record(record)
+            }
+        }
+    }
+
+    fn link(&mut self, ctx: u32, slot: impl Fn(&Node) -> u32) -> Settle {
+        match self.view.node(ctx).map(slot) {
+            Some(child) if child != NONE && self.view.made(child) => self.ctx(child),
+            _ => Settle::NotYet,
+        }
+    }
+}
