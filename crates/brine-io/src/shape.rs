@@ -596,7 +596,9 @@ impl Table {
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
         let Some(found) = self.records.get(record as usize) else { return NONE };
-        if found.conflict {
+        // a record settled while a value of it is written records none of its
+        // next fields, as it records nothing of its next values
+        if found.conflict || found.settled {
             return NONE;
         }
         if index >= found.len {

@@ -44,6 +44,10 @@ pub(crate) struct CheckState<'t> {
     /// yet (0: never walked), so that it is walked again only once more is
     /// reached.
     walked: Box<[Cell<u32>]>,
+    /// Per context whose event varies: what this load read there so far
+    /// ([`Seen`]), which tells what the writer held there when it wrote the
+    /// value being read (the table holds only the last).
+    seen: Box<[Cell<u8>]>,
     error: RefCell<Option<load::Error>>,
 }
 
@@ -59,6 +63,7 @@ impl<'t> CheckState<'t> {
             settled: Bits::new(records),
             never: Bits::new(records),
             walked: (0..records).map(|_| Cell::new(0)).collect(),
+            seen: (0..table.nodes.len()).map(|_| Cell::new(Seen::NOTHING)).collect(),
             error: RefCell::new(None),
         }
     }
@@ -153,12 +158,55 @@ impl<'t> CheckState<'t> {
         self.settled.get(record)
     }
 
-    /// Notes that a value is checked at `ctx`.
+    /// Notes that a value is checked at `ctx`, read as the primitive `prim`
+    /// or (`None`) as something else.
     #[inline]
-    fn reach(&self, ctx: u32) {
+    fn reach(&self, ctx: u32, prim: Option<Prim>) {
         if !self.reached.get(ctx) && self.reached.set(ctx) {
             self.reached_count.set(self.reached_count.get().saturating_add(1));
         }
+        if self.table.event_at(ctx) == Event::Varies
+            && let Some(seen) = self.seen.get(ctx as usize)
+        {
+            seen.set(Seen::join(seen.get(), prim));
+        }
+    }
+
+    /// Whether the writer held a primitive at `ctx` when it wrote the value
+    /// just read there: then it wrote that sequence's next elements unrecorded.
+    fn primitive_then(&self, ctx: u32) -> bool {
+        match self.table.event_at(ctx) {
+            Event::Prim(_) => true,
+            // it varies in the end; a primitive then if this load read one
+            // kind of primitive there so far, as the writer wrote
+            Event::Varies => {
+                self.seen.get(ctx as usize).is_some_and(|seen| Seen::is_one_primitive(seen.get()))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What a load read at a context: nothing yet, one kind of primitive (its
+/// number plus one), or something else or several kinds.
+struct Seen;
+
+impl Seen {
+    const NOTHING: u8 = 0;
+    const OTHER: u8 = u8::MAX;
+
+    fn join(seen: u8, prim: Option<Prim>) -> u8 {
+        // a string read as its bytes is the string written: one kind
+        let now = match prim {
+            Some(Prim::Bytes) => Prim::Str as u8 + 1,
+            Some(prim) => prim as u8 + 1,
+            None => Self::OTHER,
+        };
+        if seen == Self::NOTHING || seen == now { now } else { Self::OTHER }
+    }
+
+    fn is_one_primitive(seen: u8) -> bool {
+        seen != Self::NOTHING && seen != Self::OTHER
     }
 }
 
@@ -292,22 +340,36 @@ pub(crate) struct Checked<'s, 't, D> {
 impl<'s, 't, D> Checked<'s, 't, D> {
     #[inline]
     fn event(&self) -> Event {
+        self.event_as(None)
+    }
+
+    /// The event written here, for a value read as the primitive `prim` or
+    /// (`None`) as something else.
+    #[inline]
+    fn event_as(&self, prim: Option<Prim>) -> Event {
         match self.ctx {
             NONE => return Event::Unset,
             BYTE => return Event::Prim(Prim::U8),
             _ => {}
         }
-        self.state.reach(self.ctx);
+        self.state.reach(self.ctx, prim);
         self.state.table.event_at(self.ctx)
     }
 
     #[inline]
     fn prim<E: de::Error>(&self, prim: Prim) -> Result<(), E> {
-        match self.event() {
+        match self.event_as(Some(prim)) {
             Event::Unset | Event::Varies => Ok(()),
             Event::Prim(found) if found == prim => Ok(()),
-            // `Vec<u8>` and `&[u8]` read each other, as they encode alike
-            Event::Seq if prim == Prim::Bytes && self.elem_is_bytes() => Ok(()),
+            // `Vec<u8>` and `&[u8]` read each other, as they encode alike;
+            // the elements' place was written, and is read, as a `u8`
+            Event::Seq if prim == Prim::Bytes && self.elem_is_bytes() => {
+                let elem = self.node_link(|node| node.elem);
+                if elem != NONE {
+                    self.state.reach(elem, Some(Prim::U8));
+                }
+                Ok(())
+            }
             // a string may be read as its UTF-8 bytes (to skip or keep them
             // unchecked); bytes read as a string are a change of type
             Event::Prim(Prim::Str) if prim == Prim::Bytes => Ok(()),
@@ -659,16 +721,22 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, '_, A> {
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        // a record that settled while this value of it is read: the writer
+        // recorded none of its next fields
+        if !self.plain
+            && let Children::Record(record, ..) = self.children
+        {
+            self.plain = self.state.done(record);
+        }
         if self.plain {
             return self.inner.next_element_seed(seed);
         }
         let ctx = self.next_ctx();
         let element = self.inner.next_element_seed(Seed { inner: seed, state: self.state, ctx })?;
         if let Children::Seq(elem) = self.children {
-            // elements of one sequence share one type: a primitive checked
-            // once is checked for all
-            self.plain =
-                elem == NONE || elem == BYTE || matches!(self.state.table.event_at(elem), Event::Prim(_));
+            // after an element written as a primitive, the writer records
+            // none of the sequence's next elements: checked once, for all
+            self.plain = elem == NONE || elem == BYTE || self.state.primitive_then(elem);
         }
         Ok(element)
     }

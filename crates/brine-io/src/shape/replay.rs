@@ -623,6 +623,10 @@ impl Template {
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> Option<u32> {
         let found = self.table.records.get(record as usize)?;
+        // as a new table: a record settled in this replay records no field
+        if self.settled.get(record as usize) == Some(&self.epoch) {
+            return Some(NONE);
+        }
         if index >= found.len {
             // a new table marks the record conflicting
             return None;

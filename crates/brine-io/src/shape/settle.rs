@@ -24,8 +24,14 @@
 //!   the record is not settled yet, a decision the three views take alike
 //!   when they see the same contexts. A forged table read back costs at most
 //!   the bound per walk.
+//! - A conflicting record counts as settled: its fields are recorded no
+//!   more (nor checked), whatever comes.
 //! - [`Settle::Never`] is for what no later value can change (an enum, a
-//!   context that varies, a conflicting record): it may be remembered.
+//!   context that varies): it may be remembered.
+//! - Once a record is settled, nothing is recorded in what its values reach
+//!   (a value of it already begun records no more fields either), so the
+//!   events there are final: a reader that walks the final table over what
+//!   it checked sees what the writer saw then.
 
 use super::{Event, MAX_TUPLE_CONTEXTS, NONE, Node, Record};
 
@@ -93,7 +99,8 @@ impl<V: View> Walk<'_, V> {
         }
         let Some(found) = self.view.record(record) else { return Settle::NotYet };
         if found.conflict {
-            return Settle::Never;
+            // its fields are recorded no more, nor checked: nothing to add
+            return Settle::Yes;
         }
         if !self.view.names_complete(record, found) {
             return Settle::NotYet;
@@ -101,13 +108,7 @@ impl<V: View> Walk<'_, V> {
         let fields = found.base..found.base.saturating_add(found.len);
         self.stack[self.depth] = record;
         self.depth += 1;
-        let mut settled = Settle::Yes;
-        for ctx in fields {
-            settled = both(settled, self.ctx(ctx));
-            if settled == Settle::Never {
-                break;
-            }
-        }
+        let settled = self.all(fields);
         self.depth -= 1;
         settled
     }
@@ -133,19 +134,28 @@ impl<V: View> Walk<'_, V> {
                 if base == NONE || !self.view.made(base) {
                     return Settle::NotYet;
                 }
-                let mut settled = Settle::Yes;
-                for element in base..base.saturating_add(len) {
-                    settled = both(settled, self.ctx(element));
-                    if settled == Settle::Never {
-                        break;
-                    }
-                }
-                settled
+                self.all(base..base.saturating_add(len))
             }
             Event::Struct(record) | Event::TupleStruct(record) | Event::NewtypeStruct(record) => {
                 self.record(record)
             }
         }
+    }
+
+    /// Whether all of `contexts` are settled: not yet as soon as the walk
+    /// is out of budget (a forged record of a million fields costs no more).
+    fn all(&mut self, contexts: std::ops::Range<u32>) -> Settle {
+        let mut settled = Settle::Yes;
+        for ctx in contexts {
+            if self.budget == 0 {
+                return both(settled, Settle::NotYet);
+            }
+            settled = both(settled, self.ctx(ctx));
+            if settled == Settle::Never {
+                break;
+            }
+        }
+        settled
     }
 
     fn link(&mut self, ctx: u32, slot: impl Fn(&Node) -> u32) -> Settle {
