@@ -2,9 +2,10 @@
 //! anything to the table. A settled record's later values record nothing
 //! (writing), and need no check past the ones before it settled (reading).
 //!
-//! A record is settled when it is not conflicting, its field names are all
-//! known, and every context its values can reach holds an event that no
-//! value of an unchanged type would change: a primitive, a unit struct, an
+//! A record is settled when it is conflicting (its fields are recorded no
+//! more), or when its field names are all known and every context its
+//! values can reach holds an event that no value of an unchanged type
+//! would change: a primitive, a unit struct, an
 //! `Option` whose inside is known and settled, a sequence or map whose
 //! elements are, a tuple whose elements are, a struct whose record is. An
 //! enum never settles (another variant may come), nor does a context that
@@ -15,17 +16,16 @@
 //! - One walk ([`settle`]) decides for the writer's table, for a replay of a
 //!   template (what it verified so far: see `replay.rs`), and for a reader
 //!   (what it checked so far in this load: see `check.rs`), through a
-//!   [`View`] each. The three agree on what a value reached, so they agree
-//!   on when a record settles, and the reader lets through exactly the
-//!   values the writer recorded nothing of.
+//!   [`View`] each. The three agree on what a value reached, so a reader
+//!   finds a record settled no later than its writer did: it lets through
+//!   every value the writer recorded nothing of (and perhaps, asking at
+//!   more moments, a little more that it had checked all of before).
 //! - A record that a walk reaches again while walking it (a recursive type)
 //!   counts as settled there: what the walk finds elsewhere decides.
 //! - A walk is bounded (in depth and in contexts visited): past the bound,
 //!   the record is not settled yet, a decision the three views take alike
 //!   when they see the same contexts. A forged table read back costs at most
 //!   the bound per walk.
-//! - A conflicting record counts as settled: its fields are recorded no
-//!   more (nor checked), whatever comes.
 //! - [`Settle::Never`] is for what no later value can change (an enum, a
 //!   context that varies): it may be remembered.
 //! - Once a record is settled, nothing is recorded in what its values reach
