@@ -71,5 +71,17 @@ fn bench_load<T: Serialize + DeserializeOwned>(
     });
 }
 
-criterion_group!(benches, dump, load);
+/// A `Vec` of 100 records (not a seed object): what the shape table costs a
+/// struct-heavy value, each way.
+fn records(c: &mut Criterion) {
+    let users = benches::users();
+    let mut group = c.benchmark_group("io_records_dump");
+    bench_dump(&mut group, "users_100", &users);
+    group.finish();
+    let mut group = c.benchmark_group("io_records_load");
+    bench_load(&mut group, "users_100", &users);
+    group.finish();
+}
+
+criterion_group!(benches, dump, load, records);
 criterion_main!(benches);

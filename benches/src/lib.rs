@@ -105,6 +105,57 @@ macro_rules! for_each_seed {
     }};
 }
 
+/// A postal address, inside a [`User`].
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Address {
+    /// Street and number.
+    pub street: String,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub zip: u32,
+}
+
+/// A record as programs store them: numbers, strings, a list, an optional
+/// nested struct. Not one of the seed objects: [`users`] measures what a
+/// struct-heavy value costs, apart from the seed tables.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct User {
+    /// An identifier.
+    pub id: u64,
+    /// A display name.
+    pub name: String,
+    /// An email address.
+    pub email: String,
+    /// An age.
+    pub age: u8,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// Where the user lives, if known.
+    pub address: Option<Address>,
+    /// A score.
+    pub score: f64,
+}
+
+/// 100 users, every third without an address.
+pub fn users() -> Vec<User> {
+    (0..100u64)
+        .map(|i| User {
+            id: 1_000_000 + i,
+            name: format!("user {i}"),
+            email: format!("user{i}@example.com"),
+            age: (20 + i % 50) as u8,
+            tags: vec!["admin".into(), format!("team-{}", i % 7)],
+            address: (i % 3 != 0).then(|| Address {
+                street: format!("{i} Main St"),
+                city: "Springfield".into(),
+                zip: 12_345,
+            }),
+            score: i as f64 * 0.5,
+        })
+        .collect()
+}
+
 /// The process's peak resident set size so far, in bytes (Linux: `VmHWM`).
 pub fn peak_rss() -> Option<u64> {
     status_bytes("VmHWM:")
