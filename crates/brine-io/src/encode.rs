@@ -33,6 +33,7 @@
 //!   block boundary, all or nothing per element. What a run can't write
 //!   goes through the encoder, so a run only ever makes a loop faster.
 
+use std::any::TypeId;
 use std::fmt::{self, Display};
 
 use serde::ser::{self, Serialize, Serializer};
@@ -150,7 +151,7 @@ pub(crate) use out::{BLOCK, Keep, Out, Sink};
 use out::{Put, zigzag, zigzag_128};
 
 use crate::dump::error as dump; // the error alone: no loop back into dump.rs
-use crate::shape::{Event, Kind, NONE, Prim, Recorder, Slot};
+use crate::shape::{Event, Kind, NONE, Prim, Recorder, Slot, Which};
 use crate::trust;
 
 /// An encoding in progress: the output and the shape table it records.
@@ -163,6 +164,11 @@ pub(crate) struct Encoder<S> {
     /// `serialize` call, read first thing by the serializer's methods (the
     /// serializer is `&mut Encoder` itself, as postcard's and bincode's are).
     ctx: u32,
+    /// The Rust type of the value about to be written, set with `ctx`: a
+    /// struct or enum settles for the type it settled with only (two types
+    /// of one serde name, such as a generic struct with two parameters,
+    /// are two).
+    ty: TypeId,
     /// The first refusal, kept typed: a `Serialize` impl between it and the
     /// top (typetag's, say) may turn the error it passes on into a message.
     refused: Option<dump::Error>,
@@ -219,7 +225,7 @@ const SEQ_REMEDY: &str = "the format needs every sequence's length up front; col
 
 impl<S: Sink> Encoder<S> {
     pub(crate) fn new(out: Out<S>) -> Self {
-        Encoder { out, rec: Recorder::default(), ctx: NONE, refused: None }
+        Encoder { out, rec: Recorder::default(), ctx: NONE, ty: TypeId::of::<()>(), refused: None }
     }
 
     /// Encodes `value` and its shape table: the body of a version 2
@@ -257,6 +263,7 @@ impl<S: Sink> Encoder<S> {
     /// Encodes `value` with its context at `root` (`NONE`: nothing recorded).
     fn encode<T: Serialize + ?Sized>(&mut self, value: &T, root: u32) -> Result<(), dump::Error> {
         self.ctx = root;
+        self.ty = typeid::of::<T>();
         let result = value.serialize(&mut *self);
         // a refusal or a failed write is the dump's error also when an impl
         // between it and the top went on as if nothing happened: bytes are
@@ -324,7 +331,7 @@ impl<S: Sink> Encoder<S> {
         if ctx == NONE {
             return NONE;
         }
-        self.rec.struct_record(ctx, name, kind, announced(len))
+        self.rec.struct_record(ctx, name, kind, announced(len), self.ty)
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its record.
@@ -340,7 +347,7 @@ impl<S: Sink> Encoder<S> {
         if ctx == NONE {
             return NONE;
         }
-        self.rec.variant(ctx, name, index, variant, kind, announced(len))
+        self.rec.variant(ctx, Which { name, index, variant }, kind, announced(len), self.ty)
     }
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
@@ -452,6 +459,7 @@ impl<S: Sink> Compound<'_, S> {
         let index = self.at.index;
         // a settled record: nothing to learn, so nothing recorded
         self.enc.ctx = if record == NONE { NONE } else { self.enc.field(record, index, key) };
+        self.enc.ty = typeid::of::<T>();
         value.serialize(&mut *self.enc)?;
         // a field that failed takes no place (an impl that goes on past the
         // error writes its next field at this index)
@@ -500,6 +508,7 @@ fn recorded<S: Sink, T: Serialize + ?Sized>(enc: &mut Encoder<S>, at: At, value:
         }
     };
     enc.ctx = ctx;
+    enc.ty = typeid::of::<T>();
     value.serialize(&mut *enc)?;
     Ok(matches!(at.children, Children::Elements(elem) if enc.is_primitive(elem)))
 }
@@ -526,6 +535,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         let some = self.child(self.ctx, Event::Option, Slot::Some);
         self.out.byte(1)?;
         self.ctx = some;
+        self.ty = typeid::of::<T>();
         value.serialize(self)
     }
 
@@ -554,6 +564,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         let record = self.struct_record(self.ctx, name, Kind::Newtype, 1);
         let ctx = self.field(record, 0, None);
         self.ctx = ctx;
+        self.ty = typeid::of::<T>();
         value.serialize(self)
     }
 
@@ -568,6 +579,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
         let ctx = self.field(record, 0, None);
         self.out.varint(index.into())?;
         self.ctx = ctx;
+        self.ty = typeid::of::<T>();
         value.serialize(self)
     }
 
@@ -669,6 +681,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
             let start = enc.out.buf.len();
             let mut tell = enc.rec.element(elem);
             enc.ctx = elem;
+            enc.ty = typeid::of::<I::Item>();
             item.serialize(&mut *enc)?;
             written += 1;
             if let Event::Prim(prim) = enc.rec.event_at(elem) {
@@ -689,6 +702,7 @@ impl<'e, S: Sink> Serializer for &'e mut Encoder<S> {
                         tell = enc.rec.element(elem);
                     }
                     enc.ctx = elem;
+                    enc.ty = typeid::of::<I::Item>();
                     item.serialize(&mut *enc)?;
                     written += 1;
                 }

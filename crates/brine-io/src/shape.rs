@@ -55,8 +55,8 @@ mod replay;
 mod settle;
 
 pub(crate) use check::{CheckState, Checked};
-pub(crate) use replay::Recorder;
 pub use replay::without_repeats;
+pub(crate) use replay::{Recorder, Which};
 
 /// No context: nothing was recorded here, nothing is checked.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -223,8 +223,15 @@ pub(crate) struct Record {
     /// Another value of it adds nothing to the table (see `settle.rs`): its
     /// later values record nothing (writing).
     pub(crate) settled: bool,
+    /// The Rust type of the value it settled with (writing): values of
+    /// another type of its name are recorded as before.
+    pub(crate) settled_ty: Option<std::any::TypeId>,
     /// No later value can settle it (writing).
     pub(crate) never: bool,
+    /// The Rust type of its first value, and whether a value of another
+    /// type followed (writing): only a record of one type settles.
+    pub(crate) ty: Option<std::any::TypeId>,
+    pub(crate) mixed: bool,
 }
 
 /// The table: written while a value is serialized, stored after its payload,
@@ -329,8 +336,11 @@ impl Record {
             base: self.base,
             conflict: self.conflict,
             settled: self.settled,
+            settled_ty: self.settled_ty,
             // what a template's whole value showed, not its part
             never: false,
+            ty: self.ty,
+            mixed: self.mixed,
         }
     }
 }
@@ -561,20 +571,39 @@ impl Table {
             base,
             conflict,
             settled: false,
+            settled_ty: None,
             never: false,
+            ty: None,
+            mixed: false,
         });
         id
     }
 
-    /// Whether `record` is settled (see `settle.rs`). Walked until it is,
-    /// or until it never can be, then remembered; not walked again while
-    /// nothing was recorded since a walk found it not settled yet (only a
-    /// new event, node, record or field name can settle it).
-    pub(crate) fn settled(&mut self, record: u32) -> bool {
+    /// Notes that a value of the Rust type `ty` is written as `record`.
+    pub(crate) fn typed(&mut self, record: u32, ty: std::any::TypeId) {
+        if let Some(found) = self.records.get_mut(record as usize) {
+            match found.ty {
+                None => found.ty = Some(ty),
+                Some(first) if first != ty && !found.mixed => {
+                    found.mixed = true;
+                    self.changes += 1;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Whether `record` is settled (see `settle.rs`) for a value of the Rust
+    /// type `ty`: settled for the type of the value at which a walk found it
+    /// so, and for no other. Walked until it is, or until it never can be,
+    /// then remembered; not walked again while nothing was recorded since a
+    /// walk found it not settled yet (only a new event, node, record or
+    /// field name can settle it).
+    pub(crate) fn settled(&mut self, record: u32, ty: std::any::TypeId) -> bool {
         let r = record as usize;
         let Some(found) = self.records.get(r) else { return false };
         if found.settled || found.never {
-            return found.settled;
+            return found.settled && found.settled_ty == Some(ty);
         }
         let version = self.changes + self.nodes.len() as u64 + self.records.len() as u64 + 1;
         if self.walked.get(r) == Some(&version) {
@@ -582,7 +611,9 @@ impl Table {
         }
         let settled = settle::settle(&*self, record);
         let found = &mut self.records[r];
-        found.settled = settled == settle::Settle::Yes;
+        // (a walk that says yes settles it for the type of its values only)
+        found.settled = settled == settle::Settle::Yes && found.ty == Some(ty);
+        found.settled_ty = found.settled.then_some(ty);
         found.never = settled == settle::Settle::Never;
         if settled == settle::Settle::NotYet {
             if self.walked.len() <= r {
@@ -596,9 +627,7 @@ impl Table {
     /// The context of field `index` of `record`, noting its name if it has one.
     pub(crate) fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> u32 {
         let Some(found) = self.records.get(record as usize) else { return NONE };
-        // a record settled while a value of it is written records none of its
-        // next fields, as it records nothing of its next values
-        if found.conflict || found.settled {
+        if found.conflict {
             return NONE;
         }
         if index >= found.len {
@@ -778,7 +807,10 @@ impl Table {
                 base,
                 conflict: kind_byte & 0x80 != 0,
                 settled: false,
+                settled_ty: None,
                 never: false,
+                ty: None,
+                mixed: false,
             });
         }
         if input.at != bytes.len() {
@@ -839,6 +871,10 @@ impl settle::View for Table {
 
     fn names_complete(&self, _: u32, found: &Record) -> bool {
         found.kind != Kind::Struct || found.fields.len() == found.len as usize
+    }
+
+    fn mixed(&self, _: u32, found: &Record) -> bool {
+        found.mixed
     }
 }
 

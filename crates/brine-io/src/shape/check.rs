@@ -7,6 +7,7 @@
 //! written stops the decode with [`load::Error::ShapeChanged`], kept in the
 //! shared [`CheckState`] while serde unwinds with a short message.
 
+use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
@@ -24,6 +25,10 @@ use crate::load::error as load; // the error alone: no loop back into load.rs
 /// contexts than this id (`Table::validate`).
 pub(crate) const BYTE: u32 = NONE - 1;
 
+/// The reading type of a record's first value read, and whether a value of
+/// another type followed.
+type Typed = (Option<TypeId>, bool);
+
 /// What every wrapper of one decode shares.
 pub(crate) struct CheckState<'t> {
     table: &'t Table,
@@ -37,13 +42,18 @@ pub(crate) struct CheckState<'t> {
     reached: Bits,
     /// How many contexts are reached, to tell when a walk may find more.
     reached_count: Cell<u32>,
-    /// Records found settled, and found never to settle, in this load.
+    /// Records found settled, and found never to settle, in this load; the
+    /// reading type (the visitor's) each settled for.
     settled: Bits,
+    settled_ty: Box<[Cell<Option<TypeId>>]>,
     never: Bits,
     /// Per record: `reached_count + 1` when a walk last found it not settled
     /// yet (0: never walked), so that it is walked again only once more is
     /// reached.
     walked: Box<[Cell<u32>]>,
+    /// Per record: the reading type of the first value this load read of it,
+    /// and whether one of another type followed, as the writer notes them.
+    typed: Box<[Cell<Typed>]>,
     /// Per context whose event varies: what this load read there so far
     /// ([`Seen`]), which tells what the writer held there when it wrote the
     /// value being read (the table holds only the last).
@@ -61,6 +71,8 @@ impl<'t> CheckState<'t> {
             reached: Bits::new(table.nodes.len()),
             reached_count: Cell::new(0),
             settled: Bits::new(records),
+            settled_ty: (0..records).map(|_| Cell::new(None)).collect(),
+            typed: (0..records).map(|_| Cell::new((None, false))).collect(),
             never: Bits::new(records),
             walked: (0..records).map(|_| Cell::new(0)).collect(),
             seen: (0..table.nodes.len()).map(|_| Cell::new(Seen::NOTHING)).collect(),
@@ -142,20 +154,44 @@ impl<'t> CheckState<'t> {
     /// the value about to be read: by the walk of `settle.rs` over what this
     /// load has checked so far. Then the writer recorded nothing of this
     /// value, and every context it can reach was checked before.
-    fn done(&self, record: u32) -> bool {
+    /// As the writer, a record settles for the type of the value at which
+    /// it settled (here the visitor's, `ty`), and for no other.
+    fn done(&self, record: u32, ty: TypeId) -> bool {
         if self.settled.get(record) {
-            return true;
+            return self.settled_ty.get(record as usize).is_some_and(|settled| settled.get() == Some(ty));
         }
         let Some(walked) = self.walked.get(record as usize) else { return false };
         if self.never.get(record) || walked.get() == self.reached_count.get() + 1 {
             return false;
         }
+        let pure = self.typed.get(record as usize).is_some_and(|typed| typed.get() == (Some(ty), false));
         match settle(&Reached(self), record) {
-            Settle::Yes => _ = self.settled.set(record),
+            Settle::Yes if !pure => {}
+            Settle::Yes => {
+                self.settled.set(record);
+                if let Some(settled) = self.settled_ty.get(record as usize) {
+                    settled.set(Some(ty));
+                }
+            }
             Settle::Never => _ = self.never.set(record),
             Settle::NotYet => walked.set(self.reached_count.get() + 1),
         }
         self.settled.get(record)
+    }
+
+    /// Notes that a value of `record` is read as the type `ty` (its
+    /// visitor's), as the writer notes the type of each value it writes.
+    fn typed(&self, record: u32, ty: TypeId) {
+        let Some(typed) = self.typed.get(record as usize) else { return };
+        match typed.get() {
+            (None, _) => typed.set((Some(ty), false)),
+            (Some(first), false) if first != ty => {
+                typed.set((Some(first), true));
+                // a walk may now find it never settles
+                self.reached_count.set(self.reached_count.get().saturating_add(1));
+            }
+            _ => {}
+        }
     }
 
     /// Notes that a value is checked at `ctx`, read as the primitive `prim`
@@ -196,9 +232,10 @@ impl Seen {
     const OTHER: u8 = u8::MAX;
 
     fn join(seen: u8, prim: Option<Prim>) -> u8 {
-        // a string read as its bytes is the string written: one kind
+        // each kind as read: merging kinds the writer tells apart (a string
+        // read as bytes, bytes written) would take elements it recorded for
+        // unrecorded ones, and leave them unchecked
         let now = match prim {
-            Some(Prim::Bytes) => Prim::Str as u8 + 1,
             Some(prim) => prim as u8 + 1,
             None => Self::OTHER,
         };
@@ -254,6 +291,10 @@ impl View for Reached<'_, '_> {
 
     fn names_complete(&self, _: u32, found: &Record) -> bool {
         found.kind != Kind::Struct || found.fields.len() == found.len as usize
+    }
+
+    fn mixed(&self, record: u32, _: &Record) -> bool {
+        self.0.typed.get(record as usize).is_some_and(|typed| typed.get().1)
     }
 }
 
@@ -379,7 +420,9 @@ impl<'s, 't, D> Checked<'s, 't, D> {
 
     fn elem_is_bytes(&self) -> bool {
         let elem = self.node_link(|node| node.elem);
-        elem == NONE || matches!(self.state.table.event_at(elem), Event::Unset | Event::Prim(Prim::U8))
+        // (where the elements vary, another type's sequence met this place)
+        elem == NONE
+            || matches!(self.state.table.event_at(elem), Event::Unset | Event::Varies | Event::Prim(Prim::U8))
     }
 
     /// A link of this context's node; `NONE` for a context past the
@@ -415,9 +458,14 @@ impl<'s, 't, D> Checked<'s, 't, D> {
         Ok(Some(record))
     }
 
-    fn fields_of(&self, record: Option<u32>) -> Children {
+    /// The children of a value of `record` read as the type `ty`, which is
+    /// noted (as the writer notes each value's type).
+    fn fields_of(&self, record: Option<u32>, ty: TypeId) -> Children {
         match record.and_then(|r| self.state.table.records.get(r as usize).map(|found| (r, found))) {
-            Some((r, found)) if !found.conflict => Children::Record(r, found.base, found.len),
+            Some((r, found)) => {
+                self.state.typed(r, ty);
+                if found.conflict { Children::None } else { Children::Record(r, found.base, found.len, ty) }
+            }
             _ => Children::None,
         }
     }
@@ -435,8 +483,9 @@ enum Children {
     Seq(u32),
     /// `len` contexts from the first: a tuple's elements.
     Fields(u32, u32),
-    /// A record's fields: `len` contexts from the first.
-    Record(u32, u32, u32),
+    /// A record's fields: `len` contexts from the first; the value's reading
+    /// type.
+    Record(u32, u32, u32, TypeId),
     Map(u32, u32),
     Newtype(u32),
     /// An enum read as `name`, written as the name `written` (if recorded).
@@ -514,8 +563,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Newtype, "newtype struct")?;
         // a settled newtype's later values were not recorded
-        let children = match self.fields_of(record) {
-            Children::Record(record, base, _) if !self.state.done(record) => Children::Newtype(base),
+        let children = match self.fields_of(record, typeid::of::<V>()) {
+            Children::Record(record, base, _, ty) if !self.state.done(record, ty) => Children::Newtype(base),
             _ => Children::Newtype(NONE),
         };
         let visitor = self.wrap(visitor, children);
@@ -556,8 +605,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Tuple, "tuple struct")?;
-        let children = self.fields_of(record);
-        if let Children::Record(_, _, written) = children
+        let children = self.fields_of(record, typeid::of::<V>());
+        if let Children::Record(_, _, written, _) = children
             && written as usize != len
         {
             return Err(self.state.refuse(
@@ -587,15 +636,15 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, '_, D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         let record = self.struct_record(name, Kind::Struct, "struct")?;
+        let children = self.fields_of(record, typeid::of::<V>());
         // a settled record's names are checked with its first value; another
         // struct of its name and length (from another module) was not
         // recorded by the writer, so there is nothing to compare it with
-        if let Some(record) = record
-            && !self.state.done(record)
+        if let Children::Record(record, _, _, ty) = children
+            && !self.state.done(record, ty)
         {
             self.state.fields(self.ctx, record, fields)?;
         }
-        let children = self.fields_of(record);
         let visitor = self.wrap(visitor, children);
         self.inner.deserialize_struct(name, fields, visitor)
     }
@@ -674,7 +723,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, '_, V> {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let (state, children) = (self.state, self.children);
         // the fields of a settled record checked once in this load pass through
-        let plain = matches!(children, Children::Record(record, ..) if state.done(record));
+        let plain = matches!(children, Children::Record(record, _, _, ty) if state.done(record, ty));
         self.inner.visit_seq(Access { inner: seq, state, children, index: 0, plain })
     }
 
@@ -688,7 +737,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, '_, V> {
         let Children::Enum { name, variants, written } = self.children else {
             return self.inner.visit_enum(data);
         };
-        self.inner.visit_enum(Enum { inner: data, state: self.state, name, variants, written })
+        let ty = typeid::of::<V>();
+        self.inner.visit_enum(Enum { inner: data, state: self.state, name, variants, written, ty })
     }
 }
 
@@ -708,7 +758,9 @@ impl<'s, 't, A> Access<'s, 't, A> {
         self.index = self.index.saturating_add(1);
         match self.children {
             Children::Seq(elem) => elem,
-            Children::Fields(base, len) | Children::Record(_, base, len) if base != NONE && index < len => {
+            Children::Fields(base, len) | Children::Record(_, base, len, _)
+                if base != NONE && index < len =>
+            {
                 base + index
             }
             _ => NONE,
@@ -721,13 +773,6 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Access<'_, '_, A> {
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
-        // a record that settled while this value of it is read: the writer
-        // recorded none of its next fields
-        if !self.plain
-            && let Children::Record(record, ..) = self.children
-        {
-            self.plain = self.state.done(record);
-        }
         if self.plain {
             return self.inner.next_element_seed(seed);
         }
@@ -787,6 +832,8 @@ struct Enum<'s, 't, A> {
     name: &'static str,
     variants: &'static [&'static str],
     written: Option<u32>,
+    /// The enum's reading type (its visitor's).
+    ty: TypeId,
 }
 
 impl<'de, 's, 't, A: EnumAccess<'de>> EnumAccess<'de> for Enum<'s, 't, A> {
@@ -802,6 +849,10 @@ impl<'de, 's, 't, A: EnumAccess<'de>> EnumAccess<'de> for Enum<'s, 't, A> {
             _ => None,
         };
         let record = record.and_then(|r| table.records.get(r as usize).map(|found| (r, found)));
+        if let Some((r, _)) = record {
+            // the writer notes the enum's type at each variant it writes
+            self.state.typed(r, self.ty);
+        }
         let record = match record {
             Some((r, found)) if !found.conflict => {
                 let written = table.name(found.variant_name);
@@ -818,7 +869,7 @@ impl<'de, 's, 't, A: EnumAccess<'de>> EnumAccess<'de> for Enum<'s, 't, A> {
             }
             _ => None,
         };
-        Ok((value, Variant { inner: variant, state: self.state, record }))
+        Ok((value, Variant { inner: variant, state: self.state, record, ty: self.ty }))
     }
 }
 
@@ -845,6 +896,8 @@ struct Variant<'s, 't, A> {
     inner: A,
     state: &'s CheckState<'t>,
     record: Option<u32>,
+    /// The enum's reading type.
+    ty: TypeId,
 }
 
 impl<'s, 't, A> Variant<'s, 't, A> {
@@ -863,7 +916,7 @@ impl<'s, 't, A> Variant<'s, 't, A> {
                 format!("{name} as {}", variant_kind(found.kind, found.len)),
             ));
         }
-        Ok(Children::Record(self.record.unwrap_or(NONE), found.base, found.len))
+        Ok(Children::Record(self.record.unwrap_or(NONE), found.base, found.len, self.ty))
     }
 }
 
@@ -886,7 +939,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
         let ctx = match self.expect::<A::Error>(Kind::Newtype, 1)? {
-            Children::Record(record, base, _) if !self.state.done(record) => base,
+            Children::Record(record, base, _, ty) if !self.state.done(record, ty) => base,
             _ => NONE,
         };
         self.inner.newtype_variant_seed(Seed { inner: seed, state: self.state, ctx })
@@ -904,8 +957,8 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<'_, '_, A> {
     ) -> Result<V::Value, A::Error> {
         let children = self.expect::<A::Error>(Kind::Struct, fields.len() as u32)?;
         // as for a struct: a settled variant's names are checked once
-        if let (Some(record), Children::Record(_, base, _)) = (self.record, children)
-            && !self.state.done(record)
+        if let (Some(record), Children::Record(_, base, _, ty)) = (self.record, children)
+            && !self.state.done(record, ty)
         {
             self.state.fields(base, record, fields)?;
         }

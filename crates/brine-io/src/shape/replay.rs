@@ -173,10 +173,17 @@ pub(crate) struct Template {
     seen: Vec<u32>,
     /// How many nodes this replay verified, and how many hold an event.
     seen_count: u32,
+    /// How many records this replay found written with two types.
+    mixed_count: u32,
     events: u32,
     /// Per record: the last replay that found it settled, and that found it
     /// never to settle.
     settled: Vec<u32>,
+    /// The type each record settled for, in the replay that settled it.
+    settled_ty: Vec<Option<TypeId>>,
+    /// Per record: the replay that wrote a value of it, the type of its
+    /// first value then, and whether one of another type followed.
+    typed: Vec<(u32, Option<TypeId>, bool)>,
     never: Vec<u32>,
     /// Per record: the replay and the [`progress`](Template::progress) at
     /// which a walk last found it not settled yet.
@@ -194,6 +201,15 @@ pub(crate) struct Template {
     epoch: u32,
 }
 
+/// The variant a value is written as: serde's enum name, variant index and
+/// variant name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Which {
+    pub(crate) name: &'static str,
+    pub(crate) index: u32,
+    pub(crate) variant: &'static str,
+}
+
 /// A type's or variant's name in a [`Call`], which [`Call::key`] knows by
 /// its address and length: the same `&'static str` again is the same name.
 /// (Two copies of one name are two names there, and only cost a tape its
@@ -208,8 +224,9 @@ enum Call {
     EventAt(u32),
     Child(u32, Event, Slot),
     Tuple(u32, u32),
-    Struct(u32, Name, Kind, u32),
-    Variant(u32, Name, u32, Name, Kind, u32),
+    /// With the Rust type of the value (a record settles for one type).
+    Struct(u32, Name, Kind, u32, TypeId),
+    Variant(u32, Name, u32, Name, Kind, u32, TypeId),
     Field(u32, u32, Option<Name>),
     UnitStruct(u32, Name),
 }
@@ -227,16 +244,17 @@ impl Call {
         let pair = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
         let at = |name: Name| name.0.as_ptr() as usize as u64;
         let len = |name: Name| u32::try_from(name.0.len()).ok();
-        let key = |words: [u64; 5], used: usize| Key { words, used };
+        let key = |words: [u64; 5], used: usize| Key { words, used, ty: None };
+        let typed = |words: [u64; 5], used: usize, ty: TypeId| Key { words, used, ty: Some(ty) };
         Some(match self {
             Call::Event(ctx, event) => key([head(1, 0, ctx), code(event), 0, 0, 0], 2),
             Call::EventAt(ctx) => key([head(2, 0, ctx), 0, 0, 0, 0], 1),
             Call::Child(ctx, event, slot) => key([head(3, slot as u64, ctx), code(event), 0, 0, 0], 2),
             Call::Tuple(ctx, len) => key([head(4, 0, ctx), u64::from(len), 0, 0, 0], 2),
-            Call::Struct(ctx, name, kind, n) => {
-                key([head(5, kind as u64, ctx), pair(n, len(name)?), at(name), 0, 0], 3)
+            Call::Struct(ctx, name, kind, n, ty) => {
+                typed([head(5, kind as u64, ctx), pair(n, len(name)?), at(name), 0, 0], 3, ty)
             }
-            Call::Variant(ctx, name, index, variant, kind, n) => key(
+            Call::Variant(ctx, name, index, variant, kind, n, ty) => typed(
                 [
                     head(6, kind as u64, ctx),
                     pair(index, n),
@@ -245,6 +263,7 @@ impl Call {
                     pair(len(name)?, len(variant)?),
                 ],
                 5,
+                ty,
             ),
             Call::Field(record, index, Some(name)) => {
                 key([head(7, 1, record), pair(index, len(name)?), at(name), 0, 0], 3)
@@ -255,11 +274,13 @@ impl Call {
     }
 }
 
-/// A call's key: its words, of which the first `used` may be other than 0.
+/// A call's key: its words, of which the first `used` may be other than 0,
+/// and the Rust type a struct or variant call carries.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     words: [u64; 5],
     used: usize,
+    ty: Option<TypeId>,
 }
 
 /// An event in one word, as [`Call::key`] compares it.
@@ -295,6 +316,7 @@ enum Answer {
 struct Step {
     call: Call,
     key: [u64; 5],
+    ty: Option<TypeId>,
     answer: Answer,
     times: u32,
 }
@@ -331,7 +353,7 @@ pub(crate) struct Recorder {
     /// The last struct call found settled (context, the name's address and
     /// length, kind, field count): the same call again, as from each element
     /// of a `Vec` of one struct, records nothing new.
-    settled_at: Option<(u32, usize, usize, Kind, u32)>,
+    settled_at: Option<(u32, usize, usize, Kind, u32, TypeId)>,
     /// The type dumped.
     key: Option<TypeId>,
     /// Following a tape: the whole dump's (`replay` and `fresh` are `None`
@@ -368,15 +390,16 @@ enum Added {
 /// the same answer) counted once, unless they hold `limit` steps already.
 #[inline]
 fn add_step(steps: &mut Vec<Step>, call: Call, answer: Answer, limit: usize) -> Added {
-    let Some(Key { words: key, .. }) = call.key() else { return Added::NoKey };
+    let Some(Key { words: key, ty, .. }) = call.key() else { return Added::NoKey };
     if let Some(last) = steps.last_mut()
         && same_key(&last.key, &key)
+        && last.ty == ty
         && last.answer == answer
         && last.times < u32::MAX
     {
         last.times += 1;
     } else if steps.len() < limit {
-        steps.push(Step { call, key, answer, times: 1 });
+        steps.push(Step { call, key, ty, answer, times: 1 });
     } else {
         return Added::Full;
     }
@@ -389,6 +412,8 @@ impl Template {
         let seen = vec![0; table.nodes.len()];
         let settled = vec![0; table.records.len()];
         let never = vec![0; table.records.len()];
+        let settled_ty = vec![None; table.records.len()];
+        let typed = vec![(0, None, false); table.records.len()];
         let walked = vec![(0, 0); table.records.len()];
         let named = vec![(0, 0); table.records.len()];
         let events = table.nodes.iter().filter(|node| node.event != Event::Unset).count() as u32;
@@ -398,8 +423,11 @@ impl Template {
             bytes,
             seen,
             seen_count: 0,
+            mixed_count: 0,
             events,
             settled,
+            settled_ty,
+            typed,
             never,
             walked,
             named,
@@ -419,10 +447,12 @@ impl Template {
             self.settled.fill(0);
             self.never.fill(0);
             self.walked.fill((0, 0));
+            self.typed.fill((0, None, false));
             self.named.fill((0, 0));
             self.epoch = 1;
         }
         self.seen_count = 0;
+        self.mixed_count = 0;
         self.named_count = 0;
         // a new table starts with the root
         self.made = Made { nodes: 1, records: 0, names: 0 };
@@ -531,7 +561,14 @@ impl Template {
         Some(base)
     }
 
-    fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> Option<u32> {
+    fn struct_record(
+        &mut self,
+        ctx: u32,
+        name: &'static str,
+        kind: Kind,
+        len: u32,
+        ty: TypeId,
+    ) -> Option<u32> {
         let node = self.table.nodes.get(ctx as usize)?;
         let record = match (node.event, kind) {
             (Event::Struct(r), Kind::Struct)
@@ -548,18 +585,11 @@ impl Template {
         let new = self.reach_record(record)?;
         self.make(Some((record, new)), &[new_name]);
         self.mark(ctx);
-        Some(self.unless_settled(record))
+        Some(self.unless_settled(record, ty))
     }
 
-    fn variant(
-        &mut self,
-        ctx: u32,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        kind: Kind,
-        len: u32,
-    ) -> Option<u32> {
+    fn variant(&mut self, ctx: u32, which: Which, kind: Kind, len: u32, ty: TypeId) -> Option<u32> {
+        let Which { name, index, variant } = which;
         let Event::Enum(enum_name) = self.table.nodes.get(ctx as usize)?.event else { return None };
         if !same(self.table.name(enum_name), name) {
             return None;
@@ -583,15 +613,28 @@ impl Template {
         };
         self.make(Some((record, new)), &names);
         self.mark(ctx);
-        Some(self.unless_settled(record))
+        Some(self.unless_settled(record, ty))
     }
 
     /// `record`, or `NONE` when a new table would find it settled now: the
     /// walk of `settle.rs` over what this replay verified and made.
-    fn unless_settled(&mut self, record: u32) -> u32 {
+    fn unless_settled(&mut self, record: u32, ty: TypeId) -> u32 {
         let r = record as usize;
+        // as a new table: the value's type first
+        let epoch = self.epoch;
+        let typed = &mut self.typed[r];
+        match *typed {
+            (e, Some(first), mixed) if e == epoch => {
+                if first != ty && !mixed {
+                    typed.2 = true;
+                    self.mixed_count += 1;
+                }
+            }
+            _ => *typed = (epoch, Some(ty), false),
+        }
         if self.settled[r] == self.epoch {
-            return NONE;
+            // settled for one type: a value of another records as before
+            return if self.settled_ty[r] == Some(ty) { NONE } else { record };
         }
         // as a new table: not walked again while nothing new was verified
         // or made since a walk found it not settled yet
@@ -600,10 +643,12 @@ impl Template {
             return record;
         }
         match settle(&Verified(self), record) {
-            Settle::Yes => {
+            Settle::Yes if self.typed[r].1 == Some(ty) => {
                 self.settled[r] = self.epoch;
+                self.settled_ty[r] = Some(ty);
                 return NONE;
             }
+            Settle::Yes => {}
             Settle::Never => self.never[r] = self.epoch,
             Settle::NotYet => self.walked[r] = (self.epoch, progress),
         }
@@ -615,6 +660,7 @@ impl Template {
     fn progress(&self) -> u64 {
         let made = self.made;
         u64::from(self.seen_count)
+            + u64::from(self.mixed_count)
             + u64::from(self.named_count)
             + u64::from(made.nodes)
             + u64::from(made.records)
@@ -623,10 +669,6 @@ impl Template {
 
     fn field(&mut self, record: u32, index: u32, key: Option<&'static str>) -> Option<u32> {
         let found = self.table.records.get(record as usize)?;
-        // as a new table: a record settled in this replay records no field
-        if self.settled.get(record as usize) == Some(&self.epoch) {
-            return Some(NONE);
-        }
         if index >= found.len {
             // a new table marks the record conflicting
             return None;
@@ -698,7 +740,19 @@ impl Template {
             // a new table remembers a record settled, also once a later call
             // finds it conflicting: so does the table that goes on from here
             let settled = self.settled[r] == self.epoch;
-            table.records.push(super::Record { fields, settled, ..record.clone_header() });
+            let settled_ty = if settled { self.settled_ty[r] } else { None };
+            let (ty, mixed) = match self.typed[r] {
+                (epoch, ty, mixed) if epoch == self.epoch => (ty, mixed),
+                _ => (None, false),
+            };
+            table.records.push(super::Record {
+                fields,
+                settled,
+                settled_ty,
+                ty,
+                mixed,
+                ..record.clone_header()
+            });
         }
         table
     }
@@ -723,6 +777,10 @@ impl View for Verified<'_> {
 
     fn record(&self, record: u32) -> Option<&Record> {
         (record < self.0.made.records).then(|| self.0.table.records.get(record as usize)).flatten()
+    }
+
+    fn mixed(&self, record: u32, _: &Record) -> bool {
+        matches!(self.0.typed.get(record as usize), Some(&(epoch, _, true)) if epoch == self.0.epoch)
     }
 
     fn names_complete(&self, record: u32, found: &Record) -> bool {
@@ -863,7 +921,7 @@ impl Recorder {
         // the words this kind of call uses (a constant where the call is
         // made), at once: no branch per word, nor a call to memcmp
         let differ = key.words.iter().zip(next.key).take(key.used).fold(0, |differ, (a, b)| differ | (a ^ b));
-        if differ != 0 {
+        if differ != 0 || key.ty != next.ty {
             return None;
         }
         let (answer, times) = (next.answer, next.times);
@@ -968,10 +1026,13 @@ impl Recorder {
             }),
             Call::Child(ctx, event, slot) => Answer::Id(self.child_now(ctx, event, slot)),
             Call::Tuple(ctx, len) => Answer::Id(self.tuple_now(ctx, len)),
-            Call::Struct(ctx, Name(name), kind, len) => Answer::Id(self.struct_now(ctx, name, kind, len)),
-            Call::Variant(ctx, Name(name), index, Name(variant), kind, len) => {
+            Call::Struct(ctx, Name(name), kind, len, ty) => {
+                Answer::Id(self.struct_now(ctx, name, kind, len, ty))
+            }
+            Call::Variant(ctx, Name(name), index, Name(variant), kind, len, ty) => {
                 if let Some(template) = &mut self.replay {
-                    if let Some(record) = template.variant(ctx, name, index, variant, kind, len) {
+                    let which = Which { name, index, variant };
+                    if let Some(record) = template.variant(ctx, which, kind, len, ty) {
                         return Answer::Id(record);
                     }
                     self.miss();
@@ -982,7 +1043,8 @@ impl Recorder {
                     return Answer::Id(NONE);
                 };
                 table.event(ctx, Event::Enum(enum_name));
-                Answer::Id(if table.settled(record) { NONE } else { record })
+                table.typed(record, ty);
+                Answer::Id(if table.settled(record, ty) { NONE } else { record })
             }
             Call::Field(record, index, key) => {
                 Answer::Id(self.field_now(record, index, key.map(|Name(key)| key)))
@@ -1068,14 +1130,22 @@ impl Recorder {
     /// Records a struct of `kind` at `ctx`; returns its record, or `NONE`
     /// when it is settled (another value of it adds nothing).
     #[inline]
-    pub(crate) fn struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
+    pub(crate) fn struct_record(
+        &mut self,
+        ctx: u32,
+        name: &'static str,
+        kind: Kind,
+        len: u32,
+        ty: TypeId,
+    ) -> u32 {
         // the same call as the last settled one: the same record (a name is
-        // known by its address and length), the same event, still settled
-        let call = (ctx, name.as_ptr() as usize, name.len(), kind, len);
+        // known by its address and length), the same event, the same type,
+        // still settled
+        let call = (ctx, name.as_ptr() as usize, name.len(), kind, len, ty);
         if self.settled_at == Some(call) {
             return NONE;
         }
-        let record = self.new_struct_record(ctx, name, kind, len);
+        let record = self.new_struct_record(ctx, name, kind, len, ty);
         if record == NONE {
             self.settled_at = Some(call);
         }
@@ -1083,13 +1153,13 @@ impl Recorder {
     }
 
     #[inline(never)]
-    fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
-        id(self.taped(move || Call::Struct(ctx, Name(name), kind, len)))
+    fn new_struct_record(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32, ty: TypeId) -> u32 {
+        id(self.taped(move || Call::Struct(ctx, Name(name), kind, len, ty)))
     }
 
-    fn struct_now(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32) -> u32 {
+    fn struct_now(&mut self, ctx: u32, name: &'static str, kind: Kind, len: u32, ty: TypeId) -> u32 {
         if let Some(template) = &mut self.replay {
-            if let Some(record) = template.struct_record(ctx, name, kind, len) {
+            if let Some(record) = template.struct_record(ctx, name, kind, len, ty) {
                 return record;
             }
             self.miss();
@@ -1102,28 +1172,22 @@ impl Recorder {
             _ => Event::Struct(record),
         };
         table.event(ctx, event);
-        if table.settled(record) { NONE } else { record }
+        table.typed(record, ty);
+        if table.settled(record, ty) { NONE } else { record }
     }
 
     /// Records variant `index` of the enum `name` at `ctx`; returns its
     /// record, or `NONE` when it is settled. A variant index of `u32::MAX`
     /// (`NONE`, which marks a struct's record) is not recorded, nor checked:
     /// its context varies.
-    pub(crate) fn variant(
-        &mut self,
-        ctx: u32,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        kind: Kind,
-        len: u32,
-    ) -> u32 {
+    pub(crate) fn variant(&mut self, ctx: u32, which: Which, kind: Kind, len: u32, ty: TypeId) -> u32 {
+        let Which { name, index, variant } = which;
         if index == NONE {
             // not recorded, but not to be taken for what else is written here
             self.event(ctx, Event::Varies);
             return NONE;
         }
-        id(self.taped(move || Call::Variant(ctx, Name(name), index, Name(variant), kind, len)))
+        id(self.taped(move || Call::Variant(ctx, Name(name), index, Name(variant), kind, len, ty)))
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
@@ -1216,11 +1280,15 @@ mod tests {
                 calls.extend([0, 1].map(|index| Call::Field(ctx, index, Some(name))));
                 for kind in kinds {
                     for len in [0, 1, 3] {
-                        calls.push(Call::Struct(ctx, name, kind, len));
-                        for variant in &names[..2] {
-                            calls.extend(
-                                [0, 1].map(|index| Call::Variant(ctx, name, index, *variant, kind, len)),
-                            );
+                        for ty in [std::any::TypeId::of::<u8>(), std::any::TypeId::of::<u16>()] {
+                            calls.push(Call::Struct(ctx, name, kind, len, ty));
+                            for variant in &names[..2] {
+                                calls.extend(
+                                    [0, 1].map(|index| {
+                                        Call::Variant(ctx, name, index, *variant, kind, len, ty)
+                                    }),
+                                );
+                            }
                         }
                     }
                 }
@@ -1230,8 +1298,8 @@ mod tests {
     }
 
     /// Two different calls never have keys that `follow` finds equal (it
-    /// compares the `used` words of the call made), and the words past
-    /// `used` are 0, as the comparison of a tape's steps assumes.
+    /// compares the `used` words of the call made, and the type), and the
+    /// words past `used` are 0, as the comparison of a tape's steps assumes.
     #[test]
     fn only_equal_calls_have_keys_follow_finds_equal() {
         let keys: Vec<_> = calls().into_iter().map(|call| call.key().expect("short names")).collect();
@@ -1240,7 +1308,7 @@ mod tests {
         }
         for (i, made) in keys.iter().enumerate() {
             for (j, step) in keys.iter().enumerate() {
-                let equal = made.words[..made.used] == step.words[..made.used];
+                let equal = made.words[..made.used] == step.words[..made.used] && made.ty == step.ty;
                 assert_eq!(equal, i == j, "calls {i} and {j}: {made:?} against {step:?}");
             }
         }

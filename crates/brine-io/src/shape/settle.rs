@@ -20,14 +20,23 @@
 //!   finds a record settled no later than its writer did: it lets through
 //!   every value the writer recorded nothing of (and perhaps, asking at
 //!   more moments, a little more that it had checked all of before).
-//! - A record that a walk reaches again while walking it (a recursive type)
-//!   counts as settled there: what the walk finds elsewhere decides.
+//! - A record that a walk reaches again while walking it (a recursive
+//!   type) is not settled: a record settling inside a value of a record its
+//!   values reach would see that value go on recording what it reaches.
+//!   Without a circle, no value of a record a settled record reaches is
+//!   being written when it settles.
 //! - A walk is bounded (in depth and in contexts visited): past the bound,
 //!   the record is not settled yet, a decision the three views take alike
 //!   when they see the same contexts. A forged table read back costs at most
 //!   the bound per walk.
+//! - A record settles for the Rust type of its values, and only while all
+//!   its values (and those of every record its walk visits) were of one
+//!   type: two types of one serde name (a generic struct used with two
+//!   parameters) may reach the same places with other types inside, which
+//!   the table would not hold. A conflicting or mixed record never settles.
 //! - [`Settle::Never`] is for what no later value can change (an enum, a
-//!   context that varies): it may be remembered.
+//!   context that varies, a conflicting or mixed record): it may be
+//!   remembered.
 //! - Once a record is settled, nothing is recorded in what its values reach
 //!   (a value of it already begun records no more fields either), so the
 //!   events there are final: a reader that walks the final table over what
@@ -48,6 +57,9 @@ pub(crate) trait View {
     fn record(&self, record: u32) -> Option<&Record>;
     /// Whether all of `record`'s field names are known.
     fn names_complete(&self, record: u32, found: &Record) -> bool;
+    /// Whether values of two Rust types were written as `record` (two types
+    /// of one serde name: a generic struct used with two parameters).
+    fn mixed(&self, record: u32, found: &Record) -> bool;
 }
 
 /// Whether a record is settled.
@@ -92,15 +104,17 @@ fn both(a: Settle, b: Settle) -> Settle {
 impl<V: View> Walk<'_, V> {
     fn record(&mut self, record: u32) -> Settle {
         if self.stack[..self.depth].contains(&record) {
-            return Settle::Yes;
+            // a value of a recursive type may be written inside a value of
+            // a record on this walk, which then goes on recording: not yet
+            return Settle::NotYet;
         }
         if self.depth == DEPTH {
             return Settle::NotYet;
         }
         let Some(found) = self.view.record(record) else { return Settle::NotYet };
-        if found.conflict {
-            // its fields are recorded no more, nor checked: nothing to add
-            return Settle::Yes;
+        // two layouts, or two types: what one wrote says nothing of the other
+        if found.conflict || self.view.mixed(record, found) {
+            return Settle::Never;
         }
         if !self.view.names_complete(record, found) {
             return Settle::NotYet;
