@@ -2,15 +2,14 @@
 //! anything to the table. A settled record's later values record nothing
 //! (writing), and need no check past the ones before it settled (reading).
 //!
-//! A record is settled when it is conflicting (its fields are recorded no
-//! more), or when its field names are all known and every context its
-//! values can reach holds an event that no value of an unchanged type
-//! would change: a primitive, a unit struct, an
-//! `Option` whose inside is known and settled, a sequence or map whose
-//! elements are, a tuple whose elements are, a struct whose record is. An
-//! enum never settles (another variant may come), nor does a context that
-//! varies; a `None` only, or an empty sequence only, settles once a value
-//! shows what is inside.
+//! A record is settled when its field names are all known and every
+//! context its values can reach holds an event that no value of an
+//! unchanged type would change: a primitive, a unit struct, an `Option`
+//! whose inside is known and settled, a sequence or map whose elements are,
+//! a tuple whose elements are, a struct whose record is. An enum never
+//! settles (another variant may come), nor does a context that varies or a
+//! conflicting record; a `None` only, or an empty sequence only, settles
+//! once a value shows what is inside.
 //!
 //! Invariants:
 //! - One walk ([`settle`]) decides for the writer's table, for a replay of a
@@ -37,10 +36,13 @@
 //! - [`Settle::Never`] is for what no later value can change (an enum, a
 //!   context that varies, a conflicting or mixed record): it may be
 //!   remembered.
-//! - Once a record is settled, nothing is recorded in what its values reach
-//!   (a value of it already begun records no more fields either), so the
-//!   events there are final: a reader that walks the final table over what
-//!   it checked sees what the writer saw then.
+//! - Once a record is settled, values of its type record nothing in what
+//!   they reach, and no value of a record it reaches is being written (no
+//!   circle), so the events there stay as they were unless values of
+//!   another type of one of its records' names come: a reader that walks
+//!   the final table over what it checked sees what the writer saw then, or
+//!   (after such values) a place that varies, and checks more than the
+//!   writer left unrecorded, never less.
 
 use super::{Event, MAX_TUPLE_CONTEXTS, NONE, Node, Record};
 
