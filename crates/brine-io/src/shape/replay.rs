@@ -244,8 +244,8 @@ impl Call {
         let pair = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
         let at = |name: Name| name.0.as_ptr() as usize as u64;
         let len = |name: Name| u32::try_from(name.0.len()).ok();
-        let key = |words: [u64; 5], used: usize| Key { words, used, ty: None };
-        let typed = |words: [u64; 5], used: usize, ty: TypeId| Key { words, used, ty: Some(ty) };
+        let key = |words: [u64; 5], used: usize| Key { words, used, ty: TypeId::of::<Untyped>() };
+        let typed = |words: [u64; 5], used: usize, ty: TypeId| Key { words, used, ty };
         Some(match self {
             Call::Event(ctx, event) => key([head(1, 0, ctx), code(event), 0, 0, 0], 2),
             Call::EventAt(ctx) => key([head(2, 0, ctx), 0, 0, 0, 0], 1),
@@ -274,13 +274,17 @@ impl Call {
     }
 }
 
+/// What a call that carries no Rust type has in its key's place for one.
+enum Untyped {}
+
 /// A call's key: its words, of which the first `used` may be other than 0,
-/// and the Rust type a struct or variant call carries.
+/// and the Rust type a struct or variant call carries ([`Untyped`] for
+/// others: one 128-bit comparison either way).
 #[derive(Debug, Clone, Copy)]
 struct Key {
     words: [u64; 5],
     used: usize,
-    ty: Option<TypeId>,
+    ty: TypeId,
 }
 
 /// An event in one word, as [`Call::key`] compares it.
@@ -316,7 +320,7 @@ enum Answer {
 struct Step {
     call: Call,
     key: [u64; 5],
-    ty: Option<TypeId>,
+    ty: TypeId,
     answer: Answer,
     times: u32,
 }
