@@ -15,16 +15,6 @@ use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(value: &T) {
-    let bytes = brine_io::dump(value).unwrap();
-    let pc: T = postcard::from_bytes(&postcard::to_allocvec(value).unwrap()).unwrap();
-    assert_eq!(&pc, value, "postcard itself round-trips");
-    match brine_io::load::<T>(&bytes) {
-        Ok(back) => assert_eq!(&back, value),
-        Err(error) => panic!("a value its own type wrote was refused: {error}"),
-    }
-}
-
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Page<T> {
     x: T,
@@ -216,6 +206,9 @@ fn r3_record_settled_then_a_record_it_reaches_becomes_mixed_later() {
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
+mod settling;
+use settling::{envelope_with_table, fresh_bytes, round_trip};
+
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 #[serde(transparent)]
 struct Tr(Page<u8>);
@@ -263,11 +256,6 @@ fn item() -> impl Strategy<Value = Item> {
             .prop_map(|v| Item::L(v.into_iter().map(|(a, b)| Two { a, b }).collect())),
         Just(Item::M),
     ]
-}
-
-fn fresh_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
-    let v = value.clone();
-    std::thread::spawn(move || brine_io::dump(&v).unwrap()).join().unwrap()
 }
 
 fn check_one<T: Serialize + for<'de> Deserialize<'de> + Clone + Send + PartialEq + fmt::Debug + 'static>(
@@ -523,25 +511,6 @@ proptest! {
 }
 
 // ---- (d) mutated tables of generic, mixed-type envelopes ----
-
-fn envelope_with_table<T: ?Sized>(payload: &[u8], table: &[u8]) -> Vec<u8> {
-    let mut body = payload.to_vec();
-    body.extend_from_slice(table);
-    body.extend_from_slice(&(table.len() as u32).to_le_bytes());
-    let name = brine_io::type_name::<T>().as_bytes();
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&brine_io::MAGIC);
-    bytes.extend_from_slice(&brine_io::VERSION.to_le_bytes());
-    bytes.extend_from_slice(&0u16.to_le_bytes());
-    bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    let mut hashed = name.to_vec();
-    hashed.extend_from_slice(&body);
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&hashed).to_le_bytes());
-    bytes.extend_from_slice(name);
-    bytes.extend_from_slice(&body);
-    bytes
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]

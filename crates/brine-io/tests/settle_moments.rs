@@ -9,94 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)] // a failed unwrap or panic fails the test
 
 use serde::de::{SeqAccess, Visitor};
-use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize};
-use std::marker::PhantomData;
-
-fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(value: &T) {
-    let bytes = brine_io::dump(value).unwrap();
-    let pc: T = postcard::from_bytes(&postcard::to_allocvec(value).unwrap()).unwrap();
-    assert_eq!(&pc, value, "postcard itself round-trips");
-    match brine_io::load::<T>(&bytes) {
-        Ok(back) => assert_eq!(&back, value),
-        Err(error) => panic!("a value its own type wrote was refused: {error}"),
-    }
-}
-
-/// Bytes written and read as bytes (as serde_bytes::ByteBuf).
-#[derive(Debug, PartialEq, Clone)]
-struct Buf(Vec<u8>);
-impl Serialize for Buf {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-impl<'de> Deserialize<'de> for Buf {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Buf;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Buf, E> {
-                Ok(Buf(v.to_vec()))
-            }
-        }
-        d.deserialize_bytes(V)
-    }
-}
-
-/// Written as a sequence of u8 (as `Vec<u8>` is), read as bytes.
-#[derive(Debug, PartialEq, Clone)]
-struct Blob(Vec<u8>);
-impl Serialize for Blob {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter())
-    }
-}
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Buf::deserialize(d).map(|b| Blob(b.0))
-    }
-}
-
-/// A head and items as one flat sequence `[head, item, item...]`.
-#[derive(Debug, PartialEq, Clone)]
-struct Het<H, I> {
-    head: H,
-    items: Vec<I>,
-}
-impl<H: Serialize, I: Serialize> Serialize for Het<H, I> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(1 + self.items.len()))?;
-        seq.serialize_element(&self.head)?;
-        for item in &self.items {
-            seq.serialize_element(item)?;
-        }
-        seq.end()
-    }
-}
-impl<'de, H: Deserialize<'de>, I: Deserialize<'de>> Deserialize<'de> for Het<H, I> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<H, I>(PhantomData<(H, I)>);
-        impl<'de, H: Deserialize<'de>, I: Deserialize<'de>> Visitor<'de> for V<H, I> {
-            type Value = Het<H, I>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a head and items")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let head = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Het { head, items })
-            }
-        }
-        d.deserialize_seq(V(PhantomData))
-    }
-}
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Wrap<H> {
@@ -138,6 +51,9 @@ fn f2_blob_where_elements_vary_is_refused() {
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+
+mod settling;
+use settling::{Blob, Buf, Het, fresh_bytes, round_trip};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 enum En {
@@ -225,11 +141,6 @@ fn dumped() -> impl Strategy<Value = Dumped> {
         )
         .prop_map(Dumped::HetU),
     ]
-}
-
-fn fresh_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
-    let v = value.clone();
-    std::thread::spawn(move || brine_io::dump(&v).unwrap()).join().unwrap()
 }
 
 fn check_one<

@@ -10,16 +10,6 @@
 
 use serde::{Deserialize, Serialize};
 
-fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(value: &T) {
-    let bytes = brine_io::dump(value).unwrap();
-    let pc: T = postcard::from_bytes(&postcard::to_allocvec(value).unwrap()).unwrap();
-    assert_eq!(&pc, value, "postcard itself round-trips");
-    match brine_io::load::<T>(&bytes) {
-        Ok(back) => assert_eq!(&back, value),
-        Err(error) => panic!("a value its own type wrote was refused: {error}"),
-    }
-}
-
 // ---- (a1) a record marked conflicting after a record holding it settled ----
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -57,50 +47,6 @@ fn a1_control_without_conflict_loads() {
 // later elements are structs: the writer records the first only (the rest
 // go at NONE), but once the element context varies (another value of the
 // place wrote another first element) the reader checks every element ----
-
-use serde::de::{SeqAccess, Visitor};
-use serde::ser::SerializeSeq;
-use std::marker::PhantomData;
-
-/// A header and items, written as one flat sequence `[head, item, item...]`
-/// (a legit serde pattern: the reader knows the first element is the head).
-#[derive(Debug, PartialEq)]
-struct Het<H, I> {
-    head: H,
-    items: Vec<I>,
-}
-
-impl<H: Serialize, I: Serialize> Serialize for Het<H, I> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(1 + self.items.len()))?;
-        seq.serialize_element(&self.head)?;
-        for item in &self.items {
-            seq.serialize_element(item)?;
-        }
-        seq.end()
-    }
-}
-
-impl<'de, H: Deserialize<'de>, I: Deserialize<'de>> Deserialize<'de> for Het<H, I> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<H, I>(PhantomData<(H, I)>);
-        impl<'de, H: Deserialize<'de>, I: Deserialize<'de>> Visitor<'de> for V<H, I> {
-            type Value = Het<H, I>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a head and items")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let head = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Het { head, items })
-            }
-        }
-        d.deserialize_seq(V(PhantomData))
-    }
-}
 
 /// A generic holder: its field `h` is one context for every `Wrap<..>`;
 /// `e` (always `None`) keeps it from settling.
@@ -152,37 +98,6 @@ fn b1_reader_settles_before_writer_and_skips_recorded_change() {
 // makes every reader walk (`CheckState::done`, settle.rs `Walk::record`)
 // loop over all its fields; the walk is redone each time a new context is
 // reached, so a 32x32 array of the newtype costs 1024 x len ----
-
-fn varint32(out: &mut Vec<u8>, mut n: u32) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn envelope_with_table<T: ?Sized>(payload: &[u8], table: &[u8]) -> Vec<u8> {
-    let mut body = payload.to_vec();
-    body.extend_from_slice(table);
-    body.extend_from_slice(&(table.len() as u32).to_le_bytes());
-    let name = brine_io::type_name::<T>().as_bytes();
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&brine_io::MAGIC);
-    bytes.extend_from_slice(&brine_io::VERSION.to_le_bytes());
-    bytes.extend_from_slice(&0u16.to_le_bytes());
-    bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    let mut hashed = name.to_vec();
-    hashed.extend_from_slice(&body);
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&hashed).to_le_bytes());
-    bytes.extend_from_slice(name);
-    bytes.extend_from_slice(&body);
-    bytes
-}
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy, Default)]
 struct N(u8);
@@ -257,6 +172,9 @@ fn d1_a_forged_record_of_a_huge_field_count_loads() {
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
+mod settling;
+use settling::{Blob, Het, envelope_with_table, fresh_bytes, round_trip, varint32};
+
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Inner {
     a: u16,
@@ -294,11 +212,6 @@ fn rec() -> impl Strategy<Value = Rec> {
     })
 }
 
-fn fresh_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
-    let v = value.clone();
-    std::thread::spawn(move || brine_io::dump(&v).unwrap()).join().unwrap()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
@@ -320,36 +233,6 @@ proptest! {
 // the element context (check.rs `prim`, `Event::Seq if elem_is_bytes`), so
 // a record holding it never settles for the reader, while the writer
 // settled it and recorded none of its later values ----
-
-/// Written as a sequence of u8 (as `Vec<u8>` is), read as bytes (postcard
-/// encodes both alike: a length, then the bytes).
-#[derive(Debug, PartialEq)]
-struct Blob(Vec<u8>);
-
-impl Serialize for Blob {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Blob;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Blob, E> {
-                Ok(Blob(v.to_vec()))
-            }
-            fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> Result<Blob, E> {
-                Ok(Blob(v.to_vec()))
-            }
-        }
-        d.deserialize_bytes(V)
-    }
-}
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Q2<T> {

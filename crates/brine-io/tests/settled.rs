@@ -18,13 +18,8 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(value: &T) {
-    let bytes = brine_io::dump(value).unwrap();
-    match brine_io::load::<T>(&bytes) {
-        Ok(back) => assert_eq!(&back, value),
-        Err(error) => panic!("a value its own type wrote was refused: {error}"),
-    }
-}
+mod settling;
+use settling::round_trip;
 
 mod first {
     use super::*;
