@@ -220,18 +220,10 @@ pub(crate) struct Record {
     pub(crate) base: u32,
     /// Seen with two different layouts: its fields are not checked.
     pub(crate) conflict: bool,
-    /// Another value of it adds nothing to the table (see `settle.rs`): its
-    /// later values record nothing (writing).
-    pub(crate) settled: bool,
-    /// The Rust type of the value it settled with (writing): values of
-    /// another type of its name are recorded as before.
-    pub(crate) settled_ty: Option<std::any::TypeId>,
-    /// No later value can settle it (writing).
-    pub(crate) never: bool,
-    /// The Rust type of its first value, and whether a value of another
-    /// type followed (writing): only a record of one type settles.
-    pub(crate) ty: Option<std::any::TypeId>,
-    pub(crate) mixed: bool,
+    /// Whether another value of it could add to the table (see
+    /// `settle.rs`), as far as the writer knows: a settled record's later
+    /// values (of the type it settled for) record nothing.
+    pub(crate) settling: settle::Settling,
 }
 
 /// The table: written while a value is serialized, stored after its payload,
@@ -261,12 +253,10 @@ pub(crate) struct Table {
     /// and whether top-level names were compared) that decoded
     /// a payload with it and passed every check.
     passed: std::cell::RefCell<Vec<(std::any::TypeId, bool)>>,
-    /// For a writer's table: how many events and field names it recorded
-    /// (with its nodes and records, its version: see [`Table::settled`]).
+    /// For a writer's table: how many events, field names and types met
+    /// twice it recorded (with its nodes and records, its version: see
+    /// [`Table::settled`]).
     changes: u64,
-    /// For a writer's table, per record: the version, plus one, at which
-    /// a walk last found it not settled yet.
-    walked: Vec<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -324,7 +314,7 @@ fn record_key(name: u32, variant_index: u32, kind: Kind) -> (u32, u32, u8) {
 }
 
 impl Record {
-    /// The record without its field names.
+    /// The record without its field names, nor what settling it knew.
     pub(crate) fn clone_header(&self) -> Record {
         Record {
             name: self.name,
@@ -335,12 +325,8 @@ impl Record {
             len: self.len,
             base: self.base,
             conflict: self.conflict,
-            settled: self.settled,
-            settled_ty: self.settled_ty,
-            // what a template's whole value showed, not its part
-            never: false,
-            ty: self.ty,
-            mixed: self.mixed,
+            // what the template's whole value showed is not this value's
+            settling: settle::Settling::default(),
         }
     }
 }
@@ -362,7 +348,6 @@ impl Table {
         table.last_record = None;
         table.lookup = None;
         table.changes = 0;
-        table.walked.clear();
         table.nodes.push(Node::new());
         table
     }
@@ -570,26 +555,17 @@ impl Table {
             len,
             base,
             conflict,
-            settled: false,
-            settled_ty: None,
-            never: false,
-            ty: None,
-            mixed: false,
+            settling: settle::Settling::default(),
         });
         id
     }
 
     /// Notes that a value of the Rust type `ty` is written as `record`.
     pub(crate) fn typed(&mut self, record: u32, ty: std::any::TypeId) {
-        if let Some(found) = self.records.get_mut(record as usize) {
-            match found.ty {
-                None => found.ty = Some(ty),
-                Some(first) if first != ty && !found.mixed => {
-                    found.mixed = true;
-                    self.changes += 1;
-                }
-                Some(_) => {}
-            }
+        if let Some(found) = self.records.get_mut(record as usize)
+            && found.settling.typed(ty)
+        {
+            self.changes += 1;
         }
     }
 
@@ -600,28 +576,12 @@ impl Table {
     /// walk found it not settled yet (only a new event, node, record or
     /// field name can settle it).
     pub(crate) fn settled(&mut self, record: u32, ty: std::any::TypeId) -> bool {
-        let r = record as usize;
-        let Some(found) = self.records.get(r) else { return false };
-        if found.settled || found.never {
-            return found.settled && found.settled_ty == Some(ty);
-        }
+        let Some(found) = self.records.get(record as usize) else { return false };
         let version = self.changes + self.nodes.len() as u64 + self.records.len() as u64 + 1;
-        if self.walked.get(r) == Some(&version) {
-            return false;
-        }
-        let settled = settle::settle(&*self, record);
-        let found = &mut self.records[r];
-        // (a walk that says yes settles it for the type of its values only)
-        found.settled = settled == settle::Settle::Yes && found.ty == Some(ty);
-        found.settled_ty = found.settled.then_some(ty);
-        found.never = settled == settle::Settle::Never;
-        if settled == settle::Settle::NotYet {
-            if self.walked.len() <= r {
-                self.walked.resize(r + 1, 0);
-            }
-            self.walked[r] = version;
-        }
-        self.records[r].settled
+        let mut settling = found.settling;
+        let settled = settling.settled(ty, version, || settle::settle(&*self, record));
+        self.records[record as usize].settling = settling;
+        settled
     }
 
     /// The context of field `index` of `record`, noting its name if it has one.
@@ -806,11 +766,7 @@ impl Table {
                 len,
                 base,
                 conflict: kind_byte & 0x80 != 0,
-                settled: false,
-                settled_ty: None,
-                never: false,
-                ty: None,
-                mixed: false,
+                settling: settle::Settling::default(),
             });
         }
         if input.at != bytes.len() {
@@ -874,7 +830,7 @@ impl settle::View for Table {
     }
 
     fn mixed(&self, _: u32, found: &Record) -> bool {
-        found.mixed
+        found.settling.mixed
     }
 }
 

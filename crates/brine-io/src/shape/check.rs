@@ -16,7 +16,7 @@ use serde::de::{
     Visitor,
 };
 
-use super::settle::{Settle, View, settle};
+use super::settle::{Settling, View, settle};
 use super::{Event, Kind, NONE, Node, Prim, Record, Table, describe};
 use crate::load::error as load; // the error alone: no loop back into load.rs
 
@@ -24,10 +24,6 @@ use crate::load::error as load; // the error alone: no loop back into load.rs
 /// `Vec<u8>` read): a `u8`, whatever the table holds. A table has fewer
 /// contexts than this id (`Table::validate`).
 pub(crate) const BYTE: u32 = NONE - 1;
-
-/// The reading type of a record's first value read, and whether a value of
-/// another type followed.
-type Typed = (Option<TypeId>, bool);
 
 /// What every wrapper of one decode shares.
 pub(crate) struct CheckState<'t> {
@@ -40,20 +36,12 @@ pub(crate) struct CheckState<'t> {
     /// The contexts this load has checked a value at, a bit each: what the
     /// writer had recorded when it wrote the values read so far.
     reached: Bits,
-    /// How many contexts are reached, to tell when a walk may find more.
+    /// How many contexts are reached and records met with two types: this
+    /// load's version, to tell when a walk may find more.
     reached_count: Cell<u32>,
-    /// Records found settled, and found never to settle, in this load; the
-    /// reading type (the visitor's) each settled for.
-    settled: Bits,
-    settled_ty: Box<[Cell<Option<TypeId>>]>,
-    never: Bits,
-    /// Per record: `reached_count + 1` when a walk last found it not settled
-    /// yet (0: never walked), so that it is walked again only once more is
-    /// reached.
-    walked: Box<[Cell<u32>]>,
-    /// Per record: the reading type of the first value this load read of it,
-    /// and whether one of another type followed, as the writer notes them.
-    typed: Box<[Cell<Typed>]>,
+    /// Per record: what this load knows of its settling (see `settle.rs`),
+    /// its types the reading types (the visitors') of the values it read.
+    settling: Box<[Cell<Settling>]>,
     /// Per context whose event varies: what this load read there so far
     /// ([`Seen`]), which tells what the writer held there when it wrote the
     /// value being read (the table holds only the last).
@@ -70,11 +58,7 @@ impl<'t> CheckState<'t> {
             top_name,
             reached: Bits::new(table.nodes.len()),
             reached_count: Cell::new(0),
-            settled: Bits::new(records),
-            settled_ty: (0..records).map(|_| Cell::new(None)).collect(),
-            typed: (0..records).map(|_| Cell::new((None, false))).collect(),
-            never: Bits::new(records),
-            walked: (0..records).map(|_| Cell::new(0)).collect(),
+            settling: (0..records).map(|_| Cell::new(Settling::default())).collect(),
             seen: (0..table.nodes.len()).map(|_| Cell::new(Seen::NOTHING)).collect(),
             error: RefCell::new(None),
         }
@@ -149,49 +133,31 @@ impl<'t> CheckState<'t> {
         Ok(())
     }
 
-    /// Whether `record`'s values need no more checks in this load.
-    /// Whether `record` is settled as the writer found it when it wrote
-    /// the value about to be read: by the walk of `settle.rs` over what this
-    /// load has checked so far. Then the writer recorded nothing of this
-    /// value, and every context it can reach was checked before.
-    /// As the writer, a record settles for the type of the value at which
-    /// it settled (here the visitor's, `ty`), and for no other.
+    /// Whether the value of `record` about to be read as the type `ty` (its
+    /// visitor's) needs no check: whether `record` is settled for `ty`, as
+    /// the writer found it when it wrote the value, by the walk of
+    /// `settle.rs` over what this load checked so far. Then the writer
+    /// recorded nothing of the value, and everything it can reach was
+    /// checked before.
     fn done(&self, record: u32, ty: TypeId) -> bool {
-        if self.settled.get(record) {
-            return self.settled_ty.get(record as usize).is_some_and(|settled| settled.get() == Some(ty));
-        }
-        let Some(walked) = self.walked.get(record as usize) else { return false };
-        if self.never.get(record) || walked.get() == self.reached_count.get() + 1 {
-            return false;
-        }
-        let pure = self.typed.get(record as usize).is_some_and(|typed| typed.get() == (Some(ty), false));
-        match settle(&Reached(self), record) {
-            Settle::Yes if !pure => {}
-            Settle::Yes => {
-                self.settled.set(record);
-                if let Some(settled) = self.settled_ty.get(record as usize) {
-                    settled.set(Some(ty));
-                }
-            }
-            Settle::Never => _ = self.never.set(record),
-            Settle::NotYet => walked.set(self.reached_count.get() + 1),
-        }
-        self.settled.get(record)
+        let Some(cell) = self.settling.get(record as usize) else { return false };
+        let mut settling = cell.get();
+        let version = u64::from(self.reached_count.get()) + 1;
+        let settled = settling.settled(ty, version, || settle(&Reached(self), record));
+        cell.set(settling);
+        settled
     }
 
     /// Notes that a value of `record` is read as the type `ty` (its
     /// visitor's), as the writer notes the type of each value it writes.
     fn typed(&self, record: u32, ty: TypeId) {
-        let Some(typed) = self.typed.get(record as usize) else { return };
-        match typed.get() {
-            (None, _) => typed.set((Some(ty), false)),
-            (Some(first), false) if first != ty => {
-                typed.set((Some(first), true));
-                // a walk may now find it never settles
-                self.reached_count.set(self.reached_count.get().saturating_add(1));
-            }
-            _ => {}
+        let Some(cell) = self.settling.get(record as usize) else { return };
+        let mut settling = cell.get();
+        if settling.typed(ty) {
+            // a walk may now find it never settles
+            self.reached_count.set(self.reached_count.get().saturating_add(1));
         }
+        cell.set(settling);
     }
 
     /// Notes that a value is checked at `ctx`, read as the primitive `prim`
@@ -294,7 +260,7 @@ impl View for Reached<'_, '_> {
     }
 
     fn mixed(&self, record: u32, _: &Record) -> bool {
-        self.0.typed.get(record as usize).is_some_and(|typed| typed.get().1)
+        self.0.settling.get(record as usize).is_some_and(|settling| settling.get().mixed)
     }
 }
 

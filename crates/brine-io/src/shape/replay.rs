@@ -55,7 +55,7 @@ use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::settle::{Settle, View, settle};
+use super::settle::{Settling, View, settle};
 use super::{Event, Kind, MAX_TUPLE_CONTEXTS, NONE, Node, Record, Slot, Table, same};
 use repeats::Repeats;
 pub use repeats::without_repeats;
@@ -176,18 +176,9 @@ pub(crate) struct Template {
     /// How many records this replay found written with two types.
     mixed_count: u32,
     events: u32,
-    /// Per record: the last replay that found it settled, and that found it
-    /// never to settle.
-    settled: Vec<u32>,
-    /// The type each record settled for, in the replay that settled it.
-    settled_ty: Vec<Option<TypeId>>,
-    /// Per record: the replay that wrote a value of it, the type of its
-    /// first value then, and whether one of another type followed.
-    typed: Vec<(u32, Option<TypeId>, bool)>,
-    never: Vec<u32>,
-    /// Per record: the replay and the [`progress`](Template::progress) at
-    /// which a walk last found it not settled yet.
-    walked: Vec<(u32, u64)>,
+    /// Per record: what the last replay that wrote a value of it knows of
+    /// its settling (see `settle.rs`), and that replay.
+    settling: Vec<(u32, Settling)>,
     /// Per record: the replay that last met its field names, and how many
     /// it met; their sum in this replay, and the template's.
     named: Vec<(u32, u32)>,
@@ -414,11 +405,7 @@ impl Template {
     fn new(table: Box<Table>) -> Box<Self> {
         let bytes = table.encoded();
         let seen = vec![0; table.nodes.len()];
-        let settled = vec![0; table.records.len()];
-        let never = vec![0; table.records.len()];
-        let settled_ty = vec![None; table.records.len()];
-        let typed = vec![(0, None, false); table.records.len()];
-        let walked = vec![(0, 0); table.records.len()];
+        let settling = vec![(0, Settling::default()); table.records.len()];
         let named = vec![(0, 0); table.records.len()];
         let events = table.nodes.iter().filter(|node| node.event != Event::Unset).count() as u32;
         let fields = table.records.iter().map(|record| record.fields.len() as u32).sum();
@@ -429,11 +416,7 @@ impl Template {
             seen_count: 0,
             mixed_count: 0,
             events,
-            settled,
-            settled_ty,
-            typed,
-            never,
-            walked,
+            settling,
             named,
             named_count: 0,
             fields,
@@ -448,10 +431,7 @@ impl Template {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.seen.fill(0);
-            self.settled.fill(0);
-            self.never.fill(0);
-            self.walked.fill((0, 0));
-            self.typed.fill((0, None, false));
+            self.settling.fill((0, Settling::default()));
             self.named.fill((0, 0));
             self.epoch = 1;
         }
@@ -623,40 +603,24 @@ impl Template {
     /// `record`, or `NONE` when a new table would find it settled now: the
     /// walk of `settle.rs` over what this replay verified and made.
     fn unless_settled(&mut self, record: u32, ty: TypeId) -> u32 {
-        let r = record as usize;
-        // as a new table: the value's type first
-        let epoch = self.epoch;
-        let typed = &mut self.typed[r];
-        match *typed {
-            (e, Some(first), mixed) if e == epoch => {
-                if first != ty && !mixed {
-                    typed.2 = true;
-                    self.mixed_count += 1;
-                }
-            }
-            _ => *typed = (epoch, Some(ty), false),
+        let mut settling = self.settling_of(record);
+        // as a new table: the value's type first; and not walked again while
+        // nothing new was verified or made since a walk found it not settled
+        if settling.typed(ty) {
+            self.mixed_count += 1;
         }
-        if self.settled[r] == self.epoch {
-            // settled for one type: a value of another records as before
-            return if self.settled_ty[r] == Some(ty) { NONE } else { record };
+        let settled = settling.settled(ty, self.progress(), || settle(&Verified(self), record));
+        self.settling[record as usize] = (self.epoch, settling);
+        if settled { NONE } else { record }
+    }
+
+    /// What this replay knows of `record`'s settling (nothing, before it
+    /// wrote a value of it).
+    fn settling_of(&self, record: u32) -> Settling {
+        match self.settling.get(record as usize) {
+            Some(&(epoch, settling)) if epoch == self.epoch => settling,
+            _ => Settling::default(),
         }
-        // as a new table: not walked again while nothing new was verified
-        // or made since a walk found it not settled yet
-        let progress = self.progress();
-        if self.never[r] == self.epoch || self.walked[r] == (self.epoch, progress) {
-            return record;
-        }
-        match settle(&Verified(self), record) {
-            Settle::Yes if self.typed[r].1 == Some(ty) => {
-                self.settled[r] = self.epoch;
-                self.settled_ty[r] = Some(ty);
-                return NONE;
-            }
-            Settle::Yes => {}
-            Settle::Never => self.never[r] = self.epoch,
-            Settle::NotYet => self.walked[r] = (self.epoch, progress),
-        }
-        record
     }
 
     /// How much this replay verified and made so far: it grows with each
@@ -743,20 +707,8 @@ impl Template {
             fields.extend_from_slice(&record.fields[..named.min(record.fields.len())]);
             // a new table remembers a record settled, also once a later call
             // finds it conflicting: so does the table that goes on from here
-            let settled = self.settled[r] == self.epoch;
-            let settled_ty = if settled { self.settled_ty[r] } else { None };
-            let (ty, mixed) = match self.typed[r] {
-                (epoch, ty, mixed) if epoch == self.epoch => (ty, mixed),
-                _ => (None, false),
-            };
-            table.records.push(super::Record {
-                fields,
-                settled,
-                settled_ty,
-                ty,
-                mixed,
-                ..record.clone_header()
-            });
+            let settling = self.settling_of(r as u32).carried();
+            table.records.push(super::Record { fields, settling, ..record.clone_header() });
         }
         table
     }
@@ -784,7 +736,7 @@ impl View for Verified<'_> {
     }
 
     fn mixed(&self, record: u32, _: &Record) -> bool {
-        matches!(self.0.typed.get(record as usize), Some(&(epoch, _, true)) if epoch == self.0.epoch)
+        self.0.settling_of(record).mixed
     }
 
     fn names_complete(&self, record: u32, found: &Record) -> bool {

@@ -44,7 +44,68 @@
 //!   (after such values) a place that varies, and checks more than the
 //!   writer left unrecorded, never less.
 
+use std::any::TypeId;
+
 use super::{Event, MAX_TUPLE_CONTEXTS, NONE, Node, Record};
+
+/// What a writer, a replay or a reader knows of whether one record is
+/// settled: one state, kept by each where it keeps its records, and one
+/// way to decide ([`Settling::settled`]), so that the three decide alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Settling {
+    /// The Rust type of its first value, and whether a value of another
+    /// type followed (then it never settles).
+    pub(crate) first: Option<TypeId>,
+    pub(crate) mixed: bool,
+    /// The type it settled for.
+    pub(crate) settled: Option<TypeId>,
+    /// A walk found no later value can settle it.
+    pub(crate) never: bool,
+    /// The keeper's version (never 0) at which a walk last found it not
+    /// settled yet: while the version stays, the answer does.
+    pub(crate) walked: u64,
+}
+
+impl Settling {
+    /// Notes a value of the Rust type `ty`; whether that made the record
+    /// mixed (a change that the keeper's version must count).
+    pub(crate) fn typed(&mut self, ty: TypeId) -> bool {
+        match self.first {
+            None => self.first = Some(ty),
+            Some(first) if first != ty && !self.mixed => {
+                self.mixed = true;
+                return true;
+            }
+            Some(_) => {}
+        }
+        false
+    }
+
+    /// Whether the record is settled for a value of `ty`, walking with
+    /// `walk` only when the keeper's `version` moved since a walk found it
+    /// not settled yet. It settles for the type of its values only.
+    pub(crate) fn settled(&mut self, ty: TypeId, version: u64, walk: impl FnOnce() -> Settle) -> bool {
+        if let Some(settled) = self.settled {
+            return settled == ty;
+        }
+        if self.never || self.walked == version {
+            return false;
+        }
+        match walk() {
+            Settle::Yes if self.first == Some(ty) && !self.mixed => self.settled = Some(ty),
+            Settle::Yes => {}
+            Settle::Never => self.never = true,
+            Settle::NotYet => self.walked = version,
+        }
+        self.settled.is_some()
+    }
+
+    /// What a new table carries over of it from a replay that stops where
+    /// it is: all but the replay's own walks.
+    pub(crate) fn carried(self) -> Self {
+        Settling { never: false, walked: 0, ..self }
+    }
+}
 
 /// What a table (or a replay's or a reader's part of one) shows a walk.
 pub(crate) trait View {
