@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use brine_io::{Options, load};
 use serde::{Deserialize, Serialize};
 
+mod common;
+use common::{envelope_with_shapes, envelope_with_table};
+
 /// A version 2 shape table that records nothing (no names, one root context
 /// with no event, no records) followed by its length: every shape check passes,
 /// so the payload reaches the decoder's own limits.
@@ -19,32 +22,6 @@ const EMPTY_SHAPES: [u8; 9] = [0, 1, 0, 0, 0, 5, 0, 0, 0];
 /// everything the outer checks look at is right, only the payload lies.
 fn envelope<T: ?Sized>(payload: &[u8]) -> Vec<u8> {
     envelope_with_shapes::<T>(payload, &EMPTY_SHAPES)
-}
-
-/// [`envelope`] with `table` as its shape table (followed by its length).
-fn envelope_with_table<T: ?Sized>(payload: &[u8], table: &[u8]) -> Vec<u8> {
-    let mut shapes = table.to_vec();
-    shapes.extend_from_slice(&(table.len() as u32).to_le_bytes());
-    envelope_with_shapes::<T>(payload, &shapes)
-}
-
-fn envelope_with_shapes<T: ?Sized>(payload: &[u8], shapes: &[u8]) -> Vec<u8> {
-    let mut body = payload.to_vec();
-    body.extend_from_slice(shapes);
-    let payload = body.as_slice();
-    let name = brine_io::type_name::<T>().as_bytes();
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&brine_io::MAGIC);
-    bytes.extend_from_slice(&brine_io::VERSION.to_le_bytes());
-    bytes.extend_from_slice(&0u16.to_le_bytes());
-    bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    let mut hashed = name.to_vec();
-    hashed.extend_from_slice(payload);
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&hashed).to_le_bytes());
-    bytes.extend_from_slice(name);
-    bytes.extend_from_slice(payload);
-    bytes
 }
 
 /// postcard's varint (LEB128) of `n`.

@@ -206,8 +206,8 @@ fn r3_record_settled_then_a_record_it_reaches_becomes_mixed_later() {
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-mod settling;
-use settling::{envelope_with_table, fresh_bytes, round_trip};
+mod common;
+use common::{envelope_with_table, fresh_bytes, round_trip};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 #[serde(transparent)]

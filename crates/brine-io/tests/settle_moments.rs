@@ -52,8 +52,8 @@ fn f2_blob_where_elements_vary_is_refused() {
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-mod settling;
-use settling::{Blob, Buf, Het, fresh_bytes, round_trip};
+mod common;
+use common::{Blob, Buf, Het, fresh_bytes, round_trip};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 enum En {

@@ -172,8 +172,8 @@ fn d1_a_forged_record_of_a_huge_field_count_loads() {
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-mod settling;
-use settling::{Blob, Het, envelope_with_table, fresh_bytes, round_trip, varint32};
+mod common;
+use common::{Blob, Het, envelope_with_table, fresh_bytes, round_trip, varint32};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Inner {

@@ -18,8 +18,8 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-mod settling;
-use settling::round_trip;
+mod common;
+use common::round_trip;
 
 mod first {
     use super::*;

@@ -1,5 +1,5 @@
-//! What the settled-record tests share: a round trip that postcard checks
-//! first, a dump on a thread of its own, envelopes around a forged table,
+//! What brine-io's tests share: a round trip that postcard checks first, a
+//! dump on a thread of its own, envelopes around a forged payload or table,
 //! and three hand-written shapes (bytes, a sequence read as bytes, a head
 //! and items in one flat sequence).
 
@@ -43,11 +43,18 @@ pub fn varint32(out: &mut Vec<u8>, mut n: u32) {
 }
 
 /// A version 2 envelope of `T` holding `payload` and the shape table
-/// `table`, with a checksum that matches.
+/// `table` (followed by its length), with a checksum that matches.
 pub fn envelope_with_table<T: ?Sized>(payload: &[u8], table: &[u8]) -> Vec<u8> {
+    let mut shapes = table.to_vec();
+    shapes.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    envelope_with_shapes::<T>(payload, &shapes)
+}
+
+/// A version 2 envelope of `T` whose body is `payload` then `shapes` (a
+/// table and its length, or any bytes), with a checksum that matches.
+pub fn envelope_with_shapes<T: ?Sized>(payload: &[u8], shapes: &[u8]) -> Vec<u8> {
     let mut body = payload.to_vec();
-    body.extend_from_slice(table);
-    body.extend_from_slice(&(table.len() as u32).to_le_bytes());
+    body.extend_from_slice(shapes);
     let name = brine_io::type_name::<T>().as_bytes();
     let mut bytes = Vec::new();
     bytes.extend_from_slice(&brine_io::MAGIC);
