@@ -207,7 +207,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 mod common;
-use common::{envelope_with_table, fresh_bytes, round_trip};
+use common::{fresh_bytes, round_trip, unchanged_by_history, with_table_flipped};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 #[serde(transparent)]
@@ -258,25 +258,15 @@ fn item() -> impl Strategy<Value = Item> {
     ]
 }
 
-fn check_one<T: Serialize + for<'de> Deserialize<'de> + Clone + Send + PartialEq + fmt::Debug + 'static>(
-    v: &T,
-) -> Result<(), TestCaseError> {
-    let here = brine_io::dump(v).unwrap();
-    prop_assert_eq!(&here, &fresh_bytes(v), "history changed the bytes of {:?}", v);
-    let back: T = brine_io::load(&here).map_err(|e| TestCaseError::fail(format!("{e} for {v:?}")))?;
-    prop_assert_eq!(&back, v);
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn c_history_generics(values in proptest::collection::vec(proptest::collection::vec(item(), 0..12), 1..8)) {
         for v in &values {
-            check_one(v)?;
+            unchanged_by_history(v)?;
             if let Some(first) = v.first() {
-                check_one(first)?;
-                check_one(&(first.clone(), v.clone()))?;
+                unchanged_by_history(first)?;
+                unchanged_by_history(&(first.clone(), v.clone()))?;
             }
         }
     }
@@ -519,19 +509,7 @@ proptest! {
         v in proptest::collection::vec(item(), 1..6),
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
     ) {
-        let bytes = brine_io::dump(&v).unwrap();
-        let env = brine_io::inspect(&bytes).unwrap();
-        let start = brine_io::HEADER_LEN + env.type_name.len() + env.payload.len();
-        let end = bytes.len() - 4;
-        let mut body = bytes[brine_io::HEADER_LEN + env.type_name.len()..].to_vec();
-        let table_at = start - brine_io::HEADER_LEN - env.type_name.len();
-        let table_len = end - start;
-        for (i, b) in flips {
-            let at = table_at + i.index(table_len);
-            body[at] = b;
-        }
-        let (payload, rest) = body.split_at(table_at);
-        let forged = envelope_with_table::<Vec<Item>>(payload, &rest[..table_len]);
+        let forged = with_table_flipped::<Vec<Item>>(&brine_io::dump(&v).unwrap(), &flips);
         let _ = brine_io::load::<Vec<Item>>(&forged);
         let _ = brine_io::Options::new().check_type(false).load::<Vec<v1::En>>(&forged);
         let _ = brine_io::Options::new().check_type(false).load::<Vec<Two<Page<u8>, Page<u16>>>>(&forged);
@@ -643,10 +621,10 @@ proptest! {
     #[test]
     fn c_history_generic_enums(values in proptest::collection::vec(proptest::collection::vec(gi(), 0..12), 1..8)) {
         for v in &values {
-            check_one(v)?;
+            unchanged_by_history(v)?;
             if let Some(first) = v.first() {
-                check_one(first)?;
-                check_one(&(v.clone(), first.clone(), v.clone()))?;
+                unchanged_by_history(first)?;
+                unchanged_by_history(&(v.clone(), first.clone(), v.clone()))?;
             }
         }
     }

@@ -53,7 +53,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 mod common;
-use common::{Blob, Buf, Het, fresh_bytes, round_trip};
+use common::{Blob, Buf, Het, fresh_bytes, round_trip, unchanged_by_history};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 enum En {
@@ -143,28 +143,16 @@ fn dumped() -> impl Strategy<Value = Dumped> {
     ]
 }
 
-fn check_one<
-    T: Serialize + for<'de> Deserialize<'de> + Clone + Send + PartialEq + std::fmt::Debug + 'static,
->(
-    v: &T,
-) -> Result<(), TestCaseError> {
-    let here = brine_io::dump(v).unwrap();
-    prop_assert_eq!(&here, &fresh_bytes(v), "history changed the bytes of {:?}", v);
-    let back: T = brine_io::load(&here).map_err(|e| TestCaseError::fail(format!("{e} for {v:?}")))?;
-    prop_assert_eq!(&back, v);
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn c_history_mixed(values in proptest::collection::vec(dumped(), 1..8)) {
         for d in &values {
             match d {
-                Dumped::Nodes(v) => check_one(v)?,
-                Dumped::HetS(v) => check_one(v)?,
-                Dumped::HetB(v) => check_one(v)?,
-                Dumped::HetU(v) => check_one(v)?,
+                Dumped::Nodes(v) => unchanged_by_history(v)?,
+                Dumped::HetS(v) => unchanged_by_history(v)?,
+                Dumped::HetB(v) => unchanged_by_history(v)?,
+                Dumped::HetU(v) => unchanged_by_history(v)?,
             }
         }
     }
@@ -279,9 +267,9 @@ proptest! {
     #[test]
     fn c_history_mutual_recursion(values in proptest::collection::vec(proptest::collection::vec(rs(3), 0..5), 1..6)) {
         for v in &values {
-            check_one(v)?;
+            unchanged_by_history(v)?;
             let t = (v.clone(), v.len() as u8);
-            check_one(&t)?;
+            unchanged_by_history(&t)?;
         }
     }
 }
@@ -386,7 +374,7 @@ proptest! {
     #[test]
     fn a_c_dyn_fields(values in proptest::collection::vec(proptest::collection::vec(prop_oneof![r3(3).prop_map(|r| (Some(r), None)), s3(3).prop_map(|s| (None, Some(s)))], 0..5), 1..4)) {
         for v in &values {
-            check_one(v)?;
+            unchanged_by_history(v)?;
         }
     }
 

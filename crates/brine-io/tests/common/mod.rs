@@ -7,6 +7,8 @@
 
 use std::marker::PhantomData;
 
+use proptest::prelude::{TestCaseError, prop_assert_eq};
+use proptest::sample::Index;
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,34 @@ pub fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fm
 pub fn fresh_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
     let value = value.clone();
     std::thread::spawn(move || brine_io::dump(&value).unwrap()).join().unwrap()
+}
+
+/// For a proptest: `v` dumped on this thread is the bytes of a dump on a
+/// thread of its own (history changes nothing), and loads back as itself.
+pub fn unchanged_by_history<T>(v: &T) -> Result<(), TestCaseError>
+where
+    T: Serialize + for<'de> Deserialize<'de> + Clone + Send + PartialEq + std::fmt::Debug + 'static,
+{
+    let here = brine_io::dump(v).unwrap();
+    prop_assert_eq!(&here, &fresh_bytes(v), "history changed the bytes of {:?}", v);
+    let back: T = brine_io::load(&here).map_err(|e| TestCaseError::fail(format!("{e} for {v:?}")))?;
+    prop_assert_eq!(&back, v);
+    Ok(())
+}
+
+/// The envelope `bytes` of `T` with bytes of its shape table replaced
+/// (`flips`: where in the table, and the new byte), resealed with a
+/// checksum that matches: a forged table that reaches the shape check.
+pub fn with_table_flipped<T: ?Sized>(bytes: &[u8], flips: &[(Index, u8)]) -> Vec<u8> {
+    let envelope = brine_io::inspect(bytes).unwrap();
+    let body = &bytes[brine_io::HEADER_LEN + envelope.type_name.len()..];
+    let (payload, shapes) = body.split_at(envelope.payload.len());
+    let mut table = shapes[..shapes.len() - 4].to_vec();
+    for (at, byte) in flips {
+        let at = at.index(table.len());
+        table[at] = *byte;
+    }
+    envelope_with_table::<T>(payload, &table)
 }
 
 /// A LEB128 `u32`, as a shape table writes its numbers.
