@@ -253,9 +253,9 @@ pub(crate) struct Table {
     /// and whether top-level names were compared) that decoded
     /// a payload with it and passed every check.
     passed: std::cell::RefCell<Vec<(std::any::TypeId, bool)>>,
-    /// For a writer's table: how many events, field names and types met
-    /// twice it recorded (with its nodes and records, its version: see
-    /// [`Table::settled`]).
+    /// For a writer's table: how many events, field names, types met twice
+    /// and conflicts it recorded (with its nodes and records, its version:
+    /// see [`Table::settled`]).
     changes: u64,
 }
 
@@ -503,7 +503,7 @@ impl Table {
             }
         };
         if self.records[id as usize].len != len {
-            self.records[id as usize].conflict = true;
+            self.conflict(id);
         }
         id
     }
@@ -531,9 +531,9 @@ impl Table {
         };
         let variant_id = self.records[id as usize].variant_name;
         let variant_id = if same(&self.names[variant_id as usize], variant) { variant_id } else { NONE };
-        let record = &mut self.records[id as usize];
+        let record = &self.records[id as usize];
         if record.len != len || record.kind != kind || record.variant_name != variant_id {
-            record.conflict = true;
+            self.conflict(id);
         }
         id
     }
@@ -558,6 +558,24 @@ impl Table {
             settling: settle::Settling::default(),
         });
         id
+    }
+
+    /// Marks `record` conflicting (a change, the first time).
+    fn conflict(&mut self, record: u32) {
+        if let Some(found) = self.records.get_mut(record as usize)
+            && !found.conflict
+        {
+            found.conflict = true;
+            self.changes += 1;
+        }
+    }
+
+    /// A number that grows with everything a writer's table records (each
+    /// event, node, record, name and field name, each type met twice and
+    /// each conflict): equal before and after a call when the call changed
+    /// nothing.
+    pub(crate) fn edits(&self) -> u64 {
+        self.changes + self.nodes.len() as u64 + self.records.len() as u64 + self.names.len() as u64
     }
 
     /// Notes that a value of the Rust type `ty` is written as `record`.
@@ -593,7 +611,7 @@ impl Table {
         if index >= found.len {
             // more fields than the struct announced: its record can't say
             // where they are, so none of its fields is checked
-            self.records[record as usize].conflict = true;
+            self.conflict(record);
             return NONE;
         }
         let ctx = found.base + index;
@@ -601,13 +619,13 @@ impl Table {
             let known = found.fields.get(index as usize).copied();
             match known {
                 Some(id) if same(&self.names[id as usize], key) => {}
-                Some(_) => self.records[record as usize].conflict = true,
+                Some(_) => self.conflict(record),
                 None if found.fields.len() == index as usize => {
                     let id = self.intern(key);
                     self.records[record as usize].fields.push(id);
                     self.changes += 1;
                 }
-                None => self.records[record as usize].conflict = true,
+                None => self.conflict(record),
             }
         }
         ctx
