@@ -361,6 +361,33 @@ pub(crate) struct Recorder {
     /// The calls of a sequence's elements, compared element by element.
     /// Made at the first element a sequence records.
     repeats: Option<Box<Repeats>>,
+    /// Variant calls that answered settled and changed nothing.
+    known: Known,
+}
+
+/// Variant calls (their keys) that answered settled and changed nothing
+/// when the recording stood `at` ([`Recorder::edits`]): while it still
+/// does, each answers so again (what a call answers and changes depends on
+/// the call and the recording alone).
+#[derive(Debug, Default)]
+struct Known {
+    calls: Vec<([u64; 5], TypeId)>,
+    at: u64,
+}
+
+/// How many such calls a dump remembers: the variants of an enum or two.
+const KNOWN: usize = 8;
+
+impl Known {
+    fn note(&mut self, at: u64, words: [u64; 5], ty: TypeId) {
+        if self.at != at {
+            self.calls.clear();
+            self.at = at;
+        }
+        if self.calls.len() < KNOWN {
+            self.calls.push((words, ty));
+        }
+    }
 }
 
 /// Whether two keys are equal: a word at a time, without a call to
@@ -850,7 +877,7 @@ impl Recorder {
         if self.plain() {
             // nothing to note: the call is made where it is, its arguments
             // in registers, without the way round `answer`
-            return self.now(call());
+            return self.now_known(call());
         }
         self.answer(call())
     }
@@ -902,7 +929,12 @@ impl Recorder {
     #[inline(never)]
     fn answer(&mut self, call: Call) -> Answer {
         match &self.following {
-            Some(following) if following.repeat => self.end_repeat(),
+            Some(following) if following.repeat => {
+                if let Some(answer) = self.hole(call) {
+                    return answer;
+                }
+                self.end_repeat();
+            }
             Some(_) => self.untape(),
             None => {}
         }
@@ -960,6 +992,55 @@ impl Recorder {
                     done.call
                 );
             }
+        }
+    }
+
+    /// [`now`](Self::now), but for a variant call this dump found settled
+    /// before, with nothing recorded since: that one answers the same and
+    /// changes nothing again, so it is answered from memory. (A `Vec` of
+    /// enums makes the same few variant calls over and over; each made anew
+    /// costs a lookup of the variant's record and a check of its settling.)
+    #[inline(always)]
+    fn now_known(&mut self, call: Call) -> Answer {
+        if !matches!(call, Call::Variant(..)) {
+            return self.now(call);
+        }
+        self.now_variant(call)
+    }
+
+    #[inline(never)]
+    fn now_variant(&mut self, call: Call) -> Answer {
+        let Some(Key { words, ty, .. }) = call.key() else { return self.now(call) };
+        let edits = self.edits();
+        if self.known.at == edits
+            && self.known.calls.iter().any(|(known, known_ty)| same_key(known, &words) && *known_ty == ty)
+        {
+            #[cfg(debug_assertions)]
+            {
+                let made = self.now(call);
+                assert!(
+                    made == Answer::Id(NONE) && self.edits() == edits,
+                    "a settled variant {call:?} changed"
+                );
+            }
+            return Answer::Id(NONE);
+        }
+        let answer = self.now(call);
+        if answer == Answer::Id(NONE) && self.edits() == edits {
+            self.known.note(edits, words, ty);
+        }
+        answer
+    }
+
+    /// A number that grows with everything this dump's recording makes or
+    /// verifies: equal before and after a call that changed nothing. (A
+    /// replay's numbers are even, a new table's odd: a replay that becomes
+    /// a new table at a miss never meets its own numbers again.)
+    fn edits(&self) -> u64 {
+        match (&self.replay, &self.fresh) {
+            (Some(template), _) => template.progress() << 1,
+            (None, Some(table)) => table.edits() << 1 | 1,
+            (None, None) => 0,
         }
     }
 

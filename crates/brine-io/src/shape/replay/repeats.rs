@@ -9,6 +9,12 @@
 //!   made exactly them, with the same answers, so that they changed nothing
 //!   the second time; any of them made again gets that answer and changes
 //!   nothing, so a dump leaves them at any call with nothing to redo.
+//! - An element may differ from the one before at *holes*: a variant of
+//!   one enum at one place, settled in both (so nothing under it is
+//!   recorded). A hole is answered anew, not followed, and the element
+//!   follows on past it only when that answer is the tape's (settled) and
+//!   changed nothing. So a `Vec` of records with an enum field repeats once
+//!   each variant it holds has settled.
 //! - Comparing costs a bounded amount where elements don't repeat: a
 //!   sequence is dropped for the rest of the dump after [`REPEAT_MISSES`]
 //!   elements that gain nothing, an element past [`REPEAT_STEPS`], or
@@ -22,7 +28,7 @@ use std::rc::Rc;
 
 #[cfg(debug_assertions)]
 use super::Made;
-use super::{Added, Answer, Call, Following, Recorder, Step, Tape, add_step, same_key};
+use super::{Added, Answer, Call, Following, Name, Recorder, Step, Tape, add_step, same_key};
 use crate::shape::NONE;
 
 thread_local! {
@@ -269,6 +275,55 @@ impl Recorder {
         }
     }
 
+    /// Answers `call`, which the element's tape doesn't hold next, when the
+    /// tape's next step is a hole ([`is_hole`]) that `call` fills: a variant
+    /// of the same enum at the same place. The call is made anew; when it
+    /// answers that its variant is settled too and changed nothing, the
+    /// element follows on past the hole, else it leaves the tape here, as at
+    /// any other call the tape doesn't hold. `None` (nothing done) for a
+    /// call that fills no hole.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn hole(&mut self, call: Call) -> Option<Answer> {
+        let following =
+            self.following.as_ref().filter(|following| following.repeat && following.times == 0)?;
+        let step = following.tape.steps.get(following.step as usize)?;
+        if step.times != 1 || !is_hole(step) || !fills(call, step.call) {
+            return None;
+        }
+        // this dump's own tape would hold the tape's calls where the element
+        // made others: it keeps none (values whose variants vary rarely
+        // make the same calls twice anyway)
+        self.taping = false;
+        // the calls followed so far changed nothing: checked before this one,
+        // which may change something
+        #[cfg(debug_assertions)]
+        self.check_unchanged();
+        let before = self.edits();
+        let answer = self.now_known(call);
+        if answer == Answer::Id(NONE) && self.edits() == before {
+            if let Some(following) = &mut self.following {
+                following.step += 1;
+            }
+            return Some(answer);
+        }
+        // the element leaves the tape at this call, made already
+        #[cfg(debug_assertions)]
+        {
+            let held = self.digest();
+            if let Some(repeats) = &mut self.repeats {
+                repeats.held = held;
+            }
+        }
+        self.end_repeat();
+        if let Some(repeats) = &mut self.repeats
+            && repeats.elem.is_some()
+        {
+            repeats.add(call, answer);
+        }
+        Some(answer)
+    }
+
     /// Stops following an element's calls at a call they don't hold (see
     /// [`Recorder::leave_repeat`]). A miss: the element left what it
     /// followed.
@@ -439,12 +494,45 @@ impl Repeats {
     }
 }
 
-/// Whether two steps are the same calls with the same answers.
+/// Whether two elements' steps are the same calls with the same answers,
+/// but for holes that each fill (see [`is_hole`]); an element of holes
+/// alone must be the same calls (followed, each would be made anew).
 fn same_steps(a: &[Step], b: &[Step]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(a, b)| same_key(&a.key, &b.key) && a.answer == b.answer && a.times == b.times)
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut filled, mut followed) = (false, false);
+    for (a, b) in a.iter().zip(b) {
+        if a.times != b.times {
+            return false;
+        }
+        if same_key(&a.key, &b.key) && a.answer == b.answer {
+            followed |= !is_hole(a);
+        } else if is_hole(a) && is_hole(b) && fills(a.call, b.call) {
+            filled = true;
+        } else {
+            return false;
+        }
+    }
+    followed || !filled
+}
+
+/// Whether a step is a *hole*: a variant answered settled (nothing under
+/// it recorded), which a next element may fill with another variant of the
+/// same enum at the same place.
+fn is_hole(step: &Step) -> bool {
+    matches!(step.call, Call::Variant(..)) && step.answer == Answer::Id(NONE)
+}
+
+/// Whether `call` is a variant of the enum of the variant call `hole`, at
+/// its place (names by address and length, as keys compare them).
+fn fills(call: Call, hole: Call) -> bool {
+    match (call, hole) {
+        (Call::Variant(ctx, Name(name), ..), Call::Variant(at, Name(enum_name), ..)) => {
+            ctx == at && name.as_ptr() == enum_name.as_ptr() && name.len() == enum_name.len()
+        }
+        _ => false,
+    }
 }
 
 /// Runs `f` with dumps on this thread recording every call of every
