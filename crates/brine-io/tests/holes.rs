@@ -175,7 +175,9 @@ impl Serialize for ShiftyVariant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 % 7 {
             // the same index as a unit variant, then as a struct variant
-            0..=3 => s.serialize_unit_variant("E", self.0 % 2, if self.0.is_multiple_of(2) { "A" } else { "B" }),
+            0..=3 => {
+                s.serialize_unit_variant("E", self.0 % 2, if self.0.is_multiple_of(2) { "A" } else { "B" })
+            }
             4 | 5 => {
                 let mut v = s.serialize_struct_variant("E", 0, "A", 1)?;
                 v.serialize_field("x", &self.0)?;

@@ -809,6 +809,9 @@ impl Recorder {
         if self.following_repeat() {
             self.leave_repeat();
         }
+        if let Some(repeats) = self.repeats.take() {
+            repeats.keep();
+        }
         if let Some(following) = &self.following
             && (following.step as usize != following.tape.steps.len() || following.times != 0)
         {

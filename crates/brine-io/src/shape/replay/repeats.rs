@@ -23,7 +23,7 @@
 //!   must answer what the tape says, and each element followed must leave
 //!   the table as it found it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 #[cfg(debug_assertions)]
@@ -35,6 +35,10 @@ thread_local! {
     /// Whether dumps on this thread follow the calls of a sequence's
     /// elements that repeat (see [`without_repeats`]).
     static REPEATS: Cell<bool> = const { Cell::new(true) };
+
+    /// The last dump's comparer, cleared, for the next: its vectors keep
+    /// their room, so a dump of a few records allocates nothing for it.
+    static SPARE: RefCell<Option<Box<Repeats>>> = const { RefCell::new(None) };
 }
 
 /// A sequence's elements whose calls repeat: a `Vec` of records that never
@@ -160,7 +164,7 @@ impl Recorder {
         let repeats = match &mut self.repeats {
             Some(repeats) => repeats,
             None if !REPEATS.with(Cell::get) => return,
-            None => self.repeats.insert(Box::default()),
+            None => self.repeats.insert(Repeats::spare()),
         };
         match repeats.elem {
             None if repeats.given_up || repeats.dropped(elem) => {}
@@ -434,6 +438,30 @@ impl Default for Repeats {
 }
 
 impl Repeats {
+    /// A comparer with nothing compared: this thread's spare, or a new one.
+    fn spare() -> Box<Repeats> {
+        SPARE.try_with(|spare| spare.try_borrow_mut().ok()?.take()).ok().flatten().unwrap_or_default()
+    }
+
+    /// Keeps this dump's comparer, cleared, as the thread's spare.
+    pub(super) fn keep(mut self: Box<Self>) {
+        let Repeats { elem, pending, dropped, spare, last, now, misses, given_up, .. } = &mut *self;
+        (*elem, *pending, *dropped, *misses, *given_up) = (None, None, [NONE; DROPPED], 0, false);
+        last.clear();
+        now.clear();
+        // a tape another holds is left to it
+        if spare.as_mut().is_some_and(|tape| Rc::get_mut(tape).is_none()) {
+            *spare = None;
+        }
+        #[cfg(debug_assertions)]
+        self.held.clear();
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                *spare = Some(self);
+            }
+        });
+    }
+
     /// Adds a call and its answer to this element's calls (the caller
     /// checks that a sequence's elements are compared).
     #[inline(never)]
