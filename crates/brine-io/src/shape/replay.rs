@@ -73,6 +73,10 @@ const KEPT_NODES: usize = 4096;
 /// different calls spends more on encoding than on a replay.
 const TAPE_STEPS: usize = 64;
 
+/// A dump whose type's last dump made more calls than this keeps no tape:
+/// it would most likely outgrow [`TAPE_STEPS`] again, after noting them.
+const TAPE_CALLS: u32 = TAPE_STEPS as u32;
+
 thread_local! {
     /// The templates of the last types dumped on this thread.
     static TEMPLATES: RefCell<Shelf> = const { RefCell::new(Shelf { kept: Vec::new(), clock: 0 }) };
@@ -188,6 +192,8 @@ pub(crate) struct Template {
     made: Made,
     /// The length of the body the template's last dump wrote.
     body_len: usize,
+    /// How many calls the template's last dump answered (not followed).
+    calls: u32,
     /// This replay's number (never 0, the number of none).
     epoch: u32,
 }
@@ -363,6 +369,8 @@ pub(crate) struct Recorder {
     repeats: Option<Box<Repeats>>,
     /// Variant calls that answered settled and changed nothing.
     known: Known,
+    /// How many calls this dump answered (not followed).
+    calls: u32,
 }
 
 /// Variant calls (their keys) that answered settled and changed nothing
@@ -449,6 +457,7 @@ impl Template {
             fields,
             made: Made::default(),
             body_len: 0,
+            calls: 0,
             epoch: 0,
         })
     }
@@ -791,8 +800,8 @@ impl Recorder {
             }
             Some(Loan::Template(mut template)) => {
                 template.begin();
+                self.taping = template.calls <= TAPE_CALLS;
                 self.replay = Some(template);
-                self.taping = true;
             }
             None => {
                 self.fresh = Some(Table::new());
@@ -838,6 +847,7 @@ impl Recorder {
         };
         let result = write(&template.bytes);
         template.body_len = body_len.saturating_add(template.bytes.len());
+        template.calls = self.calls;
         let steps = std::mem::take(&mut self.tape);
         let tape = (self.taping && !steps.is_empty()).then(|| {
             let body_len = Cell::new(template.body_len);
@@ -880,6 +890,7 @@ impl Recorder {
         if self.plain() {
             // nothing to note: the call is made where it is, its arguments
             // in registers, without the way round `answer`
+            self.calls = self.calls.saturating_add(1);
             return self.now_known(call());
         }
         self.answer(call())
@@ -931,6 +942,7 @@ impl Recorder {
     /// [`Recorder::end_repeat`] for an element's).
     #[inline(never)]
     fn answer(&mut self, call: Call) -> Answer {
+        self.calls = self.calls.saturating_add(1);
         match &self.following {
             Some(following) if following.repeat => {
                 if let Some(answer) = self.hole(call) {
