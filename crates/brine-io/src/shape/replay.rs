@@ -1020,13 +1020,19 @@ impl Recorder {
         if !matches!(call, Call::Variant(..)) {
             return self.now(call);
         }
-        self.now_variant(call)
+        self.now_variant(call).0
     }
 
+    /// Makes the variant call `call` (from memory when it can, as
+    /// [`now_known`](Self::now_known)); returns its answer and whether it
+    /// changed nothing.
     #[inline(never)]
-    fn now_variant(&mut self, call: Call) -> Answer {
-        let Some(Key { words, ty, .. }) = call.key() else { return self.now(call) };
+    fn now_variant(&mut self, call: Call) -> (Answer, bool) {
         let edits = self.edits();
+        let Some(Key { words, ty, .. }) = call.key() else {
+            let answer = self.now(call);
+            return (answer, self.edits() == edits);
+        };
         if self.known.at == edits
             && self.known.calls.iter().any(|(known, known_ty)| same_key(known, &words) && *known_ty == ty)
         {
@@ -1038,13 +1044,14 @@ impl Recorder {
                     "a settled variant {call:?} changed"
                 );
             }
-            return Answer::Id(NONE);
+            return (Answer::Id(NONE), true);
         }
         let answer = self.now(call);
-        if answer == Answer::Id(NONE) && self.edits() == edits {
+        let unchanged = self.edits() == edits;
+        if answer == Answer::Id(NONE) && unchanged {
             self.known.note(edits, words, ty);
         }
-        answer
+        (answer, unchanged)
     }
 
     /// A number that grows with everything this dump's recording makes or

@@ -303,9 +303,8 @@ impl Recorder {
         // which may change something
         #[cfg(debug_assertions)]
         self.check_unchanged();
-        let before = self.edits();
-        let answer = self.now_known(call);
-        if answer == Answer::Id(NONE) && self.edits() == before {
+        let (answer, unchanged) = self.now_variant(call);
+        if answer == Answer::Id(NONE) && unchanged {
             if let Some(following) = &mut self.following {
                 following.step += 1;
             }
