@@ -71,15 +71,19 @@ fn bench_load<T: Serialize + DeserializeOwned>(
     });
 }
 
-/// A `Vec` of 100 records (not a seed object): what the shape table costs a
-/// struct-heavy value, each way.
+/// `Vec`s of 100 records (not seed objects): what the shape table costs a
+/// struct-heavy value, each way, and one whose variants change from record
+/// to record.
 fn records(c: &mut Criterion) {
     let users = benches::users();
+    let events = benches::events();
     let mut group = c.benchmark_group("io_records_dump");
     bench_dump(&mut group, "users_100", &users);
+    bench_dump(&mut group, "events_100", &events);
     group.finish();
     let mut group = c.benchmark_group("io_records_load");
     bench_load(&mut group, "users_100", &users);
+    bench_load(&mut group, "events_100", &events);
     group.finish();
 }
 

@@ -156,6 +156,67 @@ pub fn users() -> Vec<User> {
         .collect()
 }
 
+/// What an [`Event`] did: a unit, a newtype and a struct variant.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A login.
+    Login,
+    /// A purchase of so many cents.
+    Purchase(u32),
+    /// A move between two places.
+    Move {
+        /// Where from.
+        from: String,
+        /// Where to.
+        to: String,
+    },
+}
+
+/// How an [`Event`] ended.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// It worked.
+    Done,
+    /// It worked on a second try.
+    Retried,
+    /// It failed.
+    Failed,
+}
+
+/// A log record with two enum fields, as programs store them. Not one of
+/// the seed objects: [`events`] measures what a value whose variants
+/// change from one record to the next costs.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Event {
+    /// An identifier.
+    pub id: u64,
+    /// Who did it.
+    pub user: String,
+    /// What they did.
+    pub action: Action,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// When, in seconds.
+    pub at: f64,
+}
+
+/// 100 events, their actions and outcomes cycling.
+pub fn events() -> Vec<Event> {
+    (0..100u64)
+        .map(|i| Event {
+            id: i,
+            user: format!("user {}", i % 17),
+            action: match i % 3 {
+                0 => Action::Login,
+                1 => Action::Purchase((i * 125) as u32),
+                _ => Action::Move { from: format!("room {i}"), to: "hall".into() },
+            },
+            outcome: [Outcome::Done, Outcome::Done, Outcome::Retried, Outcome::Failed][(i % 4) as usize],
+            at: 1.7e9 + i as f64,
+        })
+        .collect()
+}
+
 /// The process's peak resident set size so far, in bytes (Linux: `VmHWM`).
 pub fn peak_rss() -> Option<u64> {
     status_bytes("VmHWM:")

@@ -478,8 +478,10 @@ fn render(store: &Path) -> anyhow::Result<String> {
          The objects are the seed's: `list_1000` (1000 `i64`), `nested_map` \
          (level1/level2/level3 of 100 ints), `small_struct` (one `i64`), `large_struct` \
          (500 ints and 10 small structs), `floats_1m` (one million `f64`); the io area's \
-         `records_*` tables time one more, `users_100` (100 records of seven fields: strings, \
-         a list of strings, an optional nested struct, `None` in one of three). \
+         `records_*` tables time two more, `users_100` (100 records of seven fields: strings, \
+         a list of strings, an optional nested struct, `None` in one of three) and `events_100` \
+         (100 records of five fields, two of them enums whose variants change from record to \
+         record). \
          A `--quick` run takes 10 samples (or what a group asks for) after a 0.3 s warm-up, \
          in about a second per cell: read the spread before trusting a small difference. \
          `cargo xtask bench` without `--quick` uses criterion's defaults (100 samples, 5 s).\n\n\
