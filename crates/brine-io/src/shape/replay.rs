@@ -367,8 +367,6 @@ pub(crate) struct Recorder {
     /// The calls of a sequence's elements, compared element by element.
     /// Made at the first element a sequence records.
     repeats: Option<Box<Repeats>>,
-    /// Variant calls that answered settled and changed nothing.
-    known: Known,
     /// How many calls this dump answered (not followed).
     calls: u32,
 }
@@ -376,9 +374,10 @@ pub(crate) struct Recorder {
 /// Variant calls (their keys) that answered settled and changed nothing
 /// when the recording stood `at` ([`Recorder::edits`]): while it still
 /// does, each answers so again (what a call answers and changes depends on
-/// the call and the recording alone).
+/// the call and the recording alone). Kept with a dump's [`Repeats`]: the
+/// calls of sequences' elements are the ones made over and over.
 #[derive(Debug, Default)]
-struct Known {
+pub(super) struct Known {
     calls: Vec<([u64; 5], TypeId)>,
     at: u64,
 }
@@ -387,6 +386,10 @@ struct Known {
 const KNOWN: usize = 8;
 
 impl Known {
+    fn holds(&self, at: u64, words: &[u64; 5], ty: TypeId) -> bool {
+        self.at == at && self.calls.iter().any(|(known, known_ty)| same_key(known, words) && *known_ty == ty)
+    }
+
     fn note(&mut self, at: u64, words: [u64; 5], ty: TypeId) {
         if self.at != at {
             self.calls.clear();
@@ -395,6 +398,11 @@ impl Known {
         if self.calls.len() < KNOWN {
             self.calls.push((words, ty));
         }
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.calls.clear();
+        self.at = 0;
     }
 }
 
@@ -1033,9 +1041,7 @@ impl Recorder {
             let answer = self.now(call);
             return (answer, self.edits() == edits);
         };
-        if self.known.at == edits
-            && self.known.calls.iter().any(|(known, known_ty)| same_key(known, &words) && *known_ty == ty)
-        {
+        if self.repeats.as_ref().is_some_and(|repeats| repeats.known.holds(edits, &words, ty)) {
             #[cfg(debug_assertions)]
             {
                 let made = self.now(call);
@@ -1048,8 +1054,11 @@ impl Recorder {
         }
         let answer = self.now(call);
         let unchanged = self.edits() == edits;
-        if answer == Answer::Id(NONE) && unchanged {
-            self.known.note(edits, words, ty);
+        if answer == Answer::Id(NONE)
+            && unchanged
+            && let Some(repeats) = &mut self.repeats
+        {
+            repeats.known.note(edits, words, ty);
         }
         (answer, unchanged)
     }

@@ -28,7 +28,7 @@ use std::rc::Rc;
 
 #[cfg(debug_assertions)]
 use super::Made;
-use super::{Added, Answer, Call, Following, Name, Recorder, Step, Tape, add_step, same_key};
+use super::{Added, Answer, Call, Following, Known, Name, Recorder, Step, Tape, add_step, same_key};
 use crate::shape::NONE;
 
 thread_local! {
@@ -93,6 +93,8 @@ pub(super) struct Repeats {
     misses: u32,
     /// A call had no key: this dump compares no more.
     given_up: bool,
+    /// Variant calls found settled (see [`Known`]).
+    pub(super) known: Known,
     /// In debug builds, the table as it was when following began: it may
     /// not change while calls are followed.
     #[cfg(debug_assertions)]
@@ -430,6 +432,7 @@ impl Default for Repeats {
             now: Vec::new(),
             misses: 0,
             given_up: false,
+            known: Known::default(),
             #[cfg(debug_assertions)]
             held: Vec::new(),
         }
@@ -444,10 +447,11 @@ impl Repeats {
 
     /// Keeps this dump's comparer, cleared, as the thread's spare.
     pub(super) fn keep(mut self: Box<Self>) {
-        let Repeats { elem, pending, dropped, spare, last, now, misses, given_up, .. } = &mut *self;
+        let Repeats { elem, pending, dropped, spare, last, now, misses, given_up, known, .. } = &mut *self;
         (*elem, *pending, *dropped, *misses, *given_up) = (None, None, [NONE; DROPPED], 0, false);
         last.clear();
         now.clear();
+        known.clear();
         // a tape another holds is left to it
         if spare.as_mut().is_some_and(|tape| Rc::get_mut(tape).is_none()) {
             *spare = None;
