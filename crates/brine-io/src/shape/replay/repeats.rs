@@ -11,10 +11,12 @@
 //!   nothing, so a dump leaves them at any call with nothing to redo.
 //! - An element may differ from the one before at *holes*: a variant of
 //!   one enum at one place, settled in both (so nothing under it is
-//!   recorded). A hole is answered anew, not followed, and the element
-//!   follows on past it only when that answer is the tape's (settled) and
-//!   changed nothing. So a `Vec` of records with an enum field repeats once
-//!   each variant it holds has settled.
+//!   recorded). Such an element is followed only when it changed nothing
+//!   (its own hole is a call the element before did not make). A hole is
+//!   answered anew, not followed, and the element follows on past it only
+//!   when that answer is the tape's (settled) and changed nothing. So a
+//!   `Vec` of records with an enum field repeats once each variant it holds
+//!   has settled.
 //! - Comparing costs a bounded amount where elements don't repeat: a
 //!   sequence is dropped for the rest of the dump after [`REPEAT_MISSES`]
 //!   elements that gain nothing, an element past [`REPEAT_STEPS`], or
@@ -95,6 +97,10 @@ pub(super) struct Repeats {
     given_up: bool,
     /// Variant calls found settled (see [`Known`]).
     pub(super) known: Known,
+    /// The recording's count of changes ([`Recorder::edits`]) when the
+    /// element now compared began (or earlier: then it only makes an
+    /// element look changed).
+    began: u64,
     /// In debug builds, the table as it was when following began: it may
     /// not change while calls are followed.
     #[cfg(debug_assertions)]
@@ -163,11 +169,14 @@ impl Recorder {
             self.note_followed(&tape.steps, step, times);
             return;
         }
+        let edits = self.edits();
         let repeats = match &mut self.repeats {
             Some(repeats) => repeats,
             None if !REPEATS.with(Cell::get) => return,
             None => self.repeats.insert(Repeats::spare()),
         };
+        // whether the element that ended changed nothing
+        let unchanged = std::mem::replace(&mut repeats.began, edits) == edits;
         match repeats.elem {
             None if repeats.given_up || repeats.dropped(elem) => {}
             None if repeats.pending != Some(elem) => {
@@ -191,7 +200,7 @@ impl Recorder {
                 } else if repeats.last.is_empty() {
                     // nothing to compare with yet (the sequence's first element)
                     std::mem::swap(&mut repeats.last, &mut repeats.now);
-                } else if same_steps(&repeats.now, &repeats.last) {
+                } else if same_steps(&repeats.now, &repeats.last).is_some_and(|filled| unchanged || !filled) {
                     repeats.last.clear();
                     // the tape of the elements followed last, when no one else holds it
                     let spare = repeats.spare.take().and_then(|mut spare| {
@@ -433,6 +442,7 @@ impl Default for Repeats {
             misses: 0,
             given_up: false,
             known: Known::default(),
+            began: u64::MAX,
             #[cfg(debug_assertions)]
             held: Vec::new(),
         }
@@ -447,8 +457,10 @@ impl Repeats {
 
     /// Keeps this dump's comparer, cleared, as the thread's spare.
     pub(super) fn keep(mut self: Box<Self>) {
-        let Repeats { elem, pending, dropped, spare, last, now, misses, given_up, known, .. } = &mut *self;
-        (*elem, *pending, *dropped, *misses, *given_up) = (None, None, [NONE; DROPPED], 0, false);
+        let Repeats { elem, pending, dropped, spare, last, now, misses, given_up, known, began, .. } =
+            &mut *self;
+        (*elem, *pending, *dropped, *misses, *given_up, *began) =
+            (None, None, [NONE; DROPPED], 0, false, u64::MAX);
         last.clear();
         now.clear();
         known.clear();
@@ -526,26 +538,33 @@ impl Repeats {
 }
 
 /// Whether two elements' steps are the same calls with the same answers,
-/// but for holes that each fill (see [`is_hole`]); an element of holes
-/// alone must be the same calls (followed, each would be made anew).
-fn same_steps(a: &[Step], b: &[Step]) -> bool {
+/// but for holes that each fill (see [`is_hole`]): `None` when they are
+/// not, else whether a hole was filled. An element of holes alone must be
+/// the same calls (followed, each would be made anew).
+///
+/// Elements that are the same calls change nothing the second time; with
+/// a hole filled, the second element made a call the first did not, which
+/// may have changed the recording (a variant of another layout at a
+/// settled index marks its record conflicting): the caller follows such
+/// elements only when the second changed nothing.
+fn same_steps(a: &[Step], b: &[Step]) -> Option<bool> {
     if a.len() != b.len() {
-        return false;
+        return None;
     }
     let (mut filled, mut followed) = (false, false);
     for (a, b) in a.iter().zip(b) {
         if a.times != b.times {
-            return false;
+            return None;
         }
         if same_key(&a.key, &b.key) && a.answer == b.answer {
             followed |= !is_hole(a);
         } else if is_hole(a) && is_hole(b) && fills(a.call, b.call) {
             filled = true;
         } else {
-            return false;
+            return None;
         }
     }
-    followed || !filled
+    (followed || !filled).then_some(filled)
 }
 
 /// Whether a step is a *hole*: a variant answered settled (nothing under
