@@ -15,7 +15,7 @@ use serde::ser::{SerializeStruct, SerializeStructVariant};
 use serde::{Deserialize, Serialize, Serializer};
 
 mod common;
-use common::{fresh_bytes, round_trip};
+use common::{fresh_bytes, plain_bytes, round_trip};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 enum Kind {
@@ -76,12 +76,7 @@ where
     T: Serialize + for<'de> Deserialize<'de> + Clone + Send + PartialEq + std::fmt::Debug + 'static,
 {
     let fresh = fresh_bytes(value);
-    let plain = {
-        let value = value.clone();
-        std::thread::spawn(move || brine_io::without_repeats(|| brine_io::dump(&value).unwrap()))
-            .join()
-            .unwrap()
-    };
+    let plain = plain_bytes(value);
     assert!(fresh == plain, "following elements changed the bytes of {value:?}");
     for _ in 0..2 {
         assert!(brine_io::dump(value).unwrap() == fresh, "history changed the bytes of {value:?}");
@@ -203,20 +198,15 @@ fn variants_that_change_their_kind() {
             })
             .collect();
         let fresh = fresh_bytes(&values);
-        let plain = {
-            let values = values.clone();
-            std::thread::spawn(move || brine_io::without_repeats(|| brine_io::dump(&values).unwrap()))
-                .join()
-                .unwrap()
-        };
+        let plain = plain_bytes(&values);
         assert!(fresh == plain, "following elements changed the bytes (start {start})");
         assert!(brine_io::dump(&values).unwrap() == fresh, "history changed the bytes (start {start})");
     }
 }
 
-/// Two Rust enums of one serde name at one place: once the second has
-/// written the variant, the first's, settled before, is settled no more
-/// (its record was written by two types), and its call answers otherwise.
+/// Two Rust enums of one serde name at one place, the second written after
+/// the first's variant settled (a record settles for one Rust type only,
+/// so the second's calls are recorded).
 mod one {
     #[derive(serde::Serialize, Debug, Clone, PartialEq)]
     #[serde(rename = "E")]
@@ -256,12 +246,7 @@ fn a_settled_variant_written_by_a_second_type() {
         let values: Vec<(u8, EitherE)> =
             (0..80).map(|i| (i as u8, EitherE(i != at && i != at + 7, i))).collect();
         let fresh = fresh_bytes(&values);
-        let plain = {
-            let values = values.clone();
-            std::thread::spawn(move || brine_io::without_repeats(|| brine_io::dump(&values).unwrap()))
-                .join()
-                .unwrap()
-        };
+        let plain = plain_bytes(&values);
         assert!(fresh == plain, "following elements changed the bytes (at {at})");
         assert!(brine_io::dump(&values).unwrap() == fresh, "history changed the bytes (at {at})");
     }
@@ -280,10 +265,7 @@ proptest! {
         let _ = brine_io::dump(&first).unwrap();
         let recs: Vec<Rec> = picks.iter().enumerate().map(|(i, &k)| rec(i as u64, kind(k))).collect();
         let fresh = fresh_bytes(&recs);
-        let plain = {
-            let recs = recs.clone();
-            std::thread::spawn(move || brine_io::without_repeats(|| brine_io::dump(&recs).unwrap())).join().unwrap()
-        };
+        let plain = plain_bytes(&recs);
         prop_assert!(fresh == plain);
         prop_assert!(brine_io::dump(&recs).unwrap() == fresh);
         let back: Vec<Rec> = brine_io::load(&fresh).unwrap();

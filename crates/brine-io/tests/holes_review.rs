@@ -242,6 +242,17 @@ fn small_variant(k: u8) -> S {
 /// layouts conflict, which found the case above within seconds).
 const ONE_LAYOUT_SMALL: bool = false;
 
+/// Each variant of `pre` written twice (as a field of the Rust type `ty`),
+/// so that it settles before the sequence that follows.
+fn settled_first(pre: Vec<(u8, u8)>) -> Vec<V> {
+    pre.into_iter()
+        .flat_map(|(ty, k)| {
+            let r = V::Rec(4, vec![(ty, 6, V::S(small_variant(k)))]);
+            [r.clone(), r]
+        })
+        .collect()
+}
+
 fn small_value() -> impl Strategy<Value = V> {
     (
         proptest::collection::vec((0u8..2, 0u8..7), 0..3),
@@ -249,13 +260,7 @@ fn small_value() -> impl Strategy<Value = V> {
         proptest::collection::vec(proptest::option::of((0usize..3, 0u8..7)), 2..9),
     )
         .prop_map(|(pre, base, changes)| {
-            let mut parts: Vec<V> = pre
-                .into_iter()
-                .flat_map(|(ty, k)| {
-                    let r = V::Rec(4, vec![(ty, 6, V::S(small_variant(k)))]);
-                    [r.clone(), r]
-                })
-                .collect();
+            let mut parts = settled_first(pre);
             let items = changes
                 .into_iter()
                 .map(|change| {
@@ -319,13 +324,7 @@ fn rich_value() -> impl Strategy<Value = V> {
         proptest::collection::vec(small_field(), 0..3),
     )
         .prop_map(|(pre, long, base, changes, post)| {
-            let mut parts: Vec<V> = pre
-                .into_iter()
-                .flat_map(|(ty, k)| {
-                    let r = V::Rec(4, vec![(ty, 6, V::S(small_variant(k)))]);
-                    [r.clone(), r]
-                })
-                .collect();
+            let mut parts = settled_first(pre);
             if long {
                 // more than a tape holds: the dump keeps no tape from here
                 parts.push(V::S(S::Tuple(vec![S::U8(0); 70])));

@@ -31,6 +31,13 @@ pub fn fresh_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> 
     std::thread::spawn(move || brine_io::dump(&value).unwrap()).join().unwrap()
 }
 
+/// `value` dumped on a thread of its own that follows no sequence
+/// element's calls (each recorded as if none repeated).
+pub fn plain_bytes<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
+    let value = value.clone();
+    std::thread::spawn(move || brine_io::without_repeats(|| brine_io::dump(&value).unwrap())).join().unwrap()
+}
+
 /// For a proptest: `v` dumped on this thread is the bytes of a dump on a
 /// thread of its own (history changes nothing), and loads back as itself.
 pub fn unchanged_by_history<T>(v: &T) -> Result<(), TestCaseError>
