@@ -367,7 +367,8 @@ pub(crate) struct Recorder {
     /// The calls of a sequence's elements, compared element by element.
     /// Made at the first element a sequence records.
     repeats: Option<Box<Repeats>>,
-    /// How many calls this dump answered (not followed).
+    /// How many calls this dump answered (not followed; those it made
+    /// again on leaving a tape count too).
     calls: u32,
 }
 

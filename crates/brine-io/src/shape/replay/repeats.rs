@@ -98,8 +98,10 @@ pub(super) struct Repeats {
     /// Variant calls found settled (see [`Known`]).
     pub(super) known: Known,
     /// The recording's count of changes ([`Recorder::edits`]) when the
-    /// element now compared began (or earlier: then it only makes an
-    /// element look changed).
+    /// compared sequence's element now compared began (or earlier: then it
+    /// only makes an element look changed). Only that sequence's own
+    /// boundaries move it, not those of a sequence or map inside its
+    /// elements.
     began: u64,
     /// In debug builds, the table as it was when following began: it may
     /// not change while calls are followed.
@@ -176,7 +178,9 @@ impl Recorder {
             None => self.repeats.insert(Repeats::spare()),
         };
         // whether the element that ended changed nothing
-        let unchanged = std::mem::replace(&mut repeats.began, edits) == edits;
+        // (only the compared sequence's own boundaries move `began`: an inner
+        // sequence's element inside this element is part of its calls)
+        let unchanged = repeats.began == edits;
         match repeats.elem {
             None if repeats.given_up || repeats.dropped(elem) => {}
             None if repeats.pending != Some(elem) => {
@@ -192,8 +196,10 @@ impl Recorder {
                 repeats.last.clear();
                 repeats.now.clear();
                 repeats.misses = 0;
+                repeats.began = edits;
             }
             Some(at) if at == elem => {
+                repeats.began = edits;
                 if repeats.now.is_empty() {
                     // an element that made no calls (a settled record): nothing to follow
                     repeats.last.clear();
@@ -306,10 +312,6 @@ impl Recorder {
         if step.times != 1 || !is_hole(step) || !fills(call, step.call) {
             return None;
         }
-        // this dump's own tape would hold the tape's calls where the element
-        // made others: it keeps none (values whose variants vary rarely
-        // make the same calls twice anyway)
-        self.taping = false;
         // the calls followed so far changed nothing: checked before this one,
         // which may change something
         #[cfg(debug_assertions)]
@@ -319,6 +321,10 @@ impl Recorder {
             if let Some(following) = &mut self.following {
                 following.step += 1;
             }
+            // this dump's own tape would hold the tape's call here, not the
+            // element's: it keeps none (values whose variants vary rarely
+            // make the same calls twice anyway)
+            self.taping = false;
             return Some(answer);
         }
         // the element leaves the tape at this call, made already
@@ -330,6 +336,9 @@ impl Recorder {
             }
         }
         self.end_repeat();
+        if self.taping {
+            self.note(call, answer);
+        }
         if let Some(repeats) = &mut self.repeats
             && repeats.elem.is_some()
         {
@@ -411,10 +420,9 @@ impl Recorder {
         match (&self.replay, &self.fresh) {
             (Some(template), _) => {
                 let Made { nodes, records, names } = template.made;
-                [nodes, records, names, template.seen_count, template.named_count, template.epoch]
-                    .iter()
-                    .flat_map(|n| n.to_le_bytes())
-                    .collect()
+                let counts =
+                    [template.seen_count, template.named_count, template.mixed_count, template.epoch];
+                [nodes, records, names].iter().chain(&counts).flat_map(|n| n.to_le_bytes()).collect()
             }
             (None, Some(table)) => table.encoded(),
             (None, None) => Vec::new(),
@@ -556,7 +564,7 @@ fn same_steps(a: &[Step], b: &[Step]) -> Option<bool> {
         if a.times != b.times {
             return None;
         }
-        if same_key(&a.key, &b.key) && a.answer == b.answer {
+        if same_key(&a.key, &b.key) && a.ty == b.ty && a.answer == b.answer {
             followed |= !is_hole(a);
         } else if is_hole(a) && is_hole(b) && fills(a.call, b.call) {
             filled = true;
