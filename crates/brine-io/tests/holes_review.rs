@@ -9,64 +9,13 @@
 
 use serde::{Serialize, Serializer};
 
-/// One enum name, one address.
-static E: &str = "E";
-
-/// The hole's type: `E::A(u32)` (a newtype variant, index 0), `E::A` as a
-/// unit variant (the same index, another kind: a conflict), or `E::B`.
-#[derive(Debug, Clone)]
-enum H {
-    ANew(u32),
-    AUnit,
-    B,
-}
-
-impl Serialize for H {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            H::ANew(x) => s.serialize_newtype_variant(E, 0, "A", x),
-            H::AUnit => s.serialize_unit_variant(E, 0, "A"),
-            H::B => s.serialize_unit_variant(E, 1, "B"),
-        }
-    }
-}
-
-/// Another Rust type writing `E::A(..)`: the record settled for `H` answers
-/// it (its values are of two types now), so its field is recorded.
-#[derive(Debug, Clone)]
-enum C {
-    U32(u32),
-    U64(u64),
-}
-
-impl Serialize for C {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            C::U32(x) => s.serialize_newtype_variant(E, 0, "A", x),
-            C::U64(x) => s.serialize_newtype_variant(E, 0, "A", x),
-        }
-    }
-}
+mod scripted;
+use scripted::{C, H, S, dump_on_new_thread, quiet_scripted_panics};
 
 #[derive(Serialize, Debug, Clone)]
 struct Elem {
     c: C,
     h: H,
-}
-
-fn on_new_thread<T: Serialize + Clone + Send + 'static>(
-    value: &T,
-    repeats: bool,
-) -> std::thread::Result<Vec<u8>> {
-    let value = value.clone();
-    std::thread::spawn(move || {
-        if repeats {
-            brine_io::dump(&value).unwrap()
-        } else {
-            brine_io::without_repeats(|| brine_io::dump(&value).unwrap())
-        }
-    })
-    .join()
 }
 
 /// `E::A(u32)` settles for `H` (two values before the sequence). In the
@@ -95,33 +44,21 @@ fn conflicting_hole_value() -> (H, H, Vec<Elem>) {
 #[test]
 fn a_hole_that_conflicts_a_record_the_element_wrote_before() {
     let value = conflicting_hole_value();
-    let plain = on_new_thread(&value, false).expect("a dump that follows no element");
-    let fresh = on_new_thread(&value, true);
-    match fresh {
-        Ok(fresh) => assert!(
-            fresh == plain,
-            "following elements changed the bytes:\n followed {:02x?}\n plain    {:02x?}",
-            &fresh[fresh.len().saturating_sub(60)..],
-            &plain[plain.len().saturating_sub(60)..]
-        ),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|m| (*m).to_string()))
-                .unwrap_or_default();
-            panic!("a dump on a new thread panicked: {message}");
-        }
-    }
+    let plain = dump_on_new_thread(&value, false).expect("a dump that follows no element");
+    let fresh = dump_on_new_thread(&value, true).expect("a dump on a new thread");
+    assert!(
+        fresh == plain,
+        "following elements changed the bytes:\n followed {:02x?}\n plain    {:02x?}",
+        &fresh[fresh.len().saturating_sub(60)..],
+        &plain[plain.len().saturating_sub(60)..]
+    );
 }
 
 // -- a proptest: records of variants of few names, indexes and kinds, written
 // with a few Rust types at each place, in sequences whose elements repeat but
 // for their variants --------------------------------------------------------------
 
-mod scripted;
 use proptest::prelude::*;
-use scripted::S;
 
 /// `V` written as the Rust type `Ty<N>`: the type a variant call carries.
 #[derive(Debug, Clone)]
@@ -177,40 +114,6 @@ impl Serialize for V {
             V::Some(v) => s.serialize_some(&**v),
         }
     }
-}
-
-/// Keeps the default panic hook's output for every panic but the scripted ones.
-fn quiet_scripted_panics() {
-    static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    ONCE.get_or_init(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let scripted = info.payload().downcast_ref::<&str>().is_some_and(|m| *m == scripted::SCRIPTED)
-                || info.payload().downcast_ref::<String>().is_some_and(|m| m == scripted::SCRIPTED);
-            if !scripted {
-                default(info);
-            }
-        }));
-    });
-}
-
-fn outcome(value: &V, repeats: bool) -> Result<Vec<u8>, String> {
-    let value = value.clone();
-    std::thread::spawn(move || {
-        if repeats {
-            brine_io::dump(&value).map_err(|e| e.to_string())
-        } else {
-            brine_io::without_repeats(|| brine_io::dump(&value).map_err(|e| e.to_string()))
-        }
-    })
-    .join()
-    .map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|m| (*m).to_string()))
-            .unwrap_or_default()
-    })?
 }
 
 /// A small alphabet: the variants of one enum at index 0 and 1 in a few
@@ -289,9 +192,9 @@ proptest! {
 
     #[test]
     fn small_alphabet(v in small_value()) {
-        let plain = outcome(&v, false);
+        let plain = dump_on_new_thread(&v, false);
         prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = outcome(&v, true);
+        let fresh = dump_on_new_thread(&v, true);
         prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
     }
 }
@@ -362,9 +265,9 @@ proptest! {
     #[test]
     fn rich(before in rich_value(), v in rich_value()) {
         quiet_scripted_panics();
-        let plain = outcome(&v, false);
+        let plain = dump_on_new_thread(&v, false);
         prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = outcome(&v, true);
+        let fresh = dump_on_new_thread(&v, true);
         prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
         let _ = brine_io::dump(&before);
         let here = brine_io::dump(&v).map_err(|e| e.to_string());
@@ -402,8 +305,8 @@ fn a_conflicting_hole_after_a_swallowed_part() {
         settled(),
         V::Seq(vec![elem(unit()), elem(unit()), elem(conflicting()), elem_with(S::U16(1), unit())]),
     ]);
-    let plain = outcome(&v, false);
-    let fresh = outcome(&v, true);
+    let plain = dump_on_new_thread(&v, false);
+    let fresh = dump_on_new_thread(&v, true);
     assert!(plain.is_ok());
     assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
 }

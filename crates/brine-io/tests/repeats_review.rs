@@ -14,40 +14,6 @@
 
 use serde::{Serialize, Serializer};
 
-static E: &str = "E";
-
-#[derive(Debug, Clone)]
-enum H {
-    ANew(u32),
-    AUnit,
-    B,
-}
-
-impl Serialize for H {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            H::ANew(x) => s.serialize_newtype_variant(E, 0, "A", x),
-            H::AUnit => s.serialize_unit_variant(E, 0, "A"),
-            H::B => s.serialize_unit_variant(E, 1, "B"),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-enum C {
-    U32(u32),
-    U64(u64),
-}
-
-impl Serialize for C {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            C::U32(x) => s.serialize_newtype_variant(E, 0, "A", x),
-            C::U64(x) => s.serialize_newtype_variant(E, 0, "A", x),
-        }
-    }
-}
-
 /// As holes_review's `Elem`, with a sequence after the hole.
 #[derive(Serialize, Debug, Clone)]
 struct Elem {
@@ -56,31 +22,10 @@ struct Elem {
     t: Vec<u8>,
 }
 
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|m| (*m).to_string()))
-        .unwrap_or_default()
-}
-
-fn on_new_thread<T: Serialize + Clone + Send + 'static>(value: &T, repeats: bool) -> Result<Vec<u8>, String> {
-    let value = value.clone();
-    std::thread::spawn(move || {
-        if repeats {
-            brine_io::dump(&value).map_err(|e| e.to_string())
-        } else {
-            brine_io::without_repeats(|| brine_io::dump(&value).map_err(|e| e.to_string()))
-        }
-    })
-    .join()
-    .map_err(message)?
-}
-
 fn check<T: Serialize + Clone + Send + 'static>(value: &T) {
-    let plain = on_new_thread(value, false);
+    let plain = dump_on_new_thread(value, false);
     assert!(plain.is_ok(), "{plain:?}");
-    let fresh = on_new_thread(value, true);
+    let fresh = dump_on_new_thread(value, true);
     match (&fresh, &plain) {
         (Ok(f), Ok(p)) if f == p => {}
         (Ok(f), Ok(p)) => panic!(
@@ -114,7 +59,7 @@ fn a_conflicting_hole_before_an_inner_sequence() {
 
 mod scripted;
 use proptest::prelude::*;
-use scripted::S;
+use scripted::{C, H, S, dump_on_new_thread, quiet_scripted_panics};
 
 /// `S` written as the Rust type `Ty<N>`.
 #[derive(Debug, Clone)]
@@ -175,20 +120,6 @@ const CASES: u32 = 400;
 /// layout per index: no conflicts).
 fn small() -> bool {
     false
-}
-
-fn quiet_scripted_panics() {
-    static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    ONCE.get_or_init(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let scripted = info.payload().downcast_ref::<&str>().is_some_and(|m| *m == scripted::SCRIPTED)
-                || info.payload().downcast_ref::<String>().is_some_and(|m| m == scripted::SCRIPTED);
-            if !scripted {
-                default(info);
-            }
-        }));
-    });
 }
 
 /// Variants of one enum "A" (name 0), at indexes 0 and 1, some layouts
@@ -288,19 +219,6 @@ fn hunt_value() -> impl Strategy<Value = V> {
         })
 }
 
-fn outcome<T: Serialize + Clone + Send + 'static>(value: &T, repeats: bool) -> Result<Vec<u8>, String> {
-    let value = value.clone();
-    std::thread::spawn(move || {
-        if repeats {
-            brine_io::dump(&value).map_err(|e| e.to_string())
-        } else {
-            brine_io::without_repeats(|| brine_io::dump(&value).map_err(|e| e.to_string()))
-        }
-    })
-    .join()
-    .map_err(message)?
-}
-
 fn streamed<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     brine_io::dump_into(value, &mut out).map(|()| out).map_err(|e| e.to_string())
@@ -312,9 +230,9 @@ proptest! {
     #[test]
     fn hunt(before in hunt_value(), v in hunt_value()) {
         quiet_scripted_panics();
-        let plain = outcome(&v, false);
+        let plain = dump_on_new_thread(&v, false);
         prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = outcome(&v, true);
+        let fresh = dump_on_new_thread(&v, true);
         prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
         let _ = brine_io::dump(&before);
         let here = brine_io::dump(&v).map_err(|e| e.to_string());
@@ -363,7 +281,7 @@ fn r(i: usize) -> R {
 }
 
 fn plain_of<T: Serialize + Clone + Send + 'static>(value: &T) -> Vec<u8> {
-    outcome(value, false).unwrap()
+    dump_on_new_thread(value, false).unwrap()
 }
 
 #[test]
@@ -460,7 +378,7 @@ fn dumps_inside_elements() {
     ];
     for v in &values {
         let plain = plain_of(v);
-        let fresh = outcome(v, true).unwrap();
+        let fresh = dump_on_new_thread(v, true).unwrap();
         assert!(fresh == plain, "fresh");
         for _ in 0..3 {
             assert!(brine_io::dump(v).unwrap() == plain, "here");
@@ -574,9 +492,9 @@ proptest! {
 
 fn focused_check(v: &V) -> Result<(), TestCaseError> {
     {
-        let plain = outcome(v, false);
+        let plain = dump_on_new_thread(v, false);
         prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = outcome(v, true);
+        let fresh = dump_on_new_thread(v, true);
         prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
         let here = brine_io::dump(v).map_err(|e| e.to_string());
         let again = brine_io::dump(v).map_err(|e| e.to_string());
@@ -652,9 +570,9 @@ proptest! {
             [r.clone(), r]
         }).collect();
         let v = (pre, tree);
-        let plain = outcome(&v, false);
+        let plain = dump_on_new_thread(&v, false);
         prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = outcome(&v, true);
+        let fresh = dump_on_new_thread(&v, true);
         prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
         let here = brine_io::dump(&v).map_err(|e| e.to_string());
         let again = brine_io::dump(&v).map_err(|e| e.to_string());
@@ -723,8 +641,8 @@ proptest! {
                 rec(&ks)
             }).collect(),
         );
-        let plain = outcome(&v, false).unwrap();
-        let fresh = outcome(&v, true);
+        let plain = dump_on_new_thread(&v, false).unwrap();
+        let fresh = dump_on_new_thread(&v, true);
         prop_assert!(fresh.as_ref() == Ok(&plain), "fresh {fresh:?}");
         let here = brine_io::dump(&v).unwrap();
         prop_assert!(here == plain);
@@ -759,8 +677,8 @@ fn a_conflicting_hole_before_a_map_after_a_swallowed_part() {
         settled(),
         V::Seq(vec![elem(unit()), elem(unit()), elem(conflicting()), elem(unit())]),
     ]);
-    let plain = outcome(&v, false);
-    let fresh = outcome(&v, true);
+    let plain = dump_on_new_thread(&v, false);
+    let fresh = dump_on_new_thread(&v, true);
     assert!(plain.is_ok());
     assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
 }

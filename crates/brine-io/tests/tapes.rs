@@ -9,30 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::sync::OnceLock;
-
 use proptest::prelude::*;
 
 mod scripted;
-use scripted::{S, SCRIPTED, mutate, scripts};
+use scripted::{S, SCRIPTED, mutate, quiet_scripted_panics, scripts};
 use serde::Serialize;
 
 // -- harness ------------------------------------------------------------------------------
-
-/// Keeps the default panic hook's output for every panic but the scripted ones.
-fn quiet_scripted_panics() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let scripted = info.payload().downcast_ref::<&str>().is_some_and(|m| *m == SCRIPTED)
-                || info.payload().downcast_ref::<String>().is_some_and(|m| m == SCRIPTED);
-            if !scripted {
-                default(info);
-            }
-        }));
-    });
-}
 
 #[derive(Debug, PartialEq, Eq)]
 enum Outcome {

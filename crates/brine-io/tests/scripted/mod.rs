@@ -1,7 +1,9 @@
 //! Values that make any serializer calls: a script of them, with names
 //! and variant indexes chosen to meet the shape table's edge cases, dumps
-//! of other values inside, panics and errors. Shared by the tests of the
-//! thread's templates and tapes (`templates.rs`, `tapes.rs`).
+//! of other values inside, panics and errors; and two hand-written enums
+//! that write one serde enum in layouts that conflict. Shared by the tests
+//! of the thread's templates, tapes and element holes (`templates.rs`,
+//! `tapes.rs`, `holes_review.rs`, `repeats_review.rs`).
 
 #![allow(dead_code)] // each test file uses its own part
 
@@ -340,5 +342,89 @@ fn calm(s: S) -> S {
         S::TupleVariant(n, i, v, items) => S::TupleVariant(n, i, v, all(items)),
         S::StructVariant(n, i, v, l, f) => S::StructVariant(n, i, v, l, fields(f)),
         leaf => leaf,
+    }
+}
+
+// -- shared by the tests of tapes and holes ---------------------------------------------------
+
+/// Keeps the default panic hook's output for every panic but the scripted ones.
+pub fn quiet_scripted_panics() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let scripted = info.payload().downcast_ref::<&str>().is_some_and(|m| *m == SCRIPTED)
+                || info.payload().downcast_ref::<String>().is_some_and(|m| m == SCRIPTED);
+            if !scripted {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// The message a panic carried.
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|m| (*m).to_string()))
+        .unwrap_or_default()
+}
+
+/// `value` dumped on a thread of its own, following sequence elements'
+/// calls (`repeats`) or none; an error or a panic as its message.
+pub fn dump_on_new_thread<T: Serialize + Clone + Send + 'static>(
+    value: &T,
+    repeats: bool,
+) -> Result<Vec<u8>, String> {
+    let value = value.clone();
+    std::thread::spawn(move || {
+        if repeats {
+            brine_io::dump(&value).map_err(|e| e.to_string())
+        } else {
+            brine_io::without_repeats(|| brine_io::dump(&value).map_err(|e| e.to_string()))
+        }
+    })
+    .join()
+    .map_err(panic_message)?
+}
+
+/// One enum name, one address: the variants [`H`] and [`C`] write are of
+/// one enum.
+pub static E: &str = "E";
+
+/// `E::A(u32)` (a newtype variant, index 0), `E::A` as a unit variant (the
+/// same index, another kind: a conflict), or `E::B`.
+#[derive(Debug, Clone)]
+pub enum H {
+    ANew(u32),
+    AUnit,
+    B,
+}
+
+impl Serialize for H {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            H::ANew(x) => s.serialize_newtype_variant(E, 0, "A", x),
+            H::AUnit => s.serialize_unit_variant(E, 0, "A"),
+            H::B => s.serialize_unit_variant(E, 1, "B"),
+        }
+    }
+}
+
+/// Another Rust type writing `E::A(..)`: a record settled for [`H`] answers
+/// it (its values are of two types now), so its field is recorded.
+#[derive(Debug, Clone)]
+pub enum C {
+    U32(u32),
+    U64(u64),
+}
+
+impl Serialize for C {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            C::U32(x) => s.serialize_newtype_variant(E, 0, "A", x),
+            C::U64(x) => s.serialize_newtype_variant(E, 0, "A", x),
+        }
     }
 }
