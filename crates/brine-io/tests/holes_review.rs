@@ -7,10 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 mod scripted;
-use scripted::{C, H, S, dump_on_new_thread, quiet_scripted_panics};
+use scripted::{C, H, S, V, dump_on_new_thread, quiet_scripted_panics, same_as_plain};
 
 #[derive(Serialize, Debug, Clone)]
 struct Elem {
@@ -59,62 +59,6 @@ fn a_hole_that_conflicts_a_record_the_element_wrote_before() {
 // for their variants --------------------------------------------------------------
 
 use proptest::prelude::*;
-
-/// `V` written as the Rust type `Ty<N>`: the type a variant call carries.
-#[derive(Debug, Clone)]
-struct Ty<const N: usize>(V);
-
-impl<const N: usize> Serialize for Ty<N> {
-    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
-        self.0.serialize(s)
-    }
-}
-
-#[derive(Debug, Clone)]
-enum V {
-    S(S),
-    /// a struct of fields (type, name, value)
-    Rec(u8, Vec<(u8, u8, V)>),
-    Seq(Vec<V>),
-    Tuple(Vec<V>),
-    Some(Box<V>),
-}
-
-impl Serialize for V {
-    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
-        use serde::ser::{SerializeSeq, SerializeStruct, SerializeTuple};
-        match self {
-            V::S(x) => x.serialize(s),
-            V::Rec(n, fields) => {
-                let mut st = s.serialize_struct(scripted::name(*n), fields.len())?;
-                for (ty, f, v) in fields {
-                    let f = scripted::name(*f);
-                    match ty % 3 {
-                        0 => st.serialize_field(f, &Ty::<0>(v.clone()))?,
-                        1 => st.serialize_field(f, &Ty::<1>(v.clone()))?,
-                        _ => st.serialize_field(f, &Ty::<2>(v.clone()))?,
-                    }
-                }
-                st.end()
-            }
-            V::Seq(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            V::Tuple(items) => {
-                let mut t = s.serialize_tuple(items.len())?;
-                for item in items {
-                    t.serialize_element(item)?;
-                }
-                t.end()
-            }
-            V::Some(v) => s.serialize_some(&**v),
-        }
-    }
-}
 
 /// A small alphabet: the variants of one enum at index 0 and 1 in a few
 /// layouts, with an `u8` or `u16` inside.
@@ -264,16 +208,7 @@ proptest! {
 
     #[test]
     fn rich(before in rich_value(), v in rich_value()) {
-        quiet_scripted_panics();
-        let plain = dump_on_new_thread(&v, false);
-        prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = dump_on_new_thread(&v, true);
-        prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
-        let _ = brine_io::dump(&before);
-        let here = brine_io::dump(&v).map_err(|e| e.to_string());
-        prop_assert!(here == plain, "after another dump: {here:?}");
-        let again = brine_io::dump(&v).map_err(|e| e.to_string());
-        prop_assert!(again == plain, "again: {again:?}");
+        let _plain = same_as_plain(&before, &v)?;
     }
 }
 

@@ -59,58 +59,11 @@ fn a_conflicting_hole_before_an_inner_sequence() {
 
 mod scripted;
 use proptest::prelude::*;
-use scripted::{C, H, S, dump_on_new_thread, quiet_scripted_panics};
+use scripted::{C, H, S, Ty, V, dump_on_new_thread, quiet_scripted_panics, same_as_plain};
 
-/// `S` written as the Rust type `Ty<N>`.
-#[derive(Debug, Clone)]
-struct Ty<const N: usize>(S);
-
-impl<const N: usize> Serialize for Ty<N> {
-    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
-        self.0.serialize(s)
-    }
-}
-
-/// A record of fields (type, name, value), or a sequence of them.
-#[derive(Debug, Clone)]
-enum V {
-    Rec(u8, Vec<(u8, u8, S)>),
-    Seq(Vec<V>),
-    Tuple(Vec<V>),
-}
-
-impl Serialize for V {
-    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
-        use serde::ser::{SerializeSeq, SerializeStruct, SerializeTuple};
-        match self {
-            V::Rec(n, fields) => {
-                let mut st = s.serialize_struct(scripted::name(*n), fields.len())?;
-                for (ty, f, v) in fields {
-                    let f = scripted::name(*f);
-                    match ty % 3 {
-                        0 => st.serialize_field(f, &Ty::<0>(v.clone()))?,
-                        1 => st.serialize_field(f, &Ty::<1>(v.clone()))?,
-                        _ => st.serialize_field(f, &Ty::<2>(v.clone()))?,
-                    }
-                }
-                st.end()
-            }
-            V::Seq(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            V::Tuple(items) => {
-                let mut t = s.serialize_tuple(items.len())?;
-                for item in items {
-                    t.serialize_element(item)?;
-                }
-                t.end()
-            }
-        }
-    }
+/// A record of `fields` (type, name, value), each value a scripted one.
+fn rec(n: u8, fields: Vec<(u8, u8, S)>) -> V {
+    V::Rec(n, fields.into_iter().map(|(ty, f, s)| (ty, f, V::S(s))).collect())
 }
 
 /// Cases per proptest (20,000 each passed in review, debug and release).
@@ -183,7 +136,7 @@ fn hunt_value() -> impl Strategy<Value = V> {
             let mut parts: Vec<V> = pre
                 .into_iter()
                 .flat_map(|(ty, k)| {
-                    let r = V::Rec(4, vec![(ty, 6, variant(k))]);
+                    let r = rec(4, vec![(ty, 6, variant(k))]);
                     [r.clone(), r]
                 })
                 .collect();
@@ -198,7 +151,7 @@ fn hunt_value() -> impl Strategy<Value = V> {
                             fields[at].0 = (fields[at].0 + 1) % 3;
                         }
                     }
-                    V::Rec(
+                    rec(
                         3,
                         fields
                             .into_iter()
@@ -229,16 +182,7 @@ proptest! {
 
     #[test]
     fn hunt(before in hunt_value(), v in hunt_value()) {
-        quiet_scripted_panics();
-        let plain = dump_on_new_thread(&v, false);
-        prop_assert!(plain.is_ok(), "{plain:?}");
-        let fresh = dump_on_new_thread(&v, true);
-        prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
-        let _ = brine_io::dump(&before);
-        let here = brine_io::dump(&v).map_err(|e| e.to_string());
-        prop_assert!(here == plain, "after another dump: {here:?}");
-        let again = brine_io::dump(&v).map_err(|e| e.to_string());
-        prop_assert!(again == plain, "again: {again:?}");
+        let plain = same_as_plain(&before, &v)?;
         let into = streamed(&v);
         prop_assert!(into == plain, "dump_into: {into:?}");
         let _ = streamed(&before);
@@ -450,14 +394,14 @@ fn focused_value(kinds: u8) -> impl Strategy<Value = V> {
             let mut parts: Vec<V> = pre
                 .into_iter()
                 .flat_map(|k| {
-                    let r = V::Rec(4, vec![(0, 6, small_variant(k))]);
+                    let r = rec(4, vec![(0, 6, small_variant(k))]);
                     [r.clone(), r]
                 })
                 .collect();
             let items = ks
                 .into_iter()
                 .map(|ks| {
-                    V::Rec(
+                    rec(
                         3,
                         slots
                             .iter()
@@ -520,9 +464,9 @@ impl Serialize for Tree {
         for (i, (ty, v)) in self.fields.iter().enumerate() {
             let f = scripted::name(6 + (i % 2) as u8);
             match ty % 3 {
-                0 => st.serialize_field(f, &Ty::<0>(v.clone()))?,
-                1 => st.serialize_field(f, &Ty::<1>(v.clone()))?,
-                _ => st.serialize_field(f, &Ty::<2>(v.clone()))?,
+                0 => st.serialize_field(f, &Ty::<0>(V::S(v.clone())))?,
+                1 => st.serialize_field(f, &Ty::<1>(V::S(v.clone())))?,
+                _ => st.serialize_field(f, &Ty::<2>(V::S(v.clone())))?,
             }
         }
         st.serialize_field("kids", &self.kids)?;
@@ -566,7 +510,7 @@ proptest! {
     #[test]
     fn recursive((pre, tree) in tree_value()) {
         let pre: Vec<V> = pre.into_iter().flat_map(|k| {
-            let r = V::Rec(4, vec![(0, 6, small_variant(k))]);
+            let r = rec(4, vec![(0, 6, small_variant(k))]);
             [r.clone(), r]
         }).collect();
         let v = (pre, tree);
@@ -658,10 +602,10 @@ proptest! {
 #[test]
 fn a_conflicting_hole_before_a_map_after_a_swallowed_part() {
     quiet_scripted_panics();
-    let settled = || V::Rec(4, vec![(0, 6, S::NewtypeVariant(0, 0, 6, Box::new(S::U8(1))))]);
+    let settled = || rec(4, vec![(0, 6, S::NewtypeVariant(0, 0, 6, Box::new(S::U8(1))))]);
     let newtype = || S::NewtypeVariant(0, 0, 6, Box::new(S::U8(1)));
     let elem = |hole: S| {
-        V::Rec(
+        rec(
             3,
             vec![
                 (0, 6, S::Swallow(Box::new(S::Tuple(vec![newtype(), S::Panic, newtype()])))),

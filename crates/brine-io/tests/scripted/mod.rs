@@ -389,6 +389,26 @@ pub fn dump_on_new_thread<T: Serialize + Clone + Send + 'static>(
     .map_err(panic_message)?
 }
 
+/// For a proptest: `v` dumped on a new thread, here after `before`, and
+/// here again, is each time what a dump on a new thread that follows no
+/// element's calls gives (bytes, or an error's message); returns that.
+pub fn same_as_plain<T: Serialize + Clone + Send + 'static>(
+    before: &T,
+    v: &T,
+) -> Result<Result<Vec<u8>, String>, TestCaseError> {
+    quiet_scripted_panics();
+    let plain = dump_on_new_thread(v, false);
+    prop_assert!(plain.is_ok(), "{plain:?}");
+    let fresh = dump_on_new_thread(v, true);
+    prop_assert!(fresh == plain, "fresh {fresh:?}\nplain {plain:?}");
+    let _ = brine_io::dump(before);
+    let here = brine_io::dump(v).map_err(|e| e.to_string());
+    prop_assert!(here == plain, "after another dump: {here:?}");
+    let again = brine_io::dump(v).map_err(|e| e.to_string());
+    prop_assert!(again == plain, "again: {again:?}");
+    Ok(plain)
+}
+
 /// One enum name, one address: the variants [`H`] and [`C`] write are of
 /// one enum.
 pub static E: &str = "E";
@@ -425,6 +445,65 @@ impl Serialize for C {
         match self {
             C::U32(x) => s.serialize_newtype_variant(E, 0, "A", x),
             C::U64(x) => s.serialize_newtype_variant(E, 0, "A", x),
+        }
+    }
+}
+
+/// `V` written as the Rust type `Ty<N>`: the type a variant call carries.
+#[derive(Debug, Clone)]
+pub struct Ty<const N: usize>(pub V);
+
+impl<const N: usize> Serialize for Ty<N> {
+    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// Records whose fields are written as one of three Rust types (the type
+/// a variant call carries), sequences, tuples and options of them, around
+/// scripted values.
+#[derive(Debug, Clone)]
+pub enum V {
+    S(S),
+    /// a struct of fields (type, name, value)
+    Rec(u8, Vec<(u8, u8, V)>),
+    Seq(Vec<V>),
+    Tuple(Vec<V>),
+    Some(Box<V>),
+}
+
+impl Serialize for V {
+    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct, SerializeTuple};
+        match self {
+            V::S(x) => x.serialize(s),
+            V::Rec(n, fields) => {
+                let mut st = s.serialize_struct(name(*n), fields.len())?;
+                for (ty, f, v) in fields {
+                    let f = name(*f);
+                    match ty % 3 {
+                        0 => st.serialize_field(f, &Ty::<0>(v.clone()))?,
+                        1 => st.serialize_field(f, &Ty::<1>(v.clone()))?,
+                        _ => st.serialize_field(f, &Ty::<2>(v.clone()))?,
+                    }
+                }
+                st.end()
+            }
+            V::Seq(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            V::Tuple(items) => {
+                let mut t = s.serialize_tuple(items.len())?;
+                for item in items {
+                    t.serialize_element(item)?;
+                }
+                t.end()
+            }
+            V::Some(v) => s.serialize_some(&**v),
         }
     }
 }
